@@ -1,0 +1,111 @@
+package reviewer
+
+import "github.com/reviewerbot/reviewer/rules"
+
+// Side says which version of a file a finding's line numbers refer to.
+type Side string
+
+// The sides of a diff.
+const (
+	SideNew Side = "new"
+	SideOld Side = "old"
+)
+
+// Source says which stage produced a finding.
+type Source string
+
+// The finding sources.
+const (
+	SourcePattern Source = "pattern"
+	SourceLLM     Source = "llm"
+)
+
+// Finding is one problem found in a change, anchored on lines of the diff.
+type Finding struct {
+	Path string
+	// Line and EndLine are 1-based line numbers on Side; EndLine >= Line.
+	Line, EndLine int
+	Side          Side
+	// Column and EndColumn are optional 1-based byte columns on Line, 0 when unknown.
+	Column, EndColumn int
+	Severity          rules.Severity
+	// RuleID is empty for a general finding not tied to a rule.
+	RuleID     string
+	Message    string
+	Suggestion string
+	Source     Source
+	// Fingerprint identifies the finding across runs: it does not change when unrelated
+	// lines above it move.
+	Fingerprint string
+}
+
+// Outcome is what happened to one file of a change.
+type Outcome string
+
+// The outcomes of the coverage ledger.
+const (
+	OutcomeReviewed Outcome = "reviewed"
+	OutcomeFiltered Outcome = "filtered"
+	OutcomeWithheld Outcome = "withheld"
+	OutcomeSkipped  Outcome = "skipped"
+	OutcomeFailed   Outcome = "failed"
+)
+
+// FileCoverage is one entry of the coverage ledger.
+type FileCoverage struct {
+	Path    string
+	Outcome Outcome
+	// Reason says why a file was not reviewed; empty for reviewed files.
+	Reason string
+}
+
+// Coverage is the ledger of every file of a change, in diff order.
+type Coverage struct {
+	Files []FileCoverage
+}
+
+// Count returns how many files have outcome o.
+func (c Coverage) Count(o Outcome) int {
+	n := 0
+	for _, f := range c.Files {
+		if f.Outcome == o {
+			n++
+		}
+	}
+	return n
+}
+
+// Complete reports whether no file was skipped or failed: only then may a review with no
+// findings be reported as a clean pass.
+func (c Coverage) Complete() bool {
+	return c.Count(OutcomeSkipped) == 0 && c.Count(OutcomeFailed) == 0
+}
+
+// Usage is what the model stage consumed.
+type Usage struct {
+	Requests         int
+	PromptTokens     int
+	CompletionTokens int
+	CachedTokens     int
+	CostUSD          float64
+	Model            string
+}
+
+// Unplaced is a finding that could not be anchored on a line of the diff.
+type Unplaced struct {
+	Path    string
+	Message string
+}
+
+// Result is everything a review produced.
+type Result struct {
+	Findings []Finding
+	Coverage Coverage
+	Usage    Usage
+	Unplaced []Unplaced
+	// Rules are the rules the review applied, sorted by ID; reports describe them
+	// (SARIF tool.driver.rules).
+	Rules []*rules.Rule
+	// LLMEnabled is false when no gateway was configured and only pattern rules ran.
+	LLMEnabled bool
+}

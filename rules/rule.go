@@ -1,0 +1,33 @@
+package rules
+
+// Rule is one of the team's review standards, read from a rules file, an imported
+// instructions file or the built-in set.
+type Rule struct {
+	// ID is unique within a rule set; findings carry it.
+	ID       string
+	Title    string
+	Severity Severity
+	// Paths and Exclude are doublestar globs over repository-relative paths. No Paths means
+	// every file.
+	Paths   []string
+	Exclude []string
+	// Pattern, when set, makes the rule deterministic: an RE2 regexp matched against the
+	// content of each added line.
+	Pattern string
+	// Message is the finding text a pattern hit carries.
+	Message  string
+	Examples Examples
+	// Body is the Markdown guidance for the model.
+	Body string
+	// Source names where the rule came from: a file path in the repository, or
+	// "builtin:<file>" for an embedded rule.
+	Source string
+
+	matcher *matcher // compiled Paths/Exclude/Pattern; set by Parse and the importers
+}
+
+// Examples are lines the rule's pattern must flag (Bad) and must not flag (Good).
+type Examples struct {
+	Bad  []string
+	Good []string
+}
