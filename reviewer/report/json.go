@@ -1,0 +1,104 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/reviewerbot/reviewer/reviewer"
+)
+
+// The JSON report is the contract of DESIGN.md ("The JSON report"): other tools parse it, so
+// every key is always present (no omitempty) and arrays are [] rather than null.
+type jsonReport struct {
+	Findings []jsonFinding `json:"findings"`
+	Coverage jsonCoverage  `json:"coverage"`
+	Usage    jsonUsage     `json:"usage"`
+	Unplaced []jsonPlace   `json:"unplaced"`
+}
+
+type jsonFinding struct {
+	Path        string `json:"path"`
+	Line        int    `json:"line"`
+	EndLine     int    `json:"end_line"`
+	Side        string `json:"side"`
+	Severity    string `json:"severity"`
+	RuleID      string `json:"rule_id"`
+	Message     string `json:"message"`
+	Suggestion  string `json:"suggestion"`
+	Source      string `json:"source"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+type jsonCoverage struct {
+	Files []jsonFile `json:"files"`
+}
+
+type jsonFile struct {
+	Path    string `json:"path"`
+	Outcome string `json:"outcome"`
+	Reason  string `json:"reason"`
+}
+
+type jsonUsage struct {
+	Requests         int     `json:"requests"`
+	PromptTokens     int     `json:"prompt_tokens"`
+	CompletionTokens int     `json:"completion_tokens"`
+	CachedTokens     int     `json:"cached_tokens"`
+	CostUSD          float64 `json:"cost_usd"`
+	Model            string  `json:"model"`
+}
+
+type jsonPlace struct {
+	Path    string `json:"path"`
+	Message string `json:"message"`
+}
+
+// writeJSON renders res as the JSON report: indented by two spaces, one trailing newline,
+// findings in report order, files in ledger order. An unset side is written as "new" and
+// end_line is never below line.
+func writeJSON(w io.Writer, res *reviewer.Result) error {
+	rep := jsonReport{
+		Findings: make([]jsonFinding, 0, len(res.Findings)),
+		Coverage: jsonCoverage{Files: make([]jsonFile, 0, len(res.Coverage.Files))},
+		Usage: jsonUsage{
+			Requests:         res.Usage.Requests,
+			PromptTokens:     res.Usage.PromptTokens,
+			CompletionTokens: res.Usage.CompletionTokens,
+			CachedTokens:     res.Usage.CachedTokens,
+			CostUSD:          res.Usage.CostUSD,
+			Model:            res.Usage.Model,
+		},
+		Unplaced: make([]jsonPlace, 0, len(res.Unplaced)),
+	}
+	for _, f := range ordered(res) {
+		rep.Findings = append(rep.Findings, jsonFinding{
+			Path:        f.Path,
+			Line:        f.Line,
+			EndLine:     endLine(f),
+			Side:        string(side(f)),
+			Severity:    f.Severity.String(),
+			RuleID:      f.RuleID,
+			Message:     f.Message,
+			Suggestion:  f.Suggestion,
+			Source:      string(f.Source),
+			Fingerprint: f.Fingerprint,
+		})
+	}
+	for _, fc := range res.Coverage.Files {
+		rep.Coverage.Files = append(rep.Coverage.Files, jsonFile{Path: fc.Path, Outcome: string(fc.Outcome), Reason: fc.Reason})
+	}
+	for _, u := range res.Unplaced {
+		rep.Unplaced = append(rep.Unplaced, jsonPlace{Path: u.Path, Message: u.Message})
+	}
+	return encodeJSON(w, rep)
+}
+
+// encodeJSON writes v indented with a trailing newline. HTML escaping is off: the reports
+// are read by tools and people, never embedded in a page, and "<" reads better than "\u003c"
+// in code.
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

@@ -1,0 +1,128 @@
+package report_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/report"
+	"github.com/reviewerbot/reviewer/rules"
+)
+
+func TestTextSummary(t *testing.T) {
+	t.Parallel()
+	reviewed := reviewer.FileCoverage{Path: "a.go", Outcome: reviewer.OutcomeReviewed}
+	finding := reviewer.Finding{Path: "a.go", Line: 1, Severity: rules.SeverityWarning, Message: "m"}
+	tests := []struct {
+		name string
+		res  reviewer.Result
+		// want lines must appear in the output; notWant lines must not.
+		want, notWant []string
+	}{
+		{
+			name:    "clean pass",
+			res:     reviewer.Result{Coverage: reviewer.Coverage{Files: []reviewer.FileCoverage{reviewed}}},
+			want:    []string{"1 file: 1 reviewed", "no findings"},
+			notWant: []string{"incomplete", "usage:"},
+		},
+		{
+			name: "skipped file is not a clean pass",
+			res: reviewer.Result{Coverage: reviewer.Coverage{Files: []reviewer.FileCoverage{
+				reviewed, {Path: "b.go", Outcome: reviewer.OutcomeSkipped, Reason: "too large"},
+			}}},
+			want:    []string{"  b.go: skipped (too large)", "2 files: 1 reviewed, 1 skipped", "review incomplete: 1 file not reviewed (skipped or failed); this is not a clean pass", "no findings in the reviewed files"},
+			notWant: []string{"no findings\n"},
+		},
+		{
+			name: "failed file is not a clean pass",
+			res: reviewer.Result{Coverage: reviewer.Coverage{Files: []reviewer.FileCoverage{
+				reviewed, {Path: "b.go", Outcome: reviewer.OutcomeFailed, Reason: "gateway timeout"},
+				{Path: "c.go", Outcome: reviewer.OutcomeFailed},
+			}}},
+			want: []string{"  c.go: failed\n", "3 files: 1 reviewed, 2 failed", "review incomplete: 2 files not reviewed"},
+		},
+		{
+			name: "findings with an incomplete ledger",
+			res: reviewer.Result{
+				Findings: []reviewer.Finding{finding},
+				Coverage: reviewer.Coverage{Files: []reviewer.FileCoverage{reviewed, {Path: "b.go", Outcome: reviewer.OutcomeSkipped}}},
+			},
+			want: []string{"a.go:1: warning m", "review incomplete", "1 finding: 0 errors, 1 warning, 0 info"},
+		},
+		{
+			name:    "unplaced only is not no findings",
+			res:     reviewer.Result{Unplaced: []reviewer.Unplaced{{Path: "a.go", Message: "u"}}, Coverage: reviewer.Coverage{Files: []reviewer.FileCoverage{reviewed}}},
+			want:    []string{"  a.go: u", "0 findings: 0 errors, 0 warnings, 0 info; 1 unplaced"},
+			notWant: []string{"no findings"},
+		},
+		{
+			name:    "usage only with a model",
+			res:     reviewer.Result{Usage: reviewer.Usage{Requests: 2, PromptTokens: 1234567, Model: "m"}},
+			notWant: []string{"usage:"},
+		},
+		{
+			name: "usage",
+			res:  reviewer.Result{LLMEnabled: true, Usage: reviewer.Usage{Requests: 2, PromptTokens: 1234567, CompletionTokens: 999, CostUSD: 1.5, Model: "m"}},
+			want: []string{"usage: 2 requests, 1,234,567 prompt tokens, 999 completion tokens, $1.5000, model m"},
+		},
+		{
+			name: "multi-line message and suggestion",
+			res: reviewer.Result{Findings: []reviewer.Finding{{
+				Path: "a.go", Line: 3, EndLine: 4, Severity: rules.SeverityError, RuleID: "r",
+				Message: "first\nsecond\n", Suggestion: "x := 1\n\ny := 2\n",
+			}}},
+			want: []string{"a.go:3-4: error [r] first\n    second\n    suggested change:\n        x := 1\n\n        y := 2\n"},
+		},
+		{
+			name: "control characters cannot drive the terminal",
+			res: reviewer.Result{Findings: []reviewer.Finding{{
+				Path: "a.go", Line: 1, Message: "ok\x1b[2J\x1b]0;pwned\x07 \r\u009b31m",
+			}}},
+			want:    []string{"a.go:1: info ok\ufffd[2J\ufffd]0;pwned\ufffd \ufffd\ufffd31m\n"},
+			notWant: []string{"\x1b", "\x07", "\r", "\u009b"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := string(render(t, report.FormatText, &tt.res, report.Options{}))
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("output lacks %q:\n%s", w, got)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(got, w) {
+					t.Errorf("output has %q:\n%s", w, got)
+				}
+			}
+		})
+	}
+}
+
+func TestTextColor(t *testing.T) {
+	t.Parallel()
+	res := &reviewer.Result{
+		Findings: []reviewer.Finding{
+			{Path: "a.go", Line: 1, Severity: rules.SeverityError, Message: "e"},
+			{Path: "a.go", Line: 2, Severity: rules.SeverityWarning, Message: "w"},
+			{Path: "a.go", Line: 3, Severity: rules.SeverityInfo, Message: "i"},
+		},
+		Coverage: reviewer.Coverage{Files: []reviewer.FileCoverage{{Path: "a.go", Outcome: reviewer.OutcomeReviewed}}},
+	}
+	got := strings.Split(string(render(t, report.FormatText, res, report.Options{Color: true})), "\n")[:3]
+	want := []string{
+		"\x1b[1ma.go:1\x1b[0m: \x1b[31merror\x1b[0m e",
+		"\x1b[1ma.go:2\x1b[0m: \x1b[33mwarning\x1b[0m w",
+		"\x1b[1ma.go:3\x1b[0m: \x1b[36minfo\x1b[0m i",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("colored lines (-want +got):\n%s", diff)
+	}
+	plain := string(render(t, report.FormatText, res, report.Options{}))
+	if strings.Contains(plain, "\x1b") {
+		t.Errorf("output without Color has escape sequences:\n%q", plain)
+	}
+}
