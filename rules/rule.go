@@ -24,6 +24,10 @@ type Rule struct {
 	Source string
 
 	matcher *matcher // compiled Paths/Exclude/Pattern; set by Parse and the importers
+
+	// Lines in Source, for error messages; zero when unknown.
+	idLine              int
+	badLines, goodLines []int
 }
 
 // Examples are lines the rule's pattern must flag (Bad) and must not flag (Good).

@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/reviewerbot/reviewer/internal/golden"
 	"github.com/reviewerbot/reviewer/reviewer/diff"
-	"github.com/reviewerbot/reviewer/reviewer/internal/golden"
 )
 
 // fixtureDir holds the module's shared diff fixtures (see testdata/README.md).

@@ -11,8 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/reviewerbot/reviewer/internal/golden"
 	"github.com/reviewerbot/reviewer/reviewer"
-	"github.com/reviewerbot/reviewer/reviewer/internal/golden"
 	"github.com/reviewerbot/reviewer/reviewer/report"
 	"github.com/reviewerbot/reviewer/rules"
 )

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	_ "github.com/reviewerbot/reviewer/internal/golden" // defines -update
 	"github.com/reviewerbot/reviewer/reviewer/internal/difftest"
-	_ "github.com/reviewerbot/reviewer/reviewer/internal/golden" // defines -update
 )
 
 func TestGenerate(t *testing.T) {

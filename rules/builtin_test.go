@@ -1,0 +1,92 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/reviewerbot/reviewer/internal/golden"
+)
+
+func TestBuiltin(t *testing.T) {
+	t.Parallel()
+	builtin, err := Builtin()
+	if err != nil {
+		t.Fatalf("Builtin: %v", err)
+	}
+	if len(builtin) < 18 {
+		t.Errorf("Builtin: %d rules, want at least 18", len(builtin))
+	}
+	prefixes := []string{"secret-", "code-", "go-", "py-", "js-", "java-", "rust-"}
+	for _, r := range builtin {
+		t.Run(r.ID, func(t *testing.T) {
+			t.Parallel()
+			if err := r.CheckExamples(); err != nil {
+				t.Error(err)
+			}
+			if want := "builtin:" + r.ID + ".md"; r.Source != want {
+				t.Errorf("Source = %q, want %q (one file per rule, named after its id)", r.Source, want)
+			}
+			if !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(r.ID, p) }) {
+				t.Errorf("id %q has none of the prefixes %q", r.ID, prefixes)
+			}
+			lang := r.ID[:strings.IndexByte(r.ID, '-')]
+			if lang != "secret" && lang != "code" && len(r.Paths) == 0 {
+				t.Errorf("a %s rule must restrict Paths to its language", lang)
+			}
+			if r.Pattern == "" || r.Message == "" || r.Title == "" || r.Body == "" {
+				t.Error("a built-in rule needs a title, a pattern, a message and a body")
+			}
+			if len(r.Examples.Bad) < 3 || len(r.Examples.Good) < 3 {
+				t.Errorf("%d bad and %d good examples, want at least 3 of each", len(r.Examples.Bad), len(r.Examples.Good))
+			}
+			if r.matcher.pre == nil {
+				t.Error("no prefilter: every line of every file would reach the regexp")
+			}
+		})
+	}
+}
+
+// TestBuiltinTable keeps a reviewable table of the built-in rules, with the literals
+// their prefilters look for, in testdata/builtin-rules.golden.
+func TestBuiltinTable(t *testing.T) {
+	t.Parallel()
+	builtin, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, r := range builtin {
+		paths := strings.Join(r.Paths, " ")
+		if paths == "" {
+			paths = "(every file)"
+		}
+		fmt.Fprintf(&b, "%s\n  severity: %s\n  paths:    %s\n", r.ID, r.Severity, paths)
+		if len(r.Exclude) > 0 {
+			fmt.Fprintf(&b, "  exclude:  %s\n", strings.Join(r.Exclude, " "))
+		}
+		if p := r.matcher.pre; p != nil {
+			fmt.Fprintf(&b, "  literals: %q (fold %v)\n", p.lits, p.fold)
+		}
+	}
+	golden.Check(t, "testdata/builtin-rules.golden", []byte(b.String()))
+}
+
+// TestBuiltinFreshCopies checks that callers may change what Builtin returns.
+func TestBuiltinFreshCopies(t *testing.T) {
+	t.Parallel()
+	a, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a[0].Severity = SeverityInfo
+	a[0].Paths = append(a[0].Paths, "x")
+	b, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b[0].Severity == SeverityInfo && slices.Contains(b[0].Paths, "x") {
+		t.Error("Builtin returned a rule changed through an earlier result")
+	}
+}

@@ -1,0 +1,240 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// DefaultRulesDir is where a repository keeps its rules files unless it says otherwise.
+const DefaultRulesDir = ".reviewer/rules"
+
+// RepoOptions say where LoadRepo finds a repository's rules. The zero value reads
+// everything from the default places.
+type RepoOptions struct {
+	// RulesDir overrides the rules directory. Empty means the rules_dir of
+	// .reviewer.yaml, else DefaultRulesDir.
+	RulesDir string
+	// NoBuiltin leaves out the built-in rules.
+	NoBuiltin bool
+	// Disable holds rule ids to drop, on top of the disable list of .reviewer.yaml.
+	Disable []string
+}
+
+// Set is the rule set for one review: every rule that applies to the repository, and
+// its settings. Build it with LoadRepo or NewSet; the Rules slice and the rules in it
+// must not change after the first call to ForPath, PatternRulesFor or Ignored.
+type Set struct {
+	// Rules are sorted by id, ids unique.
+	Rules    []*Rule
+	Settings Settings
+
+	once sync.Once
+	idx  *setIndex
+}
+
+// NewSet returns a Set of rules (sorted by id here) and settings. The rules must be
+// compiled (see Rule.Compile) and their ids unique.
+func NewSet(rules []*Rule, settings Settings) *Set {
+	rules = slices.Clone(rules)
+	sortByID(rules)
+	return &Set{Rules: rules, Settings: settings}
+}
+
+func sortByID(rules []*Rule) {
+	slices.SortStableFunc(rules, func(a, b *Rule) int { return strings.Compare(a.ID, b.ID) })
+}
+
+// LoadRepo reads the rules a review of the repository in fsys uses. fsys is the
+// change's BASE revision as a filesystem (os.DirFS of a checkout or a git tree), so
+// that a change cannot rewrite the rules it is judged by. It reads, each optional:
+//
+//   - .reviewer.yaml (ParseSettings);
+//   - the rules directory (opts.RulesDir, else rules_dir of .reviewer.yaml, else
+//     .reviewer/rules) with Load;
+//   - the instructions files of GitHub Copilot and GitLab Duo (Import);
+//   - the built-in rules (Builtin), unless opts.NoBuiltin.
+//
+// A repository rule (from the rules directory or an import) with the same id as a
+// built-in rule replaces the built-in one: that is how a team tunes a built-in rule's
+// paths, severity or wording. Two repository rules with one id are an error. Then the
+// ids in opts.Disable and in the disable list of .reviewer.yaml are dropped; an id that
+// matches no rule is an error, so a typo does not silently keep a rule on.
+//
+// Every problem found is returned at once, joined.
+func LoadRepo(fsys fs.FS, opts RepoOptions) (*Set, error) {
+	var errs []error
+	settings, disableLines, err := readSettings(fsys)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	dir := opts.RulesDir
+	if dir == "" {
+		dir = settings.RulesDir
+	}
+	if dir == "" {
+		dir = DefaultRulesDir
+	}
+	dir, err = cleanDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("rules dir: %w", err)
+	}
+	own, err := Load(fsys, dir)
+	if err != nil && !(errors.Is(err, fs.ErrNotExist) && !exists(fsys, dir)) {
+		errs = append(errs, err)
+	}
+	imported, err := Import(fsys)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	own = append(own, imported...)
+	if err := duplicateIDs(own); err != nil {
+		errs = append(errs, err)
+	}
+
+	byID := map[string]*Rule{}
+	if !opts.NoBuiltin {
+		builtin, err := Builtin()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, r := range builtin {
+			byID[r.ID] = r
+		}
+	}
+	for _, r := range own {
+		byID[r.ID] = r
+	}
+
+	for _, id := range opts.Disable {
+		if _, ok := byID[id]; !ok {
+			errs = append(errs, fmt.Errorf("disable: no rule has id %q", id))
+		}
+	}
+	for i, id := range settings.Disable {
+		if _, ok := byID[id]; !ok {
+			errs = append(errs, &Error{File: SettingsFile, Line: disableLines[i],
+				Msg: fmt.Sprintf("disable: no rule has id %q", id)})
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for _, id := range opts.Disable {
+		delete(byID, id)
+	}
+	for _, id := range settings.Disable {
+		delete(byID, id)
+	}
+	rules := make([]*Rule, 0, len(byID))
+	for _, r := range byID {
+		rules = append(rules, r)
+	}
+	sortByID(rules)
+	return &Set{Rules: rules, Settings: settings}, nil
+}
+
+func readSettings(fsys fs.FS) (Settings, []int, error) {
+	data, err := readOptional(fsys, SettingsFile)
+	if data == nil || err != nil {
+		return Settings{}, nil, err
+	}
+	return parseSettings(SettingsFile, data)
+}
+
+func exists(fsys fs.FS, name string) bool {
+	_, err := fs.Stat(fsys, name)
+	return err == nil
+}
+
+// Lint loads the repository's rules as LoadRepo does and also checks every pattern
+// rule's examples (CheckExamples). It returns every problem at once, or nil: what
+// `reviewer rules lint` reports.
+func Lint(fsys fs.FS, opts RepoOptions) error {
+	set, err := LoadRepo(fsys, opts)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, r := range set.Rules {
+		if err := r.CheckExamples(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// setIndex makes ForPath cheap for the thousand files of a large change: rules whose
+// Paths only match known extensions ("**/*.go", "**/*_test.go", "**/Dockerfile") are
+// listed under those extensions, so a file is tested only against the rules of its
+// extension plus the rules that may match any path.
+type setIndex struct {
+	rules    []*Rule          // sorted by id
+	matchers []*matcher       // matchers[i] is rules[i]'s; nil when it does not compile
+	byExt    map[string][]int // extension -> indexes into rules, ascending
+	any      []int            // rules that may match any extension
+	ignore   globSet
+}
+
+func (s *Set) index() *setIndex {
+	s.once.Do(func() {
+		idx := &setIndex{byExt: map[string][]int{}, ignore: compileGlobs(s.Settings.Ignore)}
+		idx.rules = slices.Clone(s.Rules)
+		sortByID(idx.rules)
+		idx.matchers = make([]*matcher, len(idx.rules))
+		for i, r := range idx.rules {
+			m := r.compiled()
+			if m == nil {
+				continue
+			}
+			idx.matchers[i] = m
+			keys, ok := m.paths.extKeys()
+			if !ok {
+				idx.any = append(idx.any, i)
+				continue
+			}
+			for _, k := range dedup(keys) {
+				idx.byExt[k] = append(idx.byExt[k], i)
+			}
+		}
+		s.idx = idx
+	})
+	return s.idx
+}
+
+// ForPath returns the rules that apply to the file at path (see Rule.AppliesTo), sorted
+// by id. path is slash-separated and relative to the repository root.
+func (s *Set) ForPath(path string) []*Rule { return s.forPath(path, false) }
+
+// PatternRulesFor returns the rules with a pattern that apply to the file at path,
+// sorted by id: the rules to run Find with on the file's added lines.
+func (s *Set) PatternRulesFor(path string) []*Rule { return s.forPath(path, true) }
+
+// Ignored reports whether the repository's settings ignore the file at path.
+func (s *Set) Ignored(path string) bool { return s.index().ignore.match(path) }
+
+func (s *Set) forPath(path string, patternOnly bool) []*Rule {
+	idx := s.index()
+	a, b := idx.byExt[ext(path)], idx.any
+	var out []*Rule
+	// Merge the two ascending index lists so the result stays sorted by id.
+	for len(a) > 0 || len(b) > 0 {
+		var i int
+		if len(b) == 0 || (len(a) > 0 && a[0] < b[0]) {
+			i, a = a[0], a[1:]
+		} else {
+			i, b = b[0], b[1:]
+		}
+		r, m := idx.rules[i], idx.matchers[i]
+		if patternOnly && r.Pattern == "" {
+			continue
+		}
+		if m.paths.match(path) && !m.exclude.match(path) {
+			out = append(out, r)
+		}
+	}
+	return out
+}

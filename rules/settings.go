@@ -1,0 +1,138 @@
+package rules
+
+import (
+	"fmt"
+	"io/fs"
+	"strings"
+)
+
+// SettingsFile is where a repository keeps its Settings, relative to its root.
+const SettingsFile = ".reviewer.yaml"
+
+// Settings are a repository's own review settings, read from .reviewer.yaml on the
+// change's base branch:
+//
+//	ignore: ["docs/generated/**", "**/*.pb.go"]   # files never reviewed
+//	disable: [js-console-log]                      # rule ids turned off
+//	fail_on: error                                 # info | warning | error | none
+//	instructions: |                                # extra guidance for every review
+//	  We target Go 1.26; prefer the standard library.
+//	rules_dir: tools/review-rules                  # instead of .reviewer/rules
+type Settings struct {
+	// Ignore holds doublestar globs of files the review skips.
+	Ignore []string
+	// Disable holds ids of rules to drop; an id that matches no rule is an error.
+	Disable []string
+	// FailOn is the lowest finding severity that fails the run: "info", "warning",
+	// "error", "none", or "" when the repository does not say.
+	FailOn string
+	// Instructions is free text added to every prompt for this repository.
+	Instructions string
+	// RulesDir is the repository's rules directory when it is not .reviewer/rules.
+	RulesDir string
+}
+
+var settingsKeys = []string{"ignore", "disable", "fail_on", "instructions", "rules_dir"}
+
+// FailOnSeverity returns the severity FailOn names, and false when FailOn is "" or
+// "none".
+func (s Settings) FailOnSeverity() (Severity, bool) {
+	if s.FailOn == "" || s.FailOn == "none" {
+		return 0, false
+	}
+	sev, err := ParseSeverity(s.FailOn)
+	return sev, err == nil
+}
+
+// Ignored reports whether path matches one of the Ignore globs.
+func (s Settings) Ignored(path string) bool {
+	g := compileGlobs(s.Ignore)
+	return g.match(path)
+}
+
+// ParseSettings reads a .reviewer.yaml file. name is its path, used in errors. Unknown
+// keys, bad globs, a bad fail_on and values of the wrong type are errors naming the file
+// and line; all of them are reported at once.
+func ParseSettings(name string, data []byte) (Settings, error) {
+	s, _, err := parseSettings(name, data)
+	return s, err
+}
+
+// parseSettings is ParseSettings that also returns the line of each Disable entry.
+func parseSettings(name string, data []byte) (Settings, []int, error) {
+	var (
+		s     Settings
+		lines []int
+	)
+	p := &problems{file: name}
+	root := p.parseYAML(normalize(data))
+	if len(p.errs) > 0 {
+		return Settings{}, nil, p.err()
+	}
+	if isNull(root) {
+		return s, nil, nil
+	}
+	if root.Kind != mappingNode {
+		p.node(root, "want a mapping of settings, got %s", kindName(root))
+		return Settings{}, nil, p.err()
+	}
+	for _, f := range p.fields(root, "key", settingsKeys) {
+		switch f.name {
+		case "ignore":
+			s.Ignore = p.globs(f)
+		case "disable":
+			for _, it := range p.list(f) {
+				id := strings.TrimSpace(it.value)
+				if !idRE.MatchString(id) {
+					p.node(it.node, "disable: %q is not a rule id", it.value)
+					continue
+				}
+				s.Disable = append(s.Disable, id)
+				lines = append(lines, it.node.Line)
+			}
+		case "fail_on":
+			v, ok := p.str(f)
+			if !ok || v == "" {
+				continue
+			}
+			v = strings.ToLower(strings.TrimSpace(v))
+			if _, err := ParseSeverity(v); err != nil && v != "none" {
+				p.node(f.value, "fail_on: unknown value %q (want info, warning, error or none)", v)
+				continue
+			}
+			s.FailOn = v
+		case "instructions":
+			v, _ := p.str(f)
+			s.Instructions = strings.TrimSpace(v)
+		case "rules_dir":
+			v, ok := p.str(f)
+			if !ok || v == "" {
+				continue
+			}
+			dir, err := cleanDir(v)
+			if err != nil {
+				p.node(f.value, "rules_dir: %v", err)
+				continue
+			}
+			s.RulesDir = dir
+		}
+	}
+	if err := p.err(); err != nil {
+		return Settings{}, nil, err
+	}
+	return s, lines, nil
+}
+
+// cleanDir turns a directory written by a person ("./tools/rules/") into an fs.FS path.
+func cleanDir(dir string) (string, error) {
+	d := strings.TrimSpace(dir)
+	d = strings.TrimPrefix(d, "./")
+	d = strings.TrimRight(d, "/")
+	if d == "" {
+		return ".", nil
+	}
+	if !fs.ValidPath(d) {
+		return "", fmt.Errorf("%q is not a directory inside the repository", dir)
+	}
+	return d, nil
+}

@@ -1,0 +1,103 @@
+package rules_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reviewerbot/reviewer/rules"
+)
+
+func TestParseSettings(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		data    string
+		want    rules.Settings
+		wantErr []string
+	}{
+		{
+			name: "all keys",
+			data: `ignore: ["docs/**", "**/*.pb.go"]
+disable: [js-console-log, rust-unwrap]
+fail_on: Error
+instructions: |
+  We target Go 1.26.
+rules_dir: ./tools/rules/
+`,
+			want: rules.Settings{
+				Ignore:       []string{"docs/**", "**/*.pb.go"},
+				Disable:      []string{"js-console-log", "rust-unwrap"},
+				FailOn:       "error",
+				Instructions: "We target Go 1.26.",
+				RulesDir:     "tools/rules",
+			},
+		},
+		{name: "empty file", data: "", want: rules.Settings{}},
+		{name: "comments only, crlf", data: "# nothing yet\r\n", want: rules.Settings{}},
+		{name: "fail_on none", data: "fail_on: none\n", want: rules.Settings{FailOn: "none"}},
+		{
+			name: "every problem",
+			data: "ignore: [\"[x\"]\ndisable: [\"Not An Id\"]\nfail_on: critical\nrules_dir: ../elsewhere\nfailon: error\ninstructions: [a]\n",
+			wantErr: []string{
+				`.reviewer.yaml:1: ignore: bad glob "[x"`,
+				`.reviewer.yaml:2: disable: "Not An Id" is not a rule id`,
+				`.reviewer.yaml:3: fail_on: unknown value "critical" (want info, warning, error or none)`,
+				`.reviewer.yaml:4: rules_dir: "../elsewhere" is not a directory inside the repository`,
+				`.reviewer.yaml:5: unknown key "failon" (did you mean "fail_on"?); allowed keys: ignore, disable, fail_on, instructions, rules_dir`,
+				".reviewer.yaml:6: instructions: want a string, got a list",
+			},
+		},
+		{
+			name:    "not a mapping",
+			data:    "- a\n",
+			wantErr: []string{".reviewer.yaml:1: want a mapping of settings, got a list"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := rules.ParseSettings(".reviewer.yaml", []byte(tt.data))
+			if tt.wantErr != nil {
+				if err == nil {
+					t.Fatalf("ParseSettings: no error, want %q", tt.wantErr)
+				}
+				if diff := cmp.Diff(tt.wantErr, strings.Split(err.Error(), "\n")); diff != "" {
+					t.Errorf("ParseSettings error (-want +got):\n%s", diff)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseSettings: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ParseSettings (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSettingsFailOnSeverity(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		failOn string
+		want   rules.Severity
+		wantOK bool
+	}{
+		{"", 0, false},
+		{"none", 0, false},
+		{"info", rules.SeverityInfo, true},
+		{"warning", rules.SeverityWarning, true},
+		{"error", rules.SeverityError, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.failOn, func(t *testing.T) {
+			t.Parallel()
+			got, ok := rules.Settings{FailOn: tt.failOn}.FailOnSeverity()
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("FailOnSeverity() = %v, %v; want %v, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
