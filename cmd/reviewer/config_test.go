@@ -1,0 +1,168 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	_ "github.com/reviewerbot/reviewer/internal/golden"
+)
+
+func TestConfigPrecedence(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "reviewer.yaml")
+	writeFile(t, file, "review:\n  fail_on: warning\n  ignore: [docs/**]\n  rules_dir: standards\nlog:\n  level: debug\n")
+
+	tests := []struct {
+		name    string
+		file    string
+		environ []string
+		flags   []string
+		want    func(c *Config)
+		set     []string
+	}{
+		{
+			name: "defaults",
+			want: func(c *Config) {},
+		},
+		{
+			name: "file",
+			file: file,
+			want: func(c *Config) {
+				c.Review.FailOn = "warning"
+				c.Review.Ignore = []string{"docs/**"}
+				c.Review.RulesDir = "standards"
+				c.Log.Level = "debug"
+			},
+			set: []string{"log.level", "review.fail_on", "review.ignore", "review.rules_dir"},
+		},
+		{
+			name:    "environment over file",
+			file:    file,
+			environ: []string{"REVIEWER_REVIEW_FAIL_ON=info", "REVIEWER_REVIEW_IGNORE=a/**,b/**", "REVIEWER_REVIEW_BUILTIN=false", "OTHER=x"},
+			want: func(c *Config) {
+				c.Review.FailOn = "info"
+				c.Review.Ignore = []string{"a/**", "b/**"}
+				c.Review.RulesDir = "standards"
+				c.Review.Builtin = false
+				c.Log.Level = "debug"
+			},
+			set: []string{"log.level", "review.builtin", "review.fail_on", "review.ignore", "review.rules_dir"},
+		},
+		{
+			name:    "flags over environment",
+			file:    file,
+			environ: []string{"REVIEWER_REVIEW_FAIL_ON=info"},
+			flags:   []string{"--fail-on=none", "--ignore=x/**", "--ignore=!x/keep.go"},
+			want: func(c *Config) {
+				c.Review.FailOn = "none"
+				c.Review.Ignore = []string{"x/**", "!x/keep.go"}
+				c.Review.RulesDir = "standards"
+				c.Log.Level = "debug"
+			},
+			set: []string{"log.level", "review.fail_on", "review.ignore", "review.rules_dir"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+			fs.String("fail-on", "", "")
+			fs.StringSlice("ignore", nil, "")
+			if err := fs.Parse(tt.flags); err != nil {
+				t.Fatal(err)
+			}
+			got, err := loadConfig(tt.file, fs, map[string]string{"review.fail_on": "fail-on", "review.ignore": "ignore"}, tt.environ)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := &Config{
+				Log:    LogConfig{Level: "info"},
+				Review: ReviewConfig{Ignore: []string{}, DefaultIgnore: true, FailOn: "error", RulesDir: ".reviewer/rules", Builtin: true, Disable: []string{}},
+			}
+			tt.want(want)
+			if diff := cmp.Diff(want, got, cmp.AllowUnexported(Config{}), cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".set" }, cmp.Ignore())); diff != "" {
+				t.Errorf("config (-want +got):\n%s", diff)
+			}
+			var set []string
+			for _, k := range knownKeys() {
+				if got.IsSet(k) {
+					set = append(set, k)
+				}
+			}
+			if diff := cmp.Diff(tt.set, set); diff != "" {
+				t.Errorf("explicitly set keys (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	unknown := filepath.Join(dir, "unknown.yaml")
+	writeFile(t, unknown, "review:\n  fail_on: error\n  ignroe: [x]\ngatewya:\n  model: m\n")
+	_, err := loadConfig(unknown, pflag.NewFlagSet("x", pflag.ContinueOnError), nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "unknown keys gatewya.model, review.ignroe") {
+		t.Errorf("unknown keys: got %v", err)
+	}
+
+	bad := filepath.Join(dir, "bad.yaml")
+	writeFile(t, bad, "review:\n  fail_on: sometimes\n  ignore: ['a/[b']\n  rules_dir: ''\nlog:\n  level: loud\n")
+	c, err := loadConfig(bad, pflag.NewFlagSet("x", pflag.ContinueOnError), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Validate()
+	if err == nil {
+		t.Fatal("Validate accepted a bad configuration")
+	}
+	// Every problem is reported at once.
+	for _, want := range []string{"log.level", "review.fail_on", "review.ignore", "review.rules_dir"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate error does not mention %s:\n%v", want, err)
+		}
+	}
+}
+
+// TestREADMEDocumentsEveryKey keeps README.md and the configuration in step: every key
+// has a row in the README's configuration table with its environment variable.
+func TestREADMEDocumentsEveryKey(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range knownKeys() {
+		row := regexp.MustCompile("(?m)^\\| `" + regexp.QuoteMeta(key) + "` \\| `" + envName(key) + "` \\|")
+		if !row.Match(readme) {
+			t.Errorf("README.md has no configuration row for %s: want a line starting | `%s` | `%s` |", key, key, envName(key))
+		}
+	}
+}
+
+func knownKeys() []string {
+	v := viper.New()
+	defaults(v)
+	keys := v.AllKeys()
+	slices.Sort(keys)
+	return keys
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

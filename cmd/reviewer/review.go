@@ -1,0 +1,342 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/git"
+	"github.com/reviewerbot/reviewer/reviewer/report"
+	"github.com/reviewerbot/reviewer/rules"
+)
+
+type reviewFlags struct {
+	diff          string
+	base          string
+	uncommitted   bool
+	untracked     bool
+	rulesWorktree bool
+	formats       []string
+	output        string
+}
+
+func reviewCmd(e env) *cobra.Command {
+	var f reviewFlags
+	cmd := &cobra.Command{
+		Use:   "review",
+		Short: "Review a local diff",
+		Long: `Review a change: the commits of this branch since it left the default branch (or --base),
+the uncommitted work (--uncommitted), or a diff file (--diff FILE, - for stdin).
+
+Rules are read from the change's base revision, so a change is judged by the rules it
+started from; --rules-worktree reads them from the work tree instead, to try rules out.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return review(cmd.Context(), cmd, e, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.diff, "diff", "", "review this unified diff file instead of asking git; - reads stdin")
+	fl.StringVar(&f.base, "base", "", "base revision (default: the merge base of HEAD and the default branch; HEAD with --uncommitted)")
+	fl.BoolVar(&f.uncommitted, "uncommitted", false, "review the work tree's uncommitted changes against the base")
+	fl.BoolVar(&f.untracked, "untracked", true, "with --uncommitted, include files git does not track and does not ignore")
+	fl.BoolVar(&f.rulesWorktree, "rules-worktree", false, "read rules from the work tree rather than the base revision")
+	fl.StringArrayVar(&f.formats, "format", nil, "report format text, json, sarif or codequality, optionally =FILE; repeatable (default text)")
+	fl.StringVarP(&f.output, "output", "o", "", "file for the format given without =FILE (default stdout)")
+	fl.String("fail-on", "", "lowest severity that exits 1: info, warning, error or none (review.fail_on)")
+	fl.String("rules-dir", "", "rules directory, relative to the repository root (review.rules_dir)")
+	fl.StringSlice("ignore", nil, "extra globs of files not to review; !glob re-includes (review.ignore)")
+	fl.StringSlice("disable", nil, "rule ids not to apply (review.disable)")
+	fl.Bool("builtin", true, "apply the built-in starter rules (review.builtin)")
+	return cmd
+}
+
+var reviewBind = map[string]string{
+	"review.fail_on":   "fail-on",
+	"review.rules_dir": "rules-dir",
+	"review.ignore":    "ignore",
+	"review.disable":   "disable",
+	"review.builtin":   "builtin",
+}
+
+// output is one report to write.
+type output struct {
+	format report.Format
+	file   string // "" is stdout
+}
+
+func parseOutputs(specs []string, defaultFile string) ([]output, error) {
+	if len(specs) == 0 {
+		specs = []string{"text"}
+	}
+	var outs []output
+	bare := 0
+	for _, s := range specs {
+		name, file, hasFile := strings.Cut(s, "=")
+		f, err := report.ParseFormat(name)
+		if err != nil {
+			return nil, fmt.Errorf("--format %s: %w", s, err)
+		}
+		if !hasFile {
+			bare++
+			file = defaultFile
+		} else if file == "" {
+			return nil, fmt.Errorf("--format %s: empty file name", s)
+		}
+		if file == "-" {
+			file = ""
+		}
+		outs = append(outs, output{format: f, file: file})
+	}
+	if bare > 1 {
+		return nil, errors.New("several --format values without =FILE would share one output: give each a file, as --format sarif=reviewer.sarif")
+	}
+	stdout := 0
+	for _, o := range outs {
+		if o.file == "" {
+			stdout++
+		}
+	}
+	if stdout > 1 {
+		return nil, errors.New("only one --format can write to stdout")
+	}
+	return outs, nil
+}
+
+func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error {
+	c, err := config(cmd, e, reviewBind)
+	if err != nil {
+		return err
+	}
+	outs, err := parseOutputs(f.formats, f.output)
+	if err != nil {
+		return usageError(err)
+	}
+	if f.diff != "" && (f.base != "" || f.uncommitted) {
+		return usageError(errors.New("--diff reviews a diff file: it takes no --base or --uncommitted"))
+	}
+	logger := newLogger(e.stderr, c.Log.Level)
+
+	src, err := changeSource(ctx, e, f, c)
+	if err != nil {
+		return err
+	}
+	rv := reviewer.New(src.diffs, src.rules, reviewer.Options{
+		Filter: reviewer.Filter{Ignore: c.Review.Ignore, NoDefaults: !c.Review.DefaultIgnore},
+	}, logger)
+	res, err := rv.Review(ctx, reviewer.Request{Change: src.change})
+	if err != nil {
+		var pe *rules.Error
+		if errors.As(err, &pe) {
+			return usageError(err)
+		}
+		return err
+	}
+	if !res.LLMEnabled {
+		fmt.Fprintln(e.stderr, "reviewer: LLM review is off, so only the deterministic pattern rules ran; "+
+			"set gateway.base_url (REVIEWER_GATEWAY_BASE_URL) to an OpenAI-compatible endpoint to turn it on")
+	}
+	if err := writeReports(e, outs, &res); err != nil {
+		return err
+	}
+	return judge(c, src.rules.repoFailOn(), &res)
+}
+
+// judge turns the result into the exit status: 1 when a finding is at or above the
+// fail-on severity. An explicit flag, variable or configuration key wins over the
+// repository's own .reviewer.yaml, which wins over the default.
+func judge(c *Config, repoFailOn string, res *reviewer.Result) error {
+	level := c.Review.FailOn
+	if !c.IsSet("review.fail_on") && repoFailOn != "" {
+		level = repoFailOn
+	}
+	fo, err := parseFailOn(level)
+	if err != nil {
+		return usageError(fmt.Errorf("fail_on: %w", err))
+	}
+	if fo.none {
+		return nil
+	}
+	if sev, any := reviewer.MaxSeverity(res.Findings); any && sev >= fo.sev {
+		return &exitError{code: exitFindings}
+	}
+	return nil
+}
+
+func writeReports(e env, outs []output, res *reviewer.Result) error {
+	opts := report.Options{ToolName: "reviewer", ToolVersion: versionString(), InformationURI: "https://github.com/reviewerbot/reviewer"}
+	var errs []error
+	for _, o := range outs {
+		var buf bytes.Buffer
+		if err := report.Write(&buf, o.format, res, opts); err != nil {
+			errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
+			continue
+		}
+		var w io.Writer = e.stdout
+		if o.file != "" {
+			path := o.file
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(e.dir, path)
+			}
+			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+				errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
+			}
+			continue
+		}
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// source is where a local review gets its change, diff and rules.
+type source struct {
+	change reviewer.Change
+	diffs  reviewer.DiffSource
+	rules  *fsRules
+}
+
+// rulePaths are the files a rule set is read from, relative to the repository root.
+func rulePaths(rulesDir string) []string {
+	return []string{rulesDir, ".reviewer.yaml", ".github/copilot-instructions.md", ".github/instructions", ".gitlab/duo/mr-review-instructions.yaml"}
+}
+
+func changeSource(ctx context.Context, e env, f reviewFlags, c *Config) (*source, error) {
+	ropts := rules.RepoOptions{RulesDir: c.Review.RulesDir, NoBuiltin: !c.Review.Builtin, Disable: c.Review.Disable}
+	if f.diff != "" {
+		data, name, err := readDiff(e, f.diff)
+		if err != nil {
+			return nil, usageError(err)
+		}
+		// A diff file has no base revision to read rules from: use the work tree of the
+		// repository we are in, or the current directory.
+		root := e.dir
+		if repo, err := git.Open(ctx, e.dir); err == nil {
+			root = repo.Root()
+		}
+		s := &source{
+			change: reviewer.Change{Forge: "local", Repo: name},
+			diffs:  bytesDiff(data),
+			rules:  &fsRules{fsys: os.DirFS(root), opts: ropts},
+		}
+		return s, nil
+	}
+	repo, err := git.Open(ctx, e.dir)
+	if err != nil {
+		return nil, usageError(fmt.Errorf("%w (or pass --diff FILE)", err))
+	}
+	base := f.base
+	head := "HEAD"
+	if f.uncommitted {
+		head = ""
+		if base == "" {
+			base = "HEAD"
+		}
+	}
+	var baseSHA string
+	if base == "" {
+		def, err := repo.DefaultBranch(ctx)
+		if err != nil {
+			return nil, usageError(err)
+		}
+		if baseSHA, err = repo.MergeBase(ctx, def, "HEAD"); err != nil {
+			return nil, usageError(err)
+		}
+	} else if baseSHA, err = repo.Commit(ctx, base); err != nil {
+		return nil, usageError(fmt.Errorf("--base: %w", err))
+	}
+	var headSHA string
+	if head != "" {
+		if headSHA, err = repo.Commit(ctx, head); err != nil {
+			return nil, err
+		}
+	}
+	s := &source{
+		change: reviewer.Change{Forge: "local", Repo: repo.Root(), BaseSHA: baseSHA, HeadSHA: headSHA},
+		diffs:  gitDiff{repo: repo, untracked: f.untracked},
+	}
+	if f.rulesWorktree || filepath.IsAbs(c.Review.RulesDir) {
+		s.rules = &fsRules{fsys: os.DirFS(repo.Root()), opts: ropts}
+	} else {
+		s.rules = &fsRules{opts: ropts, open: func(ctx context.Context) (fs.FS, error) {
+			return repo.FS(ctx, baseSHA, rulePaths(c.Review.RulesDir)...)
+		}}
+	}
+	return s, nil
+}
+
+func readDiff(e env, name string) ([]byte, string, error) {
+	if name == "-" {
+		data, err := io.ReadAll(e.stdin)
+		if err != nil {
+			return nil, "", fmt.Errorf("read diff from stdin: %w", err)
+		}
+		return data, "stdin", nil
+	}
+	path := name
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(e.dir, path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("read diff: %w", err)
+	}
+	return data, name, nil
+}
+
+// bytesDiff is a diff already in memory.
+type bytesDiff []byte
+
+func (b bytesDiff) Diff(context.Context, reviewer.Change) ([]byte, error) { return b, nil }
+
+// gitDiff asks git for the diff from the change's base to its head (or the work tree).
+type gitDiff struct {
+	repo      *git.Repo
+	untracked bool
+}
+
+func (g gitDiff) Diff(ctx context.Context, c reviewer.Change) ([]byte, error) {
+	return g.repo.Diff(ctx, c.BaseSHA, c.HeadSHA, g.untracked)
+}
+
+// fsRules loads a rule set from a file system: the base revision's tree, or a directory.
+type fsRules struct {
+	fsys fs.FS
+	open func(context.Context) (fs.FS, error)
+	opts rules.RepoOptions
+	set  *rules.Set // the last set loaded
+}
+
+// repoFailOn is the fail_on of the repository's .reviewer.yaml, "" when it has none.
+func (r *fsRules) repoFailOn() string {
+	if r.set == nil {
+		return ""
+	}
+	return r.set.Settings.FailOn
+}
+
+func (r *fsRules) Rules(ctx context.Context, _ reviewer.Change) (*rules.Set, error) {
+	fsys := r.fsys
+	if r.open != nil {
+		var err error
+		if fsys, err = r.open(ctx); err != nil {
+			return nil, err
+		}
+	}
+	set, err := rules.LoadRepo(fsys, r.opts)
+	if err != nil {
+		return nil, err
+	}
+	r.set = set
+	return set, nil
+}

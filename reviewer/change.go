@@ -1,0 +1,45 @@
+package reviewer
+
+import (
+	"context"
+	"errors"
+
+	"github.com/reviewerbot/reviewer/rules"
+)
+
+// Change is the change under review: a GitHub pull request, a GitLab merge request, or a
+// local diff.
+type Change struct {
+	// Forge is "github", "gitlab" or "local".
+	Forge string
+	// Repo names the repository ("owner/name", a GitLab project path, or a local directory).
+	Repo string
+	// Number is the pull or merge request number; 0 for a local diff.
+	Number int
+	// BaseSHA is the commit the diff starts from; rules are read at this revision.
+	BaseSHA string
+	// HeadSHA is the commit under review; empty for uncommitted changes or a patch file.
+	HeadSHA     string
+	Title       string
+	Description string
+	Author      string
+}
+
+// Request asks for one review.
+type Request struct {
+	Change Change
+}
+
+// DiffSource gets the unified diff of a change.
+type DiffSource interface {
+	Diff(ctx context.Context, c Change) ([]byte, error)
+}
+
+// RuleSource loads the rules a change is judged by, read from the change's base revision
+// so that a change can neither switch off nor rewrite its own checks.
+type RuleSource interface {
+	Rules(ctx context.Context, c Change) (*rules.Set, error)
+}
+
+// ErrTooLarge reports a change or file beyond what the review accepts.
+var ErrTooLarge = errors.New("change too large")
