@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/viper"
 
 	_ "github.com/reviewerbot/reviewer/internal/golden"
+	"github.com/reviewerbot/reviewer/rules"
 )
 
 func TestConfigPrecedence(t *testing.T) {
@@ -145,6 +146,24 @@ func TestREADMEDocumentsEveryKey(t *testing.T) {
 		row := regexp.MustCompile("(?m)^\\| `" + regexp.QuoteMeta(key) + "` \\| `" + envName(key) + "` \\|")
 		if !row.Match(readme) {
 			t.Errorf("README.md has no configuration row for %s: want a line starting | `%s` | `%s` |", key, key, envName(key))
+		}
+	}
+}
+
+// TestREADMEListsBuiltinRules keeps the README's table of built-in rules complete.
+func TestREADMEListsBuiltinRules(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	builtin, err := rules.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range builtin {
+		if !strings.Contains(string(readme), "| `"+r.ID+"` | "+r.Severity.String()+" |") {
+			t.Errorf("README.md's built-in rules table has no row for %s (%s)", r.ID, r.Severity)
 		}
 	}
 }

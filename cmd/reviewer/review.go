@@ -124,7 +124,13 @@ func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error
 	if f.diff != "" && (f.base != "" || f.uncommitted) {
 		return usageError(errors.New("--diff reviews a diff file: it takes no --base or --uncommitted"))
 	}
-	logger := newLogger(e.stderr, c.Log.Level)
+	// At a terminal the one info line per review only repeats the report: unless asked
+	// for, the local command logs warnings and worse.
+	level := c.Log.Level
+	if !c.IsSet("log.level") {
+		level = "warn"
+	}
+	logger := newLogger(e.stderr, level)
 
 	src, err := changeSource(ctx, e, f, c)
 	if err != nil {
@@ -135,10 +141,6 @@ func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error
 	}, logger)
 	res, err := rv.Review(ctx, reviewer.Request{Change: src.change})
 	if err != nil {
-		var pe *rules.Error
-		if errors.As(err, &pe) {
-			return usageError(err)
-		}
 		return err
 	}
 	if !res.LLMEnabled {
@@ -186,6 +188,10 @@ func writeReports(e env, outs []output, res *reviewer.Result) error {
 			path := o.file
 			if !filepath.IsAbs(path) {
 				path = filepath.Join(e.dir, path)
+			}
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
+				continue
 			}
 			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 				errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
@@ -335,7 +341,9 @@ func (r *fsRules) Rules(ctx context.Context, _ reviewer.Change) (*rules.Set, err
 	}
 	set, err := rules.LoadRepo(fsys, r.opts)
 	if err != nil {
-		return nil, err
+		// The rules or the repository's settings are wrong: a problem for the user to fix,
+		// like a bad flag, not a failure of the run.
+		return nil, usageError(err)
 	}
 	r.set = set
 	return set, nil
