@@ -3,6 +3,7 @@ package reviewer
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -95,17 +96,25 @@ func (f Filter) Validate() error {
 // Check returns the outcome for one file: OutcomeReviewed, or OutcomeFiltered with the
 // reason.
 func (f Filter) Check(file *diff.File) (Outcome, string) {
+	o, why, _ := f.check(file)
+	return o, why
+}
+
+// check is Check, and also says whether the file was filtered for what its own changed
+// lines say (a generated-code header, a minified line): the change under review wrote
+// those, so they may not switch off the secret rules.
+func (f Filter) check(file *diff.File) (Outcome, string, bool) {
 	switch {
 	case file.Status == diff.StatusDeleted:
-		return OutcomeFiltered, "deleted"
+		return OutcomeFiltered, "deleted", false
 	case file.Submodule:
-		return OutcomeFiltered, "submodule"
+		return OutcomeFiltered, "submodule", false
 	case file.Binary:
-		return OutcomeFiltered, "binary"
+		return OutcomeFiltered, "binary", false
 	case len(file.Hunks) == 0:
-		return OutcomeFiltered, noContentReason(file)
+		return OutcomeFiltered, noContentReason(file), false
 	case file.AddedLines() == 0:
-		return OutcomeFiltered, "only deletions"
+		return OutcomeFiltered, "only deletions", false
 	}
 	p := file.Path()
 	reason := ""
@@ -128,12 +137,12 @@ func (f Filter) Check(file *diff.File) (Outcome, string) {
 		}
 	}
 	if reason != "" {
-		return OutcomeFiltered, reason
+		return OutcomeFiltered, reason, false
 	}
 	if r := contentReason(file); r != "" {
-		return OutcomeFiltered, r
+		return OutcomeFiltered, r, true
 	}
-	return OutcomeReviewed, ""
+	return OutcomeReviewed, "", false
 }
 
 func noContentReason(f *diff.File) string {
@@ -170,14 +179,18 @@ func contentReason(f *diff.File) string {
 	return ""
 }
 
-// isGeneratedMarker recognises the marker Go's tooling standardised ("Code generated ...
-// DO NOT EDIT.") and the "@generated" tag used by Facebook's and other generators.
+// generatedMarker is a whole header-comment line that says the file is generated: Go's
+// standard "Code generated ... DO NOT EDIT." (in any language's line or block comment) and
+// the "@generated" tag of Facebook's and other generators at the start of a comment. The
+// marker must be the whole comment: a change can not get a file out of review by merely
+// mentioning it.
+var generatedMarker = regexp.MustCompile(`^\s*(?://|#|/?\*+|--|<!--|;+)\s*(?:Code generated .* DO NOT EDIT\.?|@generated\b.*)\s*(?:\*/|-->)?\s*$`)
+
 func isGeneratedMarker(s string) bool {
-	if strings.Contains(s, "@generated") {
-		return true
+	if !strings.Contains(s, "@generated") && !strings.Contains(s, "DO NOT EDIT") {
+		return false
 	}
-	i := strings.Index(s, "Code generated ")
-	return i >= 0 && strings.Contains(s[i:], "DO NOT EDIT")
+	return generatedMarker.MatchString(s)
 }
 
 // globMatch matches a doublestar glob against a slash-separated repository path. A glob

@@ -3,17 +3,27 @@ package reviewer
 import (
 	"context"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/reviewerbot/reviewer/reviewer/diff"
 	"github.com/reviewerbot/reviewer/rules"
 )
 
+// secretPrefix marks the rules that also check files filtered for what their own lines say
+// (a generated-code header, a minified line): the change under review wrote those lines,
+// and must not be able to hide a leaked key behind them. Files left out by path (lock
+// files, vendored trees, the operator's and the repository's ignore globs) stay out.
+const secretPrefix = "secret-"
+
 // runPatterns checks every added line of the reviewed files against the pattern rules that
-// apply to the file, and returns one finding per hit in file order, then line order, then
-// rule order. Files are spread over the available processors: on a 100,000-line change the
+// apply to the file, and the added lines of the self-declared generated or minified files
+// (filtered) against the secret rules, and returns one finding per hit in file order, then line order, then rule
+// order. Files are spread over the available processors: on a 100,000-line change the
 // regexps are most of the pipeline's time.
-func runPatterns(ctx context.Context, files []*diff.File, set *rules.Set) ([]Finding, error) {
+func runPatterns(ctx context.Context, reviewed, filtered []*diff.File, set *rules.Set) ([]Finding, error) {
+	files := append(slices.Clip(reviewed), filtered...)
 	out := make([][]Finding, len(files))
 	workers := min(runtime.GOMAXPROCS(0), len(files))
 	var wg sync.WaitGroup
@@ -21,7 +31,11 @@ func runPatterns(ctx context.Context, files []*diff.File, set *rules.Set) ([]Fin
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
-				out[i] = filePatterns(files[i], set.PatternRulesFor(files[i].Path()))
+				rs := set.PatternRulesFor(files[i].Path())
+				if i >= len(reviewed) {
+					rs = secretRules(rs)
+				}
+				out[i] = filePatterns(files[i], rs)
 			}
 		})
 	}
@@ -46,6 +60,16 @@ func runPatterns(ctx context.Context, files []*diff.File, set *rules.Set) ([]Fin
 		all = append(all, fs...)
 	}
 	return all, nil
+}
+
+func secretRules(rs []*rules.Rule) []*rules.Rule {
+	var out []*rules.Rule
+	for _, r := range rs {
+		if strings.HasPrefix(r.ID, secretPrefix) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // filePatterns runs rs on the added lines of one file.

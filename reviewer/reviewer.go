@@ -54,14 +54,16 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: load rules: %w", c, err)
 	}
+	// The operator's globs come after the repository's, so that the repository can not
+	// re-include ("!glob") what the operator left out.
 	filter := r.opts.Filter
-	filter.Ignore = append(slices.Clip(filter.Ignore), set.Settings.Ignore...)
+	filter.Ignore = append(slices.Clip(set.Settings.Ignore), filter.Ignore...)
 	if err := filter.Validate(); err != nil {
 		return Result{}, fmt.Errorf("%s: %w", c, err)
 	}
 
-	reviewed, ledger := applyFilter(files, filter)
-	findings, err := runPatterns(ctx, reviewed, set)
+	reviewed, filtered, ledger := applyFilter(files, filter)
+	findings, err := runPatterns(ctx, reviewed, filtered, set)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: pattern rules: %w", c, err)
 	}
@@ -91,18 +93,22 @@ func (c Change) String() string {
 	return s
 }
 
-// applyFilter puts every file in the ledger and returns those to review.
-func applyFilter(files []*diff.File, f Filter) ([]*diff.File, Coverage) {
-	ledger := Coverage{Files: make([]FileCoverage, 0, len(files))}
-	reviewed := make([]*diff.File, 0, len(files))
+// applyFilter puts every file in the ledger and returns those to review, and those
+// filtered for what their own lines say (for the secret rules).
+func applyFilter(files []*diff.File, f Filter) (reviewed, filtered []*diff.File, ledger Coverage) {
+	ledger = Coverage{Files: make([]FileCoverage, 0, len(files))}
+	reviewed = make([]*diff.File, 0, len(files))
 	for _, file := range files {
-		o, why := f.Check(file)
+		o, why, self := f.check(file)
 		ledger.Files = append(ledger.Files, FileCoverage{Path: file.Path(), Outcome: o, Reason: why})
-		if o == OutcomeReviewed {
+		switch {
+		case o == OutcomeReviewed:
 			reviewed = append(reviewed, file)
+		case self:
+			filtered = append(filtered, file)
 		}
 	}
-	return reviewed, ledger
+	return reviewed, filtered, ledger
 }
 
 // sortFindings orders findings as people read a change: by file in diff order, then line,

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path"
+	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -44,7 +47,8 @@ type ReviewConfig struct {
 	DefaultIgnore bool `mapstructure:"default_ignore"`
 	// FailOn is the lowest severity that fails the run (exit code 1), or "none".
 	FailOn string `mapstructure:"fail_on"`
-	// RulesDir is where the team's rules files live, relative to the repository root.
+	// RulesDir is where the team's rules files live, relative to the repository root;
+	// empty means the repository's own choice (.reviewer.yaml rules_dir, else .reviewer/rules).
 	RulesDir string `mapstructure:"rules_dir"`
 	// Builtin turns the embedded starter rules on.
 	Builtin bool `mapstructure:"builtin"`
@@ -58,7 +62,7 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("review.ignore", []string{})
 	v.SetDefault("review.default_ignore", true)
 	v.SetDefault("review.fail_on", "error")
-	v.SetDefault("review.rules_dir", ".reviewer/rules")
+	v.SetDefault("review.rules_dir", "")
 	v.SetDefault("review.builtin", true)
 	v.SetDefault("review.disable", []string{})
 }
@@ -117,7 +121,7 @@ func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, envir
 	err := v.Unmarshal(&c, func(dc *mapstructure.DecoderConfig) {
 		dc.ErrorUnused = true
 		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(
-			mapstructure.StringToSliceHookFunc(","),
+			listHook,
 			mapstructure.StringToTimeDurationHookFunc(),
 		)
 	})
@@ -155,8 +159,8 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("review.ignore: %q is not a valid glob", g))
 		}
 	}
-	if strings.TrimSpace(c.Review.RulesDir) == "" {
-		errs = append(errs, errors.New("review.rules_dir: must not be empty"))
+	if d := c.Review.RulesDir; filepath.IsAbs(d) || strings.HasPrefix(path.Clean(filepath.ToSlash(d)), "../") {
+		errs = append(errs, fmt.Errorf("review.rules_dir: %q must be a directory inside the repository, relative to its root", d))
 	}
 	for _, id := range c.Review.Disable {
 		if strings.TrimSpace(id) == "" {
@@ -196,4 +200,37 @@ func (f failOn) String() string {
 		return "none"
 	}
 	return f.sev.String()
+}
+
+// listHook decodes a list given as one string (an environment variable) by splitting it on
+// the commas that are not inside braces, so "**/*.{js,ts},dist/**" is two globs.
+func listHook(from, to reflect.Type, data any) (any, error) {
+	if from.Kind() != reflect.String || to.Kind() != reflect.Slice || to.Elem().Kind() != reflect.String {
+		return data, nil
+	}
+	return splitList(data.(string)), nil
+}
+
+func splitList(s string) []string {
+	out := []string{}
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '{':
+			depth++
+		case '}':
+			depth = max(depth-1, 0)
+		case ',':
+			if depth == 0 {
+				if item := strings.TrimSpace(s[start:i]); item != "" {
+					out = append(out, item)
+				}
+				start = i + 1
+			}
+		}
+	}
+	if item := strings.TrimSpace(s[start:]); item != "" {
+		out = append(out, item)
+	}
+	return out
 }

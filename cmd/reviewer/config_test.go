@@ -48,10 +48,10 @@ func TestConfigPrecedence(t *testing.T) {
 		{
 			name:    "environment over file",
 			file:    file,
-			environ: []string{"REVIEWER_REVIEW_FAIL_ON=info", "REVIEWER_REVIEW_IGNORE=a/**,b/**", "REVIEWER_REVIEW_BUILTIN=false", "OTHER=x"},
+			environ: []string{"REVIEWER_REVIEW_FAIL_ON=info", "REVIEWER_REVIEW_IGNORE=a/**, **/*.{js,ts},b/**", "REVIEWER_REVIEW_BUILTIN=false", "OTHER=x"},
 			want: func(c *Config) {
 				c.Review.FailOn = "info"
-				c.Review.Ignore = []string{"a/**", "b/**"}
+				c.Review.Ignore = []string{"a/**", "**/*.{js,ts}", "b/**"}
 				c.Review.RulesDir = "standards"
 				c.Review.Builtin = false
 				c.Log.Level = "debug"
@@ -62,10 +62,10 @@ func TestConfigPrecedence(t *testing.T) {
 			name:    "flags over environment",
 			file:    file,
 			environ: []string{"REVIEWER_REVIEW_FAIL_ON=info"},
-			flags:   []string{"--fail-on=none", "--ignore=x/**", "--ignore=!x/keep.go"},
+			flags:   []string{"--fail-on=none", "--ignore=x/**", "--ignore=!x/keep.{go,py}"},
 			want: func(c *Config) {
 				c.Review.FailOn = "none"
-				c.Review.Ignore = []string{"x/**", "!x/keep.go"}
+				c.Review.Ignore = []string{"x/**", "!x/keep.{go,py}"}
 				c.Review.RulesDir = "standards"
 				c.Log.Level = "debug"
 			},
@@ -77,7 +77,7 @@ func TestConfigPrecedence(t *testing.T) {
 			t.Parallel()
 			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 			fs.String("fail-on", "", "")
-			fs.StringSlice("ignore", nil, "")
+			fs.StringArray("ignore", nil, "")
 			if err := fs.Parse(tt.flags); err != nil {
 				t.Fatal(err)
 			}
@@ -87,7 +87,7 @@ func TestConfigPrecedence(t *testing.T) {
 			}
 			want := &Config{
 				Log:    LogConfig{Level: "info"},
-				Review: ReviewConfig{Ignore: []string{}, DefaultIgnore: true, FailOn: "error", RulesDir: ".reviewer/rules", Builtin: true, Disable: []string{}},
+				Review: ReviewConfig{Ignore: []string{}, DefaultIgnore: true, FailOn: "error", RulesDir: "", Builtin: true, Disable: []string{}},
 			}
 			tt.want(want)
 			if diff := cmp.Diff(want, got, cmp.AllowUnexported(Config{}), cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".set" }, cmp.Ignore())); diff != "" {
@@ -117,7 +117,7 @@ func TestConfigErrors(t *testing.T) {
 	}
 
 	bad := filepath.Join(dir, "bad.yaml")
-	writeFile(t, bad, "review:\n  fail_on: sometimes\n  ignore: ['a/[b']\n  rules_dir: ''\nlog:\n  level: loud\n")
+	writeFile(t, bad, "review:\n  fail_on: sometimes\n  ignore: ['a/[b']\n  rules_dir: ../elsewhere\nlog:\n  level: loud\n")
 	c, err := loadConfig(bad, pflag.NewFlagSet("x", pflag.ContinueOnError), nil, nil)
 	if err != nil {
 		t.Fatal(err)

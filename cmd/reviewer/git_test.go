@@ -177,3 +177,26 @@ func TestRulesLintAndTest(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewGitRulesDirFromSettings: the base revision's .reviewer.yaml may keep the rules
+// elsewhere; they are read from there, at the base.
+func TestReviewGitRulesDirFromSettings(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir := t.TempDir()
+	gitRun(t, dir, "init", "-q", "-b", "main")
+	writeFile(t, filepath.Join(dir, ".reviewer.yaml"), "rules_dir: tools/rules\n")
+	writeFile(t, filepath.Join(dir, "tools/rules/no-print.md"), noPrintRule)
+	writeFile(t, filepath.Join(dir, "app/main.py"), "import logging\n")
+	gitRun(t, dir, "add", "-A")
+	gitRun(t, dir, "commit", "-q", "-m", "base")
+	gitRun(t, dir, "checkout", "-q", "-b", "feature")
+	writeFile(t, filepath.Join(dir, "app/main.py"), "import logging\nprint('x')\n")
+	gitRun(t, dir, "commit", "-q", "-am", "feature")
+	r := runCmd(t, dir, nil, "review", "--format", "json", "--builtin=false")
+	if diff := cmp.Diff([]string{"app/main.py:2:error:team-no-print"}, findingsOf(t, r)); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}

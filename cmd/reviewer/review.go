@@ -54,7 +54,7 @@ started from; --rules-worktree reads them from the work tree instead, to try rul
 	fl.StringVarP(&f.output, "output", "o", "", "file for the format given without =FILE (default stdout)")
 	fl.String("fail-on", "", "lowest severity that exits 1: info, warning, error or none (review.fail_on)")
 	fl.String("rules-dir", "", "rules directory, relative to the repository root (review.rules_dir)")
-	fl.StringSlice("ignore", nil, "extra globs of files not to review; !glob re-includes (review.ignore)")
+	fl.StringArray("ignore", nil, "extra glob of files not to review, repeatable; !glob re-includes (review.ignore)")
 	fl.StringSlice("disable", nil, "rule ids not to apply (review.disable)")
 	fl.Bool("builtin", true, "apply the built-in starter rules (review.builtin)")
 	return cmd
@@ -217,6 +217,25 @@ func rulePaths(rulesDir string) []string {
 	return []string{rulesDir, ".reviewer.yaml", ".github/copilot-instructions.md", ".github/instructions", ".gitlab/duo/mr-review-instructions.yaml"}
 }
 
+// baseTree reads the files a rule set comes from at revision rev. Which rules directory
+// that is may itself be set by the revision's .reviewer.yaml, so that is read first
+// (errors in it are left for the rules loader to report with file and line).
+func baseTree(ctx context.Context, repo *git.Repo, rev, rulesDir string) (fs.FS, error) {
+	if rulesDir == "" {
+		rulesDir = ".reviewer/rules"
+		settings, err := repo.FS(ctx, rev, ".reviewer.yaml")
+		if err != nil {
+			return nil, err
+		}
+		if data, err := fs.ReadFile(settings, ".reviewer.yaml"); err == nil {
+			if s, err := rules.ParseSettings(".reviewer.yaml", data); err == nil && s.RulesDir != "" {
+				rulesDir = s.RulesDir
+			}
+		}
+	}
+	return repo.FS(ctx, rev, rulePaths(rulesDir)...)
+}
+
 func changeSource(ctx context.Context, e env, f reviewFlags, c *Config) (*source, error) {
 	ropts := rules.RepoOptions{RulesDir: c.Review.RulesDir, NoBuiltin: !c.Review.Builtin, Disable: c.Review.Disable}
 	if f.diff != "" {
@@ -271,11 +290,11 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config) (*source
 		change: reviewer.Change{Forge: "local", Repo: repo.Root(), BaseSHA: baseSHA, HeadSHA: headSHA},
 		diffs:  gitDiff{repo: repo, untracked: f.untracked},
 	}
-	if f.rulesWorktree || filepath.IsAbs(c.Review.RulesDir) {
+	if f.rulesWorktree {
 		s.rules = &fsRules{fsys: os.DirFS(repo.Root()), opts: ropts}
 	} else {
 		s.rules = &fsRules{opts: ropts, open: func(ctx context.Context) (fs.FS, error) {
-			return repo.FS(ctx, baseSHA, rulePaths(c.Review.RulesDir)...)
+			return baseTree(ctx, repo, baseSHA, c.Review.RulesDir)
 		}}
 	}
 	return s, nil
