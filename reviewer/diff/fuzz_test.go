@@ -16,6 +16,11 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte(multiHunk))
+	f.Add([]byte(series))
+	f.Add([]byte(typeChange))
+	f.Add([]byte("diff -r 6e2f6a3cd6e1 x\n--- a/x\tThu Jan 01 00:00:00 1970 +0000\n+++ b/x\tThu Jan 01 00:00:00 1970 +0000\n@@ -1 +1 @@\n-a\n+b\n"))
+	f.Add([]byte("Index: x\n====\n--- x\t(nonexistent)\n+++ x\t(working copy)\n@@ -0,0 +1 @@\n+b\n"))
+	f.Add([]byte("diff --git i/x w/x\nindex 1..2 100644\n--- i/x\n+++ w/x\n@@ -1 +1 @@\n-a\n+b\n"))
 	f.Add([]byte("diff --git a/x b/x\nindex 1..2 100644\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\r\n\\ No newline at end of file\n+b\r\n-- \n2.43.0\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		files, err := diff.Parse(data)

@@ -74,9 +74,10 @@ func (s Status) String() string {
 
 // File is one file of a diff.
 type File struct {
-	// OldPath and NewPath are repository-relative paths without the a/ and b/ prefixes,
-	// unquoted (C-style octal escapes decoded). OldPath is "" for an added file and NewPath
-	// is "" for a deleted one.
+	// OldPath and NewPath are repository-relative paths without the a/ and b/ prefixes
+	// (or git's mnemonic i/ w/ c/ o/ ones), unquoted (C-style octal escapes decoded).
+	// OldPath is "" for an added file and NewPath is "" for a deleted one. No two files of
+	// one Parse share a Path, except the deletion and addition git writes for a type change.
 	OldPath, NewPath string
 	Status           Status
 	// OldMode and NewMode are the git file modes ("100644"), when the diff says them.

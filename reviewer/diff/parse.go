@@ -32,10 +32,19 @@ func (e *ParseError) Error() string {
 func (e *ParseError) Unwrap() error { return e.Err }
 
 // Parse reads a unified diff: the output of git diff, git format-patch (mail headers and the
-// diffstat before the first file are skipped, and so is a trailing "-- " signature), or a plain
-// diff -u with ---/+++ headers. Text between files that is not part of a diff is skipped, as git
-// apply does; a hunk whose lines do not match the counts in its header is an error. Empty input
-// gives no files and no error.
+// diffstat before the first file are skipped, and so is a trailing "-- " signature), hg diff,
+// svn diff, or a plain diff -u with ---/+++ headers. Text between files that is not part of a
+// diff (svn's "Index:" and "====" lines, hg's "diff -r" line) is skipped, as git apply does; a
+// hunk whose lines do not match the counts in its header is an error. Empty input gives no
+// files and no error.
+//
+// Paths lose git's a/ and b/ prefixes, and the i/ w/ c/ o/ (and 1/ 2/) pairs that
+// diff.mnemonicPrefix writes, but only when the "diff --git" line (or, without one, the ---/+++
+// pair) shows such a pair, so the paths of a --no-prefix diff are kept as they are.
+//
+// Every file must be reviewed under a path of its own. A format-patch series that changes a
+// file in more than one patch numbers each patch against a different version of the file, so
+// it is an error: review the combined diff instead.
 //
 // File headers are parsed by github.com/sourcegraph/go-diff. Hunk bodies are split here, by the
 // counts in their headers, so that CRLF endings and "\ No newline at end of file" markers are
@@ -114,11 +123,14 @@ func (p *parser) parse() ([]*File, error) {
 	// last is the file just read, while nothing else has been read after it: a hunk-like
 	// line right after its last hunk means that hunk's header counts were too small.
 	var last *File
+	// seen holds, by the path it is reviewed under, the latest file read.
+	var seen map[string]*File
 	for {
 		line, ok := p.peek()
 		if !ok {
 			return files, nil
 		}
+		startLine := p.lineNo + 1
 		var f *File
 		var err error
 		switch {
@@ -140,9 +152,54 @@ func (p *parser) parse() ([]*File, error) {
 		if err != nil {
 			return nil, err
 		}
+		if seen == nil {
+			seen = make(map[string]*File)
+		}
+		if err := checkRepeat(seen, last, f, startLine); err != nil {
+			return nil, err
+		}
 		files = append(files, f)
 		last = f
 	}
+}
+
+// checkRepeat records f in seen and fails when an earlier file has the same path. A
+// format-patch series (git format-patch --stdout A..B, a forge's .patch of a change) holds one
+// diff per commit, each numbered against the file as the commit before left it: findings on a
+// later patch's lines would land on the wrong lines, and the file would count twice. Merging
+// the patches would need the intermediate contents, which a diff does not carry.
+//
+// One git diff names each path once, with one exception: a type change (a file becoming a
+// symlink or a submodule, or back) is written as the deletion of the path directly followed by
+// its addition. prev is the file read just before f, nil when other text came between them.
+func checkRepeat(seen map[string]*File, prev, f *File, line int) error {
+	path := f.Path()
+	if earlier, ok := seen[path]; ok && (earlier != prev || !isTypeChange(prev, f)) {
+		return &ParseError{Line: line, Err: fmt.Errorf(
+			"%q is changed by several patches of a series; review the combined diff (git diff BASE..HEAD) instead", path)}
+	}
+	seen[path] = f
+	return nil
+}
+
+// isTypeChange reports whether del and add are the two halves git writes for a path whose file
+// type changed.
+func isTypeChange(del, add *File) bool {
+	if del.Status != StatusDeleted || add.Status != StatusAdded || del.OldPath != add.NewPath {
+		return false
+	}
+	oldType, ok1 := fileType(del.OldMode)
+	newType, ok2 := fileType(add.NewMode)
+	return ok1 && ok2 && oldType != newType
+}
+
+// fileType returns the S_IFMT bits of a git mode: regular file, symlink or gitlink.
+func fileType(mode string) (uint64, bool) {
+	m, err := strconv.ParseUint(mode, 8, 32)
+	if err != nil {
+		return 0, false
+	}
+	return m & 0o170000, true
 }
 
 // isStrayHunkLine reports whether a line right after a complete hunk looks like more of it.
@@ -190,9 +247,11 @@ func (p *parser) parseGitFile() (*File, error) {
 	first, _ := p.next()
 	args := trimCR(strings.TrimPrefix(first, "diff --git "))
 	f := &File{}
+	h := gitHeader{args: args, startLine: startLine}
+	h.oldName, h.newName, _ = splitGitArgs(args)
+	h.oldPrefix, h.newPrefix, _ = prefixPair(h.oldName, h.newName)
 	// The best name we have until the headers are read, for error messages.
-	hintOld, hintNew, _ := splitGitArgs(args)
-	hint := stripPrefix(hintNew, "b/")
+	hint := strings.TrimPrefix(h.newName, h.newPrefix)
 	if hint == "" {
 		hint = args
 	}
@@ -206,17 +265,17 @@ func (p *parser) parseGitFile() (*File, error) {
 		p.next()
 		ext = append(ext, trimCR(line))
 	}
-	hasFileHeader := false
 	end := p.pos
 	if line, ok := p.peek(); ok {
 		switch {
 		case strings.HasPrefix(line, "--- "):
-			if l2, ok := p.peek2(); !ok || !strings.HasPrefix(l2, "+++ ") {
+			l2, ok := p.peek2()
+			if !ok || !strings.HasPrefix(l2, "+++ ") {
 				return nil, p.errorf(p.lineNo+2, hint, "file header %q is not followed by a +++ line", trimCR(line))
 			}
 			p.next()
 			p.next()
-			hasFileHeader = true
+			h.minus, h.plus = line, l2
 			end = p.pos
 		case strings.HasPrefix(line, "Binary files ") && strings.HasSuffix(trimCR(line), " differ"):
 			p.next()
@@ -233,10 +292,11 @@ func (p *parser) parseGitFile() (*File, error) {
 	if err := f.applyGitHeaders(ext); err != nil {
 		return nil, &ParseError{Line: startLine, Path: hint, Err: err}
 	}
-	if err := f.setGitNames(p.src[start:end], args, hasFileHeader, startLine, hintOld, hintNew); err != nil {
+	h.seg = p.src[start:end]
+	if err := f.setGitNames(&h); err != nil {
 		return nil, err
 	}
-	if !hasFileHeader {
+	if h.minus == "" {
 		if line, ok := p.peek(); ok && strings.HasPrefix(line, "@@ -") {
 			return nil, p.errorf(p.lineNo+1, f.Path(), "hunk header %q without ---/+++ lines", trimCR(line))
 		}
@@ -326,32 +386,46 @@ func (f *File) applyGitHeaders(ext []string) error {
 	return nil
 }
 
-// setGitNames fills in the paths of a git file. seg is the file's header text, handed to
-// go-diff; rename and copy headers, already applied, take precedence because they carry the
-// paths without prefixes.
-func (f *File) setGitNames(seg, args string, hasFileHeader bool, startLine int, hintOld, hintNew string) error {
-	oldName, newName := hintOld, hintNew
-	fds, err := parseHeaders(seg)
-	if errors.Is(err, errGoDiffPanic) {
-		// go-diff v0.7.0 panics on some malformed "diff --git" lines (parseDiffGitArgs
-		// slices names shorter than their a/ prefix); fall back to our own reading of it.
-		fds, err = nil, nil
-	}
-	if err != nil {
-		return &ParseError{Line: startLine + goDiffLine(err), Path: stripPrefix(hintNew, "b/"), Err: fmt.Errorf("file header: %w", err)}
-	}
-	if len(fds) == 1 && (fds[0].OrigName != "" || fds[0].NewName != "") {
+// gitHeader is what setGitNames needs of one file's git header.
+type gitHeader struct {
+	seg       string // the header text, from "diff --git" to the +++ line, for go-diff
+	args      string // what follows "diff --git "
+	startLine int
+	// oldName and newName are the names on the "diff --git" line, with their prefixes;
+	// oldPrefix and newPrefix are those prefixes when they form a pair git writes.
+	oldName, newName     string
+	oldPrefix, newPrefix string
+	// minus and plus are the ---/+++ lines, "" when the file has none.
+	minus, plus string
+}
+
+// setGitNames fills in the paths of a git file. Rename and copy headers, already applied,
+// take precedence because they carry the paths without prefixes.
+func (f *File) setGitNames(h *gitHeader) error {
+	hasFileHeader := h.minus != ""
+	oldName, newName := h.oldName, h.newName
+	fds, err := parseHeaders(h.seg)
+	switch {
+	case err == nil && len(fds) == 1 && (fds[0].OrigName != "" || fds[0].NewName != ""):
 		oldName, newName = fds[0].OrigName, fds[0].NewName
-	} else if hasFileHeader {
-		return &ParseError{Line: startLine, Path: stripPrefix(hintNew, "b/"), Err: errors.New("file header not understood")}
+	case hasFileHeader:
+		// go-diff rejects what it cannot read as a timestamp after the names; we never use
+		// the timestamp, so read the names ourselves.
+		oldName, _ = headerName(h.minus, "--- ")
+		newName, _ = headerName(h.plus, "+++ ")
+	case errors.Is(err, errGoDiffPanic):
+		// go-diff v0.7.0 panics on some malformed "diff --git" lines (parseDiffGitArgs
+		// slices names shorter than their a/ prefix); our own reading of that line stands.
+	case err != nil:
+		return &ParseError{Line: h.startLine + goDiffLine(err), Path: strings.TrimPrefix(h.newName, h.newPrefix),
+			Err: fmt.Errorf("file header: %w", err)}
 	}
-	// git writes a/ and b/ unless told otherwise (--no-prefix); strip them only when the
-	// "diff --git" line shows them, so a real top-level directory "a" survives --no-prefix.
-	prefixed := (strings.HasPrefix(args, "a/") || strings.HasPrefix(args, `"a/`)) &&
-		(strings.Contains(args, " b/") || strings.Contains(args, ` "b/`))
-	if prefixed {
-		oldName = stripPrefix(oldName, "a/")
-		newName = stripPrefix(newName, "b/")
+	// git writes a/ and b/ (or, with diff.mnemonicPrefix, i/ w/ and the like) unless told
+	// otherwise (--no-prefix); strip them only when the "diff --git" line shows a pair, so
+	// that a real top-level directory "a" or "w" survives --no-prefix.
+	if h.oldPrefix != "" {
+		oldName = strings.TrimPrefix(oldName, h.oldPrefix)
+		newName = strings.TrimPrefix(newName, h.newPrefix)
 	}
 	if oldName == "/dev/null" {
 		oldName = ""
@@ -380,7 +454,7 @@ func (f *File) setGitNames(seg, args string, hasFileHeader bool, startLine int, 
 		}
 	}
 	if f.OldPath == "" && f.NewPath == "" {
-		return &ParseError{Line: startLine, Err: fmt.Errorf("no file name in %q", "diff --git "+args)}
+		return &ParseError{Line: h.startLine, Err: fmt.Errorf("no file name in %q", "diff --git "+h.args)}
 	}
 	return nil
 }
@@ -414,19 +488,37 @@ func (p *parser) parseUnifiedFile() (*File, error) {
 	p.next()
 	p.next()
 	seg := p.src[start:p.pos]
-	fds, err := parseHeaders(seg)
-	if err != nil {
-		return nil, &ParseError{Line: startLine + goDiffLine(err), Err: fmt.Errorf("file header: %w", err)}
+	var oldName, newName, oldStamp, newStamp string
+	if fds, err := parseHeaders(seg); err == nil && len(fds) == 1 {
+		oldName, newName = fds[0].OrigName, fds[0].NewName
+	} else {
+		// go-diff rejects what it cannot read as a timestamp after the names (hg's "Thu Jan
+		// 01 00:00:00 1970 +0000", svn's "(revision 10)"); we never use the timestamp.
+		minus, plus, _ := strings.Cut(strings.TrimSuffix(seg, "\n"), "\n")
+		oldName, oldStamp = headerName(minus, "--- ")
+		newName, newStamp = headerName(plus, "+++ ")
 	}
-	if len(fds) != 1 {
-		return nil, &ParseError{Line: startLine, Err: errors.New("file header not understood")}
-	}
-	oldName, newName := fds[0].OrigName, fds[0].NewName
-	// diff -ru a b, and tools imitating git, write a/ and b/; strip them only as a pair.
-	if (oldName == "/dev/null" || strings.HasPrefix(oldName, "a/")) &&
-		(newName == "/dev/null" || strings.HasPrefix(newName, "b/")) {
-		oldName = stripPrefix(oldName, "a/")
-		newName = stripPrefix(newName, "b/")
+	// diff -ru a b, hg, and tools imitating git write a/ and b/; strip them only as a pair,
+	// or as git's mnemonic prefixes. svn writes paths as they are, and marks the missing
+	// side of an added or deleted file "(nonexistent)" (before svn 1.9, an added file's old
+	// side was "(revision 0)").
+	switch {
+	case isSVNStamp(oldStamp) && isSVNStamp(newStamp):
+		if oldStamp == "(nonexistent)" || oldStamp == "(revision 0)" {
+			oldName = "/dev/null"
+		}
+		if newStamp == "(nonexistent)" {
+			newName = "/dev/null"
+		}
+	case oldName == "/dev/null" && strings.HasPrefix(newName, "b/"):
+		newName = strings.TrimPrefix(newName, "b/")
+	case newName == "/dev/null" && strings.HasPrefix(oldName, "a/"):
+		oldName = strings.TrimPrefix(oldName, "a/")
+	default:
+		if oldPrefix, newPrefix, ok := prefixPair(oldName, newName); ok {
+			oldName = strings.TrimPrefix(oldName, oldPrefix)
+			newName = strings.TrimPrefix(newName, newPrefix)
+		}
 	}
 	f := &File{}
 	switch {
@@ -662,6 +754,13 @@ func splitGitArgs(args string) (oldName, newName string, ok bool) {
 			return a, b, true
 		}
 	}
+	for _, pair := range prefixPairs {
+		if strings.HasPrefix(args, pair[0]) {
+			if i := strings.Index(args, " "+pair[1]); i >= 0 {
+				return args[:i], args[i+1:], true
+			}
+		}
+	}
 	if i := strings.Index(args, " b/"); i >= 0 {
 		return args[:i], args[i+1:], true
 	}
@@ -697,8 +796,40 @@ func unquotePath(s string) string {
 	return s
 }
 
-func stripPrefix(name, prefix string) string {
-	return strings.TrimPrefix(name, prefix)
+// prefixPairs are the prefix pairs git puts on the old and new names: a/ b/ by default, and
+// with diff.mnemonicPrefix the (i)ndex, (w)ork tree, (c)ommit and (o)bject, or 1/ 2/ for
+// --no-index, in either order (-R swaps them). No pair repeats a prefix, so --no-prefix names,
+// which differ only for renames and copies, are not mistaken for prefixed ones.
+var prefixPairs = [...][2]string{
+	{"a/", "b/"},
+	{"i/", "w/"}, {"w/", "i/"},
+	{"c/", "w/"}, {"w/", "c/"},
+	{"c/", "i/"}, {"i/", "c/"},
+	{"o/", "w/"}, {"w/", "o/"},
+	{"1/", "2/"}, {"2/", "1/"},
+}
+
+// prefixPair returns the prefixes of oldName and newName when they form a pair git writes.
+func prefixPair(oldName, newName string) (oldPrefix, newPrefix string, ok bool) {
+	for _, pair := range prefixPairs {
+		if strings.HasPrefix(oldName, pair[0]) && strings.HasPrefix(newName, pair[1]) {
+			return pair[0], pair[1], true
+		}
+	}
+	return "", "", false
+}
+
+// headerName splits a "--- " or "+++ " line, read as go-diff reads it, into the name and what
+// follows the first TAB (a timestamp, or svn's revision).
+func headerName(line, prefix string) (name, stamp string) {
+	name, stamp, _ = strings.Cut(strings.TrimSpace(strings.TrimPrefix(line, prefix)), "\t")
+	return unquotePath(name), stamp
+}
+
+// isSVNStamp reports whether stamp is what svn writes after a name: "(revision 10)",
+// "(working copy)", "(nonexistent)".
+func isSVNStamp(stamp string) bool {
+	return len(stamp) > 2 && stamp[0] == '(' && stamp[len(stamp)-1] == ')'
 }
 
 func trimCR(s string) string {
