@@ -73,6 +73,50 @@ func TestBuiltinTable(t *testing.T) {
 	golden.Check(t, "testdata/builtin-rules.golden", []byte(b.String()))
 }
 
+// TestBuiltinPaths checks which files some built-in rules cover, where the globs are
+// easy to get wrong.
+func TestBuiltinPaths(t *testing.T) {
+	t.Parallel()
+	builtin, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]*Rule{}
+	for _, r := range builtin {
+		byID[r.ID] = r
+	}
+	tests := []struct {
+		id, path string
+		want     bool
+	}{
+		{"js-tls-reject-unauthorized", "Dockerfile", true},
+		{"js-tls-reject-unauthorized", "deploy/Dockerfile.prod", true},
+		{"js-tls-reject-unauthorized", "Containerfile", true},
+		{"js-tls-reject-unauthorized", "images/Containerfile.dev", true},
+		{"js-tls-reject-unauthorized", "docs/Dockerfiles.md", false},
+		{"code-todo-without-ticket", "main.go", true},
+		{"code-todo-without-ticket", "db/migrations/001_init.sql", false},
+		{"code-todo-without-ticket", "init.el", false},
+		{"code-todo-without-ticket-dash-semicolon", "db/migrations/001_init.sql", true},
+		{"code-todo-without-ticket-dash-semicolon", "plugin/init.lua", true},
+		{"code-todo-without-ticket-dash-semicolon", "src/core.clj", true},
+		{"code-todo-without-ticket-dash-semicolon", "setup.ini", true},
+		{"code-todo-without-ticket-dash-semicolon", "main.go", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id+"/"+tt.path, func(t *testing.T) {
+			t.Parallel()
+			r, ok := byID[tt.id]
+			if !ok {
+				t.Fatalf("no built-in rule %s", tt.id)
+			}
+			if got := r.AppliesTo(tt.path); got != tt.want {
+				t.Errorf("AppliesTo(%q) = %v, want %v", tt.path, got, tt.want)
+			}
+		})
+	}
+}
+
 // TestBuiltinFreshCopies checks that callers may change what Builtin returns.
 func TestBuiltinFreshCopies(t *testing.T) {
 	t.Parallel()

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -49,9 +49,12 @@ const (
 // Import reads the instructions files of other review tools found in fsys (the
 // repository root) and returns them as rules, in a fixed order: Copilot's
 // repository-wide file (id copilot-instructions), Copilot's path-specific files (id
-// copilot-<name> for NAME.instructions.md), then GitLab Duo's instructions (id
-// duo-<slug of name>). Missing files are fine; malformed ones are errors with file and
-// line.
+// copilot-<slug of the path below .github/instructions>, so
+// .github/instructions/frontend/style.instructions.md is copilot-frontend-style), then
+// GitLab Duo's instructions (id duo-<slug of name>). Slugs fold case and punctuation,
+// so two files or names may map to one id; the later ones, in that order, get -2, -3
+// and so on: a team's instructions are not an error because of a name. Missing files
+// are fine; malformed ones are errors with file and line.
 func Import(fsys fs.FS) ([]*Rule, error) {
 	var (
 		rules []*Rule
@@ -66,11 +69,33 @@ func Import(fsys fs.FS) ([]*Rule, error) {
 	add(importCopilotRepo(fsys))
 	add(importCopilotPaths(fsys))
 	add(importDuo(fsys))
-	add(nil, duplicateIDs(rules))
+	uniqueIDs(rules)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return rules, nil
+}
+
+// uniqueIDs gives each rule that repeats an earlier rule's id the first free id among
+// id-2, id-3, ... (free of every id in the list, so a later rule named "x-2" cannot
+// clash either).
+func uniqueIDs(rules []*Rule) {
+	taken := map[string]bool{}
+	for _, r := range rules {
+		taken[r.ID] = true
+	}
+	seen := map[string]bool{}
+	for _, r := range rules {
+		if seen[r.ID] {
+			n := 2
+			for taken[r.ID+"-"+strconv.Itoa(n)] {
+				n++
+			}
+			r.ID += "-" + strconv.Itoa(n)
+			taken[r.ID] = true
+		}
+		seen[r.ID] = true
+	}
 }
 
 // readOptional reads a file, returning nil data and no error when it does not exist.
@@ -90,11 +115,9 @@ func importCopilotRepo(fsys fs.FS) ([]*Rule, error) {
 	if data == nil || err != nil {
 		return nil, err
 	}
-	// The file has no front matter by spec; if someone added one, it is not guidance.
-	_, body, ok := splitFrontMatter(data)
-	if !ok {
-		body = strings.TrimSpace(string(normalize(data)))
-	}
+	// The file has no front matter by spec, so a leading "---" is a Markdown thematic
+	// break, and everything is guidance.
+	body := strings.TrimSpace(string(normalize(data)))
 	if body == "" {
 		return nil, nil
 	}
@@ -148,10 +171,12 @@ func importCopilotPaths(fsys fs.FS) ([]*Rule, error) {
 // parseCopilotFile reads one NAME.instructions.md file. It returns a nil rule for a file
 // that excludes the code-review agent or has no instructions.
 func parseCopilotFile(name string, data []byte) (*Rule, []*Error) {
-	base := strings.TrimSuffix(path.Base(name), ".instructions.md")
+	// The path below the directory, not just the base name: frontend/style and
+	// backend/style are different instructions.
+	rel := strings.TrimSuffix(strings.TrimPrefix(name, copilotInstructionsDir+"/"), ".instructions.md")
 	r := &Rule{
-		ID:       "copilot-" + slug(base),
-		Title:    base + " (GitHub Copilot instructions)",
+		ID:       "copilot-" + slug(rel),
+		Title:    rel + " (GitHub Copilot instructions)",
 		Severity: SeverityWarning,
 		Source:   name,
 		idLine:   1,

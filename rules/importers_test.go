@@ -61,7 +61,7 @@ Hooks need dependency arrays.
 			Body: "Be kind.", Source: ".github/instructions/all.instructions.md"},
 		{ID: "copilot-coding", Title: "coding (GitHub Copilot instructions)", Severity: warn,
 			Body: "Review only.", Source: ".github/instructions/coding.instructions.md"},
-		{ID: "copilot-react-ui", Title: "React components", Severity: warn,
+		{ID: "copilot-frontend-react-ui", Title: "React components", Severity: warn,
 			Paths: []string{"src/**/*.{ts,tsx}", "web/**"},
 			Body:  "Hooks need dependency arrays.", Source: ".github/instructions/frontend/React UI.instructions.md"},
 		{ID: "copilot-go", Title: "go (GitHub Copilot instructions)", Severity: warn,
@@ -89,9 +89,9 @@ Hooks need dependency arrays.
 		{"duo-ruby-style-guide", "app/models/user.rb", false}, // "*.rb" is root-only, as in GitLab's docs
 		{"duo-ruby-style-guide", "lib/a/b.rb", true},
 		{"duo-ruby-style-guide", "spec/a_spec.rb", false},
-		{"copilot-react-ui", "src/app/App.tsx", true},
-		{"copilot-react-ui", "web/index.html", true},
-		{"copilot-react-ui", "src/app/App.css", false},
+		{"copilot-frontend-react-ui", "src/app/App.tsx", true},
+		{"copilot-frontend-react-ui", "web/index.html", true},
+		{"copilot-frontend-react-ui", "src/app/App.css", false},
 		{"copilot-go", "main.go", true},
 		{"copilot-all", "anything/at/all.txt", true},
 	}
@@ -103,6 +103,99 @@ Hooks need dependency arrays.
 		if got := byID[m.id].AppliesTo(m.path); got != m.want {
 			t.Errorf("%s.AppliesTo(%q) = %v, want %v", m.id, m.path, got, m.want)
 		}
+	}
+}
+
+// TestImportIDs checks that imported instructions get distinct ids, without an error,
+// however their files and names collide once slugged.
+func TestImportIDs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		fsys fstest.MapFS
+		want []string
+	}{
+		{
+			name: "copilot same base name in two directories",
+			fsys: fstest.MapFS{
+				".github/instructions/frontend/style.instructions.md": file("Use CSS modules."),
+				".github/instructions/backend/style.instructions.md":  file("Wrap errors."),
+			},
+			want: []string{"copilot-backend-style", "copilot-frontend-style"},
+		},
+		{
+			name: "copilot path and name slug alike",
+			fsys: fstest.MapFS{
+				".github/instructions/a/b.instructions.md": file("Two."),
+				".github/instructions/a-b.instructions.md": file("Three."),
+				".github/instructions/A B.instructions.md": file("One."),
+			},
+			// In file order: "A B..." sorts first, then the directory a, then "a-b...".
+			want: []string{"copilot-a-b", "copilot-a-b-2", "copilot-a-b-3"},
+		},
+		{
+			name: "copilot path file named like the repository file",
+			fsys: fstest.MapFS{
+				".github/copilot-instructions.md":                   file("Repo."),
+				".github/instructions/instructions.instructions.md": file("Path."),
+			},
+			want: []string{"copilot-instructions", "copilot-instructions-2"},
+		},
+		{
+			name: "duo names differing in case and punctuation",
+			fsys: fstest.MapFS{".gitlab/duo/mr-review-instructions.yaml": file(
+				"instructions:\n  - name: Style\n    instructions: a\n  - name: style\n    instructions: b\n" +
+					"  - name: STYLE!\n    instructions: c\n")},
+			want: []string{"duo-style", "duo-style-2", "duo-style-3"},
+		},
+		{
+			name: "duo suffix already taken by a name",
+			fsys: fstest.MapFS{".gitlab/duo/mr-review-instructions.yaml": file(
+				"instructions:\n  - name: Go\n    instructions: a\n  - name: GO!\n    instructions: b\n" +
+					"  - name: go 2\n    instructions: c\n")},
+			want: []string{"duo-go", "duo-go-3", "duo-go-2"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := rules.Import(tt.fsys)
+			if err != nil {
+				t.Fatalf("Import: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, ruleIDs(got)); diff != "" {
+				t.Errorf("Import ids (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestImportCopilotRepoFile checks that the repository-wide Copilot file, which has no
+// front matter, is read whole even when it starts with a Markdown "---" divider.
+func TestImportCopilotRepoFile(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, data, want string
+	}{
+		{name: "plain", data: "Prefer small functions.\n", want: "Prefer small functions."},
+		{name: "divider, never closed", data: "---\nUse tabs.\n", want: "---\nUse tabs."},
+		{name: "two dividers", data: "---\n# Style\n---\nWrap errors.\n", want: "---\n# Style\n---\nWrap errors."},
+		{name: "looks like front matter", data: "---\napplyTo: x\n---\n", want: "---\napplyTo: x\n---"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := rules.Import(fstest.MapFS{".github/copilot-instructions.md": file(tt.data)})
+			if err != nil {
+				t.Fatalf("Import: %v", err)
+			}
+			if len(got) != 1 {
+				t.Fatalf("Import: %d rules, want 1", len(got))
+			}
+			if diff := cmp.Diff(tt.want, got[0].Body); diff != "" {
+				t.Errorf("Body (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
@@ -135,14 +228,6 @@ func TestImportErrors(t *testing.T) {
 			},
 		},
 		{
-			name: "copilot duplicate basename",
-			fsys: fstest.MapFS{
-				".github/instructions/go.instructions.md":   file("Text."),
-				".github/instructions/x/go.instructions.md": file("Text."),
-			},
-			want: []string{`.github/instructions/x/go.instructions.md:1: duplicate rule id "copilot-go", also defined in .github/instructions/go.instructions.md:1`},
-		},
-		{
 			name: "duo problems",
 			fsys: fstest.MapFS{".gitlab/duo/mr-review-instructions.yaml": file(`instructions:
   - name: Go
@@ -162,9 +247,14 @@ func TestImportErrors(t *testing.T) {
 			},
 		},
 		{
-			name: "duo duplicate names and unquoted alias",
-			fsys: fstest.MapFS{".gitlab/duo/mr-review-instructions.yaml": file("instructions:\n  - name: Go\n    instructions: x\n  - name: GO!\n    instructions: y\n")},
-			want: []string{`.gitlab/duo/mr-review-instructions.yaml:4: duplicate rule id "duo-go", also defined in .gitlab/duo/mr-review-instructions.yaml:2`},
+			name: "duo second document",
+			fsys: fstest.MapFS{".gitlab/duo/mr-review-instructions.yaml": file("instructions:\n  - name: Go\n    instructions: x\n---\ninstructions:\n  - name: Py\n    instructions: y\n")},
+			want: []string{".gitlab/duo/mr-review-instructions.yaml:4: --- ends the YAML document, but more follows; a file holds one document"},
+		},
+		{
+			name: "copilot keys after an end marker",
+			fsys: fstest.MapFS{".github/instructions/go.instructions.md": file("---\napplyTo: '**/*.go'\n...\nexcludeAgent: code-review\n---\nText.\n")},
+			want: []string{".github/instructions/go.instructions.md:3: ... ends the YAML document, but more follows; a file holds one document"},
 		},
 		{
 			name: "duo unquoted glob is a YAML alias",

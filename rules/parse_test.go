@@ -158,6 +158,11 @@ func TestParseErrors(t *testing.T) {
 			want: []string{"r.md:2: front matter must be a mapping of keys, not a list"},
 		},
 		{
+			name: "keys after an end marker",
+			data: "---\nid: x\n...\nfoo: 1\n---\n",
+			want: []string{"r.md:3: ... ends the YAML document, but more follows; a file holds one document"},
+		},
+		{
 			name: "empty glob in list",
 			data: "---\nid: x\nexclude: [\"\", \"ok/**\"]\n---\n",
 			want: []string{"r.md:3: exclude: empty glob"},

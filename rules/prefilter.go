@@ -53,7 +53,22 @@ const (
 
 // newPrefilter returns the prefilter for a pattern, or nil when the pattern has no
 // sound literal requirement (then every line goes to the regexp).
-func newPrefilter(pattern string) *prefilter {
+//
+// The prefilter is only a speed-up, and patterns come from the repository under review:
+// should the analysis ever fail on a pattern (a bug, which FuzzParse and FuzzFind hunt
+// for by calling buildPrefilter directly), the rule runs without a prefilter, which is
+// always sound, rather than failing the whole review.
+func newPrefilter(pattern string) (p *prefilter) {
+	defer func() {
+		if recover() != nil {
+			p = nil
+		}
+	}()
+	return buildPrefilter(pattern)
+}
+
+// buildPrefilter is newPrefilter without the safety net.
+func buildPrefilter(pattern string) *prefilter {
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
 		return nil
@@ -356,8 +371,14 @@ func budgetUnion(ins []info) *litSet {
 				total = maxLiterals + 1
 				break
 			}
+			// Stop as soon as the level is over budget: past it the union is never
+			// used, and union gives up (nil, false) on a set that grows too large.
 			total += len(pick.strs)
-			u, _ = union(u, pick, maxExact*maxLiterals)
+			var ok bool
+			if u, ok = union(u, pick, maxLiterals); !ok || total > maxLiterals {
+				total = maxLiterals + 1
+				break
+			}
 		}
 		if total <= maxLiterals {
 			return u

@@ -16,7 +16,8 @@ const DefaultRulesDir = ".reviewer/rules"
 // everything from the default places.
 type RepoOptions struct {
 	// RulesDir overrides the rules directory. Empty means the rules_dir of
-	// .reviewer.yaml, else DefaultRulesDir.
+	// .reviewer.yaml, else DefaultRulesDir. A directory named here or in rules_dir must
+	// exist; DefaultRulesDir may be missing either way.
 	RulesDir string
 	// NoBuiltin leaves out the built-in rules.
 	NoBuiltin bool
@@ -26,7 +27,7 @@ type RepoOptions struct {
 
 // Set is the rule set for one review: every rule that applies to the repository, and
 // its settings. Build it with LoadRepo or NewSet; the Rules slice and the rules in it
-// must not change after the first call to ForPath, PatternRulesFor or Ignored.
+// must not change after the first call to ForPath or PatternRulesFor.
 type Set struct {
 	// Rules are sorted by id, ids unique.
 	Rules    []*Rule
@@ -54,7 +55,8 @@ func sortByID(rules []*Rule) {
 //
 //   - .reviewer.yaml (ParseSettings);
 //   - the rules directory (opts.RulesDir, else rules_dir of .reviewer.yaml, else
-//     .reviewer/rules) with Load;
+//     .reviewer/rules) with Load. A directory named by opts.RulesDir or rules_dir that
+//     does not exist is an error; the default one, DefaultRulesDir, may be missing;
 //   - the instructions files of GitHub Copilot and GitLab Duo (Import);
 //   - the built-in rules (Builtin), unless opts.NoBuiltin.
 //
@@ -67,15 +69,20 @@ func sortByID(rules []*Rule) {
 // Every problem found is returned at once, joined.
 func LoadRepo(fsys fs.FS, opts RepoOptions) (*Set, error) {
 	var errs []error
-	settings, disableLines, err := readSettings(fsys)
+	settings, lines, err := readSettings(fsys)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	dir := opts.RulesDir
-	if dir == "" {
-		dir = settings.RulesDir
-	}
-	if dir == "" {
+	// The directory someone named must exist: a typo or a directory missing from the
+	// base revision would otherwise switch the team's rules off without a word. Only
+	// the default place may be absent, since most repositories have no rules of their
+	// own (the CLI names it explicitly as its default, so it counts as unnamed).
+	dir, fromSettings := opts.RulesDir, false
+	switch {
+	case dir != "":
+	case settings.RulesDir != "":
+		dir, fromSettings = settings.RulesDir, true
+	default:
 		dir = DefaultRulesDir
 	}
 	dir, err = cleanDir(dir)
@@ -83,8 +90,16 @@ func LoadRepo(fsys fs.FS, opts RepoOptions) (*Set, error) {
 		return nil, fmt.Errorf("rules dir: %w", err)
 	}
 	own, err := Load(fsys, dir)
-	if err != nil && !(errors.Is(err, fs.ErrNotExist) && !exists(fsys, dir)) {
+	switch {
+	case err == nil:
+	case !errors.Is(err, fs.ErrNotExist) || exists(fsys, dir):
 		errs = append(errs, err)
+	case dir == DefaultRulesDir:
+	case fromSettings:
+		errs = append(errs, &Error{File: SettingsFile, Line: lines.rulesDir,
+			Msg: fmt.Sprintf("rules_dir: directory %s does not exist", dir)})
+	default:
+		errs = append(errs, fmt.Errorf("rules dir %s does not exist", dir))
 	}
 	imported, err := Import(fsys)
 	if err != nil {
@@ -116,7 +131,7 @@ func LoadRepo(fsys fs.FS, opts RepoOptions) (*Set, error) {
 	}
 	for i, id := range settings.Disable {
 		if _, ok := byID[id]; !ok {
-			errs = append(errs, &Error{File: SettingsFile, Line: disableLines[i],
+			errs = append(errs, &Error{File: SettingsFile, Line: lines.disable[i],
 				Msg: fmt.Sprintf("disable: no rule has id %q", id)})
 		}
 	}
@@ -137,12 +152,35 @@ func LoadRepo(fsys fs.FS, opts RepoOptions) (*Set, error) {
 	return &Set{Rules: rules, Settings: settings}, nil
 }
 
-func readSettings(fsys fs.FS) (Settings, []int, error) {
+func readSettings(fsys fs.FS) (Settings, settingsLines, error) {
 	data, err := readOptional(fsys, SettingsFile)
 	if data == nil || err != nil {
-		return Settings{}, nil, err
+		return Settings{}, settingsLines{}, err
 	}
 	return parseSettings(SettingsFile, data)
+}
+
+// SourcePaths returns the paths, relative to the repository root, that LoadRepo reads
+// when rulesDir is the rules directory ("" for DefaultRulesDir): the rules directory,
+// SettingsFile, and the instructions files and directory of GitHub Copilot and GitLab
+// Duo. Missing paths are fine.
+//
+// It is for callers that materialize only part of a revision (git ls-tree of some
+// paths) before calling LoadRepo. The list cannot know about a rules_dir named in
+// .reviewer.yaml: such a caller, when it has no rules dir of its own, must read
+// SettingsFile first (ParseSettings) and then SourcePaths(settings.RulesDir). A file
+// system that reads the revision lazily, on Open, needs none of this; and should a
+// caller forget, LoadRepo reports the rules_dir as missing rather than skip it.
+func SourcePaths(rulesDir string) []string {
+	dir := DefaultRulesDir
+	if rulesDir != "" {
+		if d, err := cleanDir(rulesDir); err == nil {
+			dir = d
+		} else {
+			dir = rulesDir // LoadRepo reports it
+		}
+	}
+	return []string{dir, SettingsFile, copilotInstructionsFile, copilotInstructionsDir, duoInstructionsFile}
 }
 
 func exists(fsys fs.FS, name string) bool {
@@ -176,12 +214,11 @@ type setIndex struct {
 	matchers []*matcher       // matchers[i] is rules[i]'s; nil when it does not compile
 	byExt    map[string][]int // extension -> indexes into rules, ascending
 	any      []int            // rules that may match any extension
-	ignore   globSet
 }
 
 func (s *Set) index() *setIndex {
 	s.once.Do(func() {
-		idx := &setIndex{byExt: map[string][]int{}, ignore: compileGlobs(s.Settings.Ignore)}
+		idx := &setIndex{byExt: map[string][]int{}}
 		idx.rules = slices.Clone(s.Rules)
 		sortByID(idx.rules)
 		idx.matchers = make([]*matcher, len(idx.rules))
@@ -212,9 +249,6 @@ func (s *Set) ForPath(path string) []*Rule { return s.forPath(path, false) }
 // PatternRulesFor returns the rules with a pattern that apply to the file at path,
 // sorted by id: the rules to run Find with on the file's added lines.
 func (s *Set) PatternRulesFor(path string) []*Rule { return s.forPath(path, true) }
-
-// Ignored reports whether the repository's settings ignore the file at path.
-func (s *Set) Ignored(path string) bool { return s.index().ignore.match(path) }
 
 func (s *Set) forPath(path string, patternOnly bool) []*Rule {
 	idx := s.index()

@@ -102,6 +102,52 @@ func TestLoadRepoOptions(t *testing.T) {
 			want: []string{"c"},
 		},
 		{
+			name: "settings rules_dir wins over the default",
+			fsys: fstest.MapFS{
+				".reviewer.yaml":       file("rules_dir: tools/rules\n"),
+				"tools/rules/a.md":     ruleFile("a"),
+				".reviewer/rules/b.md": ruleFile("b"),
+			},
+			opts: rules.RepoOptions{NoBuiltin: true, RulesDir: ""},
+			want: []string{"a"},
+		},
+		{
+			name: "option rules dir wins over a missing settings rules_dir",
+			fsys: fstest.MapFS{
+				".reviewer.yaml": file("rules_dir: nope\n"),
+				"mine/c.md":      ruleFile("c"),
+			},
+			opts: rules.RepoOptions{NoBuiltin: true, RulesDir: "mine"},
+			want: []string{"c"},
+		},
+		{
+			name: "missing default rules dir",
+			fsys: fstest.MapFS{},
+			opts: rules.RepoOptions{NoBuiltin: true},
+			want: []string{},
+		},
+		{
+			name: "missing default rules dir, named explicitly",
+			fsys: fstest.MapFS{},
+			opts: rules.RepoOptions{NoBuiltin: true, RulesDir: "./.reviewer/rules/"},
+			want: []string{},
+		},
+		{
+			name:    "missing option rules dir",
+			fsys:    fstest.MapFS{".reviewer/rules/b.md": ruleFile("b")},
+			opts:    rules.RepoOptions{NoBuiltin: true, RulesDir: "./standards/"},
+			wantErr: []string{"rules dir standards does not exist"},
+		},
+		{
+			name: "missing settings rules_dir",
+			fsys: fstest.MapFS{
+				".reviewer.yaml":       file("# ours\nrules_dir: tools/rules\n"),
+				".reviewer/rules/b.md": ruleFile("b"),
+			},
+			opts:    rules.RepoOptions{NoBuiltin: true},
+			wantErr: []string{".reviewer.yaml:2: rules_dir: directory tools/rules does not exist"},
+		},
+		{
 			name: "unknown disabled ids, and a rule file clashing with an import",
 			fsys: fstest.MapFS{
 				".reviewer.yaml":                  file("# our settings\ndisable:\n  - a\n  - nosuch-rule\n"),
@@ -258,7 +304,7 @@ func TestForPath(t *testing.T) {
 		newRule(t, "docker", []string{"**/Dockerfile"}, nil, "FROM"),
 		newRule(t, "src-only", []string{"src/**"}, nil, "y"),
 		newRule(t, "a-ts", []string{"**/*.ts", "**/*.tsx"}, nil, "z"),
-	}, rules.Settings{Ignore: []string{"gen/**"}})
+	}, rules.Settings{})
 	tests := []struct {
 		path        string
 		want, wantP []string
@@ -280,9 +326,6 @@ func TestForPath(t *testing.T) {
 				t.Errorf("PatternRulesFor (-want +got):\n%s", diff)
 			}
 		})
-	}
-	if !set.Ignored("gen/x.go") || set.Ignored("src/x.go") {
-		t.Error("Ignored does not follow Settings.Ignore")
 	}
 }
 
@@ -313,3 +356,55 @@ var cmpEmpty = cmp.Transformer("nilToEmpty", func(s []string) []string {
 	}
 	return s
 })
+
+func TestSourcePaths(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		rulesDir string
+		want     []string
+	}{
+		{"", []string{".reviewer/rules", ".reviewer.yaml", ".github/copilot-instructions.md", ".github/instructions", ".gitlab/duo/mr-review-instructions.yaml"}},
+		{"./standards/", []string{"standards", ".reviewer.yaml", ".github/copilot-instructions.md", ".github/instructions", ".gitlab/duo/mr-review-instructions.yaml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rulesDir, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, rules.SourcePaths(tt.rulesDir)); diff != "" {
+				t.Errorf("SourcePaths(%q) (-want +got):\n%s", tt.rulesDir, diff)
+			}
+		})
+	}
+}
+
+// TestSourcePathsCover checks that LoadRepo, given only the files under SourcePaths,
+// loads the same rules as from the whole repository.
+func TestSourcePathsCover(t *testing.T) {
+	t.Parallel()
+	repo := fstest.MapFS{
+		"main.go":                                 file("package main\n"),
+		".reviewer/rules/a.md":                    ruleFile("a"),
+		".github/copilot-instructions.md":         file("Be nice."),
+		".github/instructions/go.instructions.md": file("---\napplyTo: '**/*.go'\n---\nWrap errors.\n"),
+		".gitlab/duo/mr-review-instructions.yaml": file("instructions:\n  - name: Docs\n    instructions: Be brief.\n"),
+		".reviewer.yaml":                          file("disable: [a]\n"),
+	}
+	want, err := rules.LoadRepo(repo, rules.RepoOptions{NoBuiltin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := fstest.MapFS{}
+	for name, f := range repo {
+		for _, p := range rules.SourcePaths("") {
+			if name == p || strings.HasPrefix(name, p+"/") {
+				part[name] = f
+			}
+		}
+	}
+	got, err := rules.LoadRepo(part, rules.RepoOptions{NoBuiltin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(ruleIDs(want.Rules), ruleIDs(got.Rules)); diff != "" {
+		t.Errorf("rules from SourcePaths only (-whole repo +part):\n%s", diff)
+	}
+}

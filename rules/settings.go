@@ -19,7 +19,10 @@ const SettingsFile = ".reviewer.yaml"
 //	  We target Go 1.26; prefer the standard library.
 //	rules_dir: tools/review-rules                  # instead of .reviewer/rules
 type Settings struct {
-	// Ignore holds doublestar globs of files the review skips.
+	// Ignore holds doublestar globs of files the review skips, validated here and
+	// applied by the review pipeline (reviewer.Filter): a glob without a "/" matches the
+	// base name in any directory, and a glob starting with "!" re-includes what an
+	// earlier one left out.
 	Ignore []string
 	// Disable holds ids of rules to drop; an id that matches no rule is an error.
 	Disable []string
@@ -44,12 +47,6 @@ func (s Settings) FailOnSeverity() (Severity, bool) {
 	return sev, err == nil
 }
 
-// Ignored reports whether path matches one of the Ignore globs.
-func (s Settings) Ignored(path string) bool {
-	g := compileGlobs(s.Ignore)
-	return g.match(path)
-}
-
 // ParseSettings reads a .reviewer.yaml file. name is its path, used in errors. Unknown
 // keys, bad globs, a bad fail_on and values of the wrong type are errors naming the file
 // and line; all of them are reported at once.
@@ -58,28 +55,34 @@ func ParseSettings(name string, data []byte) (Settings, error) {
 	return s, err
 }
 
-// parseSettings is ParseSettings that also returns the line of each Disable entry.
-func parseSettings(name string, data []byte) (Settings, []int, error) {
+// settingsLines locates values of Settings in the file, for errors LoadRepo finds.
+type settingsLines struct {
+	disable  []int // line of each Disable entry
+	rulesDir int
+}
+
+// parseSettings is ParseSettings that also returns where some values are.
+func parseSettings(name string, data []byte) (Settings, settingsLines, error) {
 	var (
 		s     Settings
-		lines []int
+		lines settingsLines
 	)
 	p := &problems{file: name}
 	root := p.parseYAML(normalize(data))
 	if len(p.errs) > 0 {
-		return Settings{}, nil, p.err()
+		return Settings{}, settingsLines{}, p.err()
 	}
 	if isNull(root) {
-		return s, nil, nil
+		return s, settingsLines{}, nil
 	}
 	if root.Kind != mappingNode {
 		p.node(root, "want a mapping of settings, got %s", kindName(root))
-		return Settings{}, nil, p.err()
+		return Settings{}, settingsLines{}, p.err()
 	}
 	for _, f := range p.fields(root, "key", settingsKeys) {
 		switch f.name {
 		case "ignore":
-			s.Ignore = p.globs(f)
+			s.Ignore = p.ignoreGlobs(f)
 		case "disable":
 			for _, it := range p.list(f) {
 				id := strings.TrimSpace(it.value)
@@ -88,7 +91,7 @@ func parseSettings(name string, data []byte) (Settings, []int, error) {
 					continue
 				}
 				s.Disable = append(s.Disable, id)
-				lines = append(lines, it.node.Line)
+				lines.disable = append(lines.disable, it.node.Line)
 			}
 		case "fail_on":
 			v, ok := p.str(f)
@@ -114,11 +117,11 @@ func parseSettings(name string, data []byte) (Settings, []int, error) {
 				p.node(f.value, "rules_dir: %v", err)
 				continue
 			}
-			s.RulesDir = dir
+			s.RulesDir, lines.rulesDir = dir, f.value.Line
 		}
 	}
 	if err := p.err(); err != nil {
-		return Settings{}, nil, err
+		return Settings{}, settingsLines{}, err
 	}
 	return s, lines, nil
 }
@@ -135,4 +138,23 @@ func cleanDir(dir string) (string, error) {
 		return "", fmt.Errorf("%q is not a directory inside the repository", dir)
 	}
 	return d, nil
+}
+
+// ignoreGlobs reads the ignore list: globs, each of which may start with "!" to
+// re-include files. The rest of the glob is cleaned and validated like any other.
+func (p *problems) ignoreGlobs(f field) []string {
+	var out []string
+	for _, it := range p.list(f) {
+		v := strings.TrimSpace(it.value)
+		neg := strings.HasPrefix(v, "!")
+		g, ok := p.glob(f.name, item{strings.TrimPrefix(v, "!"), it.node})
+		if !ok {
+			continue
+		}
+		if neg {
+			g = "!" + g
+		}
+		out = append(out, g)
+	}
+	return out
 }

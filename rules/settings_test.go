@@ -38,6 +38,19 @@ rules_dir: ./tools/rules/
 		{name: "comments only, crlf", data: "# nothing yet\r\n", want: rules.Settings{}},
 		{name: "fail_on none", data: "fail_on: none\n", want: rules.Settings{FailOn: "none"}},
 		{
+			name: "ignore with re-includes",
+			data: "ignore: [\"*.pb.go\", \"!./api/keep.pb.go\", \"!/proto/**\", \" !gen/**\"]\n",
+			want: rules.Settings{Ignore: []string{"*.pb.go", "!api/keep.pb.go", "!proto/**", "!gen/**"}},
+		},
+		{
+			name: "bad re-includes",
+			data: "ignore:\n  - \"!\"\n  - \"![x\"\n",
+			wantErr: []string{
+				`.reviewer.yaml:2: ignore: empty glob`,
+				`.reviewer.yaml:3: ignore: bad glob "[x"`,
+			},
+		},
+		{
 			name: "every problem",
 			data: "ignore: [\"[x\"]\ndisable: [\"Not An Id\"]\nfail_on: critical\nrules_dir: ../elsewhere\nfailon: error\ninstructions: [a]\n",
 			wantErr: []string{
@@ -49,6 +62,17 @@ rules_dir: ./tools/rules/
 				".reviewer.yaml:6: instructions: want a string, got a list",
 			},
 		},
+		{
+			name:    "second document",
+			data:    "fail_on: none\n---\nfail_on: error\n",
+			wantErr: []string{".reviewer.yaml:2: --- ends the YAML document, but more follows; a file holds one document"},
+		},
+		{
+			name:    "keys after an end marker",
+			data:    "disable: [a]\n...\nignore: [x]\n",
+			wantErr: []string{".reviewer.yaml:2: ... ends the YAML document, but more follows; a file holds one document"},
+		},
+		{name: "trailing empty document", data: "fail_on: none\n---\n", want: rules.Settings{FailOn: "none"}},
 		{
 			name:    "not a mapping",
 			data:    "- a\n",

@@ -1,7 +1,10 @@
 package rules
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -13,17 +16,55 @@ import (
 // report all its problems at once, and catches duplicate keys.
 
 // parseYAML parses one YAML document and returns its top-level node: nil for an empty
-// document. Syntax errors are recorded in p.
+// document. Syntax errors are recorded in p, and so is anything after the document (a
+// "..." or "---" line followed by more YAML): yaml.Unmarshal would silently drop it, and
+// with it whatever keys the author meant to set. Empty documents after the first (a
+// stray trailing "---") are harmless and allowed.
 func (p *problems) parseYAML(data []byte) *yaml.Node {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		p.yamlError(err)
+	if err := dec.Decode(&doc); err != nil {
+		if !errors.Is(err, io.EOF) {
+			p.yamlError(err)
+		}
 		return nil
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil
 	}
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err == nil && (len(next.Content) == 0 || isNull(next.Content[0])) {
+			continue
+		}
+		line, marker := documentEnd(data, doc.Content[0].Line)
+		p.at(line+p.offset, "%s ends the YAML document, but more follows; a file holds one document", marker)
+		return nil
+	}
 	return resolve(doc.Content[0])
+}
+
+// documentEnd finds the line (1-based) of the first "---" or "..." marker after the
+// line where the first document's content starts, and the marker.
+func documentEnd(data []byte, start int) (int, string) {
+	n := 0
+	for line := range strings.SplitSeq(string(data), "\n") {
+		n++
+		if n <= start {
+			continue
+		}
+		for _, m := range []string{"---", "..."} {
+			if rest, ok := strings.CutPrefix(line, m); ok &&
+				(rest == "" || rest[0] == ' ' || rest[0] == '\t') {
+				return n, m
+			}
+		}
+	}
+	return start, "a document marker"
 }
 
 func resolve(n *yaml.Node) *yaml.Node {
