@@ -1,0 +1,50 @@
+package chunk
+
+import (
+	"github.com/reviewerbot/reviewer/reviewer/diff"
+	"github.com/reviewerbot/reviewer/rules"
+)
+
+// Split halves c for a retry after the model's answer was cut off at its length limit:
+// by parts when it has several, else by hunks, else its one hunk by lines, the second
+// half repeating Overlap lines of the first. Each half carries only its parts' rules and
+// its own Tokens. It returns false when c holds a single line, which no split can help.
+func Split(c Chunk) (Chunk, Chunk, bool) {
+	var a, b []Part
+	switch {
+	case len(c.Parts) >= 2:
+		n := len(c.Parts) / 2
+		a, b = c.Parts[:n:n], c.Parts[n:]
+	case len(c.Parts) == 1 && len(c.Parts[0].Hunks) >= 2:
+		p := c.Parts[0]
+		n := len(p.Hunks) / 2
+		pa, pb := p, p
+		pa.Hunks, pb.Hunks = p.Hunks[:n:n], p.Hunks[n:]
+		a, b = []Part{pa}, []Part{pb}
+	case len(c.Parts) == 1 && len(c.Parts[0].Hunks) == 1 && len(c.Parts[0].Hunks[0].Lines) >= 2:
+		p := c.Parts[0]
+		h := &p.Hunks[0]
+		n := len(h.Lines) / 2
+		pa, pb := p, p
+		pa.Hunks = []diff.Hunk{window(h, 0, n)}
+		pb.Hunks = []diff.Hunk{window(h, max(n-Overlap, 1), len(h.Lines))}
+		a, b = []Part{pa}, []Part{pb}
+	default:
+		return Chunk{}, Chunk{}, false
+	}
+	sz := newSizer()
+	return c.half(sz, a), c.half(sz, b), true
+}
+
+func (c *Chunk) half(sz *sizer, parts []Part) Chunk {
+	var rs []*rules.Rule
+	n := c.fixed
+	for _, p := range parts {
+		rs = unionRules(rs, p.Rules)
+		n += sz.fileHeader(p.File)
+		for i := range p.Hunks {
+			n += sz.hunk(&p.Hunks[i])
+		}
+	}
+	return Chunk{Parts: parts, Rules: rs, Tokens: n + sz.rules(rs), fixed: c.fixed}
+}

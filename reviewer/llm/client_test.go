@@ -1,0 +1,811 @@
+package llm_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reviewerbot/reviewer/internal/golden"
+	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/cache"
+	"github.com/reviewerbot/reviewer/reviewer/llm"
+)
+
+func TestReviewAnswers(t *testing.T) {
+	t.Parallel()
+	fenced := "Here is my review.\n\n```json\n" + answerJSON + "\n```\n\nLet me know if you need more."
+	tests := []struct {
+		name      string
+		fixture   string
+		content   string
+		edit      func(map[string]any)
+		wantUsage reviewer.TokenUsage
+	}{
+		{
+			name:      "structured answer",
+			fixture:   "chat_completion.response.json_content.json",
+			content:   answerJSON,
+			wantUsage: reviewer.TokenUsage{PromptTokens: 79, CompletionTokens: 14},
+		},
+		{
+			name:      "JSON in a fenced block of prose",
+			fixture:   "chat_completion.response.normal.json",
+			content:   fenced,
+			wantUsage: reviewer.TokenUsage{PromptTokens: 19, CompletionTokens: 10},
+		},
+		{
+			name:    "cached prompt tokens",
+			fixture: "chat_completion.response.normal.json",
+			content: answerJSON,
+			edit: func(resp map[string]any) {
+				u := resp["usage"].(map[string]any)
+				u["prompt_tokens"] = 2048
+				u["prompt_tokens_details"].(map[string]any)["cached_tokens"] = 1920
+			},
+			wantUsage: reviewer.TokenUsage{PromptTokens: 2048, CompletionTokens: 10, CachedTokens: 1920},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := newGateway(t, func(int, received) reply {
+				return reply{body: completion(t, tt.fixture, tt.content, tt.edit)}
+			})
+			c, s, _ := setup(t, g, nil)
+			got, err := c.Review(t.Context(), testPrompt(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := reviewer.Reply{Findings: wantFindings, Usage: tt.wantUsage, Model: model, Requests: 1}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("reply (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]string{"json_schema"}, g.formats()); diff != "" {
+				t.Errorf("response formats (-want +got):\n%s", diff)
+			}
+			if w := s.Waits(); len(w) != 0 {
+				t.Errorf("waited %v, want no wait", w)
+			}
+		})
+	}
+}
+
+func TestReviewNoFindings(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, func(int, received) reply { return okReply(t, `{"findings":[]}`) })
+	c, _, _ := setup(t, g, nil)
+	got, err := c.Review(t.Context(), testPrompt(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Findings) != 0 || got.Requests != 1 {
+		t.Errorf("reply = %+v, want no findings after one request", got)
+	}
+}
+
+// TestReviewRequestGolden pins the body the client sends for a fixed prompt: the
+// structured-output schema, max_completion_tokens, and nothing the endpoint may reject.
+func TestReviewRequestGolden(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, func(int, received) reply { return okReply(t, answerJSON) })
+	c, _, _ := setup(t, g, nil)
+	if _, err := c.Review(t.Context(), testPrompt(t)); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, g.received()[0].Body, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	buf.WriteByte('\n')
+	golden.Check(t, "testdata/request.json_schema.golden", buf.Bytes())
+}
+
+func TestReviewHeaders(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		opts       func(*llm.Options)
+		wantHeader string // the header that should carry the tags; "" for none
+	}{
+		{"default Cloudflare metadata header", nil, "Cf-Aig-Metadata"},
+		{"custom metadata header", func(o *llm.Options) { o.MetadataHeader = "X-Litellm-Tags" }, "X-Litellm-Tags"},
+		{"metadata header off", func(o *llm.Options) { o.MetadataHeader = llm.NoMetadataHeader }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := newGateway(t, func(int, received) reply { return okReply(t, answerJSON) })
+			c, _, _ := setup(t, g, func(o *llm.Options) {
+				o.Headers = map[string]string{"cf-aig-authorization": "Bearer gateway-token"}
+				if tt.opts != nil {
+					tt.opts(o)
+				}
+			})
+			p := testPrompt(t)
+			if _, err := c.Review(t.Context(), p); err != nil {
+				t.Fatal(err)
+			}
+			h := g.received()[0].Header
+			if got, want := h.Get("Authorization"), "Bearer "+testKey; got != want {
+				t.Errorf("Authorization = %q, want %q", got, want)
+			}
+			if got := h.Get("Cf-Aig-Authorization"); got != "Bearer gateway-token" {
+				t.Errorf("cf-aig-authorization = %q, want the configured value", got)
+			}
+			if tt.wantHeader == "" {
+				if v := h.Get("Cf-Aig-Metadata"); v != "" {
+					t.Errorf("cf-aig-metadata = %q, want none", v)
+				}
+				return
+			}
+			var tags map[string]string
+			if err := json.Unmarshal([]byte(h.Get(tt.wantHeader)), &tags); err != nil {
+				t.Fatalf("%s = %q: %v", tt.wantHeader, h.Get(tt.wantHeader), err)
+			}
+			if diff := cmp.Diff(p.Tags, tags); diff != "" {
+				t.Errorf("tags (-want +got):\n%s", diff)
+			}
+			if bytes.Contains(g.received()[0].Body, []byte(p.Tags["head_sha"])) {
+				t.Error("tags sent in the body; metadata needs store=true on OpenAI")
+			}
+		})
+	}
+}
+
+func TestReviewTruncated(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, func(int, received) reply {
+		return reply{body: fixture(t, "chat_completion.response.json_content.truncated_length.json")}
+	})
+	c, s, _ := setup(t, g, func(o *llm.Options) { o.FallbackModels = []string{"gpt-4o-mini"} })
+	got, err := c.Review(t.Context(), testPrompt(t))
+	if !errors.Is(err, reviewer.ErrTruncated) {
+		t.Fatalf("err = %v, want ErrTruncated", err)
+	}
+	if got.Requests != 1 || len(got.Findings) != 0 || got.Usage.CompletionTokens != 1 {
+		t.Errorf("reply = %+v, want one request, no findings, its usage", got)
+	}
+	if len(s.Waits()) != 0 || len(g.received()) != 1 {
+		t.Errorf("truncated answer retried: %d requests", len(g.received()))
+	}
+}
+
+func TestReviewRefusal(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, func(int, received) reply {
+		return reply{body: fixture(t, "chat_completion.response.refusal.json")}
+	})
+	c, _, _ := setup(t, g, func(o *llm.Options) { o.FallbackModels = []string{"gpt-4o-mini"} })
+	got, err := c.Review(t.Context(), testPrompt(t))
+	if !errors.Is(err, reviewer.ErrRefused) {
+		t.Fatalf("err = %v, want ErrRefused", err)
+	}
+	if got.Requests != 1 {
+		t.Errorf("Requests = %d, want 1", got.Requests)
+	}
+}
+
+func TestReviewRetryAfter(t *testing.T) {
+	t.Parallel()
+	rateLimited := func(t *testing.T, header map[string]string) reply {
+		return reply{status: http.StatusTooManyRequests, header: header, body: fixture(t, "error.429.rate_limit_exceeded.json")}
+	}
+	tests := []struct {
+		name     string
+		header   func(now time.Time) map[string]string
+		wantWait time.Duration
+	}{
+		{"Retry-After seconds", func(time.Time) map[string]string { return map[string]string{"Retry-After": "7"} }, 7 * time.Second},
+		{"Retry-After HTTP date", func(now time.Time) map[string]string {
+			return map[string]string{"Retry-After": now.Add(12 * time.Second).Format(http.TimeFormat)}
+		}, 12 * time.Second},
+		{"retry-after-ms", func(time.Time) map[string]string { return map[string]string{"retry-after-ms": "1500"} }, 1500 * time.Millisecond},
+		{"x-ratelimit reset headers", func(time.Time) map[string]string {
+			return map[string]string{"x-ratelimit-reset-requests": "1s", "x-ratelimit-reset-tokens": "6m0s"}
+		}, 30 * time.Second}, // capped by MaxRetryWait
+		{"Retry-After capped", func(time.Time) map[string]string { return map[string]string{"Retry-After": "3600"} }, 30 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			clk := newClock()
+			g := newGateway(t, func(n int, _ received) reply {
+				if n == 0 {
+					return rateLimited(t, tt.header(clk.Now()))
+				}
+				return okReply(t, answerJSON)
+			})
+			c, s, _ := setup(t, g, func(o *llm.Options) {
+				o.Now = clk.Now
+				o.MaxRetryWait = 30 * time.Second
+			})
+			got, err := c.Review(t.Context(), testPrompt(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]time.Duration{tt.wantWait}, s.Waits()); diff != "" {
+				t.Errorf("waits (-want +got):\n%s", diff)
+			}
+			if got.Requests != 2 || len(got.Findings) != 1 {
+				t.Errorf("reply = %+v, want the answer after 2 requests", got)
+			}
+		})
+	}
+
+	t.Run("rate limited after every retry", func(t *testing.T) {
+		t.Parallel()
+		g := newGateway(t, func(int, received) reply { return rateLimited(t, map[string]string{"Retry-After": "1"}) })
+		c, s, _ := setup(t, g, func(o *llm.Options) { o.MaxRetries = 2 })
+		got, err := c.Review(t.Context(), testPrompt(t))
+		if !errors.Is(err, reviewer.ErrRateLimited) {
+			t.Fatalf("err = %v, want ErrRateLimited", err)
+		}
+		if got.Requests != 3 || len(s.Waits()) != 2 {
+			t.Errorf("requests = %d, waits = %v; want 3 requests and 2 waits", got.Requests, s.Waits())
+		}
+		if !strings.Contains(err.Error(), "rate_limit_exceeded") {
+			t.Errorf("err = %v, want the API's error code", err)
+		}
+	})
+}
+
+func TestReviewServerErrorThenSuccess(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, func(n int, _ received) reply {
+		switch n {
+		case 0:
+			return serverError()
+		case 1:
+			// A proxy's error page: no JSON error object.
+			return reply{status: http.StatusBadGateway, body: []byte("<html><body>502 Bad Gateway</body></html>")}
+		}
+		return okReply(t, answerJSON)
+	})
+	c, s, _ := setup(t, g, nil)
+	got, err := c.Review(t.Context(), testPrompt(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Requests != 3 || len(got.Findings) != 1 {
+		t.Errorf("reply = %+v, want the answer after 3 requests", got)
+	}
+	waits := s.Waits()
+	if len(waits) != 2 {
+		t.Fatalf("waits = %v, want 2", waits)
+	}
+	// Exponential backoff with equal jitter: [base/2, base] with base 1s, then 2s.
+	for i, w := range waits {
+		base := time.Second << i
+		if w < base/2 || w > base {
+			t.Errorf("wait %d = %v, want within [%v, %v]", i, w, base/2, base)
+		}
+	}
+}
+
+func TestReviewServerErrorNoRetries(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, func(int, received) reply { return serverError() })
+	c, s, _ := setup(t, g, func(o *llm.Options) { o.MaxRetries = -1 })
+	got, err := c.Review(t.Context(), testPrompt(t))
+	if err == nil || got.Requests != 1 || len(s.Waits()) != 0 {
+		t.Errorf("err = %v, requests = %d, waits = %v; want an error after 1 request", err, got.Requests, s.Waits())
+	}
+}
+
+func TestReviewClientErrorNotRetried(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, func(int, received) reply {
+		return apiError(http.StatusUnauthorized, "Incorrect API key provided: "+testKey+".", "invalid_request_error", "", "invalid_api_key")
+	})
+	c, _, _ := setup(t, g, func(o *llm.Options) { o.FallbackModels = []string{"gpt-4o-mini"} })
+	p := testPrompt(t)
+	p.Messages[1].Content = strings.Repeat("secret diff line\n", 100)
+	got, err := c.Review(t.Context(), p)
+	if err == nil {
+		t.Fatal("Review succeeded on 401")
+	}
+	if got.Requests != 1 {
+		t.Errorf("Requests = %d, want 1 (no retry, no fallback)", got.Requests)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, testKey) || strings.Contains(msg, p.Messages[1].Content) {
+		t.Errorf("error text leaks the key or the prompt: %s", msg)
+	}
+	if !strings.Contains(msg, "status 401") {
+		t.Errorf("err = %v, want the status", err)
+	}
+}
+
+func TestReviewContextTooLong(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, func(int, received) reply {
+		return apiError(http.StatusBadRequest, "This model's maximum context length is 128000 tokens. However, your messages resulted in 130511 tokens. Please reduce the length of the messages.",
+			"invalid_request_error", "messages", "context_length_exceeded")
+	})
+	c, _, _ := setup(t, g, nil)
+	_, err := c.Review(t.Context(), testPrompt(t))
+	if !errors.Is(err, reviewer.ErrTooLarge) {
+		t.Errorf("err = %v, want ErrTooLarge", err)
+	}
+}
+
+func TestReviewTimeout(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, func(n int, _ received) reply {
+		if n == 0 {
+			return reply{hang: true}
+		}
+		return okReply(t, answerJSON)
+	})
+	c, s, _ := setup(t, g, func(o *llm.Options) { o.Timeout = 300 * time.Millisecond })
+	got, err := c.Review(t.Context(), testPrompt(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Requests != 2 || len(s.Waits()) != 1 {
+		t.Errorf("requests = %d, waits = %v; want the hung request retried once", got.Requests, s.Waits())
+	}
+}
+
+func TestReviewTimeoutEveryTime(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, func(int, received) reply { return reply{hang: true} })
+	c, _, _ := setup(t, g, func(o *llm.Options) {
+		o.Timeout = 50 * time.Millisecond
+		o.MaxRetries = 1
+	})
+	got, err := c.Review(t.Context(), testPrompt(t))
+	if err == nil || !strings.Contains(err.Error(), "no answer within 50ms") {
+		t.Errorf("err = %v, want a timeout", err)
+	}
+	if got.Requests != 2 {
+		t.Errorf("Requests = %d, want 2", got.Requests)
+	}
+}
+
+func TestReviewConnectionDropped(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, func(n int, _ received) reply {
+		if n == 0 {
+			return reply{drop: true}
+		}
+		return okReply(t, answerJSON)
+	})
+	c, s, _ := setup(t, g, nil)
+	got, err := c.Review(t.Context(), testPrompt(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Requests != 2 || len(s.Waits()) != 1 {
+		t.Errorf("requests = %d, waits = %v; want the dropped request retried once", got.Requests, s.Waits())
+	}
+}
+
+func TestReviewCanceled(t *testing.T) {
+	t.Parallel()
+	started := make(chan struct{})
+	g := newGateway(t, func(int, received) reply {
+		close(started)
+		return reply{hang: true}
+	})
+	c, s, _ := setup(t, g, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		<-started
+		cancel()
+	}()
+	_, err := c.Review(ctx, testPrompt(t))
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if len(s.Waits()) != 0 {
+		t.Errorf("waited %v after cancel", s.Waits())
+	}
+}
+
+func TestReviewInvalidJSON(t *testing.T) {
+	t.Parallel()
+	const garbage = `{"findings": [{"path": "main.go", "line": 5,` // cut short, though finish_reason is stop
+	t.Run("then success", func(t *testing.T) {
+		t.Parallel()
+		g := newGateway(t, func(n int, _ received) reply {
+			if n == 0 {
+				return okReply(t, garbage)
+			}
+			return okReply(t, answerJSON)
+		})
+		c, s, _ := setup(t, g, nil)
+		got, err := c.Review(t.Context(), testPrompt(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := reviewer.Reply{Findings: wantFindings, Model: model, Requests: 2,
+			Usage: reviewer.TokenUsage{PromptTokens: 2 * 79, CompletionTokens: 2 * 14}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("reply (-want +got):\n%s", diff)
+		}
+		if len(s.Waits()) != 0 {
+			t.Errorf("waited %v before asking again", s.Waits())
+		}
+	})
+	t.Run("forever", func(t *testing.T) {
+		t.Parallel()
+		g := newGateway(t, func(int, received) reply { return okReply(t, "I found no problems worth mentioning.") })
+		c, _, _ := setup(t, g, nil)
+		got, err := c.Review(t.Context(), testPrompt(t))
+		if !errors.Is(err, llm.ErrInvalidAnswer) {
+			t.Fatalf("err = %v, want ErrInvalidAnswer", err)
+		}
+		if want := 1 + llm.DefaultInvalidRetries; got.Requests != want {
+			t.Errorf("Requests = %d, want %d", got.Requests, want)
+		}
+		if !strings.Contains(err.Error(), "not valid JSON") {
+			t.Errorf("err = %v, want it to say the answer was not valid JSON", err)
+		}
+	})
+}
+
+func TestReviewResponseFormatFallback(t *testing.T) {
+	t.Parallel()
+	refuse := func(format string) reply {
+		return apiError(http.StatusBadRequest,
+			"Invalid parameter: 'response_format' of type '"+format+"' is not supported with this model.",
+			"invalid_request_error", "response_format", "")
+	}
+	tests := []struct {
+		name    string
+		refused map[string]bool
+		content string
+		// want is the response_format type of each request over two reviews.
+		want []string
+	}{
+		{
+			name:    "json_schema refused, json_object remembered",
+			refused: map[string]bool{"json_schema": true},
+			content: answerJSON,
+			want:    []string{"json_schema", "json_object", "json_object"},
+		},
+		{
+			name:    "both refused, plain text remembered",
+			refused: map[string]bool{"json_schema": true, "json_object": true},
+			content: "Sure. Here are the findings:\n```json\n" + answerJSON + "\n```",
+			want:    []string{"json_schema", "json_object", "", ""},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := newGateway(t, func(_ int, r received) reply {
+				if tt.refused[r.Format] {
+					return refuse(r.Format)
+				}
+				return okReply(t, tt.content)
+			})
+			c, s, _ := setup(t, g, nil)
+			for i := range 2 {
+				got, err := c.Review(t.Context(), testPrompt(t))
+				if err != nil {
+					t.Fatalf("review %d: %v", i, err)
+				}
+				if diff := cmp.Diff(wantFindings, got.Findings); diff != "" {
+					t.Errorf("review %d findings (-want +got):\n%s", i, diff)
+				}
+			}
+			if diff := cmp.Diff(tt.want, g.formats()); diff != "" {
+				t.Errorf("response formats (-want +got):\n%s", diff)
+			}
+			if len(s.Waits()) != 0 {
+				t.Errorf("waited %v on a format fallback", s.Waits())
+			}
+		})
+	}
+}
+
+func TestReviewFallbackModel(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, func(_ int, r received) reply {
+		if r.Model == "gone-model" {
+			return apiError(http.StatusNotFound, "The model `gone-model` does not exist or you do not have access to it.",
+				"invalid_request_error", "", "model_not_found")
+		}
+		return okReply(t, answerJSON)
+	})
+	c, s, _ := setup(t, g, func(o *llm.Options) {
+		o.Model = "gone-model"
+		o.FallbackModels = []string{"gpt-4o-mini", "never-asked"}
+	})
+	got, err := c.Review(t.Context(), testPrompt(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Model != "gpt-4o-mini" || got.Requests != 2 {
+		t.Errorf("reply model %q after %d requests, want gpt-4o-mini after 2", got.Model, got.Requests)
+	}
+	if diff := cmp.Diff([]string{"gone-model", "gpt-4o-mini"}, g.models()); diff != "" {
+		t.Errorf("models asked (-want +got):\n%s", diff)
+	}
+	if len(s.Waits()) != 0 {
+		t.Errorf("waited %v on a 404", s.Waits())
+	}
+}
+
+func TestReviewEveryModelFails(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, func(int, received) reply { return serverError() })
+	c, _, _ := setup(t, g, func(o *llm.Options) {
+		o.FallbackModels = []string{"gpt-4o-mini"}
+		o.MaxRetries = 1
+	})
+	got, err := c.Review(t.Context(), testPrompt(t))
+	if err == nil {
+		t.Fatal("Review succeeded")
+	}
+	for _, m := range []string{model, "gpt-4o-mini", "status 500"} {
+		if !strings.Contains(err.Error(), m) {
+			t.Errorf("err = %v, want it to mention %q", err, m)
+		}
+	}
+	if got.Requests != 4 {
+		t.Errorf("Requests = %d, want 4 (2 per model)", got.Requests)
+	}
+}
+
+func TestReviewCircuitBreaker(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, func(_ int, r received) reply {
+		if r.Model == "dead-model" {
+			return apiError(http.StatusServiceUnavailable, "Service Unavailable", "server_error", "", "")
+		}
+		return okReply(t, answerJSON)
+	})
+	c, _, clk := setup(t, g, func(o *llm.Options) {
+		o.Model = "dead-model"
+		o.FallbackModels = []string{"gpt-4o-mini"}
+		o.MaxRetries = 1
+		o.BreakerThreshold = 3
+		o.BreakerCooldown = time.Minute
+	})
+	deadCalls := func() int {
+		n := 0
+		for _, m := range g.models() {
+			if m == "dead-model" {
+				n++
+			}
+		}
+		return n
+	}
+	review := func(wantRequests int) {
+		t.Helper()
+		got, err := c.Review(t.Context(), testPrompt(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Model != "gpt-4o-mini" || got.Requests != wantRequests {
+			t.Errorf("answered by %q after %d requests, want gpt-4o-mini after %d", got.Model, got.Requests, wantRequests)
+		}
+	}
+	review(3) // dead-model twice (2 failures), then the fallback
+	review(2) // dead-model once: the third failure opens the breaker, the retry is skipped
+	if n := deadCalls(); n != 3 {
+		t.Fatalf("dead model called %d times, want 3", n)
+	}
+	for range 5 {
+		review(1) // breaker open: straight to the fallback
+	}
+	if n := deadCalls(); n != 3 {
+		t.Errorf("dead model called %d times during the cool-down, want 3", n)
+	}
+	clk.Advance(time.Minute + time.Second)
+	review(2) // cool-down over: one probe, which fails and re-opens the breaker
+	review(1)
+	if n := deadCalls(); n != 4 {
+		t.Errorf("dead model called %d times, want 4 (one probe after the cool-down)", n)
+	}
+}
+
+func TestReviewCircuitBreakerCloses(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	healthy := false
+	g := newGateway(t, func(int, received) reply {
+		mu.Lock()
+		defer mu.Unlock()
+		if !healthy {
+			return serverError()
+		}
+		return okReply(t, answerJSON)
+	})
+	c, _, clk := setup(t, g, func(o *llm.Options) {
+		o.MaxRetries = -1
+		o.BreakerThreshold = 2
+	})
+	for range 2 {
+		if _, err := c.Review(t.Context(), testPrompt(t)); err == nil {
+			t.Fatal("Review succeeded on 500")
+		}
+	}
+	if _, err := c.Review(t.Context(), testPrompt(t)); !errors.Is(err, llm.ErrCircuitOpen) {
+		t.Fatalf("err = %v, want ErrCircuitOpen", err)
+	}
+	mu.Lock()
+	healthy = true
+	mu.Unlock()
+	clk.Advance(llm.DefaultBreakerCooldown)
+	for range 3 {
+		if _, err := c.Review(t.Context(), testPrompt(t)); err != nil {
+			t.Fatalf("after recovery: %v", err)
+		}
+	}
+}
+
+func TestReviewConcurrencyBound(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, func(int, received) reply {
+		r := okReply(t, answerJSON)
+		r.hold = 20 * time.Millisecond
+		return r
+	})
+	c, _, _ := setup(t, g, func(o *llm.Options) { o.MaxConcurrency = 2 })
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, err := c.Review(t.Context(), testPrompt(t)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := g.maxInFlight.Load(); got != 2 {
+		t.Errorf("max requests in flight = %d, want 2", got)
+	}
+	if n := len(g.received()); n != 8 {
+		t.Errorf("requests = %d, want 8", n)
+	}
+}
+
+func TestReviewCache(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, func(int, received) reply { return okReply(t, answerJSON) })
+	dir, err := cache.NewDir(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, _ := setup(t, g, func(o *llm.Options) { o.Cache = dir })
+	first, err := c.Review(t.Context(), testPrompt(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A new client (a re-run in the next CI job) on a new commit: same chunk, new tags.
+	c2, _, _ := setup(t, g, func(o *llm.Options) { o.Cache = dir })
+	p := testPrompt(t)
+	p.Tags["head_sha"] = "0000000000000000000000000000000000000001"
+	second, err := c2.Review(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(g.received()); n != 1 {
+		t.Errorf("gateway got %d requests, want 1: the re-run must hit the cache", n)
+	}
+	want := first
+	want.Requests, want.Cached = 0, true
+	if diff := cmp.Diff(want, second); diff != "" {
+		t.Errorf("cached reply (-want +got):\n%s", diff)
+	}
+
+	p.Messages[1].Content += "\n// changed"
+	third, err := c2.Review(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.Cached || len(g.received()) != 2 {
+		t.Errorf("changed chunk: cached=%v, requests=%d; want a miss", third.Cached, len(g.received()))
+	}
+}
+
+func TestReviewCacheNotFilledOnError(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	truncate := true
+	g := newGateway(t, func(int, received) reply {
+		mu.Lock()
+		defer mu.Unlock()
+		if truncate {
+			return reply{body: fixture(t, "chat_completion.response.json_content.truncated_length.json")}
+		}
+		return okReply(t, answerJSON)
+	})
+	dir, err := cache.NewDir(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, _ := setup(t, g, func(o *llm.Options) { o.Cache = dir })
+	if _, err := c.Review(t.Context(), testPrompt(t)); !errors.Is(err, reviewer.ErrTruncated) {
+		t.Fatalf("err = %v, want ErrTruncated", err)
+	}
+	mu.Lock()
+	truncate = false
+	mu.Unlock()
+	got, err := c.Review(t.Context(), testPrompt(t))
+	if err != nil || got.Cached {
+		t.Errorf("after a truncated answer: cached=%v err=%v; want a fresh answer", got.Cached, err)
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opts llm.Options
+	}{
+		{"no base url", llm.Options{Model: model}},
+		{"no model", llm.Options{BaseURL: "http://gateway.test/v1"}},
+		{"negative timeout", llm.Options{BaseURL: "http://gateway.test/v1", Model: model, Timeout: -1}},
+		{"bad header name", llm.Options{BaseURL: "http://gateway.test/v1", Model: model, Headers: map[string]string{"a b": "c"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := llm.New(tt.opts); err == nil {
+				t.Error("New succeeded")
+			}
+		})
+	}
+}
+
+func TestReviewBadPrompt(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, func(int, received) reply { return okReply(t, answerJSON) })
+	c, _, _ := setup(t, g, nil)
+	for _, p := range []reviewer.Prompt{
+		{},
+		{Messages: []reviewer.Message{{Role: "user"}}},
+		{Messages: []reviewer.Message{{Role: "robot", Content: "x"}}},
+	} {
+		if _, err := c.Review(t.Context(), p); err == nil {
+			t.Errorf("Review(%+v) succeeded", p)
+		}
+	}
+	if n := len(g.received()); n != 0 {
+		t.Errorf("bad prompts sent %d requests", n)
+	}
+}
+
+// TestValidateRequestRejects makes sure the gateway's request check can fail: bodies
+// that break the description are caught.
+func TestValidateRequestRejects(t *testing.T) {
+	t.Parallel()
+	good := `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stream":false}`
+	if err := validateRequest(http.MethodPost, apiPath, []byte(good)); err != nil {
+		t.Fatalf("valid body rejected: %v", err)
+	}
+	tests := []struct {
+		name, method, path, body string
+	}{
+		{"no messages", http.MethodPost, apiPath, `{"model":"gpt-4o","messages":[]}`},
+		{"unknown role", http.MethodPost, apiPath, `{"model":"gpt-4o","messages":[{"role":"robot","content":"hi"}]}`},
+		{"missing model", http.MethodPost, apiPath, `{"messages":[{"role":"user","content":"hi"}]}`},
+		{"unknown response format", http.MethodPost, apiPath, `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"xml"}}`},
+		{"json_schema without schema object", http.MethodPost, apiPath, `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema"}}`},
+		{"max_completion_tokens as string", http.MethodPost, apiPath, `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"max_completion_tokens":"many"}`},
+		{"not JSON", http.MethodPost, apiPath, `{"model":`},
+		{"wrong method", http.MethodGet, apiPath, good},
+		{"wrong path", http.MethodPost, "/v1/completions", good},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if err := validateRequest(tt.method, tt.path, []byte(tt.body)); err == nil {
+				t.Errorf("validateRequest accepted %s %s %s", tt.method, tt.path, tt.body)
+			}
+		})
+	}
+}

@@ -1,0 +1,23 @@
+// Package llm is the pipeline's model stage: it sends one rendered prompt per chunk to an
+// OpenAI-compatible gateway (Cloudflare AI Gateway, LiteLLM, OpenRouter, vLLM, Ollama,
+// OpenAI itself) and turns the answer into validated reviewer.ModelFinding values.
+//
+// It is the only package that imports github.com/sashabaranov/go-openai; its Client
+// implements reviewer.Model and maps the library's errors onto the core's sentinels
+// (reviewer.ErrTruncated, reviewer.ErrRefused, reviewer.ErrRateLimited,
+// reviewer.ErrTooLarge) so the core never sees go-openai types.
+//
+// What one Client.Review call does:
+//
+//  1. Look the prompt up in the optional response Cache.
+//  2. Ask the primary model, then each fallback model in order when it keeps failing.
+//     A per-model circuit breaker skips a model that failed many times in a row.
+//  3. For each model, send the request with bounded concurrency and a per-request timeout;
+//     retry 429, 408, 409, 5xx, timeouts and connection errors with jittered exponential
+//     backoff that honours Retry-After; retry an answer that is not valid JSON with a
+//     fresh request.
+//  4. Ask for structured output (response_format json_schema, strict). An endpoint that
+//     refuses it is asked again in json_object mode, then in plain text with the JSON
+//     extracted from the prose; the mode that works is remembered per endpoint and model.
+//  5. Parse and validate the findings (ParseAnswer), store the reply in the cache.
+package llm
