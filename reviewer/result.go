@@ -108,4 +108,10 @@ type Result struct {
 	Rules []*rules.Rule
 	// LLMEnabled is false when no gateway was configured and only pattern rules ran.
 	LLMEnabled bool
+	// Omitted counts the findings left out by the per-change cap (review.max_comments).
+	Omitted int
+	// Egress lists what was sent to which model.
+	Egress []Egress
+	// Planned holds the requests of a dry run, which sends nothing.
+	Planned []Planned
 }

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"slices"
 
+	"github.com/reviewerbot/reviewer/reviewer/chunk"
 	"github.com/reviewerbot/reviewer/reviewer/diff"
+	"github.com/reviewerbot/reviewer/reviewer/redact"
 	"github.com/reviewerbot/reviewer/rules"
 )
 
@@ -17,6 +19,21 @@ type Options struct {
 	// Filter decides which files are reviewed. The repository's own ignore globs (from its
 	// .reviewer.yaml) are added to it for each change.
 	Filter Filter
+	// Model reviews the chunks; nil runs the pattern rules only.
+	Model Model
+	// ModelName names the configured model for the report when no answer said which
+	// model answered.
+	ModelName string
+	// Chunk sizes the model requests.
+	Chunk chunk.Options
+	// MaxComments bounds the findings of a change, most severe first; 0 is no bound.
+	MaxComments int
+	// Prices are per model name.
+	Prices map[string]Price
+	// DryRun renders the model requests into Result.Planned and sends nothing.
+	DryRun bool
+	// Redactor masks secrets before anything is sent; nil uses redact.New().
+	Redactor *redact.Redactor
 }
 
 // Reviewer runs the review pipeline. It is safe for concurrent use.
@@ -67,18 +84,36 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: pattern rules: %w", c, err)
 	}
-	sortFindings(findings, ledger)
 
-	res := Result{
-		Findings: findings,
-		Coverage: ledger,
-		Rules:    set.Rules,
-		Unplaced: []Unplaced{},
+	res := Result{Coverage: ledger, Rules: set.Rules, Unplaced: []Unplaced{}, LLMEnabled: r.opts.Model != nil}
+	if r.opts.Model != nil {
+		stage := &modelStage{model: r.opts.Model, opts: r.opts, redactor: r.redactor(), log: log}
+		m, err := stage.run(ctx, c, reviewed, set, &res.Coverage)
+		if err != nil {
+			return Result{}, fmt.Errorf("%s: model review: %w", c, err)
+		}
+		fingerprintLLM(m.findings)
+		findings = merge(findings, m.findings)
+		res.Unplaced = append(res.Unplaced, m.unplaced...)
+		res.Usage, res.Egress, res.Planned = m.usage, m.egress, m.planned
 	}
+	findings, res.Omitted = capFindings(findings, r.opts.MaxComments)
+	sortFindings(findings, res.Coverage)
+	res.Findings = findings
+
 	log.InfoContext(ctx, "review done",
-		slog.Int("files", len(files)), slog.Int("reviewed", ledger.Count(OutcomeReviewed)),
-		slog.Int("findings", len(findings)), slog.Int("rules", len(set.Rules)))
+		slog.Int("files", len(files)), slog.Int("reviewed", res.Coverage.Count(OutcomeReviewed)),
+		slog.Int("findings", len(findings)), slog.Int("omitted", res.Omitted), slog.Int("unplaced", len(res.Unplaced)),
+		slog.Int("rules", len(set.Rules)), slog.Int("requests", res.Usage.Requests),
+		slog.Int("prompt_tokens", res.Usage.PromptTokens), slog.Float64("cost_usd", res.Usage.CostUSD))
 	return res, nil
+}
+
+func (r *Reviewer) redactor() *redact.Redactor {
+	if r.opts.Redactor != nil {
+		return r.opts.Redactor
+	}
+	return redact.New()
 }
 
 // String names the change for error messages and logs: "github owner/repo!12@abc1234".
@@ -120,16 +155,30 @@ func sortFindings(fs []Finding, ledger Coverage) {
 			order[f.Path] = i
 		}
 	}
-	slices.SortStableFunc(fs, func(a, b Finding) int {
-		return cmp.Or(
-			cmp.Compare(order[a.Path], order[b.Path]),
-			cmp.Compare(a.Path, b.Path),
-			cmp.Compare(a.Line, b.Line),
-			cmp.Compare(b.Severity, a.Severity),
-			cmp.Compare(a.RuleID, b.RuleID),
-			cmp.Compare(a.Column, b.Column),
-		)
-	})
+	slices.SortStableFunc(fs, func(a, b Finding) int { return compareFindings(a, b, order) })
+}
+
+// compareFindings orders findings by file (in order, else by path), side (new first),
+// line, severity (most severe first), rule, column and message.
+func compareFindings(a, b Finding, order map[string]int) int {
+	return cmp.Or(
+		cmp.Compare(order[a.Path], order[b.Path]),
+		cmp.Compare(a.Path, b.Path),
+		cmp.Compare(sideRank(a.Side), sideRank(b.Side)),
+		cmp.Compare(a.Line, b.Line),
+		cmp.Compare(b.Severity, a.Severity),
+		cmp.Compare(a.RuleID, b.RuleID),
+		cmp.Compare(a.Column, b.Column),
+		cmp.Compare(a.EndLine, b.EndLine),
+		cmp.Compare(a.Message, b.Message),
+	)
+}
+
+func sideRank(s Side) int {
+	if s == SideOld {
+		return 1
+	}
+	return 0
 }
 
 // MaxSeverity returns the highest severity among fs and whether there was any finding.

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"path"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/go-viper/mapstructure/v2"
@@ -22,8 +25,10 @@ import (
 // with: a file (--config), REVIEWER_* environment variables and flags, in increasing order
 // of precedence. Every key is documented in README.md; a test keeps the two in step.
 type Config struct {
-	Log    LogConfig    `mapstructure:"log"`
-	Review ReviewConfig `mapstructure:"review"`
+	Log     LogConfig     `mapstructure:"log"`
+	Review  ReviewConfig  `mapstructure:"review"`
+	Gateway GatewayConfig `mapstructure:"gateway"`
+	Cache   CacheConfig   `mapstructure:"cache"`
 
 	// set holds the keys given by the file, the environment or a flag, as opposed to
 	// defaulted; a repository's .reviewer.yaml may only fill in what the operator left unset.
@@ -54,7 +59,56 @@ type ReviewConfig struct {
 	Builtin bool `mapstructure:"builtin"`
 	// Disable lists rule ids not to apply.
 	Disable []string `mapstructure:"disable"`
+	// MaxChunkTokens bounds one model request's prompt.
+	MaxChunkTokens int `mapstructure:"max_chunk_tokens"`
+	// MaxTokensPerChange bounds all the prompts of one change; 0 is no bound.
+	MaxTokensPerChange int `mapstructure:"max_tokens_per_change"`
+	// MaxComments bounds the findings reported per change; 0 is no bound.
+	MaxComments int `mapstructure:"max_comments"`
+	// ContextLines is how many unchanged lines surround each change in the diffs git
+	// makes for a local review.
+	ContextLines int `mapstructure:"context_lines"`
 }
+
+// GatewayConfig is the OpenAI-compatible endpoint the model stage talks to.
+type GatewayConfig struct {
+	BaseURL string `mapstructure:"base_url"`
+	// APIKey comes from the environment or the file; APIKeyFile names a file holding it.
+	APIKey          secret            `mapstructure:"api_key"`
+	APIKeyFile      string            `mapstructure:"api_key_file"`
+	Model           string            `mapstructure:"model"`
+	FallbackModels  []string          `mapstructure:"fallback_models"`
+	Headers         map[string]secret `mapstructure:"headers"`
+	MetadataHeader  string            `mapstructure:"metadata_header"`
+	Timeout         time.Duration     `mapstructure:"timeout"`
+	MaxConcurrency  int               `mapstructure:"max_concurrency"`
+	MaxRetries      int               `mapstructure:"max_retries"`
+	MaxOutputTokens int               `mapstructure:"max_output_tokens"`
+	// Prices are per model, in US dollars per million tokens.
+	Prices map[string]Price `mapstructure:"prices"`
+}
+
+// Price is what a model costs, in US dollars per million tokens.
+type Price struct {
+	Input       float64 `mapstructure:"input"`
+	CachedInput float64 `mapstructure:"cached_input"`
+	Output      float64 `mapstructure:"output"`
+}
+
+// CacheConfig is the model response cache of CI jobs and local runs.
+type CacheConfig struct {
+	// Dir holds the cache; empty turns it off.
+	Dir    string        `mapstructure:"dir"`
+	MaxAge time.Duration `mapstructure:"max_age"`
+}
+
+// secret is a string that never shows in logs or formatted output.
+type secret string
+
+func (secret) String() string       { return "[redacted]" }
+func (secret) LogValue() slog.Value { return slog.StringValue("[redacted]") }
+func (s secret) GoString() string   { return "[redacted]" }
+func (s secret) reveal() string     { return string(s) }
 
 // defaults sets every key's default; it is also the list of keys that exist.
 func defaults(v *viper.Viper) {
@@ -65,13 +119,39 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("review.rules_dir", "")
 	v.SetDefault("review.builtin", true)
 	v.SetDefault("review.disable", []string{})
+	v.SetDefault("review.max_chunk_tokens", 12000)
+	v.SetDefault("review.max_tokens_per_change", 200000)
+	v.SetDefault("review.max_comments", 30)
+	v.SetDefault("review.context_lines", 3)
+	v.SetDefault("gateway.base_url", "")
+	v.SetDefault("gateway.api_key", "")
+	v.SetDefault("gateway.api_key_file", "")
+	v.SetDefault("gateway.model", "")
+	v.SetDefault("gateway.fallback_models", []string{})
+	v.SetDefault("gateway.headers", map[string]string{})
+	v.SetDefault("gateway.metadata_header", "cf-aig-metadata")
+	v.SetDefault("gateway.timeout", "2m")
+	v.SetDefault("gateway.max_concurrency", 4)
+	v.SetDefault("gateway.max_retries", 3)
+	v.SetDefault("gateway.max_output_tokens", 4096)
+	v.SetDefault("gateway.prices", map[string]Price{})
+	v.SetDefault("cache.dir", "")
+	v.SetDefault("cache.max_age", "168h")
 }
+
+// mapKeys are the keys whose value is a map with names of the user's choosing.
+var mapKeys = []string{"gateway.headers", "gateway.prices"}
+
+// laterSections are the sections read by the forge adapters and the webhook service. A
+// shared configuration file may hold them; this build does not use them yet, and says so.
+var laterSections = []string{"github", "gitlab", "server", "queue"}
 
 // loadConfig layers, from lowest to highest precedence: the defaults, the configuration
 // file (if any), REVIEWER_* variables of environ, and the flags in bind (key -> flag name)
 // that were set on the command line. Unknown keys in the file are errors: a misspelt key
 // silently doing nothing is worse than a refusal to start.
-func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, environ []string) (*Config, error) {
+func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, environ []string) (*Config, []string, error) {
+	var notes []string
 	v := viper.New()
 	defaults(v)
 	known := v.AllKeys()
@@ -80,23 +160,36 @@ func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, envir
 		fv := viper.New()
 		fv.SetConfigFile(file)
 		if err := fv.ReadInConfig(); err != nil {
-			return nil, fmt.Errorf("read config %s: %w", file, err)
+			return nil, nil, fmt.Errorf("read config %s: %w", file, err)
 		}
 		var unknown []string
 		for _, key := range fv.AllKeys() {
-			if !slices.Contains(known, key) {
+			if !slices.Contains(known, key) && !underMap(key) {
+				section, _, _ := strings.Cut(key, ".")
+				if slices.Contains(laterSections, section) {
+					notes = append(notes, fmt.Sprintf("config %s: %s is for the forge adapters and the webhook service, which this build does not include; it is ignored", file, key))
+					continue
+				}
 				unknown = append(unknown, key)
 			}
 		}
 		if len(unknown) > 0 {
 			slices.Sort(unknown)
-			return nil, fmt.Errorf("config %s: unknown keys %s (README.md lists the keys)", file, strings.Join(unknown, ", "))
+			return nil, nil, fmt.Errorf("config %s: unknown keys %s (README.md lists the keys)", file, strings.Join(unknown, ", "))
 		}
-		if err := v.MergeConfigMap(fv.AllSettings()); err != nil {
-			return nil, fmt.Errorf("read config %s: %w", file, err)
+		settings := fv.AllSettings()
+		for _, section := range laterSections {
+			delete(settings, section)
+		}
+		if err := v.MergeConfigMap(settings); err != nil {
+			return nil, nil, fmt.Errorf("read config %s: %w", file, err)
 		}
 		for _, key := range fv.AllKeys() {
-			set[key] = true
+			if k := mapKeyOf(key); k != "" {
+				set[k] = true
+			} else {
+				set[key] = true
+			}
 		}
 	}
 	for _, key := range known {
@@ -122,13 +215,26 @@ func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, envir
 		dc.ErrorUnused = true
 		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(
 			listHook,
+			mapHook,
 			mapstructure.StringToTimeDurationHookFunc(),
 		)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, nil, fmt.Errorf("config: %w", err)
 	}
-	return &c, nil
+	return &c, notes, nil
+}
+
+// underMap reports whether key is an entry of a map-valued key (gateway.headers.x).
+func underMap(key string) bool { return mapKeyOf(key) != "" }
+
+func mapKeyOf(key string) string {
+	for _, m := range mapKeys {
+		if strings.HasPrefix(key, m+".") {
+			return m
+		}
+	}
+	return ""
 }
 
 // envName is the environment variable of a key: review.fail_on -> REVIEWER_REVIEW_FAIL_ON.
@@ -161,6 +267,41 @@ func (c *Config) Validate() error {
 	}
 	if d := c.Review.RulesDir; filepath.IsAbs(d) || strings.HasPrefix(path.Clean(filepath.ToSlash(d)), "../") {
 		errs = append(errs, fmt.Errorf("review.rules_dir: %q must be a directory inside the repository, relative to its root", d))
+	}
+	for key, n := range map[string]int{
+		"review.max_chunk_tokens": c.Review.MaxChunkTokens, "review.max_tokens_per_change": c.Review.MaxTokensPerChange,
+		"review.max_comments": c.Review.MaxComments, "review.context_lines": c.Review.ContextLines,
+		"gateway.max_concurrency": c.Gateway.MaxConcurrency, "gateway.max_retries": c.Gateway.MaxRetries,
+		"gateway.max_output_tokens": c.Gateway.MaxOutputTokens,
+	} {
+		if n < 0 {
+			errs = append(errs, fmt.Errorf("%s: %d is negative", key, n))
+		}
+	}
+	if c.Review.MaxChunkTokens > 0 && c.Review.MaxChunkTokens < 1000 {
+		errs = append(errs, fmt.Errorf("review.max_chunk_tokens: %d leaves no room for the instructions; use 1000 or more", c.Review.MaxChunkTokens))
+	}
+	if c.Gateway.BaseURL != "" {
+		if u, err := url.Parse(c.Gateway.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("gateway.base_url: %q is not an http(s) URL", c.Gateway.BaseURL))
+		}
+		if c.Gateway.Model == "" {
+			errs = append(errs, errors.New("gateway.model: required when gateway.base_url is set"))
+		}
+	}
+	if c.Gateway.APIKey != "" && c.Gateway.APIKeyFile != "" {
+		errs = append(errs, errors.New("gateway.api_key and gateway.api_key_file: set one, not both"))
+	}
+	if c.Gateway.Timeout <= 0 {
+		errs = append(errs, fmt.Errorf("gateway.timeout: %s must be positive", c.Gateway.Timeout))
+	}
+	for model, p := range c.Gateway.Prices {
+		if p.Input < 0 || p.CachedInput < 0 || p.Output < 0 {
+			errs = append(errs, fmt.Errorf("gateway.prices.%s: prices must not be negative", model))
+		}
+	}
+	if c.Cache.MaxAge < 0 {
+		errs = append(errs, fmt.Errorf("cache.max_age: %s is negative", c.Cache.MaxAge))
 	}
 	for _, id := range c.Review.Disable {
 		if strings.TrimSpace(id) == "" {
@@ -233,4 +374,32 @@ func splitList(s string) []string {
 		out = append(out, item)
 	}
 	return out
+}
+
+// mapHook decodes a map given as one string (an environment variable): a JSON object, or
+// name=value pairs separated by commas.
+func mapHook(from, to reflect.Type, data any) (any, error) {
+	if from.Kind() != reflect.String || to.Kind() != reflect.Map {
+		return data, nil
+	}
+	str := strings.TrimSpace(data.(string))
+	if str == "" {
+		return map[string]any{}, nil
+	}
+	if strings.HasPrefix(str, "{") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(str), &m); err != nil {
+			return nil, fmt.Errorf("not a JSON object: %w", err)
+		}
+		return m, nil
+	}
+	m := map[string]any{}
+	for _, pair := range strings.Split(str, ",") {
+		k, val, ok := strings.Cut(pair, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("%q is not name=value", pair)
+		}
+		m[strings.TrimSpace(k)] = strings.TrimSpace(val)
+	}
+	return m, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -81,13 +82,13 @@ func TestConfigPrecedence(t *testing.T) {
 			if err := fs.Parse(tt.flags); err != nil {
 				t.Fatal(err)
 			}
-			got, err := loadConfig(tt.file, fs, map[string]string{"review.fail_on": "fail-on", "review.ignore": "ignore"}, tt.environ)
+			got, _, err := loadConfig(tt.file, fs, map[string]string{"review.fail_on": "fail-on", "review.ignore": "ignore"}, tt.environ)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := &Config{
-				Log:    LogConfig{Level: "info"},
-				Review: ReviewConfig{Ignore: []string{}, DefaultIgnore: true, FailOn: "error", RulesDir: "", Builtin: true, Disable: []string{}},
+			want, _, err := loadConfig("", pflag.NewFlagSet("defaults", pflag.ContinueOnError), nil, nil)
+			if err != nil {
+				t.Fatal(err)
 			}
 			tt.want(want)
 			if diff := cmp.Diff(want, got, cmp.AllowUnexported(Config{}), cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".set" }, cmp.Ignore())); diff != "" {
@@ -106,19 +107,90 @@ func TestConfigPrecedence(t *testing.T) {
 	}
 }
 
+func TestConfigDefaults(t *testing.T) {
+	t.Parallel()
+	c, _, err := loadConfig("", pflag.NewFlagSet("defaults", pflag.ContinueOnError), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("the defaults do not validate: %v", err)
+	}
+	got := []any{c.Log.Level, c.Review.FailOn, c.Review.RulesDir, c.Review.Builtin, c.Review.DefaultIgnore,
+		c.Review.MaxChunkTokens, c.Review.MaxComments, c.Gateway.BaseURL, c.Gateway.MetadataHeader, c.Gateway.Timeout.String(), c.Cache.Dir}
+	want := []any{"info", "error", "", true, true, 12000, 30, "", "cf-aig-metadata", "2m0s", ""}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("defaults (-want +got):\n%s", diff)
+	}
+}
+
+func TestConfigGateway(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "reviewer.yaml")
+	writeFile(t, file, `gateway:
+  base_url: https://gateway.ai.cloudflare.com/v1/acct/gw/compat
+  model: openai/gpt-4o-mini
+  fallback_models: [anthropic/claude-3-5-haiku]
+  headers:
+    cf-aig-authorization: Bearer from-file
+  prices:
+    openai/gpt-4o-mini: {input: 0.15, cached_input: 0.075, output: 0.6}
+github:
+  token: x
+`)
+	c, notes, err := loadConfig(file, pflag.NewFlagSet("x", pflag.ContinueOnError), nil,
+		[]string{"REVIEWER_GATEWAY_API_KEY=sk-test", "REVIEWER_GATEWAY_TIMEOUT=30s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	got := []any{c.Gateway.Model, c.Gateway.FallbackModels, c.Gateway.APIKey.reveal(), c.Gateway.Headers["cf-aig-authorization"].reveal(),
+		c.Gateway.Prices["openai/gpt-4o-mini"], c.Gateway.Timeout.String()}
+	want := []any{"openai/gpt-4o-mini", []string{"anthropic/claude-3-5-haiku"}, "sk-test", "Bearer from-file",
+		Price{Input: 0.15, CachedInput: 0.075, Output: 0.6}, "30s"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("gateway (-want +got):\n%s", diff)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "github.token") {
+		t.Errorf("notes %q: want one saying github.token is not used by this build", notes)
+	}
+	// Secrets never print.
+	if s := fmt.Sprintf("%v %+v %#v", c.Gateway.APIKey, c.Gateway, c.Gateway.Headers); strings.Contains(s, "sk-test") || strings.Contains(s, "from-file") {
+		t.Errorf("a secret was formatted: %s", s)
+	}
+
+	// Headers and prices from the environment, as JSON or name=value pairs.
+	c, _, err = loadConfig("", pflag.NewFlagSet("x", pflag.ContinueOnError), nil, []string{
+		"REVIEWER_GATEWAY_HEADERS=cf-aig-authorization=Bearer env,x-team=web",
+		`REVIEWER_GATEWAY_PRICES={"m": {"input": 1, "output": 2}}`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := c.Gateway.Headers; h["x-team"].reveal() != "web" || h["cf-aig-authorization"].reveal() != "Bearer env" {
+		t.Errorf("headers from the environment: %d entries", len(h))
+	}
+	if p := c.Gateway.Prices["m"]; p != (Price{Input: 1, Output: 2}) {
+		t.Errorf("prices from the environment: %+v", p)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	unknown := filepath.Join(dir, "unknown.yaml")
 	writeFile(t, unknown, "review:\n  fail_on: error\n  ignroe: [x]\ngatewya:\n  model: m\n")
-	_, err := loadConfig(unknown, pflag.NewFlagSet("x", pflag.ContinueOnError), nil, nil)
+	_, _, err := loadConfig(unknown, pflag.NewFlagSet("x", pflag.ContinueOnError), nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "unknown keys gatewya.model, review.ignroe") {
 		t.Errorf("unknown keys: got %v", err)
 	}
 
 	bad := filepath.Join(dir, "bad.yaml")
 	writeFile(t, bad, "review:\n  fail_on: sometimes\n  ignore: ['a/[b']\n  rules_dir: ../elsewhere\nlog:\n  level: loud\n")
-	c, err := loadConfig(bad, pflag.NewFlagSet("x", pflag.ContinueOnError), nil, nil)
+	c, _, err := loadConfig(bad, pflag.NewFlagSet("x", pflag.ContinueOnError), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ type reviewFlags struct {
 	rulesWorktree bool
 	formats       []string
 	output        string
+	dryRun        bool
 }
 
 func reviewCmd(e env) *cobra.Command {
@@ -57,15 +58,22 @@ started from; --rules-worktree reads them from the work tree instead, to try rul
 	fl.StringArray("ignore", nil, "extra glob of files not to review, repeatable; !glob re-includes (review.ignore)")
 	fl.StringSlice("disable", nil, "rule ids not to apply (review.disable)")
 	fl.Bool("builtin", true, "apply the built-in starter rules (review.builtin)")
+	fl.Int("max-comments", 0, "the most findings to report, most severe first; 0 for no bound (review.max_comments)")
+	fl.String("model", "", "the model to ask (gateway.model)")
+	fl.String("cache-dir", "", "directory caching model answers between runs (cache.dir)")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the model requests that would be sent, their tokens and estimated cost, and send nothing")
 	return cmd
 }
 
 var reviewBind = map[string]string{
-	"review.fail_on":   "fail-on",
-	"review.rules_dir": "rules-dir",
-	"review.ignore":    "ignore",
-	"review.disable":   "disable",
-	"review.builtin":   "builtin",
+	"review.fail_on":      "fail-on",
+	"review.rules_dir":    "rules-dir",
+	"review.ignore":       "ignore",
+	"review.disable":      "disable",
+	"review.builtin":      "builtin",
+	"review.max_comments": "max-comments",
+	"gateway.model":       "model",
+	"cache.dir":           "cache-dir",
 }
 
 // output is one report to write.
@@ -136,16 +144,25 @@ func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error
 	if err != nil {
 		return err
 	}
-	rv := reviewer.New(src.diffs, src.rules, reviewer.Options{
-		Filter: reviewer.Filter{Ignore: c.Review.Ignore, NoDefaults: !c.Review.DefaultIgnore},
-	}, logger)
+	opts, err := reviewOptions(e, c, logger)
+	if err != nil {
+		return err
+	}
+	opts.DryRun = f.dryRun
+	if f.dryRun && opts.Model == nil {
+		return usageError(errors.New("--dry-run shows the model requests: set gateway.base_url and gateway.model"))
+	}
+	rv := reviewer.New(src.diffs, src.rules, opts, logger)
 	res, err := rv.Review(ctx, reviewer.Request{Change: src.change})
 	if err != nil {
 		return err
 	}
+	if f.dryRun {
+		return printPlan(e.stdout, &res, c)
+	}
 	if !res.LLMEnabled {
 		fmt.Fprintln(e.stderr, "reviewer: LLM review is off, so only the deterministic pattern rules ran; "+
-			"set gateway.base_url (REVIEWER_GATEWAY_BASE_URL) to an OpenAI-compatible endpoint to turn it on")
+			"set gateway.base_url (REVIEWER_GATEWAY_BASE_URL) and gateway.model to an OpenAI-compatible endpoint to turn it on")
 	}
 	if err := writeReports(e, outs, &res); err != nil {
 		return err
@@ -212,28 +229,22 @@ type source struct {
 	rules  *fsRules
 }
 
-// rulePaths are the files a rule set is read from, relative to the repository root.
-func rulePaths(rulesDir string) []string {
-	return []string{rulesDir, ".reviewer.yaml", ".github/copilot-instructions.md", ".github/instructions", ".gitlab/duo/mr-review-instructions.yaml"}
-}
-
 // baseTree reads the files a rule set comes from at revision rev. Which rules directory
 // that is may itself be set by the revision's .reviewer.yaml, so that is read first
 // (errors in it are left for the rules loader to report with file and line).
 func baseTree(ctx context.Context, repo *git.Repo, rev, rulesDir string) (fs.FS, error) {
 	if rulesDir == "" {
-		rulesDir = ".reviewer/rules"
-		settings, err := repo.FS(ctx, rev, ".reviewer.yaml")
+		settings, err := repo.FS(ctx, rev, rules.SettingsFile)
 		if err != nil {
 			return nil, err
 		}
-		if data, err := fs.ReadFile(settings, ".reviewer.yaml"); err == nil {
-			if s, err := rules.ParseSettings(".reviewer.yaml", data); err == nil && s.RulesDir != "" {
+		if data, err := fs.ReadFile(settings, rules.SettingsFile); err == nil {
+			if s, err := rules.ParseSettings(rules.SettingsFile, data); err == nil {
 				rulesDir = s.RulesDir
 			}
 		}
 	}
-	return repo.FS(ctx, rev, rulePaths(rulesDir)...)
+	return repo.FS(ctx, rev, rules.SourcePaths(rulesDir)...)
 }
 
 func changeSource(ctx context.Context, e env, f reviewFlags, c *Config) (*source, error) {
@@ -288,7 +299,7 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config) (*source
 	}
 	s := &source{
 		change: reviewer.Change{Forge: "local", Repo: repo.Root(), BaseSHA: baseSHA, HeadSHA: headSHA},
-		diffs:  gitDiff{repo: repo, untracked: f.untracked},
+		diffs:  gitDiff{repo: repo, untracked: f.untracked, context: c.Review.ContextLines},
 	}
 	if f.rulesWorktree {
 		s.rules = &fsRules{fsys: os.DirFS(repo.Root()), opts: ropts}
@@ -328,10 +339,11 @@ func (b bytesDiff) Diff(context.Context, reviewer.Change) ([]byte, error) { retu
 type gitDiff struct {
 	repo      *git.Repo
 	untracked bool
+	context   int
 }
 
 func (g gitDiff) Diff(ctx context.Context, c reviewer.Change) ([]byte, error) {
-	return g.repo.Diff(ctx, c.BaseSHA, c.HeadSHA, g.untracked)
+	return g.repo.Diff(ctx, c.BaseSHA, c.HeadSHA, git.DiffOptions{Untracked: g.untracked, Context: g.context})
 }
 
 // fsRules loads a rule set from a file system: the base revision's tree, or a directory.

@@ -59,9 +59,12 @@ func config(cmd *cobra.Command, e env, bind map[string]string) (*Config, error) 
 	for k, v := range bind {
 		all[k] = v
 	}
-	c, err := loadConfig(file, cmd.Flags(), all, e.environ)
+	c, notes, err := loadConfig(file, cmd.Flags(), all, e.environ)
 	if err != nil {
 		return nil, usageError(err)
+	}
+	for _, n := range notes {
+		fmt.Fprintln(e.stderr, "reviewer: "+n)
 	}
 	if err := c.Validate(); err != nil {
 		return nil, usageError(fmt.Errorf("invalid configuration:\n%w", err))

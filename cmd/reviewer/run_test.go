@@ -130,6 +130,9 @@ func TestReviewFormatsAndExitCodes(t *testing.T) {
 		{name: "unknown format", args: []string{"review", "--diff", diff, "--format", "xml"}, code: 2, err: "--format xml"},
 		{name: "two formats on stdout", args: []string{"review", "--diff", diff, "--format", "text", "--format", "json"}, code: 2, err: "give each a file"},
 		{name: "diff and base", args: []string{"review", "--diff", diff, "--base", "main"}, code: 2, err: "--diff"},
+		{name: "missing rules dir", args: []string{"review", "--diff", diff, "--rules-dir", "does/not/exist"}, code: 2, err: "does/not/exist does not exist"},
+		{name: "rules dir outside the repository", args: []string{"review", "--diff", diff, "--rules-dir", "/etc"}, code: 2, err: "review.rules_dir"},
+		{name: "dry run without a gateway", args: []string{"review", "--diff", diff, "--dry-run"}, code: 2, err: "gateway.base_url"},
 		{name: "version", args: []string{"version"}, code: 0, out: "reviewer "},
 		{name: "unknown command", args: []string{"frobnicate"}, code: 2, err: "unknown command"},
 	}

@@ -73,11 +73,23 @@ var diffArgs = []string{
 	"--src-prefix=a/", "--dst-prefix=b/", "--full-index", "--submodule=short",
 }
 
+// DiffOptions shape a diff.
+type DiffOptions struct {
+	// Untracked includes, when diffing against the work tree, the files git does not
+	// track and does not ignore, as added files.
+	Untracked bool
+	// Context is the number of unchanged lines around each change; 0 means git's default.
+	Context int
+}
+
 // Diff returns the diff from base to head. An empty head diffs base against the work tree
-// (staged and unstaged changes of tracked files); with untracked set, files git does not
-// track and does not ignore are included as added files.
-func (r *Repo) Diff(ctx context.Context, base, head string, untracked bool) ([]byte, error) {
-	args := append(slices.Clone(diffArgs), "--end-of-options", base)
+// (staged and unstaged changes of tracked files).
+func (r *Repo) Diff(ctx context.Context, base, head string, opts DiffOptions) ([]byte, error) {
+	args := slices.Clone(diffArgs)
+	if opts.Context > 0 {
+		args = append(args, "--unified="+strconv.Itoa(opts.Context))
+	}
+	args = append(args, "--end-of-options", base)
 	if head != "" {
 		args = append(args, head)
 	}
@@ -85,7 +97,7 @@ func (r *Repo) Diff(ctx context.Context, base, head string, untracked bool) ([]b
 	if err != nil {
 		return nil, fmt.Errorf("git diff: %w", err)
 	}
-	if head != "" || !untracked {
+	if head != "" || !opts.Untracked {
 		return out, nil
 	}
 	names, err := r.git(ctx, "ls-files", "-z", "--others", "--exclude-standard")
@@ -98,7 +110,8 @@ func (r *Repo) Diff(ctx context.Context, base, head string, untracked bool) ([]b
 			continue
 		}
 		// git diff --no-index exits 1 when the files differ, which they always do here.
-		d, err := r.git(ctx, append(slices.Clone(diffArgs), "--no-index", "--", "/dev/null", name)...)
+		// The same flags without "--end-of-options BASE", which --no-index does not take.
+		d, err := r.git(ctx, append(args[:len(args)-2:len(args)-2], "--no-index", "--", "/dev/null", name)...)
 		var ee *exec.ExitError
 		if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 1) {
 			return nil, fmt.Errorf("diff untracked file %s: %w", name, err)

@@ -89,7 +89,7 @@ func TestRepo(t *testing.T) {
 		t.Errorf("Commit(no-such-branch): got %v, want an error naming it", err)
 	}
 
-	d, err := repo.Diff(ctx, base, head, false)
+	d, err := repo.Diff(ctx, base, head, git.DiffOptions{Context: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestRepoUncommitted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := repo.Diff(ctx, "HEAD", "", true)
+	d, err := repo.Diff(ctx, "HEAD", "", git.DiffOptions{Untracked: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestRepoUncommitted(t *testing.T) {
 	if diff := cmp.Diff(want, headers); diff != "" {
 		t.Errorf("files in the uncommitted diff (-want +got):\n%s", diff)
 	}
-	d, err = repo.Diff(ctx, "HEAD", "", false)
+	d, err = repo.Diff(ctx, "HEAD", "", git.DiffOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,10 @@ type jsonReport struct {
 	Coverage jsonCoverage  `json:"coverage"`
 	Usage    jsonUsage     `json:"usage"`
 	Unplaced []jsonPlace   `json:"unplaced"`
+	// Omitted counts the findings beyond review.max_comments, which are not listed.
+	Omitted int `json:"omitted"`
+	// Egress records what was sent to which model: one entry per request.
+	Egress []jsonEgress `json:"egress"`
 }
 
 type jsonFinding struct {
@@ -48,6 +52,17 @@ type jsonUsage struct {
 	Model            string  `json:"model"`
 }
 
+type jsonEgress struct {
+	Model  string           `json:"model"`
+	Tokens int              `json:"tokens"`
+	Files  []jsonEgressFile `json:"files"`
+}
+
+type jsonEgressFile struct {
+	Path  string   `json:"path"`
+	Hunks []string `json:"hunks"`
+}
+
 type jsonPlace struct {
 	Path    string `json:"path"`
 	Message string `json:"message"`
@@ -69,6 +84,15 @@ func writeJSON(w io.Writer, res *reviewer.Result) error {
 			Model:            res.Usage.Model,
 		},
 		Unplaced: make([]jsonPlace, 0, len(res.Unplaced)),
+		Omitted:  res.Omitted,
+		Egress:   make([]jsonEgress, 0, len(res.Egress)),
+	}
+	for _, e := range res.Egress {
+		je := jsonEgress{Model: e.Model, Tokens: e.Tokens, Files: make([]jsonEgressFile, 0, len(e.Files))}
+		for _, f := range e.Files {
+			je.Files = append(je.Files, jsonEgressFile{Path: f.Path, Hunks: append([]string{}, f.Hunks...)})
+		}
+		rep.Egress = append(rep.Egress, je)
 	}
 	for _, f := range ordered(res) {
 		rep.Findings = append(rep.Findings, jsonFinding{

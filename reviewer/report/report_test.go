@@ -131,6 +131,15 @@ func sampleResult() *reviewer.Result {
 			},
 		},
 		LLMEnabled: true,
+		Omitted:    3,
+		Egress: []reviewer.Egress{{
+			Model:  "openai/gpt-4o-mini",
+			Tokens: 5120,
+			Files: []reviewer.EgressFile{
+				{Path: "internal/store/store.go", Hunks: []string{"@@ -10,6 +10,9 @@", "@@ -40,3 +43,8 @@"}},
+				{Path: "web/app.ts", Hunks: []string{"@@ -0,0 +1,12 @@"}},
+			},
+		}},
 	}
 }
 

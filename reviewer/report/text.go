@@ -196,6 +196,9 @@ func countsLine(res *reviewer.Result) string {
 	if len(res.Unplaced) > 0 {
 		s += fmt.Sprintf("; %d unplaced", len(res.Unplaced))
 	}
+	if res.Omitted > 0 {
+		s += fmt.Sprintf("; %d more not shown (review.max_comments)", res.Omitted)
+	}
 	return s
 }
 

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fakeGateway is an OpenAI-compatible chat completions endpoint. It answers every request
+// with a real response recorded from the API (testdata/chat_completion.response.normal.json)
+// whose content is replaced by findings on the files of the prompt, and counts requests.
+type fakeGateway struct {
+	*httptest.Server
+	requests atomic.Int32
+	sawKey   atomic.Bool
+	sawTags  atomic.Bool
+}
+
+var promptFile = regexp.MustCompile(`(?m)^FILE (\S+)`)
+
+func newFakeGateway(t *testing.T) *fakeGateway {
+	t.Helper()
+	tmpl, err := os.ReadFile("testdata/chat_completion.response.normal.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &fakeGateway{}
+	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g.requests.Add(1)
+		if r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions" {
+			http.Error(w, `{"error":{"message":"not found","type":"invalid_request_error"}}`, http.StatusNotFound)
+			return
+		}
+		if r.Header.Get("Authorization") == "Bearer sk-test" {
+			g.sawKey.Store(true)
+		}
+		if strings.Contains(r.Header.Get("cf-aig-metadata"), `"repo"`) {
+			g.sawTags.Store(true)
+		}
+		var req struct {
+			Model    string `json:"model"`
+			Messages []struct {
+				Role    string `json:"role"`
+				Content string `json:"content"`
+			} `json:"messages"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) == 0 {
+			http.Error(w, `{"error":{"message":"bad request","type":"invalid_request_error"}}`, http.StatusBadRequest)
+			return
+		}
+		user := req.Messages[len(req.Messages)-1].Content
+		var findings []map[string]any
+		for _, m := range promptFile.FindAllStringSubmatch(user, -1) {
+			switch m[1] {
+			case "app/client.py":
+				findings = append(findings,
+					map[string]any{"path": m[1], "line": 21, "end_line": 21, "side": "new", "severity": "error", "rule_id": "", "message": "eval runs code from input.", "quote": "return eval(expr)", "suggestion": ""},
+					// Meant for line 14 (def find_user), numbered wrong: the quote finds it.
+					map[string]any{"path": m[1], "line": 2, "end_line": 2, "side": "new", "severity": "warning", "rule_id": "", "message": "find_user returns a row tuple, not a user.", "quote": "def find_user(conn: sqlite3.Connection, name: str):", "suggestion": ""},
+					// Nowhere in the diff, and no quote to find it by.
+					map[string]any{"path": m[1], "line": 120, "end_line": 120, "side": "new", "severity": "warning", "rule_id": "", "message": "Close the connection.", "quote": "", "suggestion": ""},
+				)
+			}
+		}
+		content, _ := json.Marshal(map[string]any{"findings": append([]map[string]any{}, findings...)})
+		var resp map[string]any
+		if err := json.Unmarshal(tmpl, &resp); err != nil {
+			t.Error(err)
+			return
+		}
+		resp["model"] = req.Model
+		resp["choices"].([]any)[0].(map[string]any)["message"].(map[string]any)["content"] = string(content)
+		usage := resp["usage"].(map[string]any)
+		usage["prompt_tokens"], usage["completion_tokens"], usage["total_tokens"] = 2000, 150, 2150
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(resp)
+	}))
+	t.Cleanup(g.Close)
+	return g
+}
+
+// TestReviewWithGateway is the model stage end to end: the command against a fake
+// gateway places the findings on the lines the gateway meant, moves the misplaced ones to
+// unplaced, reports tokens and cost, and on a re-run answers from the cache, sending nothing.
+func TestReviewWithGateway(t *testing.T) {
+	t.Parallel()
+	g := newFakeGateway(t)
+	dir := t.TempDir()
+	environ := []string{
+		"REVIEWER_GATEWAY_BASE_URL=" + g.URL + "/v1",
+		"REVIEWER_GATEWAY_API_KEY=sk-test",
+		"REVIEWER_GATEWAY_MODEL=gpt-test",
+		`REVIEWER_GATEWAY_PRICES={"gpt-test": {"input": 2.5, "output": 10}}`,
+		"REVIEWER_CACHE_DIR=" + filepath.Join(dir, "cache"),
+	}
+	type report struct {
+		Findings []struct {
+			Path   string `json:"path"`
+			Line   int    `json:"line"`
+			Source string `json:"source"`
+			RuleID string `json:"rule_id"`
+		} `json:"findings"`
+		Unplaced []struct {
+			Path    string `json:"path"`
+			Message string `json:"message"`
+		} `json:"unplaced"`
+		Usage struct {
+			Requests     int     `json:"requests"`
+			PromptTokens int     `json:"prompt_tokens"`
+			Completion   int     `json:"completion_tokens"`
+			CostUSD      float64 `json:"cost_usd"`
+			Model        string  `json:"model"`
+		} `json:"usage"`
+		Egress []struct {
+			Model string `json:"model"`
+		} `json:"egress"`
+	}
+	review := func() (report, result) {
+		r := runCmd(t, dir, environ, "review", "--diff", demoDiff(t), "--format", "json", "--fail-on", "none")
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		var rep report
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatalf("not a JSON report: %v\n%s", err, r.stdout)
+		}
+		return rep, r
+	}
+
+	rep, r := review()
+	var llm []string
+	for _, f := range rep.Findings {
+		if f.Source == "llm" {
+			llm = append(llm, fmt.Sprintf("%s:%d", f.Path, f.Line))
+		}
+	}
+	if diff := cmp.Diff([]string{"app/client.py:14", "app/client.py:21"}, llm); diff != "" {
+		t.Errorf("model findings (-want +got):\n%s", diff)
+	}
+	if len(rep.Unplaced) != 1 || rep.Unplaced[0].Message != "line 120 is not in the diff: Close the connection." {
+		t.Errorf("unplaced: %+v", rep.Unplaced)
+	}
+	sent := g.requests.Load()
+	if sent == 0 || rep.Usage.Requests != int(sent) {
+		t.Errorf("usage says %d requests, the gateway saw %d", rep.Usage.Requests, sent)
+	}
+	wantTokens := 2000 * int(sent)
+	if rep.Usage.PromptTokens != wantTokens || rep.Usage.Completion != 150*int(sent) || rep.Usage.Model != "gpt-test" {
+		t.Errorf("usage %+v, want %d prompt tokens, %d completion tokens of gpt-test", rep.Usage, wantTokens, 150*int(sent))
+	}
+	wantCost := float64(sent) * (2000*2.5 + 150*10) / 1e6
+	if d := rep.Usage.CostUSD - wantCost; d > 1e-9 || d < -1e-9 {
+		t.Errorf("cost $%f, want $%f", rep.Usage.CostUSD, wantCost)
+	}
+	if len(rep.Egress) != int(sent) {
+		t.Errorf("%d egress records for %d requests", len(rep.Egress), sent)
+	}
+	if !g.sawKey.Load() || !g.sawTags.Load() {
+		t.Errorf("the gateway saw the API key: %v, the metadata tags: %v", g.sawKey.Load(), g.sawTags.Load())
+	}
+	if strings.Contains(r.stderr, "LLM review is off") {
+		t.Errorf("stderr says the LLM stage is off with a gateway configured:\n%s", r.stderr)
+	}
+
+	// The same review again: every answer comes from the cache.
+	rep2, _ := review()
+	if n := g.requests.Load(); n != sent {
+		t.Errorf("the re-run sent %d more requests, want 0", n-sent)
+	}
+	if rep2.Usage.Requests != 0 || rep2.Usage.CostUSD != 0 {
+		t.Errorf("the cached re-run reports usage %+v, want no requests and no cost", rep2.Usage)
+	}
+	if diff := cmp.Diff(rep.Findings, rep2.Findings); diff != "" {
+		t.Errorf("the cached re-run found otherwise (-first +second):\n%s", diff)
+	}
+}

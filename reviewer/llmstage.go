@@ -1,0 +1,281 @@
+package reviewer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/reviewerbot/reviewer/prompts"
+	"github.com/reviewerbot/reviewer/reviewer/chunk"
+	"github.com/reviewerbot/reviewer/reviewer/diff"
+	"github.com/reviewerbot/reviewer/reviewer/redact"
+	"github.com/reviewerbot/reviewer/rules"
+)
+
+// Price is what a model costs, in US dollars per million tokens.
+type Price struct {
+	Input, CachedInput, Output float64
+}
+
+// Cost is what usage costs at price p. Cached prompt tokens are billed at the cached
+// price when there is one, else at the input price.
+func (p Price) Cost(u TokenUsage) float64 {
+	cachedPrice := p.CachedInput
+	if cachedPrice == 0 {
+		cachedPrice = p.Input
+	}
+	uncached := max(u.PromptTokens-u.CachedTokens, 0)
+	return (float64(uncached)*p.Input + float64(u.CachedTokens)*cachedPrice + float64(u.CompletionTokens)*p.Output) / 1e6
+}
+
+// Egress records what left the machine for a model: one entry per request sent.
+type Egress struct {
+	Model string
+	// Tokens is the prompt's size as the model counted it.
+	Tokens int
+	Files  []EgressFile
+}
+
+// EgressFile is one file of an Egress, with the hunks sent ("@@ -1,3 +1,4 @@").
+type EgressFile struct {
+	Path  string
+	Hunks []string
+}
+
+// Planned is a request a dry run would have sent.
+type Planned struct {
+	Prompt Prompt
+	// Tokens is the estimated prompt size.
+	Tokens int
+	Paths  []string
+}
+
+// maxSplits bounds how often a chunk whose answer was cut off is halved and asked again.
+const maxSplits = 4
+
+// modelStage is the part of a review that asks the model: withhold sensitive files, mask
+// secrets, pack chunks, ask, and anchor the answers. It updates the ledger in place.
+type modelStage struct {
+	model    Model
+	opts     Options
+	redactor *redact.Redactor
+	log      *slog.Logger
+}
+
+// modelResult is what the model stage adds to a review.
+type modelResult struct {
+	findings []Finding
+	unplaced []Unplaced
+	usage    Usage
+	egress   []Egress
+	planned  []Planned
+}
+
+func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set *rules.Set, ledger *Coverage) (modelResult, error) {
+	var res modelResult
+	outcome := map[string]*FileCoverage{}
+	for i := range ledger.Files {
+		outcome[ledger.Files[i].Path] = &ledger.Files[i]
+	}
+	var inputs []chunk.File
+	masked := 0
+	for _, f := range files {
+		if why, ok := redact.Withheld(f.Path()); ok {
+			*outcome[f.Path()] = FileCoverage{Path: f.Path(), Outcome: OutcomeWithheld, Reason: why}
+			continue
+		}
+		rf, secrets := s.redactor.File(f)
+		masked += len(secrets)
+		inputs = append(inputs, chunk.File{File: rf, Rules: set.ForPath(f.Path())})
+	}
+	title, _ := s.redactor.String(c.Title)
+	desc, _ := s.redactor.String(c.Description)
+	cc := prompts.Change{Title: title, Description: desc, Instructions: set.Settings.Instructions}
+
+	chunks, skipped := chunk.Plan(inputs, cc, s.opts.Chunk)
+	for _, sk := range skipped {
+		*outcome[sk.Path] = FileCoverage{Path: sk.Path, Outcome: OutcomeSkipped, Reason: sk.Reason}
+	}
+	s.log.DebugContext(ctx, "chunks planned", slog.Int("chunks", len(chunks)), slog.Int("skipped", len(skipped)), slog.Int("secrets_masked", masked))
+
+	tags := map[string]string{"forge": c.Forge, "repo": c.Repo, "head_sha": c.HeadSHA}
+	if c.Number != 0 {
+		tags["change"] = strconv.Itoa(c.Number)
+	}
+	if s.opts.DryRun {
+		for i := range chunks {
+			p, err := s.prompt(&chunks[i], cc, tags)
+			if err != nil {
+				return res, err
+			}
+			res.planned = append(res.planned, Planned{Prompt: p, Tokens: chunks[i].Tokens, Paths: partPaths(&chunks[i])})
+		}
+		return res, nil
+	}
+
+	var (
+		mu     sync.Mutex
+		wg     sync.WaitGroup
+		failed = map[string]string{}
+		models []string
+	)
+	ruleIDs := map[string]bool{}
+	for _, r := range set.Rules {
+		ruleIDs[r.ID] = true
+	}
+	var ask func(ch chunk.Chunk, depth int)
+	ask = func(ch chunk.Chunk, depth int) {
+		p, err := s.prompt(&ch, cc, tags)
+		var reply Reply
+		if err == nil {
+			reply, err = s.model.Review(ctx, p)
+		}
+		// Requests that failed were billed all the same: count them whatever happens next.
+		mu.Lock()
+		res.usage.Requests += reply.Requests
+		if !reply.Cached {
+			res.usage.PromptTokens += reply.Usage.PromptTokens
+			res.usage.CompletionTokens += reply.Usage.CompletionTokens
+			res.usage.CachedTokens += reply.Usage.CachedTokens
+			res.usage.CostUSD += s.price(reply.Model).Cost(reply.Usage)
+			if reply.Requests > 0 {
+				res.egress = append(res.egress, egressOf(&ch, reply.Model, reply.Usage.PromptTokens))
+			}
+		}
+		mu.Unlock()
+		if (errors.Is(err, ErrTruncated) || errors.Is(err, ErrTooLarge)) && depth < maxSplits {
+			if a, b, ok := chunk.Split(ch); ok {
+				s.log.DebugContext(ctx, "answer cut off or prompt too long, chunk split", slog.Int("depth", depth+1))
+				ask(a, depth+1)
+				ask(b, depth+1)
+				return
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			why := failReason(err)
+			for _, part := range ch.Parts {
+				failed[part.Path] = why
+			}
+			return
+		}
+		if reply.Model != "" && !slices.Contains(models, reply.Model) {
+			models = append(models, reply.Model)
+		}
+		sent := map[string]*sentFile{}
+		for _, part := range ch.Parts {
+			sent[part.Path] = newSentFile(part.Path, part.Hunks)
+		}
+		for _, mf := range reply.Findings {
+			f, why := anchor(mf, sent, ruleIDs)
+			if why != "" {
+				res.unplaced = append(res.unplaced, Unplaced{Path: mf.Path, Message: why + ": " + strings.TrimSpace(mf.Message)})
+				continue
+			}
+			res.findings = append(res.findings, f)
+		}
+	}
+	for _, ch := range chunks {
+		wg.Go(func() { ask(ch, 0) })
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	for path, why := range failed {
+		*outcome[path] = FileCoverage{Path: path, Outcome: OutcomeFailed, Reason: why}
+	}
+	slices.Sort(models)
+	res.usage.Model = strings.Join(models, ", ")
+	if res.usage.Model == "" {
+		res.usage.Model = s.opts.ModelName
+	}
+	// Chunks answer in any order; anchor order must not decide fingerprints or output.
+	slices.SortStableFunc(res.findings, func(a, b Finding) int { return compareFindings(a, b, nil) })
+	slices.SortFunc(res.unplaced, func(a, b Unplaced) int {
+		return strings.Compare(a.Path+"\x00"+a.Message, b.Path+"\x00"+b.Message)
+	})
+	slices.SortFunc(res.egress, func(a, b Egress) int { return strings.Compare(egressKey(a), egressKey(b)) })
+	return res, nil
+}
+
+func (s *modelStage) prompt(ch *chunk.Chunk, cc prompts.Change, tags map[string]string) (Prompt, error) {
+	msgs, err := prompts.Render(ch.Input(cc))
+	if err != nil {
+		return Prompt{}, fmt.Errorf("render prompt: %w", err)
+	}
+	p := Prompt{Tags: tags, Messages: make([]Message, len(msgs))}
+	for i, m := range msgs {
+		p.Messages[i] = Message{Role: m.Role, Content: m.Content}
+	}
+	return p, nil
+}
+
+// price finds the price of model, ignoring case (configuration keys are case-folded).
+func (s *modelStage) price(model string) Price {
+	for name, p := range s.opts.Prices {
+		if strings.EqualFold(name, model) {
+			return p
+		}
+	}
+	return Price{}
+}
+
+// failReason is the ledger's short account of a failed request: the sentinel when there
+// is one, else the error's text, cut short.
+func failReason(err error) string {
+	switch {
+	case errors.Is(err, ErrTruncated):
+		return "model answer cut off at the length limit, even for the smallest split"
+	case errors.Is(err, ErrTooLarge):
+		return "prompt too long for the model, even for the smallest split"
+	case errors.Is(err, ErrRefused):
+		return "model refused to answer"
+	case errors.Is(err, ErrRateLimited):
+		return "rate limited by the gateway after every retry"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "model request timed out"
+	}
+	msg := err.Error()
+	if len(msg) > 200 {
+		msg = msg[:200] + "..."
+	}
+	return "model request failed: " + msg
+}
+
+func partPaths(ch *chunk.Chunk) []string {
+	var out []string
+	for _, p := range ch.Parts {
+		out = append(out, p.Path)
+	}
+	return out
+}
+
+func egressOf(ch *chunk.Chunk, model string, tokens int) Egress {
+	e := Egress{Model: model, Tokens: tokens}
+	for _, p := range ch.Parts {
+		ef := EgressFile{Path: p.Path}
+		for _, h := range p.Hunks {
+			ef.Hunks = append(ef.Hunks, fmt.Sprintf("@@ -%d,%d +%d,%d @@", h.OldStart, h.OldLines, h.NewStart, h.NewLines))
+		}
+		e.Files = append(e.Files, ef)
+	}
+	return e
+}
+
+func egressKey(e Egress) string {
+	var b strings.Builder
+	for _, f := range e.Files {
+		b.WriteString(f.Path)
+		b.WriteByte(0)
+		b.WriteString(strings.Join(f.Hunks, ","))
+		b.WriteByte(0)
+	}
+	return b.String()
+}

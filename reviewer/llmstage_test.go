@@ -1,0 +1,280 @@
+package reviewer_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/chunk"
+	"github.com/reviewerbot/reviewer/rules"
+)
+
+// fakeModel answers each prompt with answer(prompt), records every prompt, and is safe
+// for concurrent use like a real client.
+type fakeModel struct {
+	answer func(user string) (reviewer.Reply, error)
+
+	mu      sync.Mutex
+	prompts []reviewer.Prompt
+}
+
+func (m *fakeModel) Review(_ context.Context, p reviewer.Prompt) (reviewer.Reply, error) {
+	m.mu.Lock()
+	m.prompts = append(m.prompts, p)
+	m.mu.Unlock()
+	return m.answer(p.Messages[len(p.Messages)-1].Content)
+}
+
+func (m *fakeModel) sent() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var b strings.Builder
+	for _, p := range m.prompts {
+		for _, msg := range p.Messages {
+			b.WriteString(msg.Content)
+		}
+	}
+	return b.String()
+}
+
+var fileLine = regexp.MustCompile(`(?m)^FILE (\S+)`)
+
+func filesIn(user string) []string {
+	var out []string
+	for _, m := range fileLine.FindAllStringSubmatch(user, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// envDiff adds a .env file to the demo change: it must never reach the model.
+const envDiff = "diff --git a/.env b/.env\nnew file mode 100644\n--- /dev/null\n+++ b/.env\n@@ -0,0 +1 @@\n+DATABASE_URL=postgres://app:s3cr3t-pw@db/app\n"
+
+func demoWithEnv(t *testing.T) []byte {
+	t.Helper()
+	raw, err := os.ReadFile("../testdata/demo/change.diff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(raw, envDiff...)
+}
+
+func TestReviewWithModel(t *testing.T) {
+	t.Parallel()
+	model := &fakeModel{answer: func(user string) (reviewer.Reply, error) {
+		var fs []reviewer.ModelFinding
+		for _, path := range filesIn(user) {
+			switch path {
+			case "app/client.py":
+				fs = append(fs,
+					// On the right line, with the rule the chunk carries.
+					reviewer.ModelFinding{Path: path, Line: 16, Severity: "error", RuleID: "py-sql-string-format", Message: "SQL injection.", Quote: "cur.execute(f\"SELECT"},
+					// A wrong line number, but the quote says where it is meant.
+					reviewer.ModelFinding{Path: path, Line: 3, Severity: "warning", Message: "eval of input.", Quote: "return eval(expr)", Suggestion: "return ast.literal_eval(expr)"},
+					// A line that is not in the diff and nothing to find it by.
+					reviewer.ModelFinding{Path: path, Line: 400, Severity: "info", Message: "Far away."},
+					// A file that is not in this chunk.
+					reviewer.ModelFinding{Path: "app/other.py", Line: 1, Severity: "info", Message: "Elsewhere."},
+				)
+			case "svc/main.go":
+				fs = append(fs, reviewer.ModelFinding{Path: path, Line: 18, Severity: "warning", Message: "Setenv error dropped.", Quote: "_ = os.Setenv"})
+			}
+		}
+		return reviewer.Reply{Findings: fs, Usage: reviewer.TokenUsage{PromptTokens: 1000, CompletionTokens: 100, CachedTokens: 400}, Model: "gpt-test", Requests: 1}, nil
+	}}
+	rv := reviewer.New(diffBytes(demoWithEnv(t)), ruleFS{fsys: fstest.MapFS{}}, reviewer.Options{
+		Model:  model,
+		Prices: map[string]reviewer.Price{"GPT-test": {Input: 1, CachedInput: 0.5, Output: 4}},
+	}, nil)
+	res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "local", Repo: "demo", Title: "Add client"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	type got struct {
+		Path     string
+		Line     int
+		Rule     string
+		Source   reviewer.Source
+		Suggests bool
+	}
+	var llm []got
+	for _, f := range res.Findings {
+		if f.Source == reviewer.SourceLLM {
+			llm = append(llm, got{f.Path, f.Line, f.RuleID, f.Source, f.Suggestion != ""})
+		}
+	}
+	want := []got{
+		{"app/client.py", 21, "", reviewer.SourceLLM, true},
+		{"svc/main.go", 18, "", reviewer.SourceLLM, false},
+	}
+	if diff := cmp.Diff(want, llm); diff != "" {
+		t.Errorf("model findings (-want +got):\n%s", diff)
+	}
+	// The model's SQL finding on line 16 is the pattern rule's: reported once, as the pattern's.
+	n := 0
+	for _, f := range res.Findings {
+		if f.Path == "app/client.py" && f.Line == 16 && f.RuleID == "py-sql-string-format" {
+			n++
+			if f.Source != reviewer.SourcePattern {
+				t.Errorf("merged finding has source %s, want pattern", f.Source)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d findings for line 16 and py-sql-string-format, want 1", n)
+	}
+
+	wantUnplaced := []reviewer.Unplaced{
+		{Path: "app/client.py", Message: "line 400 is not in the diff: Far away."},
+		{Path: "app/other.py", Message: "app/other.py was not in the reviewed chunk: Elsewhere."},
+	}
+	if diff := cmp.Diff(wantUnplaced, res.Unplaced); diff != "" {
+		t.Errorf("unplaced (-want +got):\n%s", diff)
+	}
+
+	sent := model.sent()
+	for _, secret := range []string{"AKIA2E0A8F3B244C9986", "s3cr3t-pw", "DATABASE_URL"} {
+		if strings.Contains(sent, secret) {
+			t.Errorf("%q was sent to the model", secret)
+		}
+	}
+	if !strings.Contains(sent, "return eval(expr)") {
+		t.Error("the reviewed code was not sent")
+	}
+	var env reviewer.FileCoverage
+	for _, f := range res.Coverage.Files {
+		if f.Path == ".env" {
+			env = f
+		}
+	}
+	if env.Outcome != reviewer.OutcomeWithheld || env.Reason == "" {
+		t.Errorf(".env in the ledger: %+v, want withheld with a reason", env)
+	}
+
+	// One request: 600 uncached prompt tokens at $1, 400 cached at $0.5, 100 out at $4 per million.
+	wantUsage := reviewer.Usage{Requests: 1, PromptTokens: 1000, CompletionTokens: 100, CachedTokens: 400, CostUSD: 0.0012, Model: "gpt-test"}
+	if diff := cmp.Diff(wantUsage, res.Usage, cmp.Comparer(func(a, b float64) bool { return a-b < 1e-12 && b-a < 1e-12 })); diff != "" {
+		t.Errorf("usage (-want +got):\n%s", diff)
+	}
+	if len(res.Egress) != 1 || len(res.Egress[0].Files) != 3 {
+		t.Errorf("egress: %+v, want one request of three files", res.Egress)
+	}
+	if !res.LLMEnabled {
+		t.Error("LLMEnabled is false")
+	}
+}
+
+// TestReviewWithModelTruncated: an answer cut off at the length limit is asked again with
+// the chunk split, down to one file per request.
+func TestReviewWithModelTruncated(t *testing.T) {
+	t.Parallel()
+	model := &fakeModel{answer: func(user string) (reviewer.Reply, error) {
+		if files := filesIn(user); len(files) > 1 {
+			return reviewer.Reply{}, reviewer.ErrTruncated
+		} else if files[0] == "svc/main.go" {
+			return reviewer.Reply{Findings: []reviewer.ModelFinding{{Path: "svc/main.go", Line: 12, Severity: "error", Message: "TLS off."}}, Requests: 1, Model: "m"}, nil
+		}
+		return reviewer.Reply{Requests: 1, Model: "m"}, nil
+	}}
+	rv := reviewer.New(diffBytes(demoWithEnv(t)), ruleFS{fsys: fstest.MapFS{}, opts: rules.RepoOptions{NoBuiltin: true}}, reviewer.Options{Model: model}, nil)
+	res, err := rv.Review(t.Context(), reviewer.Request{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 1 || res.Findings[0].Line != 12 {
+		t.Errorf("findings %+v, want the one on svc/main.go:12", res.Findings)
+	}
+	if !res.Coverage.Complete() {
+		t.Errorf("ledger incomplete after splitting: %+v", res.Coverage.Files)
+	}
+	if res.Usage.Requests != 3 {
+		t.Errorf("%d requests counted, want 3 (one per file after splitting)", res.Usage.Requests)
+	}
+}
+
+// TestReviewWithModelFailures: a file whose request fails is "failed" in the ledger, the
+// others are still reviewed, and nothing is made up.
+func TestReviewWithModelFailures(t *testing.T) {
+	t.Parallel()
+	model := &fakeModel{answer: func(user string) (reviewer.Reply, error) {
+		if strings.Contains(user, "FILE web/app.js") {
+			return reviewer.Reply{}, errors.New("gateway said 500 three times")
+		}
+		return reviewer.Reply{Requests: 1, Model: "m"}, nil
+	}}
+	rv := reviewer.New(diffBytes(demoWithEnv(t)), ruleFS{fsys: fstest.MapFS{}, opts: rules.RepoOptions{NoBuiltin: true}},
+		reviewer.Options{Model: model, Chunk: chunk.Options{MaxChunkTokens: 1800}}, nil)
+	res, err := rv.Review(t.Context(), reviewer.Request{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcomes := map[string]string{}
+	for _, f := range res.Coverage.Files {
+		outcomes[f.Path] = string(f.Outcome) + " " + f.Reason
+	}
+	want := map[string]string{
+		".env":                  "withheld " + outcomes[".env"][len("withheld "):],
+		"app/client.py":         "reviewed ",
+		"svc/main.go":           "reviewed ",
+		"web/app.js":            "failed model request failed: gateway said 500 three times",
+		"web/package-lock.json": "filtered lock file",
+	}
+	if diff := cmp.Diff(want, outcomes); diff != "" {
+		t.Errorf("ledger (-want +got):\n%s", diff)
+	}
+	if res.Coverage.Complete() {
+		t.Error("a ledger with a failed file reads as complete")
+	}
+}
+
+func TestReviewDryRunAndBudget(t *testing.T) {
+	t.Parallel()
+	model := &fakeModel{answer: func(string) (reviewer.Reply, error) {
+		return reviewer.Reply{}, errors.New("a dry run must not ask")
+	}}
+	rv := reviewer.New(diffBytes(demoWithEnv(t)), ruleFS{fsys: fstest.MapFS{}}, reviewer.Options{
+		Model: model, DryRun: true,
+		Chunk: chunk.Options{MaxChunkTokens: 4500, MaxTokensPerChange: 5000},
+	}, nil)
+	res, err := rv.Review(t.Context(), reviewer.Request{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(model.prompts) != 0 {
+		t.Errorf("a dry run sent %d requests", len(model.prompts))
+	}
+	if len(res.Planned) == 0 {
+		t.Fatal("a dry run planned no request")
+	}
+	total := 0
+	for _, p := range res.Planned {
+		total += p.Tokens
+		if p.Tokens > 4500 {
+			t.Errorf("planned request of %d tokens, over review.max_chunk_tokens", p.Tokens)
+		}
+	}
+	if total > 5000 {
+		t.Errorf("planned %d tokens, over review.max_tokens_per_change", total)
+	}
+	skipped := 0
+	for _, f := range res.Coverage.Files {
+		if f.Outcome == reviewer.OutcomeSkipped {
+			skipped++
+			if f.Reason != "budget" {
+				t.Errorf("%s skipped for %q, want budget", f.Path, f.Reason)
+			}
+		}
+	}
+	if skipped == 0 {
+		t.Error("a change over budget skipped no file")
+	}
+}

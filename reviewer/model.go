@@ -1,0 +1,71 @@
+package reviewer
+
+import (
+	"context"
+	"errors"
+)
+
+// Model asks a language model to review one chunk of a change.
+type Model interface {
+	Review(ctx context.Context, p Prompt) (Reply, error)
+}
+
+// Message is one chat message of a prompt.
+type Message struct {
+	// Role is "system" or "user".
+	Role    string
+	Content string
+}
+
+// Prompt is one request to the model: the rendered messages of one chunk.
+type Prompt struct {
+	Messages []Message
+	// Tags identify the change for the gateway's cost attribution: repo, change, head_sha.
+	Tags map[string]string
+	// MaxOutputTokens bounds the answer; 0 leaves it to the model client's default.
+	MaxOutputTokens int
+}
+
+// ModelFinding is a finding as the model answered it, before it is anchored to the diff.
+// Its fields follow the answer contract in DESIGN.md.
+type ModelFinding struct {
+	Path       string
+	Line       int
+	EndLine    int
+	Side       Side // SideNew unless the model said "old"
+	Severity   string
+	RuleID     string
+	Message    string
+	Quote      string
+	Suggestion string
+}
+
+// TokenUsage is what one or more model requests consumed.
+type TokenUsage struct {
+	PromptTokens     int
+	CompletionTokens int
+	CachedTokens     int
+}
+
+// Reply is the model's parsed answer to one prompt.
+type Reply struct {
+	Findings []ModelFinding
+	Usage    TokenUsage
+	// Model is the model that answered (a fallback model when the first one failed).
+	Model string
+	// Requests is how many HTTP requests the answer took, retries included; 0 when it came
+	// from the cache.
+	Requests int
+	// Cached is set when the answer came from the response cache and cost nothing.
+	Cached bool
+}
+
+// ErrTruncated reports an answer cut off at the output length limit: the pipeline splits
+// the chunk and asks again rather than parse a partial answer.
+var ErrTruncated = errors.New("answer cut off at the length limit")
+
+// ErrRefused reports that the model declined to answer.
+var ErrRefused = errors.New("model refused to answer")
+
+// ErrRateLimited reports that the gateway kept refusing for rate limits after every retry.
+var ErrRateLimited = errors.New("rate limited")
