@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,6 +24,7 @@ type fakeGateway struct {
 	requests atomic.Int32
 	sawKey   atomic.Bool
 	sawTags  atomic.Bool
+	leaked   atomic.Bool // a planted secret reached the gateway
 }
 
 var promptFile = regexp.MustCompile(`(?m)^FILE (\S+)`)
@@ -46,6 +48,14 @@ func newFakeGateway(t *testing.T) *fakeGateway {
 		if strings.Contains(r.Header.Get("cf-aig-metadata"), `"repo"`) {
 			g.sawTags.Store(true)
 		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, `{"error":{"message":"read","type":"invalid_request_error"}}`, http.StatusBadRequest)
+			return
+		}
+		if strings.Contains(string(body), "AKIA2E0A8F3B244C9986") {
+			g.leaked.Store(true)
+		}
 		var req struct {
 			Model    string `json:"model"`
 			Messages []struct {
@@ -53,7 +63,7 @@ func newFakeGateway(t *testing.T) *fakeGateway {
 				Content string `json:"content"`
 			} `json:"messages"`
 		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) == 0 {
+		if err := json.Unmarshal(body, &req); err != nil || len(req.Messages) == 0 {
 			http.Error(w, `{"error":{"message":"bad request","type":"invalid_request_error"}}`, http.StatusBadRequest)
 			return
 		}
@@ -166,6 +176,9 @@ func TestReviewWithGateway(t *testing.T) {
 	}
 	if !g.sawKey.Load() || !g.sawTags.Load() {
 		t.Errorf("the gateway saw the API key: %v, the metadata tags: %v", g.sawKey.Load(), g.sawTags.Load())
+	}
+	if g.leaked.Load() {
+		t.Error("the AWS access key id in the change reached the gateway")
 	}
 	if strings.Contains(r.stderr, "LLM review is off") {
 		t.Errorf("stderr says the LLM stage is off with a gateway configured:\n%s", r.stderr)
