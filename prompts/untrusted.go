@@ -129,7 +129,7 @@ func markerAt(s string, i int) (end int, ok bool) {
 		}
 		switch {
 		case r < utf8.RuneSelf:
-			if byte(r)|0x20 != marker[k] || r < 'A' {
+			if byte(r)|0x20 != marker[k] || r < 'A' { //nolint:gosec // r < utf8.RuneSelf: it fits a byte
 				return 0, false
 			}
 			exact++

@@ -66,11 +66,11 @@ func merge(pattern, model []Finding) []Finding {
 	return out
 }
 
-// capFindings keeps at most max findings (0 keeps all), the most severe first, pattern
+// capFindings keeps at most limit findings (0 keeps all), the most severe first, pattern
 // findings before model findings of the same severity, then in reading order. It returns
 // the kept findings in their original order and how many were left out.
-func capFindings(fs []Finding, max int) ([]Finding, int) {
-	if max <= 0 || len(fs) <= max {
+func capFindings(fs []Finding, limit int) ([]Finding, int) {
+	if limit <= 0 || len(fs) <= limit {
 		return fs, 0
 	}
 	idx := make([]int, len(fs))
@@ -83,13 +83,13 @@ func capFindings(fs []Finding, max int) ([]Finding, int) {
 			cmp.Compare(sourceRank(fs[a].Source), sourceRank(fs[b].Source)),
 		)
 	})
-	keep := idx[:max]
+	keep := idx[:limit]
 	slices.Sort(keep)
-	out := make([]Finding, 0, max)
+	out := make([]Finding, 0, limit)
 	for _, i := range keep {
 		out = append(out, fs[i])
 	}
-	return out, len(fs) - max
+	return out, len(fs) - limit
 }
 
 func sourceRank(s Source) int {

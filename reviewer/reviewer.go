@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"slices"
 
@@ -48,7 +47,7 @@ type Reviewer struct {
 // discards.
 func New(diffs DiffSource, rs RuleSource, opts Options, logger *slog.Logger) *Reviewer {
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Reviewer{diffs: diffs, rules: rs, opts: opts, logger: logger}
 }

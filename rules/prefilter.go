@@ -178,18 +178,6 @@ func (in info) best() *litSet {
 	return b
 }
 
-// smallest returns the requirement with the fewest strings (the most selective among
-// equals).
-func (in info) smallest() *litSet {
-	var b *litSet
-	for _, c := range in.all() {
-		if b == nil || len(c.strs) < len(b.strs) || (len(c.strs) == len(b.strs) && better(c, b)) {
-			b = c
-		}
-	}
-	return b
-}
-
 // usable reports whether a set can serve as a requirement: an empty string in it would
 // be contained in every line.
 func usable(s *litSet) bool {

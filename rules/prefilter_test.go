@@ -168,9 +168,9 @@ func TestPrefilterSound(t *testing.T) {
 
 var textRunes = []rune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-.,;:()[]{}\"'`=+*/\\#$%!?<>\téÉößſ\u212AΣσς")
 
-func randomText(rng *rand.Rand, max int) string {
+func randomText(rng *rand.Rand, maxLen int) string {
 	var b strings.Builder
-	for n := rng.IntN(max + 1); n > 0; n-- {
+	for n := rng.IntN(maxLen + 1); n > 0; n-- {
 		if rng.IntN(50) == 0 {
 			b.WriteByte(0xff) // invalid UTF-8
 			continue

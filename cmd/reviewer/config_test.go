@@ -33,7 +33,7 @@ func TestConfigPrecedence(t *testing.T) {
 	}{
 		{
 			name: "defaults",
-			want: func(c *Config) {},
+			want: func(*Config) {},
 		},
 		{
 			name: "file",

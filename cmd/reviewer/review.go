@@ -185,7 +185,7 @@ func judge(c *Config, repoFailOn string, res *reviewer.Result) error {
 	if fo.none {
 		return nil
 	}
-	if sev, any := reviewer.MaxSeverity(res.Findings); any && sev >= fo.sev {
+	if sev, found := reviewer.MaxSeverity(res.Findings); found && sev >= fo.sev {
 		return &exitError{code: exitFindings}
 	}
 	return nil
@@ -200,7 +200,6 @@ func writeReports(e env, outs []output, res *reviewer.Result) error {
 			errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
 			continue
 		}
-		var w io.Writer = e.stdout
 		if o.file != "" {
 			path := o.file
 			if !filepath.IsAbs(path) {
@@ -215,7 +214,7 @@ func writeReports(e env, outs []output, res *reviewer.Result) error {
 			}
 			continue
 		}
-		if _, err := w.Write(buf.Bytes()); err != nil {
+		if _, err := e.stdout.Write(buf.Bytes()); err != nil {
 			errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
 		}
 	}

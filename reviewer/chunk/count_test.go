@@ -79,13 +79,13 @@ func TestCountAgainstTokenizers(t *testing.T) {
 		var ratios []float64
 		for _, name := range names {
 			text := texts[name]
-			real := len(enc.EncodeOrdinary(text))
+			actual := len(enc.EncodeOrdinary(text))
 			est := chunk.Count(text)
-			r := float64(est) / float64(real)
+			r := float64(est) / float64(actual)
 			ratios = append(ratios, r)
-			t.Logf("%s %-60s real %7d est %7d ratio %.3f", encName, name, real, est, r)
+			t.Logf("%s %-60s real %7d est %7d ratio %.3f", encName, name, actual, est, r)
 			if r < 0.90 {
-				t.Errorf("%s: %s: Count = %d, real %d tokens: ratio %.3f below 0.90", encName, name, est, real, r)
+				t.Errorf("%s: %s: Count = %d, real %d tokens: ratio %.3f below 0.90", encName, name, est, actual, r)
 			}
 		}
 		slices.Sort(ratios)

@@ -60,9 +60,9 @@ func Plan(files []File, change prompts.Change, opts Options) ([]Chunk, []Skipped
 	}
 	p := packer{sz: sz, budget: budget, fixed: fixed}
 	chunks := p.pack(items)
-	if max := opts.MaxTokensPerChange; max > 0 && total(chunks) > max {
+	if limit := opts.MaxTokensPerChange; limit > 0 && total(chunks) > limit {
 		var left []*item
-		items, left = p.withinBudget(items, max)
+		items, left = p.withinBudget(items, limit)
 		chunks = p.pack(items)
 		for _, it := range left {
 			skipped = append(skipped, Skipped{Path: it.path, Reason: ReasonBudget})
@@ -131,16 +131,16 @@ func hasAdded(lines []diff.Line) bool {
 	return false
 }
 
-// withinBudget keeps the items that fit in max tokens, in priority order, and returns the
+// withinBudget keeps the items that fit in limit tokens, in priority order, and returns the
 // others in diff order. It first takes items by their own size while it fits; if the
-// packed chunks still exceed max (every chunk repeats the system message), it drops the
+// packed chunks still exceed limit (every chunk repeats the system message), it drops the
 // kept items of lowest priority until they fit.
-func (p *packer) withinBudget(items []*item, max int) (keep, left []*item) {
+func (p *packer) withinBudget(items []*item, limit int) (keep, left []*item) {
 	order := slices.Clone(items)
 	slices.SortStableFunc(order, func(a, b *item) int { return int(priority(a.path)) - int(priority(b.path)) })
 	spent := 0
 	for _, it := range order {
-		if spent+it.tokens <= max {
+		if spent+it.tokens <= limit {
 			keep = append(keep, it)
 			spent += it.tokens
 		} else {
@@ -150,7 +150,7 @@ func (p *packer) withinBudget(items []*item, max int) (keep, left []*item) {
 	// Packed chunks repeat the instructions and rules, which the sum above leaves out: drop
 	// the lowest-priority file and pack again until the chunks fit. Dropping a file can
 	// save more than its own tokens (a chunk and its prefix), so re-measure every time.
-	for len(keep) > 0 && total(p.pack(inDiffOrder(keep))) > max {
+	for len(keep) > 0 && total(p.pack(inDiffOrder(keep))) > limit {
 		left = append(left, keep[len(keep)-1])
 		keep = keep[:len(keep)-1]
 	}

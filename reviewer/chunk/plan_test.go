@@ -207,15 +207,15 @@ func TestPlanBudget(t *testing.T) {
 	}
 	// Room for the four files that come first, not for a fifth.
 	four, _ := chunk.Plan([]chunk.File{files[3], files[4], files[5], files[7]}, change, chunk.Options{})
-	max := four[0].Tokens + 100
-	chunks, skipped := chunk.Plan(files, change, chunk.Options{MaxTokensPerChange: max})
+	limit := four[0].Tokens + 100
+	chunks, skipped := chunk.Plan(files, change, chunk.Options{MaxTokensPerChange: limit})
 	var kept []string
 	for _, c := range chunks {
 		for _, p := range c.Parts {
 			kept = append(kept, p.Path)
 		}
-		if c.Tokens > max {
-			t.Errorf("chunk of %d tokens over the change budget %d", c.Tokens, max)
+		if c.Tokens > limit {
+			t.Errorf("chunk of %d tokens over the change budget %d", c.Tokens, limit)
 		}
 	}
 	want := []string{"internal/store/store.go", "internal/auth/login.go", "db/migrations/001_init.sql", "cmd/main.go"}

@@ -26,7 +26,7 @@ func fixtures(t testing.TB) []string {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || !(strings.HasSuffix(path, ".diff") || strings.HasSuffix(path, ".patch")) {
+		if d.IsDir() || (!strings.HasSuffix(path, ".diff") && !strings.HasSuffix(path, ".patch")) {
 			return nil
 		}
 		rel, err := filepath.Rel(fixtureDir, path)

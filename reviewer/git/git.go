@@ -113,7 +113,7 @@ func (r *Repo) Diff(ctx context.Context, base, head string, opts DiffOptions) ([
 		// The same flags without "--end-of-options BASE", which --no-index does not take.
 		d, err := r.git(ctx, append(args[:len(args)-2:len(args)-2], "--no-index", "--", "/dev/null", name)...)
 		var ee *exec.ExitError
-		if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 1) {
+		if err != nil && (!errors.As(err, &ee) || ee.ExitCode() != 1) {
 			return nil, fmt.Errorf("diff untracked file %s: %w", name, err)
 		}
 		buf.Write(d)

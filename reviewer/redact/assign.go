@@ -433,7 +433,7 @@ func envEntropy(s string, spans []span) []span {
 func isEnvName(k string) bool {
 	for i := 0; i < len(k); i++ {
 		c := k[i]
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c >= 'a' && c <= 'z') {
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '_' && (c < 'a' || c > 'z') {
 			return false
 		}
 	}

@@ -164,7 +164,9 @@ func tokens(s string, spans []span, work *int) (_ []span, begin bool) {
 				continue
 			}
 		}
-		for i++; i < len(s) && alnum[s[i]]; i++ {
+		i++
+		for i < len(s) && alnum[s[i]] {
+			i++
 		}
 	}
 	return spans, begin

@@ -10,7 +10,7 @@ const (
 	reasonEnv        = "looks like an environment file with secrets"
 	reasonKey        = "looks like a private key file"
 	reasonKeystore   = "looks like a keystore or certificate bundle"
-	reasonCreds      = "looks like a credentials file"
+	reasonCreds      = "looks like a credentials file" //nolint:gosec // a ledger reason, not a credential
 	reasonPasswordDB = "looks like a password database"
 	reasonTerraform  = "looks like Terraform variables or state, which hold secrets"
 	reasonKubeconfig = "looks like a kubeconfig"

@@ -73,7 +73,7 @@ func (r *rng) next() uint64 {
 	return x
 }
 
-func (r *rng) intn(n int) int { return int(r.next() % uint64(n)) }
+func (r *rng) intn(n int) int { return int(r.next() % uint64(n)) } //nolint:gosec // n > 0, the result < n
 
 // Generate returns a git diff of files files with linesPerFile changed (added plus deleted)
 // lines each, in a few hunks per file with context around and between the changes. Files
