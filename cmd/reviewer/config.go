@@ -68,6 +68,9 @@ type ReviewConfig struct {
 	// ContextLines is how many unchanged lines surround each change in the diffs git
 	// makes for a local review.
 	ContextLines int `mapstructure:"context_lines"`
+	// AllowIncomplete lets a run whose ledger has skipped or failed files exit by its
+	// findings alone; by default such a run exits 3, since it is not a clean pass.
+	AllowIncomplete bool `mapstructure:"allow_incomplete"`
 }
 
 // GatewayConfig is the OpenAI-compatible endpoint the model stage talks to.
@@ -123,6 +126,7 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("review.max_tokens_per_change", 200000)
 	v.SetDefault("review.max_comments", 30)
 	v.SetDefault("review.context_lines", 3)
+	v.SetDefault("review.allow_incomplete", false)
 	v.SetDefault("gateway.base_url", "")
 	v.SetDefault("gateway.api_key", "")
 	v.SetDefault("gateway.api_key_file", "")

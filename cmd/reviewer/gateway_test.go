@@ -196,3 +196,46 @@ func TestReviewWithGateway(t *testing.T) {
 		t.Errorf("the cached re-run found otherwise (-first +second):\n%s", diff)
 	}
 }
+
+// TestReviewGatewayFailing: when the gateway fails, the report still says what happened
+// (the files failed, the pattern findings stand) and the run does not pass as clean.
+func TestReviewGatewayFailing(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"error":{"message":"model overloaded","type":"invalid_request_error","param":null,"code":null}}`))
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	environ := []string{"REVIEWER_GATEWAY_BASE_URL=" + srv.URL + "/v1", "REVIEWER_GATEWAY_MODEL=m", "REVIEWER_GATEWAY_MAX_RETRIES=0"}
+	r := runCmd(t, dir, environ, "review", "--diff", demoDiff(t), "--format", "json=report.json", "--fail-on", "none")
+	if r.code != exitRuntime || !strings.Contains(r.stderr, "review incomplete: 3 files were skipped or failed") {
+		t.Errorf("exit %d, stderr %q: want 3 and the count of failed files", r.code, r.stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatalf("the report was not written: %v", err)
+	}
+	var rep jsonReport
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for _, f := range rep.Coverage.Files {
+		if f.Outcome == "failed" {
+			failed++
+			if !strings.Contains(f.Reason, "model overloaded") {
+				t.Errorf("%s failed for %q, want the gateway's message", f.Path, f.Reason)
+			}
+		}
+	}
+	if failed != 3 || len(rep.Findings) == 0 {
+		t.Errorf("%d failed files and %d findings: want 3 failed and the pattern findings kept", failed, len(rep.Findings))
+	}
+
+	environ = append(environ, "REVIEWER_REVIEW_ALLOW_INCOMPLETE=true")
+	if r := runCmd(t, dir, environ, "review", "--diff", demoDiff(t), "--format", "json=report.json", "--fail-on", "none"); r.code != 0 {
+		t.Errorf("with review.allow_incomplete: exit %d, want 0; stderr %s", r.code, r.stderr)
+	}
+}

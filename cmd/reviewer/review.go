@@ -171,7 +171,7 @@ func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error
 }
 
 // judge turns the result into the exit status: 1 when a finding is at or above the
-// fail-on severity. An explicit flag, variable or configuration key wins over the
+// fail-on severity, else 3 when files were skipped or failed (unless allowed). An explicit flag, variable or configuration key wins over the
 // repository's own .reviewer.yaml, which wins over the default.
 func judge(c *Config, repoFailOn string, res *reviewer.Result) error {
 	level := c.Review.FailOn
@@ -182,11 +182,12 @@ func judge(c *Config, repoFailOn string, res *reviewer.Result) error {
 	if err != nil {
 		return usageError(fmt.Errorf("fail_on: %w", err))
 	}
-	if fo.none {
-		return nil
-	}
-	if sev, found := reviewer.MaxSeverity(res.Findings); found && sev >= fo.sev {
+	if sev, found := reviewer.MaxSeverity(res.Findings); found && !fo.none && sev >= fo.sev {
 		return &exitError{code: exitFindings}
+	}
+	if !res.Coverage.Complete() && !c.Review.AllowIncomplete {
+		n := res.Coverage.Count(reviewer.OutcomeSkipped) + res.Coverage.Count(reviewer.OutcomeFailed)
+		return &exitError{code: exitRuntime, err: fmt.Errorf("review incomplete: %d files were skipped or failed (see the report); set review.allow_incomplete to accept that", n)}
 	}
 	return nil
 }
