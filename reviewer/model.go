@@ -58,6 +58,18 @@ type Reply struct {
 	Requests int
 	// Cached is set when the answer came from the response cache and cost nothing.
 	Cached bool
+	// Spent breaks Usage down by the model that was billed, for pricing: a request that
+	// failed over to a fallback model was billed by both. It is set on errors too, since
+	// failed requests are billed as well.
+	Spent []ModelUsage
+	// Dropped counts the items of the answer that broke the contract and were left out.
+	Dropped int
+}
+
+// ModelUsage is what one model was billed for.
+type ModelUsage struct {
+	Model string
+	Usage TokenUsage
 }
 
 // ErrTruncated reports an answer cut off at the output length limit: the pipeline splits
