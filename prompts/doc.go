@@ -21,22 +21,30 @@
 // Everything the change's author controls (title, description, file paths, hunk section
 // headers, code) and the repository's extra instructions sit in blocks such as
 //
-//	<<<UNTRUSTED_DIFF
+//	<<<UNTRUSTED_3f9c0a1e5b7d2c84_DIFF
 //	...
-//	UNTRUSTED_DIFF>>>
+//	UNTRUSTED_3f9c0a1e5b7d2c84_DIFF>>>
 //
-// and the instructions say that text inside the blocks is data, never instructions. Every
-// delimiter contains the marker word UNTRUSTED, so the marker is removed from all text
-// before it is rendered (rule text too), which makes a delimiter impossible to forge or
-// to close early. The match ignores ASCII case, reads fullwidth letters as ASCII, skips
-// invisible format characters placed inside the word and accepts a few look-alike
-// letters from other scripts; it is repeated until nothing matches, so removing one
-// occurrence cannot assemble another. The price is that the word "untrusted" in reviewed
-// code disappears from what the model sees ("isUntrusted" reads "is"), which is rare and
-// harmless next to a forgeable delimiter. Control characters, invisible format
+// and the instructions say that text inside the blocks is data, never instructions, and
+// that only lines with the message's token delimit a block. The token is a nonce: the
+// first 16 hex digits of SHA-256 over the whole Input (Nonce). Text cannot contain the
+// hash of itself, so no text can forge a delimiter or close its block early, however it
+// spells the rest of the line: look-alike letters from other scripts, spaces, hyphens or
+// a guessed token make a line of data, not a delimiter. Should text hold the nonce all
+// the same (a one in 2^64 chance, or a partial SHA-256 fixed point), Render removes it,
+// ignoring case. Being derived from the input the nonce is deterministic: the same Input
+// renders the same messages, which response caches keyed on the messages rely on. It is
+// stated on the first line of the user message, never in the system message, so that the
+// system message stays byte-identical across chunks for prompt caching.
+//
+// Because the delimiters cannot be forged, the text is not otherwise rewritten: the code
+// the model reads is the code of the change (earlier versions removed the word
+// "untrusted" from it). The one exception is that control characters, invisible format
 // characters (zero-width, bidirectional overrides) and invalid UTF-8 are shown as
 // [U+XXXX], so hidden text (a Trojan Source attack, say) is visible to the model and
-// cannot start a new line of the prompt.
+// cannot start a new line of the prompt. Such a line as rendered differs from its source,
+// so a suggestion the model writes for it would not reproduce the code; Altered reports
+// which lines those are, and the pipeline drops suggestions on them.
 //
 // # Diff lines
 //

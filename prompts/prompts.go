@@ -3,8 +3,12 @@ package prompts
 import (
 	"bytes"
 	"cmp"
+	"crypto/sha256"
 	"embed"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
+	"hash"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,7 +18,7 @@ import (
 // SchemaVersion names the templates and the answer format. Bump it whenever a template or
 // the answer schema changes: response caches key on it, so a cached answer to an old
 // prompt is never reused for a new one.
-const SchemaVersion = "1"
+const SchemaVersion = "2"
 
 // Roles of the rendered messages.
 const (
@@ -100,14 +104,15 @@ var templateFS embed.FS
 var templates = template.Must(template.New("prompts").Option("missingkey=error").ParseFS(templateFS, "templates/*.tmpl"))
 
 // Render renders in into two messages: the system message (instructions, then the rules
-// sorted by id) and the user message (the change context, then the files). The output
-// depends only on in. It fails only on a line of an unknown kind.
+// sorted by id) and the user message (the delimiter nonce, the change context, then the
+// files). The output depends only on in, so identical inputs render identical messages
+// for response caches. It fails only on a line of an unknown kind.
 func Render(in Input) ([]Message, error) {
 	system, err := RenderSystem(in.Rules)
 	if err != nil {
 		return nil, err
 	}
-	user, err := renderUser(in.Change, in.Files)
+	user, err := renderUser(Nonce(in), in.Change, in.Files)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +137,79 @@ func RenderSystem(rules []Rule) (string, error) {
 	return b.String(), nil
 }
 
+// NonceLen is the length of Nonce's result: 16 hex digits, 64 bits.
+const NonceLen = 16
+
+// Nonce returns the token Render puts into every delimiter line of in's user message:
+// the first NonceLen hex digits of SHA-256 over everything in renders, the untrusted text
+// included. Text cannot hold the hash of itself, so it cannot forge or close a block: a
+// delimiter look-alike in it lacks the nonce. Being derived from in, the nonce is the
+// same for the same input, which response caches keyed on the messages need, and
+// different for any other.
+func Nonce(in Input) string {
+	h := nonceHash{h: sha256.New()}
+	h.str(SchemaVersion)
+	h.num(len(in.Rules))
+	for _, r := range in.Rules {
+		h.str(r.ID)
+		h.str(r.Title)
+		h.str(r.Severity)
+		h.str(r.Body)
+	}
+	h.str(in.Change.Title)
+	h.str(in.Change.Description)
+	h.str(in.Change.Instructions)
+	h.num(len(in.Files))
+	for i := range in.Files {
+		f := &in.Files[i]
+		h.str(f.Path)
+		h.str(f.OldPath)
+		h.str(f.Status)
+		h.num(len(f.Hunks))
+		for j := range f.Hunks {
+			hk := &f.Hunks[j]
+			h.num(hk.OldStart)
+			h.num(hk.OldLines)
+			h.num(hk.NewStart)
+			h.num(hk.NewLines)
+			h.str(hk.Section)
+			h.num(len(hk.Lines))
+			for _, l := range hk.Lines {
+				h.buf = append(h.buf, l.Kind)
+				h.num(l.OldLine)
+				h.num(l.NewLine)
+				h.str(l.Content)
+			}
+		}
+	}
+	return hex.EncodeToString(h.sum())[:NonceLen]
+}
+
+// nonceHash feeds length-prefixed fields to a hash through a buffer, so that no two
+// inputs encode alike and a large diff costs few writes.
+type nonceHash struct {
+	h   hash.Hash
+	buf []byte
+}
+
+func (n *nonceHash) str(s string) {
+	n.buf = binary.AppendUvarint(n.buf, uint64(len(s)))
+	n.buf = append(n.buf, s...)
+	if len(n.buf) >= 64<<10 {
+		n.h.Write(n.buf)
+		n.buf = n.buf[:0]
+	}
+}
+
+func (n *nonceHash) num(v int) { n.buf = binary.AppendVarint(n.buf, int64(v)) }
+
+func (n *nonceHash) sum() []byte {
+	n.h.Write(n.buf)
+	return n.h.Sum(nil)
+}
+
 type userData struct {
+	Nonce  string
 	Change Change
 	Files  []fileData
 }
@@ -149,20 +226,22 @@ type hunkData struct {
 	Body string
 }
 
-func renderUser(c Change, files []File) (string, error) {
-	data := userData{Change: Change{
-		Title:        strings.TrimSpace(cleanLine(c.Title)),
-		Description:  strings.TrimSpace(cleanText(c.Description)),
-		Instructions: strings.TrimSpace(cleanText(c.Instructions)),
+func renderUser(nonce string, c Change, files []File) (string, error) {
+	line := func(s string) string { return withoutNonce(cleanLine(s), nonce) }
+	text := func(s string) string { return withoutNonce(cleanText(s), nonce) }
+	data := userData{Nonce: nonce, Change: Change{
+		Title:        strings.TrimSpace(line(c.Title)),
+		Description:  strings.TrimSpace(text(c.Description)),
+		Instructions: strings.TrimSpace(text(c.Instructions)),
 	}}
 	size := 1024 + len(data.Change.Title) + len(data.Change.Description) + len(data.Change.Instructions)
 	var body []byte
 	data.Files = make([]fileData, len(files))
 	for i := range files {
 		f := &files[i]
-		fd := fileData{Path: cleanLine(f.Path), Status: cleanLine(f.Status), Hunks: make([]hunkData, len(f.Hunks))}
+		fd := fileData{Path: line(f.Path), Status: line(f.Status), Hunks: make([]hunkData, len(f.Hunks))}
 		if f.OldPath != "" && f.OldPath != f.Path {
-			fd.OldPath = cleanLine(f.OldPath)
+			fd.OldPath = line(f.OldPath)
 		}
 		for j := range f.Hunks {
 			h := &f.Hunks[j]
@@ -173,8 +252,8 @@ func renderUser(c Change, files []File) (string, error) {
 			}
 			fd.Hunks[j] = hunkData{
 				OldStart: h.OldStart, OldLines: h.OldLines, NewStart: h.NewStart, NewLines: h.NewLines,
-				Section: strings.TrimSpace(cleanLine(h.Section)),
-				Body:    string(body),
+				Section: strings.TrimSpace(line(h.Section)),
+				Body:    withoutNonce(string(body), nonce),
 			}
 			size += len(body) + 64
 		}
@@ -200,7 +279,8 @@ func appendLines(dst []byte, lines []Line) ([]byte, error) {
 }
 
 // AppendLine appends l to dst exactly as Render writes it into a hunk: "42 + code",
-// "42   code" or "o17 - code", sanitized, with a trailing newline. It allocates nothing
+// "42   code" or "o17 - code", with control and invisible characters escaped and a
+// trailing newline (Render also removes its nonce, which text practically never holds). It allocates nothing
 // when dst has room and the line needs no sanitizing, so chunking can size every line.
 func AppendLine(dst []byte, l Line) ([]byte, error) {
 	switch l.Kind {
@@ -218,5 +298,5 @@ func AppendLine(dst []byte, l Line) ([]byte, error) {
 }
 
 // Sanitize returns single-line untrusted text (a path, a hunk's section) as Render
-// writes it: without the delimiter marker, control and invisible characters escaped.
+// writes it: control and invisible characters escaped as [U+XXXX].
 func Sanitize(s string) string { return cleanLine(s) }

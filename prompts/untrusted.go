@@ -7,17 +7,9 @@ import (
 	"unicode/utf8"
 )
 
-// marker is the word every block delimiter of the templates contains (<<<UNTRUSTED_DIFF,
-// UNTRUSTED_DIFF>>>, ...), in lower case. Text rendered into a prompt never contains it.
-const marker = "untrusted"
-
-// markerMinASCII is how many letters of a match must be the marker's own letters (ASCII
-// or fullwidth); the others may be look-alikes from other scripts (Cyrillic Т, Greek Ε).
-const markerMinASCII = 5
-
-// cleanLine prepares single-line untrusted text: it removes the marker and escapes every
-// control or invisible character, line breaks included. It returns s itself, without
-// allocating, when there is nothing to change: the common case for diff lines.
+// cleanLine prepares single-line untrusted text: it escapes every control or invisible
+// character, line breaks included. It returns s itself, without allocating, when there is
+// nothing to change: the common case for diff lines.
 func cleanLine(s string) string { return clean(s, false) }
 
 // cleanText is cleanLine for multi-line text: it keeps line breaks, turning CRLF into LF.
@@ -30,11 +22,6 @@ func clean(s string, multiline bool) string {
 			if b < 0x20 && b != '\t' && (b != '\n' || !multiline) || b == 0x7f {
 				return cleanSlow(s, multiline)
 			}
-			if b|0x20 == marker[0] {
-				if _, ok := markerAt(s, i); ok {
-					return cleanSlow(s, multiline)
-				}
-			}
 			i++
 			continue
 		}
@@ -42,26 +29,12 @@ func clean(s string, multiline bool) string {
 		if r == utf8.RuneError && size == 1 || escaped(r) {
 			return cleanSlow(s, multiline)
 		}
-		if unicode.IsLetter(r) {
-			if _, ok := markerAt(s, i); ok {
-				return cleanSlow(s, multiline)
-			}
-		}
 		i += size
 	}
 	return s
 }
 
 func cleanSlow(s string, multiline bool) string {
-	// Removing one occurrence can join the text around it into another
-	// ("UNTRUSUNTRUSTEDTED"), so repeat until none is left. Every pass shrinks s.
-	for {
-		t, removed := removeMarkers(s)
-		if !removed {
-			break
-		}
-		s = t
-	}
 	var b strings.Builder
 	b.Grow(len(s) + 16)
 	for i := 0; i < len(s); {
@@ -89,61 +62,45 @@ func cleanSlow(s string, multiline bool) string {
 	return b.String()
 }
 
-func removeMarkers(s string) (string, bool) {
-	var b strings.Builder
-	removed := false
-	last := 0
-	for i := 0; i < len(s); {
-		if end, ok := markerAt(s, i); ok {
-			b.WriteString(s[last:i])
-			i, last, removed = end, end, true
-			continue
-		}
-		_, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-	}
-	if !removed {
-		return s, false
-	}
-	b.WriteString(s[last:])
-	return b.String(), true
-}
-
-// markerAt reports whether the marker starts at byte i of s, and where it ends. Letters
-// match ignoring ASCII case and fullwidth forms; invisible format characters and combining marks between
-// the letters are skipped (and removed with the match); up to len(marker)-markerMinASCII
-// letters may be any letter outside ASCII, to catch look-alikes.
-func markerAt(s string, i int) (end int, ok bool) {
-	exact := 0
-	for k := 0; k < len(marker); {
-		if i >= len(s) {
-			return 0, false
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		if k > 0 && (unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Mn, r)) {
-			continue
-		}
-		if r >= 0xFF01 && r <= 0xFF5E { // fullwidth ASCII
-			r -= 0xFF01 - '!'
-		}
-		switch {
-		case r < utf8.RuneSelf:
-			if byte(r)|0x20 != marker[k] || r < 'A' { //nolint:gosec // r < utf8.RuneSelf: it fits a byte
-				return 0, false
-			}
-			exact++
-		case !unicode.IsLetter(r) || k+1-exact > len(marker)-markerMinASCII:
-			return 0, false
-		}
-		k++
-	}
-	return i, exact >= markerMinASCII
-}
-
 // escaped reports whether r is shown as [U+XXXX]: C1 controls, invisible format
 // characters (zero-width, bidirectional controls, BOM, soft hyphen) and the Unicode line
 // and paragraph separators, which could hide text or start a line of their own.
 func escaped(r rune) bool {
 	return r >= 0x7f && r < 0xa0 || r == 0x2028 || r == 0x2029 || unicode.Is(unicode.Cf, r)
+}
+
+// Altered reports whether Render shows the line content differently from the source:
+// a control or invisible character, or invalid UTF-8, escaped as [U+XXXX]. A suggestion
+// the model writes for such a line copies what it saw, not the code, so it must not be
+// posted as a change to apply. (The other change Render makes, removing its delimiter
+// nonce from the text, needs the nonce to be in the text, which it cannot know.)
+func Altered(content string) bool { return cleanLine(content) != content }
+
+// withoutNonce returns s without any occurrence of nonce, ignoring ASCII case. The nonce
+// is a hash over the text it delimits, so text holds it only by a chance of one in 2^64
+// or by a partial fixed point of SHA-256; removing it makes even that harmless. Removing
+// one occurrence can join the text around it into another, so it repeats until none is
+// left; every pass shrinks s.
+func withoutNonce(s, nonce string) string {
+	for {
+		i := indexFold(s, nonce)
+		if i < 0 {
+			return s
+		}
+		s = s[:i] + s[i+len(nonce):]
+	}
+}
+
+// indexFold is strings.Index ignoring ASCII case, for an ASCII sub.
+func indexFold(s, sub string) int {
+	if sub == "" {
+		return -1
+	}
+	first := sub[0] | 0x20
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i]|0x20 == first && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
 }

@@ -5,9 +5,16 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/reviewerbot/reviewer/prompts"
 	"github.com/reviewerbot/reviewer/reviewer/diff"
 	"github.com/reviewerbot/reviewer/rules"
 )
+
+// snapWindow is how far, in lines, a finding may be moved to where its quoted code is.
+// A model reads the line numbers printed beside each line, so its mistakes are small:
+// an off-by-a-few count, or a removed line's number given as a new one. Anything further
+// is a different place, and a guess.
+const snapWindow = 5
 
 // sentFile indexes the lines of one file that a model was shown, so that its findings can
 // be checked against what it actually saw.
@@ -22,20 +29,82 @@ type sentLine struct {
 	hunk     int
 	kind     diff.LineKind
 	old, new int
-	folded   string // content with white space folded
-	content  string
+	folded   string // what the model saw, white space folded
+	// original is the line as it is in the change, before secrets were masked.
+	original string
+	// altered is set when what the model saw differs from the original (a masked secret,
+	// an escaped control character): a suggestion built on it would not be the code.
+	altered bool
+	// nth counts the earlier lines of the whole file's diff, on the same side, whose
+	// folded original content is the same; it keeps fingerprints of identical lines apart
+	// and does not depend on which lines a chunk showed or which findings came back.
+	nthNew, nthOld int
 }
 
-func newSentFile(path string, hunks []diff.Hunk) *sentFile {
+// newSentFile indexes hunks, the part of a file a model was shown (with secrets masked);
+// orig is the file as the change has it. A nil orig means the hunks are the original.
+func newSentFile(path string, hunks []diff.Hunk, orig *diff.File) *sentFile {
+	type origLine struct {
+		content        string
+		nthNew, nthOld int
+	}
+	byNew, byOld := map[int]origLine{}, map[int]origLine{}
+	if orig != nil {
+		seenNew, seenOld := map[string]int{}, map[string]int{}
+		for hi := range orig.Hunks {
+			for _, l := range orig.Hunks[hi].Lines {
+				f := foldSpace(l.Content)
+				ol := origLine{content: l.Content}
+				if l.Kind != diff.Deleted {
+					ol.nthNew = seenNew[f]
+					seenNew[f]++
+				}
+				if l.Kind != diff.Added {
+					ol.nthOld = seenOld[f]
+					seenOld[f]++
+				}
+				if l.Kind != diff.Deleted {
+					byNew[l.NewLine] = ol
+				} else {
+					byOld[l.OldLine] = ol
+				}
+			}
+		}
+	}
 	n := 0
 	for i := range hunks {
 		n += len(hunks[i].Lines)
 	}
 	sf := &sentFile{path: path, lines: make([]sentLine, 0, n), byNew: make(map[int]int, n), byOld: make(map[int]int, n)}
+	seenNew, seenOld := map[string]int{}, map[string]int{}
 	for hi := range hunks {
 		for _, l := range hunks[hi].Lines {
+			sl := sentLine{hunk: hi, kind: l.Kind, old: l.OldLine, new: l.NewLine, folded: foldSpace(l.Content), original: l.Content}
+			var ol origLine
+			found := false
+			if orig != nil {
+				if l.Kind == diff.Deleted {
+					ol, found = byOld[l.OldLine]
+				} else {
+					ol, found = byNew[l.NewLine]
+				}
+			}
+			if found {
+				sl.original, sl.nthNew, sl.nthOld = ol.content, ol.nthNew, ol.nthOld
+			} else {
+				f := foldSpace(l.Content)
+				if l.Kind != diff.Deleted {
+					sl.nthNew = seenNew[f]
+					seenNew[f]++
+				}
+				if l.Kind != diff.Added {
+					sl.nthOld = seenOld[f]
+					seenOld[f]++
+				}
+			}
+			sl.altered = sl.original != l.Content || prompts.Altered(l.Content)
 			idx := len(sf.lines)
-			sf.lines = append(sf.lines, sentLine{hunk: hi, kind: l.Kind, old: l.OldLine, new: l.NewLine, folded: foldSpace(l.Content), content: l.Content})
+			sf.lines = append(sf.lines, sl)
 			if l.Kind != diff.Deleted {
 				sf.byNew[l.NewLine] = idx
 			}
@@ -48,9 +117,14 @@ func newSentFile(path string, hunks []diff.Hunk) *sentFile {
 }
 
 // anchor checks a model finding against the lines the model was shown and returns the
-// finding to post, or the reason it can not be placed. It never guesses: a finding whose
-// line is not in the diff is moved only to where the code it quotes is, and otherwise goes
-// to the unplaced list.
+// finding to post, or the reason it can not be placed. It never guesses:
+//
+//   - a finding whose lines are in one hunk, and whose quote (if any) is on its first
+//     line, stays where it is;
+//   - a finding whose quote is not where it says is moved to the nearest place within
+//     snapWindow lines where the quoted code is, on its side or, for a removed line the
+//     model numbered as a new one, on the other side; two places equally near are a guess;
+//   - everything else goes to the unplaced list.
 func anchor(mf ModelFinding, files map[string]*sentFile, ruleIDs map[string]bool) (Finding, string) {
 	sf, ok := files[mf.Path]
 	if !ok {
@@ -60,34 +134,36 @@ func anchor(mf ModelFinding, files map[string]*sentFile, ruleIDs map[string]bool
 	if side != SideOld {
 		side = SideNew
 	}
-	index := sf.byNew
-	if side == SideOld {
-		index = sf.byOld
-	}
 	line, end := mf.Line, max(mf.EndLine, mf.Line)
 	span := end - line + 1
-
-	start, okStart := index[line]
-	last, okEnd := index[end]
-	valid := okStart && okEnd && sf.lines[start].hunk == sf.lines[last].hunk
-	if okStart && !valid {
-		// The first line is real but the range leaves its hunk: keep the line the model named.
-		end, last, valid = line, start, true
-	}
-
-	if q := mf.Quote; strings.TrimSpace(q) != "" && (!valid || !sf.quotedAt(start, quoteLines(q, false), side)) {
-		if first, lastQ, found := sf.locate(q, side, line); found {
-			start, last = first, lastQ
-			line, end = sf.number(start, side), sf.number(last, side)
-			valid = true
+	start, last, ok := sf.rangeOf(line, end, side)
+	quote := strings.TrimSpace(mf.Quote) != ""
+	why := ""
+	switch {
+	case ok && (!quote || sf.quotedAt(start, quoteLines(mf.Quote, false), side) || sf.quotedAt(start, quoteLines(mf.Quote, true), side)):
+		// In the diff, and the quote agrees.
+	case quote:
+		var moved bool
+		for _, s := range []Side{side, other(side)} {
+			if first, lastQ, found := sf.locate(mf.Quote, s, line); found {
+				start, last, side, moved = first, lastQ, s, true
+				line, end = sf.number(start, side), sf.number(last, side)
+				break
+			}
+		}
+		if !moved {
+			why = fmt.Sprintf("the quoted code is not at %s or near it", where(mf.Line, side))
+		}
+	default:
+		_, in := sf.index(side)[mf.Line]
+		if in && end != mf.Line {
+			why = fmt.Sprintf("%s-%d are not in one hunk of the diff", where(mf.Line, side), end)
+		} else {
+			why = fmt.Sprintf("%s is not in the diff", where(mf.Line, side))
 		}
 	}
-	if !valid {
-		where := fmt.Sprintf("line %d", mf.Line)
-		if side == SideOld {
-			where = fmt.Sprintf("removed line %d", mf.Line)
-		}
-		return Finding{}, fmt.Sprintf("%s is not in the diff", where)
+	if why != "" {
+		return Finding{}, why
 	}
 
 	sev, err := rules.ParseSeverity(mf.Severity)
@@ -100,28 +176,77 @@ func anchor(mf ModelFinding, files map[string]*sentFile, ruleIDs map[string]bool
 		rule = ""
 	}
 	suggestion := mf.Suggestion
+	var code []string
+	for i := start; i <= last; i++ {
+		l := &sf.lines[i]
+		if !l.onSide(side) {
+			continue
+		}
+		code = append(code, l.original)
+		if l.altered {
+			// The model saw a masked secret or an escaped character here: its suggestion
+			// would commit the placeholder, not the code.
+			suggestion = ""
+		}
+	}
 	if side == SideOld || end-line+1 != span {
 		// A suggestion replaces exactly the lines the model named; once the range moved or
 		// changed size, or on removed lines, it would replace the wrong code.
 		suggestion = ""
 	}
-	var code []string
-	for i := start; i <= last; i++ {
-		code = append(code, sf.lines[i].content)
+	nth := sf.lines[start].nthNew
+	if side == SideOld {
+		nth = sf.lines[start].nthOld
+	}
+	class := rule
+	if class == "" {
+		class = "llm"
 	}
 	return Finding{
-		Path:       sf.path,
-		Line:       line,
-		EndLine:    end,
-		Side:       side,
-		Severity:   sev,
-		RuleID:     rule,
-		Message:    strings.TrimSpace(mf.Message),
-		Suggestion: suggestion,
-		Source:     SourceLLM,
-		// Fingerprint is set once all findings of the change are known (see fingerprintLLM).
-		Fingerprint: strings.Join(code, "\n"),
+		Path:        sf.path,
+		Line:        line,
+		EndLine:     end,
+		Side:        side,
+		Severity:    sev,
+		RuleID:      rule,
+		Message:     strings.TrimSpace(mf.Message),
+		Suggestion:  suggestion,
+		Source:      SourceLLM,
+		Fingerprint: Fingerprint(class, sf.path+sideSuffix(side), strings.Join(code, "\n"), nth),
 	}, ""
+}
+
+func other(s Side) Side {
+	if s == SideOld {
+		return SideNew
+	}
+	return SideOld
+}
+
+func where(line int, side Side) string {
+	if side == SideOld {
+		return fmt.Sprintf("removed line %d", line)
+	}
+	return fmt.Sprintf("line %d", line)
+}
+
+func (sf *sentFile) index(side Side) map[int]int {
+	if side == SideOld {
+		return sf.byOld
+	}
+	return sf.byNew
+}
+
+// rangeOf returns the indexes of the first and last line of line..end on side when all
+// of it lies in one hunk the model was shown.
+func (sf *sentFile) rangeOf(line, end int, side Side) (int, int, bool) {
+	idx := sf.index(side)
+	start, ok1 := idx[line]
+	last, ok2 := idx[end]
+	if !ok1 || !ok2 || sf.lines[start].hunk != sf.lines[last].hunk {
+		return 0, 0, false
+	}
+	return start, last, true
 }
 
 func (sf *sentFile) number(i int, side Side) int {
@@ -150,7 +275,7 @@ func (sf *sentFile) quotedAt(start int, quote []string, side Side) bool {
 // lines start, start+1, ... of one hunk on side (lines of the other side, which interleave
 // in a hunk, are skipped).
 func (sf *sentFile) match(start int, quote []string, side Side) (int, bool) {
-	if len(quote) == 0 || start < 0 || start >= len(sf.lines) {
+	if len(quote) == 0 || start < 0 || start >= len(sf.lines) || !sf.lines[start].onSide(side) {
 		return 0, false
 	}
 	i, last := start, start
@@ -171,33 +296,38 @@ func (sf *sentFile) match(start int, quote []string, side Side) (int, bool) {
 // quote of "}" or "return" names no particular line.
 const minQuote = 8
 
-// locate finds where the quoted code is on side and returns its first and last line,
-// choosing changed lines over context and then the place nearest to the line the model
-// named. A quote copied with the prompt's line numbers and diff markers is tried again
-// without them.
+// locate finds the quoted code on side within snapWindow lines of near and returns its
+// first and last line. Of several places, the nearest wins; two equally near are
+// ambiguous and none is chosen. A quote copied with the prompt's line numbers and diff
+// markers is tried again without them.
 func (sf *sentFile) locate(quote string, side Side, near int) (first, last int, ok bool) {
 	for _, strip := range []bool{false, true} {
 		q := quoteLines(quote, strip)
 		if len(strings.ReplaceAll(strings.Join(q, ""), " ", "")) < minQuote {
 			continue
 		}
-		best, bestLast, bestDist, bestChanged := -1, 0, 0, false
+		best, bestLast, bestDist, tie := -1, 0, 0, false
 		for i := range sf.lines {
 			l := &sf.lines[i]
 			if !l.onSide(side) || !strings.Contains(l.folded, q[0]) {
+				continue
+			}
+			dist := abs(sf.number(i, side) - near)
+			if dist > snapWindow {
 				continue
 			}
 			end, ok := sf.match(i, q, side)
 			if !ok {
 				continue
 			}
-			changed := l.kind != diff.Context
-			dist := abs(sf.number(i, side) - near)
-			if best < 0 || (changed && !bestChanged) || (changed == bestChanged && dist < bestDist) {
-				best, bestLast, bestDist, bestChanged = i, end, dist, changed
+			switch {
+			case best < 0 || dist < bestDist:
+				best, bestLast, bestDist, tie = i, end, dist, false
+			case dist == bestDist:
+				tie = true
 			}
 		}
-		if best >= 0 {
+		if best >= 0 && !tie {
 			return best, bestLast, true
 		}
 	}
@@ -230,4 +360,13 @@ func abs(x int) int {
 		return -x
 	}
 	return x
+}
+
+// sideSuffix keeps the fingerprints of a finding on a removed line and one on the added
+// line that replaced it apart.
+func sideSuffix(s Side) string {
+	if s == SideOld {
+		return "\x00old"
+	}
+	return ""
 }

@@ -84,13 +84,18 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 	}
 	var inputs []chunk.File
 	masked := 0
+	// originals maps the path a model sees (with any secret in it masked) to the file as
+	// the change has it, to anchor answers and to fingerprint the real code.
+	originals := map[string]*diff.File{}
 	for _, f := range files {
-		if why, ok := redact.Withheld(f.Path()); ok {
+		if why, ok := withheld(f); ok {
 			*outcome[f.Path()] = FileCoverage{Path: f.Path(), Outcome: OutcomeWithheld, Reason: why}
 			continue
 		}
 		rf, secrets := s.redactor.File(f)
 		masked += len(secrets)
+		rf = s.maskPaths(rf, &masked)
+		originals[rf.Path()] = f
 		inputs = append(inputs, chunk.File{File: rf, Rules: set.ForPath(f.Path())})
 	}
 	title, _ := s.redactor.String(c.Title)
@@ -99,7 +104,8 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 
 	chunks, skipped := chunk.Plan(inputs, cc, s.opts.Chunk)
 	for _, sk := range skipped {
-		*outcome[sk.Path] = FileCoverage{Path: sk.Path, Outcome: OutcomeSkipped, Reason: sk.Reason}
+		path := originals[sk.Path].Path()
+		*outcome[path] = FileCoverage{Path: path, Outcome: OutcomeSkipped, Reason: sk.Reason}
 	}
 	s.log.DebugContext(ctx, "chunks planned", slog.Int("chunks", len(chunks)), slog.Int("skipped", len(skipped)), slog.Int("secrets_masked", masked))
 
@@ -113,7 +119,7 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 			if err != nil {
 				return res, err
 			}
-			res.planned = append(res.planned, Planned{Prompt: p, Tokens: chunks[i].Tokens, Paths: partPaths(&chunks[i])})
+			res.planned = append(res.planned, Planned{Prompt: p, Tokens: chunks[i].Tokens, Paths: partPaths(&chunks[i], originals)})
 		}
 		return res, nil
 	}
@@ -136,16 +142,28 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 			reply, err = s.model.Review(ctx, p)
 		}
 		// Requests that failed were billed all the same: count them whatever happens next.
+		// Spent is what this call was billed, model by model; a pure cache hit spent nothing
+		// (its Usage is what the cache saved).
+		spent := reply.Spent
+		if len(spent) == 0 && !reply.Cached && reply.Requests > 0 {
+			spent = []ModelUsage{{Model: reply.Model, Usage: reply.Usage}}
+		}
 		mu.Lock()
 		res.usage.Requests += reply.Requests
-		if !reply.Cached {
-			res.usage.PromptTokens += reply.Usage.PromptTokens
-			res.usage.CompletionTokens += reply.Usage.CompletionTokens
-			res.usage.CachedTokens += reply.Usage.CachedTokens
-			res.usage.CostUSD += s.price(reply.Model).Cost(reply.Usage)
-			if reply.Requests > 0 {
-				res.egress = append(res.egress, egressOf(&ch, reply.Model, reply.Usage.PromptTokens))
-			}
+		sentTokens := 0
+		for _, m := range spent {
+			res.usage.PromptTokens += m.Usage.PromptTokens
+			res.usage.CompletionTokens += m.Usage.CompletionTokens
+			res.usage.CachedTokens += m.Usage.CachedTokens
+			res.usage.CostUSD += s.price(m.Model).Cost(m.Usage)
+			sentTokens += m.Usage.PromptTokens
+		}
+		if reply.Requests > 0 {
+			res.egress = append(res.egress, egressOf(&ch, reply.Model, sentTokens))
+		}
+		if reply.Dropped > 0 {
+			res.unplaced = append(res.unplaced, Unplaced{Path: partPaths(&ch, originals)[0],
+				Message: fmt.Sprintf("%d items of the model's answer broke the answer format and were left out", reply.Dropped)})
 		}
 		mu.Unlock()
 		if (errors.Is(err, ErrTruncated) || errors.Is(err, ErrTooLarge)) && depth < maxSplits {
@@ -161,7 +179,7 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 		if err != nil {
 			why := failReason(err)
 			for _, part := range ch.Parts {
-				failed[part.Path] = why
+				failed[originals[part.Path].Path()] = why
 			}
 			return
 		}
@@ -170,12 +188,17 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 		}
 		sent := map[string]*sentFile{}
 		for _, part := range ch.Parts {
-			sent[part.Path] = newSentFile(part.Path, part.Hunks)
+			orig := originals[part.Path]
+			sent[part.Path] = newSentFile(orig.Path(), part.Hunks, orig)
 		}
 		for _, mf := range reply.Findings {
 			f, why := anchor(mf, sent, ruleIDs)
 			if why != "" {
-				res.unplaced = append(res.unplaced, Unplaced{Path: mf.Path, Message: why + ": " + strings.TrimSpace(mf.Message)})
+				path := mf.Path
+				if o, ok := originals[path]; ok {
+					path = o.Path()
+				}
+				res.unplaced = append(res.unplaced, Unplaced{Path: path, Message: why + ": " + strings.TrimSpace(mf.Message)})
 				continue
 			}
 			res.findings = append(res.findings, f)
@@ -217,6 +240,34 @@ func (s *modelStage) prompt(ch *chunk.Chunk, cc prompts.Change, tags map[string]
 	return p, nil
 }
 
+// maskPaths masks secrets in a file's paths (a token can be part of a file name): the
+// model and the egress record see the masked path, the report the real one.
+func (s *modelStage) maskPaths(f *diff.File, masked *int) *diff.File {
+	np, a := s.redactor.String(f.NewPath)
+	op, b := s.redactor.String(f.OldPath)
+	if len(a)+len(b) == 0 {
+		return f
+	}
+	*masked += len(a) + len(b)
+	c := *f
+	c.NewPath, c.OldPath = np, op
+	return &c
+}
+
+// withheld reports whether a file must not be sent, by its path before or after the
+// change: renaming .env to notes.txt does not make it safe to send.
+func withheld(f *diff.File) (string, bool) {
+	if why, ok := redact.Withheld(f.Path()); ok {
+		return why, true
+	}
+	if f.OldPath != "" {
+		if why, ok := redact.Withheld(f.OldPath); ok {
+			return why + " (before it was renamed)", true
+		}
+	}
+	return "", false
+}
+
 // price finds the price of model, ignoring case (configuration keys are case-folded).
 func (s *modelStage) price(model string) Price {
 	for name, p := range s.opts.Prices {
@@ -249,10 +300,11 @@ func failReason(err error) string {
 	return "model request failed: " + msg
 }
 
-func partPaths(ch *chunk.Chunk) []string {
+// partPaths lists the real paths of a chunk's files.
+func partPaths(ch *chunk.Chunk, originals map[string]*diff.File) []string {
 	var out []string
 	for _, p := range ch.Parts {
-		out = append(out, p.Path)
+		out = append(out, originals[p.Path].Path())
 	}
 	return out
 }

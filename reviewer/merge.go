@@ -5,36 +5,11 @@ import (
 	"slices"
 )
 
-// fingerprintLLM replaces the anchored code that anchor left in each model finding's
-// Fingerprint with the finding's real fingerprint: rule id (or "llm" for a general
-// finding), path and the code it sits on, so it survives line shifts and rewording.
-func fingerprintLLM(fs []Finding) {
-	seen := map[seenKey]int{}
-	for i := range fs {
-		f := &fs[i]
-		class := f.RuleID
-		if class == "" {
-			class = "llm"
-		}
-		code := f.Fingerprint
-		k := seenKey{class + "\x00" + f.Path + "\x00" + string(f.Side), foldSpace(code)}
-		n := seen[k]
-		seen[k] = n + 1
-		f.Fingerprint = Fingerprint(class, f.Path+sideSuffix(f.Side), code, n)
-	}
-}
-
-func sideSuffix(s Side) string {
-	if s == SideOld {
-		return "\x00old"
-	}
-	return ""
-}
-
-// merge joins the pattern findings and the model's. A place (path, side, line) holds one
-// finding per rule, and one general model finding: the pattern finding wins over a model
-// finding of the same rule, since it is exact, but takes the model's suggestion when it
-// has none.
+// merge joins the pattern findings and the model's. A model finding of the same rule on
+// the same place (path, side, line) as a pattern finding is dropped, since the pattern's
+// is exact, but lends it its suggestion when it has none. Of the model findings left, a
+// place keeps one: the first that names a rule, else the first (overlapping chunk windows
+// may answer for the same line twice).
 func merge(pattern, model []Finding) []Finding {
 	type key struct {
 		path string
@@ -42,7 +17,7 @@ func merge(pattern, model []Finding) []Finding {
 		line int
 		rule string
 	}
-	at := make(map[key]int, len(pattern)+len(model))
+	at := make(map[key]int, len(pattern))
 	out := make([]Finding, 0, len(pattern)+len(model))
 	for _, f := range pattern {
 		k := key{f.Path, f.Side, f.Line, f.RuleID}
@@ -52,18 +27,17 @@ func merge(pattern, model []Finding) []Finding {
 		at[k] = len(out)
 		out = append(out, f)
 	}
+	var rest []Finding
 	for _, f := range model {
-		k := key{f.Path, f.Side, f.Line, f.RuleID}
-		if i, dup := at[k]; dup {
+		if i, dup := at[key{f.Path, f.Side, f.Line, f.RuleID}]; dup {
 			if out[i].Suggestion == "" && out[i].EndLine == f.EndLine {
 				out[i].Suggestion = f.Suggestion
 			}
 			continue
 		}
-		at[k] = len(out)
-		out = append(out, f)
+		rest = append(rest, f)
 	}
-	return out
+	return append(out, oneModelFindingPerLine(rest)...)
 }
 
 // capFindings keeps at most limit findings (0 keeps all), the most severe first, pattern
@@ -97,4 +71,28 @@ func sourceRank(s Source) int {
 		return 0
 	}
 	return 1
+}
+
+// oneModelFindingPerLine keeps, of the model findings on one place, the first that names
+// a rule, else the first.
+func oneModelFindingPerLine(fs []Finding) []Finding {
+	type place struct {
+		path string
+		side Side
+		line int
+	}
+	at := make(map[place]int, len(fs))
+	out := make([]Finding, 0, len(fs))
+	for _, f := range fs {
+		p := place{f.Path, f.Side, f.Line}
+		i, dup := at[p]
+		switch {
+		case !dup:
+			at[p] = len(out)
+			out = append(out, f)
+		case out[i].RuleID == "" && f.RuleID != "":
+			out[i] = f
+		}
+	}
+	return out
 }

@@ -66,22 +66,3 @@ func TestCapFindings(t *testing.T) {
 		}
 	}
 }
-
-func TestFingerprintLLM(t *testing.T) {
-	t.Parallel()
-	mk := func(line int, code string) Finding {
-		return Finding{Path: "a.go", Line: line, Side: SideNew, Source: SourceLLM, Fingerprint: code}
-	}
-	a := []Finding{mk(3, "return err"), mk(9, "return err"), mk(12, "x := 1")}
-	b := []Finding{mk(13, "  return  err"), mk(19, "return err"), mk(22, "x := 1")}
-	fingerprintLLM(a)
-	fingerprintLLM(b)
-	for i := range a {
-		if a[i].Fingerprint != b[i].Fingerprint {
-			t.Errorf("finding %d: fingerprint moved with the line: %s != %s", i, a[i].Fingerprint, b[i].Fingerprint)
-		}
-	}
-	if a[0].Fingerprint == a[1].Fingerprint {
-		t.Error("two findings on identical code share a fingerprint")
-	}
-}

@@ -54,9 +54,11 @@ type Reply struct {
 	// Model is the model that answered (a fallback model when the first one failed).
 	Model string
 	// Requests is how many HTTP requests the answer took, retries included; 0 when it came
-	// from the cache.
+	// straight from the cache.
 	Requests int
-	// Cached is set when the answer came from the response cache and cost nothing.
+	// Cached is set when the answer came from the response cache. Usage is then what the
+	// answer cost when it was first asked for; Spent is what this call spent (nothing,
+	// unless a model failed before a fallback's cached answer was found).
 	Cached bool
 	// Spent breaks Usage down by the model that was billed, for pricing: a request that
 	// failed over to a fallback model was billed by both. It is set on errors too, since

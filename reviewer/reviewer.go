@@ -91,7 +91,6 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: model review: %w", c, err)
 		}
-		fingerprintLLM(m.findings)
 		findings = merge(findings, m.findings)
 		res.Unplaced = append(res.Unplaced, m.unplaced...)
 		res.Usage, res.Egress, res.Planned = m.usage, m.egress, m.planned

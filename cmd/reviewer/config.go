@@ -160,6 +160,7 @@ func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, envir
 	defaults(v)
 	known := v.AllKeys()
 	set := map[string]bool{}
+	fileMaps := map[string]any{} // map-valued keys as the file gives them
 	if file != "" {
 		fv := viper.New()
 		fv.SetConfigFile(file)
@@ -185,6 +186,23 @@ func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, envir
 		for _, section := range laterSections {
 			delete(settings, section)
 		}
+		// Map keys are names of the user's choosing, and model names have dots in them
+		// (gpt-4.1-mini) that viper would take for nesting: read those maps whole, with a
+		// key delimiter no name contains, and decode them after the rest.
+		raw := viper.NewWithOptions(viper.KeyDelimiter("\x00"))
+		raw.SetConfigFile(file)
+		if err := raw.ReadInConfig(); err != nil {
+			return nil, nil, fmt.Errorf("read config %s: %w", file, err)
+		}
+		for _, m := range mapKeys {
+			section, name, _ := strings.Cut(m, ".")
+			if sub, ok := settings[section].(map[string]any); ok {
+				delete(sub, name)
+			}
+			if val := raw.Get(section + "\x00" + name); val != nil {
+				fileMaps[m] = val
+			}
+		}
 		if err := v.MergeConfigMap(settings); err != nil {
 			return nil, nil, fmt.Errorf("read config %s: %w", file, err)
 		}
@@ -200,6 +218,7 @@ func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, envir
 		if val, ok := lookupEnv(environ, envName(key)); ok {
 			v.Set(key, val)
 			set[key] = true
+			delete(fileMaps, key)
 		}
 	}
 	for key, name := range bind {
@@ -215,16 +234,23 @@ func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, envir
 		set[key] = true
 	}
 	c := Config{set: set}
+	hooks := mapstructure.ComposeDecodeHookFunc(listHook, mapHook, mapstructure.StringToTimeDurationHookFunc())
 	err := v.Unmarshal(&c, func(dc *mapstructure.DecoderConfig) {
 		dc.ErrorUnused = true
-		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(
-			listHook,
-			mapHook,
-			mapstructure.StringToTimeDurationHookFunc(),
-		)
+		dc.DecodeHook = hooks
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("config: %w", err)
+	}
+	for key, val := range fileMaps {
+		target := map[string]any{"gateway.headers": &c.Gateway.Headers, "gateway.prices": &c.Gateway.Prices}[key]
+		dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{Result: target, ErrorUnused: true, WeaklyTypedInput: true, DecodeHook: hooks})
+		if err == nil {
+			err = dec.Decode(val)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("config %s: %s: %w", file, key, err)
+		}
 	}
 	return &c, notes, nil
 }
@@ -398,10 +424,11 @@ func mapHook(from, to reflect.Type, data any) (any, error) {
 		return m, nil
 	}
 	m := map[string]any{}
-	for _, pair := range strings.Split(str, ",") {
+	for i, pair := range strings.Split(str, ",") {
 		k, val, ok := strings.Cut(pair, "=")
 		if !ok || strings.TrimSpace(k) == "" {
-			return nil, fmt.Errorf("%q is not name=value", pair)
+			// Never echo the pair: it may be (part of) a secret header value.
+			return nil, fmt.Errorf("item %d is not name=value (use JSON for values with commas)", i+1)
 		}
 		m[strings.TrimSpace(k)] = strings.TrimSpace(val)
 	}

@@ -136,6 +136,7 @@ func TestConfigGateway(t *testing.T) {
     cf-aig-authorization: Bearer from-file
   prices:
     openai/gpt-4o-mini: {input: 0.15, cached_input: 0.075, output: 0.6}
+    gpt-4.1-mini: {input: 0.4, output: 1.6}
 github:
   token: x
 `)
@@ -148,9 +149,9 @@ github:
 		t.Fatal(err)
 	}
 	got := []any{c.Gateway.Model, c.Gateway.FallbackModels, c.Gateway.APIKey.reveal(), c.Gateway.Headers["cf-aig-authorization"].reveal(),
-		c.Gateway.Prices["openai/gpt-4o-mini"], c.Gateway.Timeout.String()}
+		c.Gateway.Prices["openai/gpt-4o-mini"], c.Gateway.Prices["gpt-4.1-mini"], c.Gateway.Timeout.String()}
 	want := []any{"openai/gpt-4o-mini", []string{"anthropic/claude-3-5-haiku"}, "sk-test", "Bearer from-file",
-		Price{Input: 0.15, CachedInput: 0.075, Output: 0.6}, "30s"}
+		Price{Input: 0.15, CachedInput: 0.075, Output: 0.6}, Price{Input: 0.4, Output: 1.6}, "30s"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("gateway (-want +got):\n%s", diff)
 	}
@@ -175,6 +176,12 @@ github:
 	}
 	if p := c.Gateway.Prices["m"]; p != (Price{Input: 1, Output: 2}) {
 		t.Errorf("prices from the environment: %+v", p)
+	}
+
+	// A malformed header list names the item, never its value.
+	_, _, err = loadConfig("", pflag.NewFlagSet("x", pflag.ContinueOnError), nil, []string{"REVIEWER_GATEWAY_HEADERS=cf-aig-authorization=Bearer abc,defSECRET"})
+	if err == nil || strings.Contains(err.Error(), "SECRET") || !strings.Contains(err.Error(), "item 2") {
+		t.Errorf("error %v: want item 2 named and the value not shown", err)
 	}
 }
 

@@ -75,7 +75,7 @@ func newFakeGateway(t *testing.T) *fakeGateway {
 				findings = append(findings,
 					map[string]any{"path": m[1], "line": 21, "end_line": 21, "side": "new", "severity": "error", "rule_id": "", "message": "eval runs code from input.", "quote": "return eval(expr)", "suggestion": ""},
 					// Meant for line 14 (def find_user), numbered wrong: the quote finds it.
-					map[string]any{"path": m[1], "line": 2, "end_line": 2, "side": "new", "severity": "warning", "rule_id": "", "message": "find_user returns a row tuple, not a user.", "quote": "def find_user(conn: sqlite3.Connection, name: str):", "suggestion": ""},
+					map[string]any{"path": m[1], "line": 12, "end_line": 12, "side": "new", "severity": "warning", "rule_id": "", "message": "find_user returns a row tuple, not a user.", "quote": "def find_user(conn: sqlite3.Connection, name: str):", "suggestion": ""},
 					// Nowhere in the diff, and no quote to find it by.
 					map[string]any{"path": m[1], "line": 120, "end_line": 120, "side": "new", "severity": "warning", "rule_id": "", "message": "Close the connection.", "quote": "", "suggestion": ""},
 				)

@@ -279,3 +279,72 @@ func TestSplit(t *testing.T) {
 		t.Error("a one-line chunk split")
 	}
 }
+
+// TestSplitKeepsAddedLines: every window a split makes has an added line to review, and
+// is smaller than what it came from; a hunk with one added line does not split.
+func TestSplitKeepsAddedLines(t *testing.T) {
+	t.Parallel()
+	mk := func(kinds string) chunk.Chunk {
+		h := diff.Hunk{OldStart: 1, NewStart: 1}
+		old, nw := 1, 1
+		for i, k := range kinds {
+			l := diff.Line{Content: fmt.Sprintf("line %d", i)}
+			switch k {
+			case '+':
+				l.Kind, l.NewLine = diff.Added, nw
+				nw++
+				h.NewLines++
+			case '-':
+				l.Kind, l.OldLine = diff.Deleted, old
+				old++
+				h.OldLines++
+			default:
+				l.Kind, l.OldLine, l.NewLine = diff.Context, old, nw
+				old++
+				nw++
+				h.OldLines++
+				h.NewLines++
+			}
+			h.Lines = append(h.Lines, l)
+		}
+		f := &diff.File{OldPath: "a.go", NewPath: "a.go", Hunks: []diff.Hunk{h}}
+		return chunk.Chunk{Parts: []chunk.Part{{Path: "a.go", File: f, Hunks: f.Hunks}}}
+	}
+	added := func(c chunk.Chunk) int {
+		n := 0
+		for _, l := range c.Parts[0].Hunks[0].Lines {
+			if l.Kind == diff.Added {
+				n++
+			}
+		}
+		return n
+	}
+	for _, kinds := range []string{" ++ ", "    +    +    ", "-+-+-+", " + ", "+ ", " ++++++++++ "} {
+		c := mk(kinds)
+		var queue []chunk.Chunk
+		queue = append(queue, c)
+		for steps := 0; len(queue) > 0; steps++ {
+			if steps > 100 {
+				t.Fatalf("%q: splitting does not end", kinds)
+			}
+			cur := queue[0]
+			queue = queue[1:]
+			a, b, ok := chunk.Split(cur)
+			if !ok {
+				if added(cur) > 1 {
+					t.Errorf("%q: a window with %d added lines did not split", kinds, added(cur))
+				}
+				continue
+			}
+			for _, half := range []chunk.Chunk{a, b} {
+				if added(half) == 0 {
+					t.Errorf("%q: a split made a window without added lines: %+v", kinds, half.Parts[0].Hunks[0].Lines)
+				}
+				if len(half.Parts[0].Hunks[0].Lines) >= len(cur.Parts[0].Hunks[0].Lines) {
+					t.Errorf("%q: a split made a window as large as the hunk", kinds)
+				}
+			}
+			queue = append(queue, a, b)
+		}
+	}
+}

@@ -21,13 +21,17 @@ func Split(c Chunk) (Chunk, Chunk, bool) {
 		pa, pb := p, p
 		pa.Hunks, pb.Hunks = p.Hunks[:n:n], p.Hunks[n:]
 		a, b = []Part{pa}, []Part{pb}
-	case len(c.Parts) == 1 && len(c.Parts[0].Hunks) == 1 && len(c.Parts[0].Hunks[0].Lines) >= 2:
+	case len(c.Parts) == 1 && len(c.Parts[0].Hunks) == 1 && countAdded(c.Parts[0].Hunks[0].Lines) >= 2:
+		// Cut before the middle added line, so each window has added lines to review: a
+		// window of context alone would be paid for and say nothing.
 		p := c.Parts[0]
 		h := &p.Hunks[0]
-		n := len(h.Lines) / 2
+		n := middleAdded(h.Lines)
 		pa, pb := p, p
 		pa.Hunks = []diff.Hunk{window(h, 0, n)}
-		pb.Hunks = []diff.Hunk{window(h, max(n-Overlap, 1), len(h.Lines))}
+		// The second window repeats up to Overlap lines before the cut, but never the
+		// first added line, so both halves are smaller than the hunk.
+		pb.Hunks = []diff.Hunk{window(h, max(n-Overlap, firstAdded(h.Lines)+1), len(h.Lines))}
 		a, b = []Part{pa}, []Part{pb}
 	default:
 		return Chunk{}, Chunk{}, false
@@ -47,4 +51,37 @@ func (c *Chunk) half(sz *sizer, parts []Part) Chunk {
 		}
 	}
 	return Chunk{Parts: parts, Rules: rs, Tokens: n + sz.rules(rs), fixed: c.fixed}
+}
+
+func countAdded(lines []diff.Line) int {
+	n := 0
+	for i := range lines {
+		if lines[i].Kind == diff.Added {
+			n++
+		}
+	}
+	return n
+}
+
+// middleAdded returns the index of the middle added line of lines, which has at least two.
+func middleAdded(lines []diff.Line) int {
+	want := countAdded(lines) / 2
+	for i := range lines {
+		if lines[i].Kind == diff.Added {
+			if want == 0 {
+				return i
+			}
+			want--
+		}
+	}
+	return len(lines) - 1
+}
+
+func firstAdded(lines []diff.Line) int {
+	for i := range lines {
+		if lines[i].Kind == diff.Added {
+			return i
+		}
+	}
+	return 0
 }

@@ -20,14 +20,18 @@ type Cache interface {
 }
 
 // cacheVersion changes when the key derivation or the entry format changes, so that old
-// entries are ignored instead of misread.
-const cacheVersion = 1
+// entries are ignored instead of misread. Version 1 keyed entries by the primary model
+// whichever model answered, and left the endpoint out.
+const cacheVersion = 2
 
-// cacheKey is the hex SHA-256 of what decides the answer: the primary model, the rendered
-// messages and the answer schema. The response mode is left out (it only changes how the
-// same answer is asked for), and so are Prompt.Tags: they name the commit, and a re-run
-// on a new commit with unchanged chunks must hit.
-func (c *Client) cacheKey(msgs []reviewer.Message) string {
+// cacheKey is the hex SHA-256 of what decides the answer: the endpoint, the model that
+// answers, the rendered messages and the answer schema. An answer is stored under the
+// model that gave it, so a fallback's answer is never taken for the primary's; Review
+// looks the models' keys up in their order. The endpoint is in the key because one model
+// name on two gateways may be two models. The response mode is left out (it only changes
+// how the same answer is asked for), and so are Prompt.Tags: they name the commit, and a
+// re-run on a new commit with unchanged chunks must hit.
+func (c *Client) cacheKey(model string, msgs []reviewer.Message) string {
 	type msg struct {
 		Role    string `json:"role"`
 		Content string `json:"content"`
@@ -35,9 +39,10 @@ func (c *Client) cacheKey(msgs []reviewer.Message) string {
 	k := struct {
 		Version  int    `json:"v"`
 		Schema   string `json:"schema"`
+		BaseURL  string `json:"base_url"`
 		Model    string `json:"model"`
 		Messages []msg  `json:"messages"`
-	}{Version: cacheVersion, Schema: schemaVersion, Model: c.opts.Model}
+	}{Version: cacheVersion, Schema: schemaVersion, BaseURL: c.config.BaseURL, Model: model}
 	for _, m := range msgs {
 		k.Messages = append(k.Messages, msg{m.Role, m.Content})
 	}
@@ -62,6 +67,8 @@ type cacheEntry struct {
 	Model   string       `json:"model"`
 	Usage   cacheUsage   `json:"usage"`
 	Answer  cachedAnswer `json:"answer"`
+	// Dropped is Reply.Dropped of the answer: its items left out are left out again.
+	Dropped int `json:"dropped,omitempty"`
 }
 
 type cacheUsage struct {
@@ -120,8 +127,9 @@ func (c *Client) cached(ctx context.Context, key string) (reviewer.Reply, bool) 
 			CompletionTokens: e.Usage.CompletionTokens,
 			CachedTokens:     e.Usage.CachedTokens,
 		},
-		Model:  e.Model,
-		Cached: true,
+		Model:   e.Model,
+		Cached:  true,
+		Dropped: e.Dropped,
 	}, true
 }
 
@@ -139,7 +147,8 @@ func (c *Client) store(ctx context.Context, key string, r reviewer.Reply) {
 			CompletionTokens: r.Usage.CompletionTokens,
 			CachedTokens:     r.Usage.CachedTokens,
 		},
-		Answer: cachedAnswer{Findings: make([]cachedFinding, 0, len(r.Findings))},
+		Answer:  cachedAnswer{Findings: make([]cachedFinding, 0, len(r.Findings))},
+		Dropped: r.Dropped,
 	}
 	for _, f := range r.Findings {
 		e.Answer.Findings = append(e.Answer.Findings, cachedFinding{

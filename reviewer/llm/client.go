@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -49,6 +50,8 @@ type Options struct {
 	FallbackModels []string
 	// Headers are added to every request, for example cf-aig-authorization. They are set
 	// last, so they may replace Authorization for gateways that authenticate differently.
+	// Values of 8 bytes or more, and the token after a scheme such as "Bearer ", are
+	// treated as secrets like APIKey: they never appear in errors or logs.
 	Headers map[string]string
 	// MetadataHeader is the header that carries Prompt.Tags as a JSON object of strings,
 	// for a gateway's cost attribution. Empty means DefaultMetadataHeader;
@@ -77,8 +80,8 @@ type Options struct {
 	// While open, the model is skipped for BreakerCooldown; then one request probes it.
 	BreakerThreshold int
 	BreakerCooldown  time.Duration
-	// Cache, when set, holds parsed replies keyed by model, messages and answer schema.
-	// A hit sends nothing and returns Cached set with the usage the answer first cost.
+	// Cache, when set, holds parsed replies keyed by base URL, answering model, messages
+	// and answer schema. A hit returns Cached set with the usage the answer first cost.
 	Cache Cache
 	// Logger receives debug detail and warnings about degraded requests; nil discards.
 	Logger *slog.Logger
@@ -87,7 +90,8 @@ type Options struct {
 	HTTPClient *http.Client
 	// Sleep waits between retries; nil waits on a timer. Tests inject a recorder.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Now tells the time for the circuit breaker and Retry-After dates; nil is time.Now.
+	// Now tells the time for the circuit breaker, Retry-After dates and the hold-off after
+	// a 429; nil is time.Now.
 	Now func() time.Time
 }
 
@@ -103,9 +107,10 @@ type Client struct {
 	log     *slog.Logger
 	secrets *strings.Replacer
 
-	mu       sync.Mutex
-	modes    map[string]mode // by endpoint and model
-	breakers map[string]*breaker
+	mu        sync.Mutex
+	modes     map[string]mode      // by endpoint and model
+	notBefore map[string]time.Time // by endpoint and model: no request before this time
+	breakers  map[string]*breaker
 }
 
 var _ reviewer.Model = (*Client)(nil)
@@ -137,12 +142,13 @@ func New(opts Options) (*Client, error) {
 	opts.FallbackModels = slices.Clone(opts.FallbackModels)
 
 	c := &Client{
-		opts:     opts,
-		http:     opts.HTTPClient,
-		sem:      make(chan struct{}, opts.MaxConcurrency),
-		log:      opts.Logger,
-		modes:    make(map[string]mode),
-		breakers: make(map[string]*breaker),
+		opts:      opts,
+		http:      opts.HTTPClient,
+		sem:       make(chan struct{}, opts.MaxConcurrency),
+		log:       opts.Logger,
+		modes:     make(map[string]mode),
+		notBefore: make(map[string]time.Time),
+		breakers:  make(map[string]*breaker),
 	}
 	seen := map[string]bool{}
 	for _, m := range append([]string{opts.Model}, opts.FallbackModels...) {
@@ -157,10 +163,45 @@ func New(opts Options) (*Client, error) {
 	}
 	c.config = openai.DefaultConfig(opts.APIKey)
 	c.config.BaseURL = strings.TrimRight(opts.BaseURL, "/")
-	if opts.APIKey != "" {
-		c.secrets = strings.NewReplacer(opts.APIKey, "[redacted]")
-	}
+	c.secrets = secretReplacer(opts.APIKey, opts.Headers)
 	return c, nil
+}
+
+// minSecretLen is the length from which a header value is taken for a secret. Shorter
+// values (a version, a flag) would redact ordinary words from error messages.
+const minSecretLen = 8
+
+// secretReplacer returns a replacer that redacts the API key and the values of headers,
+// or nil when there is nothing to redact. A value "Bearer xyz" is redacted whole and as
+// its token alone, which is how a server is likely to echo it.
+func secretReplacer(apiKey string, headers map[string]string) *strings.Replacer {
+	set := map[string]bool{}
+	if apiKey != "" {
+		set[apiKey] = true
+	}
+	for _, v := range headers {
+		v = strings.TrimSpace(v)
+		if len(v) >= minSecretLen {
+			set[v] = true
+		}
+		if _, tok, ok := strings.Cut(v, " "); ok {
+			if tok = strings.TrimSpace(tok); len(tok) >= minSecretLen {
+				set[tok] = true
+			}
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	// Longest first: the replacer prefers earlier arguments at the same position, so
+	// "Bearer xyz" goes whole rather than leaving "Bearer " around a redacted token.
+	secrets := slices.Collect(maps.Keys(set))
+	slices.SortFunc(secrets, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+	pairs := make([]string, 0, 2*len(secrets))
+	for _, v := range secrets {
+		pairs = append(pairs, v, "[redacted]")
+	}
+	return strings.NewReplacer(pairs...)
 }
 
 func withDefaults(o Options) Options {
@@ -236,12 +277,20 @@ const (
 //
 // The Reply's Usage sums every response received for this call, the ones rejected as
 // invalid and those of a model that failed before a fallback answered included, because
-// each of them was billed; Requests counts every HTTP request sent. On error the Reply
-// still carries both, so the caller can report what a failed chunk cost.
+// each of them was billed; Spent breaks it down by the model that billed it, for pricing,
+// and Requests counts every HTTP request sent. Model is the model that answered, or on
+// error the last model a request was sent to. On error the Reply still carries Usage,
+// Spent, Requests and Model, so the caller can report what a failed chunk cost. Dropped
+// counts the answer's items that broke the contract and were left out.
 //
-// A reply from the cache has Cached set, Requests 0 and the Usage the answer cost when it
-// was first obtained: that is what the cache saved, not what this call spent, and callers
-// adding up spend must skip cached replies.
+// The cache is keyed by endpoint and answering model. Before a model is asked, its key is
+// looked up: the primary's first, so a fallback's answer never hides a primary that is
+// healthy again, and a fallback's only after the models before it failed, so a re-run
+// that fails over again still hits. A reply from the cache has Cached set and the Usage
+// (and Dropped) of the answer when it was first obtained: that is what the cache saved,
+// not what this call spent. Its Requests and Spent are what this call spent before the
+// hit, which is nothing unless an earlier model failed first. Callers adding up spend
+// should add Spent, which holds only what this call was billed, cached or not.
 //
 // Errors: reviewer.ErrTruncated when the answer hit the output limit (never parsed),
 // reviewer.ErrRefused when the model declined, reviewer.ErrTooLarge when the prompt
@@ -254,10 +303,6 @@ func (c *Client) Review(ctx context.Context, p reviewer.Prompt) (reviewer.Reply,
 	if err != nil {
 		return reviewer.Reply{}, err
 	}
-	key := c.cacheKey(p.Messages)
-	if reply, ok := c.cached(ctx, key); ok {
-		return reply, nil
-	}
 
 	var reply reviewer.Reply
 	var errs []error
@@ -266,10 +311,18 @@ func (c *Client) Review(ctx context.Context, p reviewer.Prompt) (reviewer.Reply,
 			c.log.WarnContext(ctx, "trying fallback model", slog.String(keyModel, model),
 				slog.String(keyError, c.redact(errs[len(errs)-1].Error())))
 		}
-		findings, err := c.reviewWith(ctx, model, msgs, p, &reply)
-		if err == nil {
-			reply.Findings = findings
+		key := c.cacheKey(model, p.Messages)
+		if hit, ok := c.cached(ctx, key); ok {
+			hit.Requests, hit.Spent = reply.Requests, reply.Spent
+			return hit, nil
+		}
+		sent := reply.Requests
+		findings, dropped, err := c.reviewWith(ctx, model, msgs, p, &reply)
+		if reply.Requests > sent {
 			reply.Model = model
+		}
+		if err == nil {
+			reply.Findings, reply.Dropped, reply.Model = findings, dropped, model
 			c.store(ctx, key, reply)
 			return reply, nil
 		}
@@ -293,27 +346,31 @@ func tryNextModel(err error) bool {
 		errors.Is(err, ErrInvalidAnswer)
 }
 
-// reviewWith asks one model, retrying as configured, and adds what it spent to acc.
-func (c *Client) reviewWith(ctx context.Context, model string, msgs []openai.ChatCompletionMessage, p reviewer.Prompt, acc *reviewer.Reply) ([]reviewer.ModelFinding, error) {
+// reviewWith asks one model, retrying as configured, and adds what it spent to acc. It
+// returns the valid findings and how many items of the answer were dropped as invalid.
+func (c *Client) reviewWith(ctx context.Context, model string, msgs []openai.ChatCompletionMessage, p reviewer.Prompt, acc *reviewer.Reply) ([]reviewer.ModelFinding, int, error) {
 	br := c.breaker(model)
 	retries, invalid := 0, 0
+	var waited time.Time // the hold-off this caller already slept through
 	for {
 		if !br.allow(c.opts.Now()) {
 			c.log.DebugContext(ctx, "model skipped, circuit open", slog.String(keyModel, model))
-			return nil, ErrCircuitOpen
+			return nil, 0, ErrCircuitOpen
 		}
 		md := c.mode(model)
-		res, err := c.send(ctx, model, md, msgs, p)
-		acc.Requests++
+		res, err := c.send(ctx, model, md, msgs, p, retries+1, waited)
+		if res.sent {
+			acc.Requests++
+		}
 		if err == nil {
 			br.success()
-			addUsage(&acc.Usage, res.resp.Usage)
-			findings, err := c.answer(ctx, model, res.resp)
+			addUsage(acc, model, res.resp.Usage)
+			findings, dropped, err := c.answer(ctx, model, res.resp)
 			if !errors.Is(err, ErrInvalidAnswer) {
-				return findings, err
+				return findings, dropped, err
 			}
 			if invalid >= c.opts.InvalidRetries {
-				return nil, fmt.Errorf("%w (after %d requests)", err, invalid+1)
+				return nil, 0, fmt.Errorf("%w (after %d requests)", err, invalid+1)
 			}
 			invalid++
 			c.log.DebugContext(ctx, "invalid answer, asking again", slog.String(keyModel, model),
@@ -321,7 +378,7 @@ func (c *Client) reviewWith(ctx context.Context, model string, msgs []openai.Cha
 			continue
 		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, 0, ctx.Err()
 		}
 		var se *statusError
 		isStatus := errors.As(err, &se)
@@ -333,11 +390,11 @@ func (c *Client) reviewWith(ctx context.Context, model string, msgs []openai.Cha
 			continue
 		case isStatus && se.status == http.StatusNotFound:
 			br.failure(c.opts.Now())
-			return nil, fmt.Errorf("%w: %w", errModelNotFound, err)
+			return nil, 0, fmt.Errorf("%w: %w", errModelNotFound, err)
 		case isStatus && se.contextTooLong():
-			return nil, fmt.Errorf("%w: prompt exceeds the model's context window: %w", reviewer.ErrTooLarge, err)
+			return nil, 0, fmt.Errorf("%w: prompt exceeds the model's context window: %w", reviewer.ErrTooLarge, err)
 		case !retryable(err):
-			return nil, err
+			return nil, 0, err
 		}
 		rateLimited := isStatus && se.status == http.StatusTooManyRequests
 		if !rateLimited {
@@ -345,24 +402,25 @@ func (c *Client) reviewWith(ctx context.Context, model string, msgs []openai.Cha
 		}
 		if retries >= c.opts.MaxRetries {
 			if rateLimited {
-				return nil, fmt.Errorf("%w: %w", reviewer.ErrRateLimited, err)
+				return nil, 0, fmt.Errorf("%w: %w", reviewer.ErrRateLimited, err)
 			}
-			return nil, fmt.Errorf("%w after %d requests: %w", errUnavailable, retries+1, err)
+			return nil, 0, fmt.Errorf("%w after %d requests: %w", errUnavailable, retries+1, err)
 		}
 		retries++
-		wait := c.retryWait(retries, res.header, rateLimited)
 		c.log.DebugContext(ctx, "retrying", slog.String(keyModel, model), slog.Int(keyAttempt, retries),
-			slog.Duration(keyWait, wait), slog.String(keyError, c.redact(err.Error())))
-		if err := c.opts.Sleep(ctx, wait); err != nil {
-			return nil, err
+			slog.Duration(keyWait, res.wait), slog.String(keyError, c.redact(err.Error())))
+		if err := c.opts.Sleep(ctx, res.wait); err != nil {
+			return nil, 0, err
 		}
+		waited = res.holdOff
 	}
 }
 
-// answer interprets a successful response: the finish reason first, then the content.
-func (c *Client) answer(ctx context.Context, model string, resp openai.ChatCompletionResponse) ([]reviewer.ModelFinding, error) {
+// answer interprets a successful response: the finish reason first, then the content. It
+// also returns how many items of the answer were dropped as invalid.
+func (c *Client) answer(ctx context.Context, model string, resp openai.ChatCompletionResponse) ([]reviewer.ModelFinding, int, error) {
 	if len(resp.Choices) == 0 {
-		return nil, fmt.Errorf("%w: response has no choices", ErrInvalidAnswer)
+		return nil, 0, fmt.Errorf("%w: response has no choices", ErrInvalidAnswer)
 	}
 	choice := resp.Choices[0]
 	msg := choice.Message
@@ -370,29 +428,42 @@ func (c *Client) answer(ctx context.Context, model string, resp openai.ChatCompl
 	case choice.FinishReason == openai.FinishReasonLength:
 		// A partial answer is never parsed: its last finding may be cut mid-sentence and
 		// the findings after it are missing.
-		return nil, fmt.Errorf("%w (%d completion tokens)", reviewer.ErrTruncated, resp.Usage.CompletionTokens)
+		return nil, 0, fmt.Errorf("%w (%d completion tokens)", reviewer.ErrTruncated, resp.Usage.CompletionTokens)
 	case msg.Refusal != "":
-		return nil, fmt.Errorf("%w: %s", reviewer.ErrRefused, clip(msg.Refusal, 200))
+		return nil, 0, fmt.Errorf("%w: %s", reviewer.ErrRefused, clip(msg.Refusal, 200))
 	case choice.FinishReason == openai.FinishReasonContentFilter:
-		return nil, fmt.Errorf("%w: content filter", reviewer.ErrRefused)
+		return nil, 0, fmt.Errorf("%w: content filter", reviewer.ErrRefused)
 	}
 	findings, dropped, err := parseAnswer(msg.Content)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if dropped > 0 {
 		c.log.DebugContext(ctx, "invalid findings dropped", slog.String(keyModel, model),
 			slog.Int(keyDropped, dropped), slog.Int(keyFindings, len(findings)))
 	}
-	return findings, nil
+	return findings, dropped, nil
 }
 
-func addUsage(u *reviewer.TokenUsage, got openai.Usage) {
-	u.PromptTokens += got.PromptTokens
-	u.CompletionTokens += got.CompletionTokens
+// addUsage adds what one response was billed to r's total and to model's share of it.
+func addUsage(r *reviewer.Reply, model string, got openai.Usage) {
+	u := reviewer.TokenUsage{PromptTokens: got.PromptTokens, CompletionTokens: got.CompletionTokens}
 	if got.PromptTokensDetails != nil {
-		u.CachedTokens += got.PromptTokensDetails.CachedTokens
+		u.CachedTokens = got.PromptTokensDetails.CachedTokens
 	}
+	sumUsage(&r.Usage, u)
+	i := slices.IndexFunc(r.Spent, func(m reviewer.ModelUsage) bool { return m.Model == model })
+	if i < 0 {
+		r.Spent = append(r.Spent, reviewer.ModelUsage{Model: model})
+		i = len(r.Spent) - 1
+	}
+	sumUsage(&r.Spent[i].Usage, u)
+}
+
+func sumUsage(u *reviewer.TokenUsage, add reviewer.TokenUsage) {
+	u.PromptTokens += add.PromptTokens
+	u.CompletionTokens += add.CompletionTokens
+	u.CachedTokens += add.CachedTokens
 }
 
 func chatMessages(in []reviewer.Message) ([]openai.ChatCompletionMessage, error) {
@@ -417,7 +488,7 @@ func chatMessages(in []reviewer.Message) ([]openai.ChatCompletionMessage, error)
 	return out, nil
 }
 
-// redact removes the API key from s.
+// redact removes the API key and the header values from s.
 func (c *Client) redact(s string) string {
 	if c.secrets == nil {
 		return s
@@ -425,12 +496,16 @@ func (c *Client) redact(s string) string {
 	return c.secrets.Replace(s)
 }
 
-// sanitize makes sure err's text holds no API key, keeping it matchable with errors.Is.
+// sanitize makes sure err's text holds no secret, keeping it matchable with errors.Is.
 func (c *Client) sanitize(err error) error {
-	if c.secrets == nil || err == nil || !strings.Contains(err.Error(), c.opts.APIKey) {
+	if c.secrets == nil || err == nil {
 		return err
 	}
-	return &redactedError{msg: c.redact(err.Error()), err: err}
+	msg := err.Error()
+	if red := c.redact(msg); red != msg {
+		return &redactedError{msg: red, err: err}
+	}
+	return err
 }
 
 type redactedError struct {

@@ -5,13 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/reviewerbot/reviewer/internal/golden"
 	"github.com/reviewerbot/reviewer/reviewer"
@@ -64,7 +68,8 @@ func TestReviewAnswers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := reviewer.Reply{Findings: wantFindings, Usage: tt.wantUsage, Model: model, Requests: 1}
+			want := reviewer.Reply{Findings: wantFindings, Usage: tt.wantUsage, Model: model, Requests: 1,
+				Spent: []reviewer.ModelUsage{{Model: model, Usage: tt.wantUsage}}}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("reply (-want +got):\n%s", diff)
 			}
@@ -427,8 +432,9 @@ func TestReviewInvalidJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := reviewer.Reply{Findings: wantFindings, Model: model, Requests: 2,
-			Usage: reviewer.TokenUsage{PromptTokens: 2 * 79, CompletionTokens: 2 * 14}}
+		usage := reviewer.TokenUsage{PromptTokens: 2 * 79, CompletionTokens: 2 * 14}
+		want := reviewer.Reply{Findings: wantFindings, Model: model, Requests: 2, Usage: usage,
+			Spent: []reviewer.ModelUsage{{Model: model, Usage: usage}}}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("reply (-want +got):\n%s", diff)
 		}
@@ -696,7 +702,7 @@ func TestReviewCache(t *testing.T) {
 		t.Errorf("gateway got %d requests, want 1: the re-run must hit the cache", n)
 	}
 	want := first
-	want.Requests, want.Cached = 0, true
+	want.Requests, want.Spent, want.Cached = 0, nil, true
 	if diff := cmp.Diff(want, second); diff != "" {
 		t.Errorf("cached reply (-want +got):\n%s", diff)
 	}
@@ -807,5 +813,349 @@ func TestValidateRequestRejects(t *testing.T) {
 				t.Errorf("validateRequest accepted %s %s %s", tt.method, tt.path, tt.body)
 			}
 		})
+	}
+}
+
+// TestReviewCacheFallback: an answer is cached under the model that gave it. A re-run
+// asks the primary again rather than take the fallback's answer for it, and hits the
+// fallback's entry only when the primary fails again.
+func TestReviewCacheFallback(t *testing.T) {
+	t.Parallel()
+	const fallback = "gpt-4o-mini"
+	var mu sync.Mutex
+	primaryUp := false
+	g := newGateway(t, func(_ int, r received) reply {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Model == model && !primaryUp {
+			return apiError(http.StatusServiceUnavailable, "Service Unavailable", "server_error", "", "")
+		}
+		return okReply(t, answerJSON)
+	})
+	dir, err := cache.NewDir(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		primaryUp  bool
+		wantModel  string
+		wantCached bool
+		wantAsked  []string // models the gateway was asked in this run
+	}{
+		{"primary down: fallback answers", false, fallback, false, []string{model, fallback}},
+		{"primary down again: fallback's entry hits", false, fallback, true, []string{model}},
+		{"primary up: primary asked, not the fallback's entry", true, model, false, []string{model}},
+		{"primary up again: primary's entry hits", true, model, true, nil},
+	}
+	for _, tt := range tests {
+		mu.Lock()
+		primaryUp = tt.primaryUp
+		mu.Unlock()
+		before := len(g.received())
+		// A new client for each run, as in consecutive CI jobs sharing the cache.
+		c, _, _ := setup(t, g, func(o *llm.Options) {
+			o.Cache = dir
+			o.FallbackModels = []string{fallback}
+			o.MaxRetries = -1
+		})
+		got, err := c.Review(t.Context(), testPrompt(t))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got.Model != tt.wantModel || got.Cached != tt.wantCached || len(got.Findings) != 1 {
+			t.Errorf("%s: model %q cached=%v findings=%d; want model %q cached=%v with the finding",
+				tt.name, got.Model, got.Cached, len(got.Findings), tt.wantModel, tt.wantCached)
+		}
+		if diff := cmp.Diff(tt.wantAsked, g.models()[before:], cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: models asked (-want +got):\n%s", tt.name, diff)
+		}
+		if want := len(tt.wantAsked); got.Requests != want {
+			t.Errorf("%s: Requests = %d, want %d", tt.name, got.Requests, want)
+		}
+	}
+}
+
+// TestReviewCacheEndpoint: one model name on two gateways shares no entries.
+func TestReviewCacheEndpoint(t *testing.T) {
+	t.Parallel()
+	g1 := newGateway(t, func(int, received) reply { return okReply(t, answerJSON) })
+	g2 := newGateway(t, func(int, received) reply { return okReply(t, `{"findings":[]}`) })
+	dir, err := cache.NewDir(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1, _, _ := setup(t, g1, func(o *llm.Options) { o.Cache = dir })
+	if _, err := c1.Review(t.Context(), testPrompt(t)); err != nil {
+		t.Fatal(err)
+	}
+	c2, _, _ := setup(t, g2, func(o *llm.Options) { o.Cache = dir })
+	got, err := c2.Review(t.Context(), testPrompt(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Cached || len(got.Findings) != 0 || len(g2.received()) != 1 {
+		t.Errorf("second gateway: cached=%v findings=%d requests=%d; want its own answer",
+			got.Cached, len(got.Findings), len(g2.received()))
+	}
+}
+
+// TestReviewSpent: Spent says which model billed what, so that a fallback's answer is not
+// priced with the primary's tokens, and Model names the last model asked on error too.
+func TestReviewSpent(t *testing.T) {
+	t.Parallel()
+	const (
+		fallback = "gpt-4o-mini"
+		garbage  = "I found no problems worth mentioning."
+	)
+	primaryUsage := reviewer.TokenUsage{PromptTokens: 79, CompletionTokens: 14}
+	fallbackUsage := reviewer.TokenUsage{PromptTokens: 100, CompletionTokens: 20}
+	fallbackReply := func(content string, finish string) reply {
+		return reply{body: completion(t, "chat_completion.response.json_content.json", content, func(resp map[string]any) {
+			resp["usage"] = map[string]any{"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}
+			resp["choices"].([]any)[0].(map[string]any)["finish_reason"] = finish
+		})}
+	}
+	down := apiError(http.StatusServiceUnavailable, "Service Unavailable", "server_error", "", "")
+	tests := []struct {
+		name      string
+		primary   reply
+		fallback  reply
+		wantErr   bool
+		wantIs    error // when set, the error wraps it
+		wantModel string
+		wantUsage reviewer.TokenUsage
+		wantSpent []reviewer.ModelUsage
+	}{
+		{
+			name:      "primary's invalid answer, then the fallback's",
+			primary:   okReply(t, garbage),
+			fallback:  fallbackReply(answerJSON, "stop"),
+			wantModel: fallback,
+			wantUsage: reviewer.TokenUsage{PromptTokens: 179, CompletionTokens: 34},
+			wantSpent: []reviewer.ModelUsage{{Model: model, Usage: primaryUsage}, {Model: fallback, Usage: fallbackUsage}},
+		},
+		{
+			name:      "every model answers invalid",
+			primary:   okReply(t, garbage),
+			fallback:  fallbackReply(garbage, "stop"),
+			wantErr:   true,
+			wantIs:    llm.ErrInvalidAnswer,
+			wantModel: fallback,
+			wantUsage: reviewer.TokenUsage{PromptTokens: 179, CompletionTokens: 34},
+			wantSpent: []reviewer.ModelUsage{{Model: model, Usage: primaryUsage}, {Model: fallback, Usage: fallbackUsage}},
+		},
+		{
+			name:      "primary down, fallback truncated",
+			primary:   down,
+			fallback:  fallbackReply(answerJSON, "length"),
+			wantErr:   true,
+			wantIs:    reviewer.ErrTruncated,
+			wantModel: fallback,
+			wantUsage: fallbackUsage,
+			wantSpent: []reviewer.ModelUsage{{Model: fallback, Usage: fallbackUsage}},
+		},
+		{
+			name:      "every model down",
+			primary:   down,
+			fallback:  down,
+			wantErr:   true,
+			wantModel: fallback,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := newGateway(t, func(_ int, r received) reply {
+				if r.Model == model {
+					return tt.primary
+				}
+				return tt.fallback
+			})
+			c, _, _ := setup(t, g, func(o *llm.Options) {
+				o.FallbackModels = []string{fallback}
+				o.InvalidRetries = -1
+				o.MaxRetries = -1
+			})
+			got, err := c.Review(t.Context(), testPrompt(t))
+			switch {
+			case !tt.wantErr && err != nil:
+				t.Fatal(err)
+			case tt.wantErr && err == nil:
+				t.Fatal("Review succeeded")
+			case tt.wantIs != nil && !errors.Is(err, tt.wantIs):
+				t.Fatalf("err = %v, want %v", err, tt.wantIs)
+			}
+			if got.Model != tt.wantModel || got.Requests != 2 {
+				t.Errorf("Model = %q after %d requests, want %q after 2", got.Model, got.Requests, tt.wantModel)
+			}
+			if diff := cmp.Diff(tt.wantUsage, got.Usage); diff != "" {
+				t.Errorf("Usage (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantSpent, got.Spent); diff != "" {
+				t.Errorf("Spent (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestReviewDropped: the answer's invalid items and those past the cap are counted, also
+// when the answer comes from the cache.
+func TestReviewDropped(t *testing.T) {
+	t.Parallel()
+	item := func(line int, message string) map[string]any {
+		return map[string]any{"path": "main.go", "line": line, "end_line": line, "side": "new", "severity": "error",
+			"rule_id": "", "message": message, "quote": "", "suggestion": ""}
+	}
+	answer := func(items ...map[string]any) string {
+		b, err := json.Marshal(map[string]any{"findings": items})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	var many []map[string]any
+	for i := range 205 {
+		many = append(many, item(i+1, "Finding."))
+	}
+	tests := []struct {
+		name         string
+		content      string
+		wantFindings int
+		wantDropped  int
+	}{
+		{"none dropped", answerJSON, 1, 0},
+		{"invalid items", answer(item(5, "Real."), item(0, "No line."), item(7, "")), 1, 2},
+		{"past the cap", answer(many...), 200, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := newGateway(t, func(int, received) reply { return okReply(t, tt.content) })
+			dir, err := cache.NewDir(t.TempDir(), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, _, _ := setup(t, g, func(o *llm.Options) { o.Cache = dir })
+			for _, wantCached := range []bool{false, true} {
+				got, err := c.Review(t.Context(), testPrompt(t))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Cached != wantCached || len(got.Findings) != tt.wantFindings || got.Dropped != tt.wantDropped {
+					t.Errorf("cached=%v: %d findings, %d dropped; want cached=%v, %d findings, %d dropped",
+						got.Cached, len(got.Findings), got.Dropped, wantCached, tt.wantFindings, tt.wantDropped)
+				}
+			}
+		})
+	}
+}
+
+// TestReviewRedactsHeaders: a gateway that echoes the request's credentials into its
+// error messages leaks neither the API key nor a custom header's value, in errors or logs.
+func TestReviewRedactsHeaders(t *testing.T) {
+	t.Parallel()
+	const (
+		gatewayToken = "cf-gw-token-5f4e3d2c1b0a"
+		fallback     = "gpt-4o-mini"
+	)
+	g := newGateway(t, func(_ int, r received) reply {
+		if r.Model == model {
+			return apiError(http.StatusServiceUnavailable, fmt.Sprintf("upstream said no to Authorization=%q cf-aig-authorization=%q team=%q",
+				r.Header.Get("Authorization"), r.Header.Get("Cf-Aig-Authorization"), r.Header.Get("X-Team")), "server_error", "", "")
+		}
+		// A proxy's error page echoing the token alone, without its scheme.
+		return reply{status: http.StatusUnauthorized, body: []byte("<html><body>token " + gatewayToken +
+			" and key " + testKey + " rejected</body></html>")}
+	})
+	var logs bytes.Buffer
+	c, _, _ := setup(t, g, func(o *llm.Options) {
+		o.Headers = map[string]string{"cf-aig-authorization": "Bearer " + gatewayToken, "X-Team": "acme"}
+		o.FallbackModels = []string{fallback}
+		o.MaxRetries = 1
+		o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	_, err := c.Review(t.Context(), testPrompt(t))
+	if err == nil {
+		t.Fatal("Review succeeded")
+	}
+	for what, text := range map[string]string{"error": err.Error(), "logs": logs.String()} {
+		for _, secret := range []string{testKey, gatewayToken} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s hold the secret %q:\n%s", what, secret, text)
+			}
+		}
+		if !strings.Contains(text, "[redacted]") {
+			t.Errorf("%s say nothing was redacted:\n%s", what, text)
+		}
+	}
+	// Short values are no secrets: redacting them would garble ordinary words.
+	if !strings.Contains(logs.String(), "acme") {
+		t.Errorf("logs lost the short header value:\n%s", logs.String())
+	}
+}
+
+// TestReviewRateLimitHoldOff: a Retry-After one request gets holds off every request to
+// the model, not only that request's retries: while it runs, no other request goes out.
+func TestReviewRateLimitHoldOff(t *testing.T) {
+	t.Parallel()
+	const (
+		callers        = 10
+		maxConcurrency = 2
+		retryAfter     = 2 * time.Second
+	)
+	ft := newFakeTime()
+	limitEnds := ft.Now().Add(retryAfter)
+	var limited atomic.Int32
+	g := newGateway(t, func(int, received) reply {
+		if ft.Now().Before(limitEnds) {
+			limited.Add(1)
+			return reply{status: http.StatusTooManyRequests, header: map[string]string{"Retry-After": "2"},
+				body: fixture(t, "error.429.rate_limit_exceeded.json")}
+		}
+		return okReply(t, answerJSON)
+	})
+	c, _, _ := setup(t, g, func(o *llm.Options) {
+		o.MaxConcurrency = maxConcurrency
+		o.MaxRetries = 5
+		o.Sleep = ft.Sleep
+		o.Now = ft.Now
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() {
+			if _, err := c.Review(ctx, testPrompt(t)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	// Every caller ends up waiting: those rate limited for their retry, the others for
+	// the hold-off.
+	for range callers {
+		select {
+		case <-ft.slept:
+		case <-ctx.Done():
+			t.Fatalf("%d requests sent, not every caller waits", len(g.received()))
+		}
+	}
+	if n := len(g.received()); n > maxConcurrency {
+		t.Errorf("%d requests sent before the Retry-After elapsed, want at most %d", n, maxConcurrency)
+	}
+	ft.Advance(retryAfter)
+	wg.Wait()
+	n := int(limited.Load())
+	if n > maxConcurrency {
+		t.Errorf("%d requests rate limited, want at most %d", n, maxConcurrency)
+	}
+	if got, want := len(g.received()), callers+n; got != want {
+		t.Errorf("%d requests, want %d: one per caller and the retries of the rate-limited ones", got, want)
+	}
+	for _, w := range ft.Waits() {
+		if w != retryAfter {
+			t.Errorf("waits = %v, want each %v", ft.Waits(), retryAfter)
+			break
+		}
 	}
 }

@@ -355,3 +355,60 @@ func setup(t *testing.T, g *gateway, opts func(*llm.Options)) (*llm.Client, *sle
 	}
 	return c, s, clk
 }
+
+// fakeTime is a manual clock whose Sleep blocks until Advance has moved the clock past
+// the wait, for tests that need callers to actually wait on one another.
+type fakeTime struct {
+	mu    sync.Mutex
+	now   time.Time
+	wake  chan struct{} // closed and replaced by every Advance
+	waits []time.Duration
+	// slept gets a value each time a Sleep starts.
+	slept chan struct{}
+}
+
+func newFakeTime() *fakeTime {
+	return &fakeTime{now: newClock().Now(), wake: make(chan struct{}), slept: make(chan struct{}, 1000)}
+}
+
+func (f *fakeTime) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fakeTime) Sleep(ctx context.Context, d time.Duration) error {
+	f.mu.Lock()
+	until := f.now.Add(d)
+	f.waits = append(f.waits, d)
+	f.mu.Unlock()
+	f.slept <- struct{}{}
+	for {
+		f.mu.Lock()
+		if !f.now.Before(until) {
+			f.mu.Unlock()
+			return nil
+		}
+		wake := f.wake
+		f.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (f *fakeTime) Advance(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = f.now.Add(d)
+	close(f.wake)
+	f.wake = make(chan struct{})
+}
+
+func (f *fakeTime) Waits() []time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]time.Duration(nil), f.waits...)
+}

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 
@@ -95,15 +96,22 @@ func (c *Client) downgrade(model string, from mode) mode {
 type result struct {
 	resp   openai.ChatCompletionResponse
 	header http.Header // response headers, also of an error response; nil without one
+	sent   bool        // the request went out (it was not refused or canceled before)
+	// wait is how long to wait before retrying a retryable error. holdOff, when set, is
+	// the time until which every request to the model was held off because of it.
+	wait    time.Duration
+	holdOff time.Time
 }
 
-// send makes one HTTP request: it takes a concurrency slot, applies the per-request
-// timeout and maps the library's errors onto statusError and transportError.
-func (c *Client) send(ctx context.Context, model string, md mode, msgs []openai.ChatCompletionMessage, p reviewer.Prompt) (result, error) {
-	select {
-	case c.sem <- struct{}{}:
-	case <-ctx.Done():
-		return result{}, ctx.Err()
+// send makes one HTTP request, attempt (1-based) of the caller's: it waits out the
+// model's hold-off (except what the caller already waited, until waited), takes a
+// concurrency slot, applies the per-request timeout and maps the library's errors onto
+// statusError and transportError. A retryable error comes back with the wait before the
+// retry; a 429 or a wait the server asked for also holds off the model's other requests,
+// set before the slot is given back so that no request slips through in between.
+func (c *Client) send(ctx context.Context, model string, md mode, msgs []openai.ChatCompletionMessage, p reviewer.Prompt, attempt int, waited time.Time) (result, error) {
+	if err := c.acquire(ctx, model, waited); err != nil {
+		return result{}, err
 	}
 	defer func() { <-c.sem }()
 
@@ -114,11 +122,17 @@ func (c *Client) send(ctx context.Context, model string, md mode, msgs []openai.
 	cfg := c.config
 	cfg.HTTPClient = d
 	resp, err := openai.NewClientWithConfig(cfg).CreateChatCompletion(rctx, c.request(model, md, msgs, p))
-	res := result{resp: resp, header: d.header}
+	res := result{resp: resp, header: d.header, sent: d.sent}
 	if err == nil {
 		return res, nil
 	}
-	return res, c.mapError(err, d.status, rctx.Err() != nil)
+	err = c.mapError(err, d.status, rctx.Err() != nil)
+	if retryable(err) {
+		var se *statusError
+		rateLimited := errors.As(err, &se) && se.status == http.StatusTooManyRequests
+		res.wait, res.holdOff = c.backoff(model, attempt, res.header, rateLimited)
+	}
+	return res, err
 }
 
 // request builds the body of one request. Only fields every OpenAI-compatible endpoint
@@ -175,6 +189,7 @@ func (c *Client) requestHeaders(tags map[string]string) http.Header {
 type doer struct {
 	client  *http.Client
 	headers http.Header
+	sent    bool
 	status  int
 	header  http.Header
 }
@@ -183,6 +198,7 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	for k, v := range d.headers {
 		req.Header[k] = v
 	}
+	d.sent = true
 	resp, err := d.client.Do(req) //nolint:gosec // the URL is the configured gateway, not user input
 	if resp != nil {
 		d.status = resp.StatusCode
@@ -272,7 +288,7 @@ func (c *Client) mapError(err error, status int, timedOut bool) error {
 			se.code = clip(c.redact(fmt.Sprint(apiErr.Code)), 100)
 		}
 		if apiErr.Param != nil {
-			se.param = clip(*apiErr.Param, 100)
+			se.param = clip(c.redact(*apiErr.Param), 100)
 		}
 		return se
 	case errors.As(err, &reqErr):

@@ -181,7 +181,7 @@ func isSecretKey(key string) bool {
 		n++
 	}
 	k := buf[len(buf)-n:]
-	if string(k) == "pass" {
+	if endsInPass(key) {
 		return true
 	}
 	for len(k) > 0 && k[len(k)-1] >= '0' && k[len(k)-1] <= '9' {
@@ -197,6 +197,32 @@ func isSecretKey(key string) bool {
 		if k[len(k)-1] == suf[len(suf)-1] && hasSuffix(k, suf) && hasRoot(k[:len(k)-len(suf)]) {
 			return true
 		}
+	}
+	return false
+}
+
+// endsInPass reports whether the last segment of key, past any trailing digits, is the
+// word "pass": pass, SMTP_PASS, db-pass, dbPass, dbPASS2. As a root "pass" would also end
+// bypass, compass and COMPASS, so it counts only after a '_', '-' or '.' or a camelCase
+// step; PASSTHROUGH and passes do not end in it at all.
+func endsInPass(key string) bool {
+	z := len(key)
+	for z > 0 && key[z-1] >= '0' && key[z-1] <= '9' {
+		z--
+	}
+	if z < 4 || !strings.EqualFold(key[z-4:z], "pass") {
+		return false
+	}
+	if z == 4 {
+		return true
+	}
+	switch prev, p := key[z-5], key[z-4]; {
+	case prev == '_' || prev == '-' || prev == '.':
+		return true
+	case p >= 'A' && p <= 'Z':
+		// dbPass, dbPASS, db2Pass, and DBPass after an acronym; not COMPASS.
+		return prev >= 'a' && prev <= 'z' || prev >= '0' && prev <= '9' ||
+			prev >= 'A' && prev <= 'Z' && key[z-3] >= 'a' && key[z-3] <= 'z'
 	}
 	return false
 }

@@ -6,11 +6,14 @@
 //	diff.Parse -> filter -> rules.Match -> redact -> patterns -> chunk -> llm -> ...
 //
 // Two questions are asked. Withheld decides by path alone that a file is never sent at all
-// (.env, *.pem, id_rsa, credentials.json, *.tfstate, kubeconfig, ...); such a file goes into
-// the coverage ledger as "withheld" with the reason. For every other file a Redactor
-// replaces secrets inside the lines with placeholders such as «redacted:github-token#1»,
-// keeping each line's shape and number so the model can still read and anchor the code.
-// Redactor.String does the same for a change's title and description.
+// (.env, .env-prod, *.pem, server.key.bak, id_rsa, deploy_key, credentials.json,
+// secrets.yaml, *.asc, *.gpg, *.tfstate, kubeconfig, ...); such a file goes into the
+// coverage ledger as "withheld" with the reason. A renamed or copied file is judged by
+// both of its paths (WithheldFile). For every other file a Redactor replaces secrets
+// inside the lines and the hunks' section headers with placeholders such as
+// «redacted:github-token#1», keeping each line's shape and number so the model can still
+// read and anchor the code. Redactor.String does the same for a change's title and
+// description.
 //
 // # Detectors
 //
@@ -24,15 +27,24 @@
 //   - Private key blocks: the base64 between -----BEGIN … PRIVATE KEY----- and -----END …-----,
 //     on one line or across the consecutive lines of a file, followed separately on the old
 //     side (context + deleted lines) and the new side (context + added lines).
-//   - Passwords in URLs: scheme://user:«redacted:url-password#1»@host.
+//   - Key bodies without their BEGIN line, for a hunk inside an embedded key block: runs of
+//     two or more lines of 60 to 76 base64 characters (PEM and OpenSSH write 64,
+//     ssh-keygen's RFC 4716 export 70, MIME 76), or one such line followed by an END
+//     line, with the block's short last line. A line must mix upper and lower case with
+//     digits, '+' or '/', so hex digests, base32, identifiers and comment banners pass;
+//     certificate bodies and long base64 data are masked too, which costs nothing.
+//   - Passwords in URLs: scheme://user:«redacted:url-password#1»@host. The password runs
+//     to the last '@' that a host follows, so '/', '#', '?' and '@' inside it are masked.
 //   - Assignments to secret-looking keys (password, passwd, pwd, secret, token, api_key,
-//     access_key, client_secret, auth, credentials, ...) in code, JSON, YAML, .properties,
+//     access_key, client_secret, auth, credentials, and pass as the last segment: DB_PASS,
+//     dbPass, but not bypass or PASSTHROUGH, ...) in code, JSON, YAML, .properties,
 //     env and connection-string forms. A quoted value is a literal and is masked, even a
 //     placeholder such as "changeme": masking one costs nothing, missing a secret costs a
 //     lot. A bare value is masked in config and script files (by extension: .env, .yaml,
 //     .properties, .ini, .toml, .sh, Dockerfile, ...) where it is a literal; in code it is
 //     taken for a variable or expression (token = getToken(), apiKey: process.env.API_KEY)
-//     unless it cannot be one. References (${VAR}, {{ .Values.x }}, $VAR) are left alone.
+//     unless it cannot be one. A renamed file is in config mode when either path is a
+//     config file's. References (${VAR}, {{ .Values.x }}, $VAR) are left alone.
 //   - In config files, any KEY=value whose value is long and high in entropy.
 //   - Extra rules and an allowlist through Options.
 //
@@ -52,5 +64,7 @@
 // «redacted:unscannable-line#n».
 //
 // Nothing a detector matched appears in a placeholder, a Secret, a log or an error: Secret
-// holds only the rule, the position and the extent.
+// holds only the rule, the position and the extent. A secret in a hunk's section (the
+// text git copies after the closing @@ from any column-0 line above the hunk, a secret as
+// readily as a function's name) has Index SectionIndex and Line 0.
 package redact

@@ -33,6 +33,14 @@ func render(f *diff.File) string {
 	return b.String()
 }
 
+// secretLine returns the text s was found in: a line of f or a hunk's section.
+func secretLine(f *diff.File, s redact.Secret) string {
+	if s.Index == redact.SectionIndex {
+		return f.Hunks[s.Hunk].Section
+	}
+	return f.Hunks[s.Hunk].Lines[s.Index].Content
+}
+
 func line(k diff.LineKind, oldN, newN int, content string) diff.Line {
 	return diff.Line{Kind: k, OldLine: oldN, NewLine: newN, Content: content}
 }
@@ -165,6 +173,12 @@ func TestFileProperties(t *testing.T) {
 			}
 		}
 		for _, s := range secrets {
+			if s.Index == redact.SectionIndex {
+				if sec := f.Hunks[s.Hunk].Section; s.Line != 0 || s.Start < 0 || s.End <= s.Start || s.End > len(sec) {
+					t.Errorf("file %d: bad secret %+v for section %q", i, s, sec)
+				}
+				continue
+			}
 			l := f.Hunks[s.Hunk].Lines[s.Index]
 			num := l.NewLine
 			if l.Kind == diff.Deleted {
@@ -183,5 +197,216 @@ func TestFileProperties(t *testing.T) {
 	}
 	if len(planted) < len(detectorCases) {
 		t.Fatalf("planted only %d secrets", len(planted))
+	}
+}
+
+func TestFileSections(t *testing.T) {
+	t.Parallel()
+	awsSecret := "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9SECRETz"
+	tests := []struct {
+		name, path, section string
+		want                string
+		secrets             []redact.Secret
+	}{
+		{
+			name: "assignment git took for the section", path: "app/settings.py",
+			section: `AWS_SECRET_ACCESS_KEY = "` + awsSecret + `"`,
+			want:    `AWS_SECRET_ACCESS_KEY = "«redacted:aws-secret-access-key#1»"`,
+			secrets: []redact.Secret{{Rule: "aws-secret-access-key", Index: redact.SectionIndex, Start: 25, End: 65}},
+		},
+		{
+			name: "token in a go section", path: "main.go",
+			section: `var tok = "ghp_` + fake(90, alnum, 36) + `"`,
+			want:    `var tok = "«redacted:github-token#1»"`,
+			secrets: []redact.Secret{{Rule: "github-token", Index: redact.SectionIndex, Start: 11, End: 51}},
+		},
+		{
+			name: "bare value in a config file", path: "config/app.ini",
+			section: "db_password=correcthorse",
+			want:    "db_password=«redacted:secret-assignment#1»",
+			secrets: []redact.Secret{{Rule: "secret-assignment", Index: redact.SectionIndex, Start: 12, End: 24}},
+		},
+		{
+			name: "function name is untouched", path: "main.go",
+			section: "func (s *Server) login(password string) error {",
+			want:    "func (s *Server) login(password string) error {",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := &diff.File{OldPath: tt.path, NewPath: tt.path, Hunks: []diff.Hunk{{
+				OldStart: 40, OldLines: 1, NewStart: 40, NewLines: 2, Section: tt.section,
+				Lines: []diff.Line{line(diff.Context, 40, 40, "x = 1"), line(diff.Added, 0, 41, "y = 2")},
+			}}}
+			got, secrets := redact.New().File(f)
+			if diff := cmp.Diff(tt.want, got.Hunks[0].Section); diff != "" {
+				t.Errorf("section (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.secrets, secrets); diff != "" {
+				t.Errorf("secrets (-want +got):\n%s", diff)
+			}
+			if f.Hunks[0].Section != tt.section {
+				t.Error("File modified its input's section")
+			}
+		})
+	}
+}
+
+// TestFileKeyBodyWithoutBegin covers hunks inside an embedded key block whose BEGIN line
+// is above the visible context: the body lines are recognized by their layout.
+func TestFileKeyBodyWithoutBegin(t *testing.T) {
+	t.Parallel()
+	b := func(seed uint64) string { return fake(seed, b64, 64) }
+	const m = "«redacted:private-key#"
+	tests := []struct {
+		name  string
+		lines []diff.Line
+		want  []string // contents after redaction
+	}{
+		{
+			name: "two body lines and an edit",
+			lines: []diff.Line{
+				line(diff.Context, 10, 10, "    "+b(100)),
+				line(diff.Deleted, 11, 0, "    "+b(101)),
+				line(diff.Added, 0, 11, "    "+b(102)),
+				line(diff.Context, 12, 12, "    "+b(103)),
+			},
+			want: []string{"    " + m + "1»", "    " + m + "2»", "    " + m + "3»", "    " + m + "4»"},
+		},
+		{
+			name: "one body line, the short last line and END",
+			lines: []diff.Line{
+				line(diff.Added, 0, 10, b(104)),
+				line(diff.Context, 10, 11, fake(105, b64, 30)+"=="),
+				line(diff.Context, 11, 12, "-----END OPENSSH PRIVATE KEY-----"),
+			},
+			want: []string{m + "1»", m + "2»", "-----END OPENSSH PRIVATE KEY-----"},
+		},
+		{
+			name: "short last line, other side between it and END",
+			lines: []diff.Line{
+				line(diff.Context, 20, 20, "  "+fake(111, b64, 18)+"=="),
+				line(diff.Deleted, 21, 0, "  x: 1"),
+				line(diff.Deleted, 22, 0, "  y: 2"),
+				line(diff.Deleted, 23, 0, "  z: 3"),
+				line(diff.Context, 24, 21, "  -----END RSA PRIVATE KEY-----"),
+			},
+			want: []string{"  " + m + "1»", "  x: 1", "  y: 2", "  z: 3", "  -----END RSA PRIVATE KEY-----"},
+		},
+		{
+			name: "76-char MIME lines as string literals",
+			lines: []diff.Line{
+				line(diff.Context, 1, 1, `  "`+fake(106, b64, 76)+`\n" +`),
+				line(diff.Added, 0, 2, `  "`+fake(107, b64, 76)+`\n" +`),
+			},
+			want: []string{`  "` + m + `1»\n" +`, `  "` + m + `2»\n" +`},
+		},
+		{
+			name: "70-char lines, the sides apart",
+			lines: []diff.Line{
+				line(diff.Deleted, 5, 0, fake(108, b64, 70)),
+				line(diff.Added, 0, 5, "x := 1"),
+				line(diff.Deleted, 6, 0, fake(109, b64, 70)),
+			},
+			want: []string{m + "1»", "x := 1", m + "2»"},
+		},
+		{
+			name: "one body line alone stays",
+			lines: []diff.Line{
+				line(diff.Added, 0, 1, "data:"),
+				line(diff.Added, 0, 2, "  "+b(110)),
+				line(diff.Added, 0, 3, "name: x"),
+			},
+			want: []string{"data:", "  " + b(110), "name: x"},
+		},
+		{
+			name: "sha-256 digests stay",
+			lines: []diff.Line{
+				line(diff.Added, 0, 1, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+				line(diff.Added, 0, 2, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+			},
+			want: []string{
+				"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+				"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+			},
+		},
+		{
+			name: "comment banners and long identifiers stay",
+			lines: []diff.Line{
+				line(diff.Added, 0, 1, strings.Repeat("/", 70)),
+				line(diff.Added, 0, 2, strings.Repeat("/", 70)),
+				line(diff.Added, 0, 3, "    thisIsAnExtremelyLongIdentifierNameThatGoesOnAndOnForeverAndEver"),
+				line(diff.Added, 0, 4, "    andThisIsAnotherExtremelyLongIdentifierNameThatGoesOnAndOnForever"),
+				line(diff.Added, 0, 5, "    ABCDEFGHIJKLMNOPQRSTUVWXYZ234567ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+				line(diff.Added, 0, 6, "    ABCDEFGHIJKLMNOPQRSTUVWXYZ234567ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+			},
+			want: []string{
+				strings.Repeat("/", 70), strings.Repeat("/", 70),
+				"    thisIsAnExtremelyLongIdentifierNameThatGoesOnAndOnForeverAndEver",
+				"    andThisIsAnotherExtremelyLongIdentifierNameThatGoesOnAndOnForever",
+				"    ABCDEFGHIJKLMNOPQRSTUVWXYZ234567ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+				"    ABCDEFGHIJKLMNOPQRSTUVWXYZ234567ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+			},
+		},
+		{
+			name: "ordinary code before an END line stays",
+			lines: []diff.Line{
+				line(diff.Added, 0, 1, `const footer = "-----END CERTIFICATE-----"`),
+				line(diff.Added, 0, 2, "return nil"),
+			},
+			want: []string{`const footer = "-----END CERTIFICATE-----"`, "return nil"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := &diff.File{OldPath: "deploy/values.yaml", NewPath: "deploy/values.yaml", Hunks: []diff.Hunk{{Lines: tt.lines}}}
+			got, secrets := redact.New().File(f)
+			var contents []string
+			for _, l := range got.Hunks[0].Lines {
+				contents = append(contents, l.Content)
+			}
+			if diff := cmp.Diff(tt.want, contents); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			for _, s := range secrets {
+				if s.Rule != "private-key" {
+					t.Errorf("secret %+v: want rule private-key", s)
+				}
+			}
+		})
+	}
+}
+
+// TestFileRenamedConfigMode checks that a file renamed from a config file is read in
+// config mode, where a bare value after a secret-looking key is a literal.
+func TestFileRenamedConfigMode(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, oldPath, newPath string
+		want                   []string
+	}{
+		{"env renamed to txt", ".env", "deploy/prod.txt", []string{
+			"DB_PASSWORD=«redacted:secret-assignment#1»", "MAIL_PASSWORD=«redacted:secret-assignment#2»",
+		}},
+		{"yaml renamed to go", "config/app.yaml", "config/app.go", []string{
+			"DB_PASSWORD=«redacted:secret-assignment#1»", "MAIL_PASSWORD=«redacted:secret-assignment#2»",
+		}},
+		{"code stays code", "a.go", "b.go", []string{"DB_PASSWORD=correcthorse", "MAIL_PASSWORD=batterystaple"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := &diff.File{OldPath: tt.oldPath, NewPath: tt.newPath, Hunks: []diff.Hunk{{Lines: []diff.Line{
+				line(diff.Context, 1, 1, "DB_PASSWORD=correcthorse"),
+				line(diff.Added, 0, 2, "MAIL_PASSWORD=batterystaple"),
+			}}}}
+			got, _ := redact.New().File(f)
+			contents := []string{got.Hunks[0].Lines[0].Content, got.Hunks[0].Lines[1].Content}
+			if diff := cmp.Diff(tt.want, contents); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -14,14 +14,21 @@ import (
 type Secret struct {
 	// Rule is the detector that matched ("github-token"); it is also the name in the placeholder.
 	Rule string
-	// Hunk and Index locate the line in the file: f.Hunks[Hunk].Lines[Index]. Both are 0 for String.
+	// Hunk and Index locate the line in the file: f.Hunks[Hunk].Lines[Index], or
+	// f.Hunks[Hunk].Section when Index is SectionIndex. Both are 0 for String.
 	Hunk, Index int
-	// Line is the line's number in the new file, or in the old file for a deleted line. For
-	// String it is the 1-based line number within the string.
+	// Line is the line's number in the new file, or in the old file for a deleted line; 0
+	// for a Section, whose line number the diff does not give. For String it is the
+	// 1-based line number within the string.
 	Line int
-	// Start and End are the byte offsets of the masked text in the original line.
+	// Start and End are the byte offsets of the masked text in the original line or Section.
 	Start, End int
 }
+
+// SectionIndex is the Secret.Index of a secret in a hunk's Section, the text git copies
+// after the closing @@ from a line above the hunk (any line that starts in column 0, so
+// a secret as well as a function's name).
+const SectionIndex = -1
 
 // Rule is an extra detector given in Options.
 type Rule struct {
@@ -97,16 +104,19 @@ func validID(id string) bool {
 }
 
 // File returns a copy of f whose line contents have secrets replaced by placeholders such as
-// «redacted:github-token#1», and what was masked. The same value found by the same rule
-// gets the same number within one file, so the model can still tell two secrets apart. f is
-// not modified. The copy has its own Hunks slice; a hunk with a secret gets its own Lines,
-// while a hunk without one shares its Lines with f, so both must be treated as read-only,
-// as the pipeline treats every parsed diff. Whether the file should be sent at all is Withheld's question, not File's.
+// «redacted:github-token#1», and what was masked. Hunk sections are redacted too. The same
+// value found by the same rule gets the same number within one file, so the model can
+// still tell two secrets apart. A renamed file is read in config mode when either of its
+// paths is a config file's (.env renamed to deploy/prod.txt still holds KEY=value
+// literals). f is not modified. The copy has its own Hunks slice; a hunk with a secret
+// gets its own Lines, while a hunk without one shares its Lines with f, so both must be
+// treated as read-only, as the pipeline treats every parsed diff. Whether the file should
+// be sent at all is WithheldFile's question, not File's.
 func (r *Redactor) File(f *diff.File) (*diff.File, []Secret) {
 	out := *f
 	out.Hunks = make([]diff.Hunk, len(f.Hunks))
 	var (
-		st      = scanner{r: r, config: configMode(f.Path())}
+		st      = scanner{r: r, config: configMode(f.Path()) || f.OldPath != "" && configMode(f.OldPath)}
 		oldSide blockState
 		newSide blockState
 		secrets []Secret
@@ -114,9 +124,31 @@ func (r *Redactor) File(f *diff.File) (*diff.File, []Secret) {
 	for hi := range f.Hunks {
 		h := &f.Hunks[hi]
 		out.Hunks[hi] = *h
-		var lines []diff.Line // copied on the first secret in the hunk
+		if h.Section != "" {
+			// A section is a line from above the hunk: it neither opens nor closes the
+			// key block the hunk's own lines are in.
+			var side blockState
+			text, found := st.line(h.Section, [2]*blockState{&side}, span{})
+			if len(found) > 0 {
+				out.Hunks[hi].Section = text
+			}
+			for _, s := range found {
+				secrets = append(secrets, Secret{Rule: s.rule, Hunk: hi, Index: SectionIndex, Start: s.start, End: s.end})
+			}
+		}
+		var (
+			bodies     []span
+			bodiesDone bool
+			lines      []diff.Line // copied on the first secret in the hunk
+		)
 		for li := range h.Lines {
 			ln := &h.Lines[li]
+			// Key bodies are judged over the whole hunk, from the first line that could
+			// be one; classifying here, as the line is scanned, keeps the common case
+			// (no such line) to one pass over the text.
+			if !bodiesDone && classifyKeyLine(ln.Content).class != keyNone {
+				bodies, bodiesDone = st.keyBodies(h.Lines, li), true
+			}
 			// The old file is context plus deleted lines, the new file context plus added
 			// lines: a multi-line key block is followed on each side separately.
 			var sides [2]*blockState
@@ -130,7 +162,11 @@ func (r *Redactor) File(f *diff.File) (*diff.File, []Secret) {
 			default:
 				sides = [2]*blockState{&newSide, &oldSide}
 			}
-			text, found := st.line(ln.Content, sides)
+			var pre span
+			if bodies != nil {
+				pre = bodies[li]
+			}
+			text, found := st.line(ln.Content, sides, pre)
 			if len(found) == 0 {
 				continue
 			}
@@ -158,10 +194,15 @@ func (r *Redactor) String(s string) (string, []Secret) {
 		b       strings.Builder
 		secrets []Secret
 		changed bool
+		bodies  = st.textKeyBodies(s)
 	)
 	for n, rest := 1, s; ; n++ {
 		line, tail, more := strings.Cut(rest, "\n")
-		text, found := st.line(line, [2]*blockState{&side})
+		var pre span
+		if bodies != nil {
+			pre = bodies[n-1]
+		}
+		text, found := st.line(line, [2]*blockState{&side}, pre)
 		if len(found) > 0 && !changed {
 			changed = true
 			b.Grow(len(s) + 64)
@@ -210,13 +251,99 @@ type scanner struct {
 	// seen numbers the distinct values per rule; keys point into the input, not copies.
 	seen  map[seenKey]int
 	count map[string]int
+	// Buffers of keyBodies.
+	cls  []keyLine
+	seq  []int
+	mark []bool
 }
 
 type seenKey struct{ rule, value string }
 
-// line masks one line. The returned spans are in terms of the original line.
-func (st *scanner) line(s string, sides [2]*blockState) (string, []span) {
+// keyBodies returns, per line of a hunk, the key body found by the lines' layout
+// (markKeyBodies), each side of the hunk read on its own, or nil. first is the first
+// line that classifyKeyLine does not call keyNone.
+func (st *scanner) keyBodies(lines []diff.Line, first int) []span {
+	st.cls = st.cls[:0]
+	for i := range lines {
+		var kl keyLine
+		if i >= first {
+			kl = classifyKeyLine(lines[i].Content)
+			if kl.class == keyNone && isKeyEnd(lines[i].Content) {
+				kl.class = keyEnd
+			}
+		}
+		st.cls = append(st.cls, kl)
+	}
+	st.mark = append(st.mark[:0], make([]bool, len(lines))...)
+	for _, skip := range []diff.LineKind{diff.Deleted, diff.Added} {
+		st.seq = st.seq[:0]
+		for i := range lines {
+			if lines[i].Kind != skip {
+				st.seq = append(st.seq, i)
+			}
+		}
+		markKeyBodies(st.cls, st.seq, st.mark)
+	}
+	return st.bodySpans()
+}
+
+// textKeyBodies is keyBodies for the lines of a text.
+func (st *scanner) textKeyBodies(s string) []span {
+	st.cls = st.cls[:0]
+	found := false
+	for rest := s; ; {
+		line, tail, more := strings.Cut(rest, "\n")
+		kl := classifyKeyLine(line)
+		st.cls = append(st.cls, kl)
+		found = found || kl.class == keyFull || kl.class == keyShort
+		if !more {
+			break
+		}
+		rest = tail
+	}
+	if !found {
+		return nil
+	}
+	for i, rest := 0, s; ; i++ {
+		line, tail, more := strings.Cut(rest, "\n")
+		if st.cls[i].class == keyNone && isKeyEnd(line) {
+			st.cls[i].class = keyEnd
+		}
+		if !more {
+			break
+		}
+		rest = tail
+	}
+	st.mark = append(st.mark[:0], make([]bool, len(st.cls))...)
+	st.seq = st.seq[:0]
+	for i := range st.cls {
+		st.seq = append(st.seq, i)
+	}
+	markKeyBodies(st.cls, st.seq, st.mark)
+	return st.bodySpans()
+}
+
+func (st *scanner) bodySpans() []span {
+	var out []span
+	for i, m := range st.mark {
+		if !m {
+			continue
+		}
+		if out == nil {
+			out = make([]span, len(st.mark))
+		}
+		out[i] = span{st.cls[i].start, st.cls[i].end, "private-key", prioKey}
+	}
+	return out
+}
+
+// line masks one line; pre, unless empty, is a span found beforehand from the lines around
+// it. The returned spans are in terms of the original line.
+func (st *scanner) line(s string, sides [2]*blockState, pre span) (string, []span) {
 	st.spans = st.spans[:0]
+	if pre.end > pre.start {
+		st.spans = append(st.spans, pre)
+	}
 	// Detectors rescan text only in contrived lines (sk-sk-sk-…, token=token=…); a
 	// budget keeps the cost linear, and a line that exhausts it is masked whole, so that
 	// a crafted line can neither stall the review nor carry a secret past the scan.

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	_ "github.com/reviewerbot/reviewer/internal/golden"
+	"github.com/reviewerbot/reviewer/reviewer/diff"
 	"github.com/reviewerbot/reviewer/reviewer/redact"
 )
 
@@ -66,6 +67,10 @@ var detectorCases = []struct {
 	{"private key one line", `  "private_key": "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n",`, fake(33, b64, 64) + `\n` + fake(34, b64, 60) + "==", "private-key"},
 	{"url password", `DATABASE_URL=postgres://app:%s@db.internal:5432/app`, fake(35, alnum, 18), "url-password"},
 	{"url password redis", `redis.from_url("rediss://default:%s@cache.example.com:6380/0")`, fake(36, alnum+"!-", 24), "url-password"},
+	{"url password with slash and hash", `DATABASE_URL=postgres://app:%s@db.internal:5432/app`, "Zq9/xT4#pw", "url-password"},
+	{"url password with question mark", `dsn = "mysql://root:%s@tcp(db:3306)/app"`, "p?ss", "url-password"},
+	{"url password with hash", `amqp://guest:%s@mq.internal:5672/`, "p#ss", "url-password"},
+	{"url password with at", `mongodb://admin:%s@mongo-0.internal,mongo-1.internal/?replicaSet=rs0`, "p@ss/w#rd?x", "url-password"},
 	{"password python", `password = "%s"`, "Tr0ub4dor&3", "secret-assignment"},
 	{"password placeholder", `DB_PASSWORD = 'changeme'%s`, "", ""},
 	{"password yaml bare", `    password: %s`, "correct-horse-battery", "secret-assignment"},
@@ -158,6 +163,17 @@ var negatives = []string{
 	`std::string token = std::move(other);`,
 	`# Set the password: see docs/setup.md`,
 	`headers["Authorization"] = "Bearer " + token`,
+	`url = "https://example.com:8080/users/@alice"`,
+	`see https://medium.com/@author/some-post`,
+	`git clone git+ssh://git@github.com:acme/app.git`,
+	`curl https://proxy.golang.org/github.com/acme/app/@v/list`,
+	`ssh://deploy@host.internal:22/srv/app@v2`,
+	`PASSTHROUGH = "enabled-for-all"`,
+	`bypass = "cache-layer-one"`,
+	`compass = "north-north-east"`,
+	`passes = "three-or-more"`,
+	`COMPASS_HEADING = "north-north-east"`,
+	`max_passes: 3`,
 }
 
 func TestStringNegatives(t *testing.T) {
@@ -226,5 +242,38 @@ func TestNewWithOptions(t *testing.T) {
 		if _, err := redact.NewWithOptions(bad); err == nil {
 			t.Errorf("NewWithOptions(%+v): want an error", bad)
 		}
+	}
+}
+
+// TestPassKeys checks that "pass" names a secret as a whole key or its last segment, and
+// not inside a word (bypass, compass, PASSTHROUGH).
+func TestPassKeys(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, path, line, want string
+	}{
+		{"env file, bare", "config/app.ini", "SMTP_PASS=hunter2hunter", "SMTP_PASS=«redacted:secret-assignment#1»"},
+		{"env file, db", "deploy/app.conf", "DB_PASS=correcthorse", "DB_PASS=«redacted:secret-assignment#1»"},
+		{"env file, redis", "docker/app.properties", "REDIS_PASS = s3cr3t-redis", "REDIS_PASS = «redacted:secret-assignment#1»"},
+		{"camel case", "app.js", `const dbPass = "hunter2hunter";`, `const dbPass = "«redacted:secret-assignment#1»";`},
+		{"camel case upper", "app.js", `dbPASS: "hunter2hunter",`, `dbPASS: "«redacted:secret-assignment#1»",`},
+		{"after an acronym", "App.java", `String DBPass = "hunter2hunter";`, `String DBPass = "«redacted:secret-assignment#1»";`},
+		{"kebab and digit", "values.yaml", "smtp-pass2: hunter2hunter", "smtp-pass2: «redacted:secret-assignment#1»"},
+		{"dotted", "app.properties", "mail.pass=hunter2hunter", "mail.pass=«redacted:secret-assignment#1»"},
+		{"whole key", "app.py", `pass = "hunter2hunter"`, `pass = "«redacted:secret-assignment#1»"`},
+		{"passthrough", "config/app.ini", "PASSTHROUGH=enabled-for-all", "PASSTHROUGH=enabled-for-all"},
+		{"bypass", "config/app.ini", "bypass=cache-layer-one", "bypass=cache-layer-one"},
+		{"compass", "config/app.ini", "COMPASS=north-north-east", "COMPASS=north-north-east"},
+		{"passes", "app.py", `passes = "three-or-more"`, `passes = "three-or-more"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := &diff.File{NewPath: tt.path, Hunks: []diff.Hunk{{Lines: []diff.Line{line(diff.Added, 0, 1, tt.line)}}}}
+			got, _ := redact.New().File(f)
+			if diff := cmp.Diff(tt.want, got.Hunks[0].Lines[0].Content); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }
