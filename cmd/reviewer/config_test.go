@@ -264,3 +264,23 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+func TestDescribe(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		msgs        []string
+		branch      string
+		title, desc string
+	}{
+		{nil, "feature", "feature", ""},
+		{[]string{"Fix the parser\n\nIt dropped CRLF lines."}, "feature", "Fix the parser", "It dropped CRLF lines."},
+		{[]string{"Second", "First\n\nbody"}, "feature", "feature", "First\n\nbody\n\nSecond"},
+		{[]string{"b", "a"}, "", "2 commits", "a\n\nb"},
+	}
+	for _, tt := range tests {
+		title, desc := describe(tt.msgs, tt.branch)
+		if title != tt.title || desc != tt.desc {
+			t.Errorf("describe(%q, %q) = %q, %q; want %q, %q", tt.msgs, tt.branch, title, desc, tt.title, tt.desc)
+		}
+	}
+}

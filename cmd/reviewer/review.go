@@ -297,8 +297,16 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config) (*source
 			return nil, err
 		}
 	}
+	change := reviewer.Change{Forge: "local", Repo: repo.Root(), BaseSHA: baseSHA, HeadSHA: headSHA}
+	if headSHA != "" {
+		msgs, branch, err := repo.Messages(ctx, baseSHA, headSHA)
+		if err != nil {
+			return nil, err
+		}
+		change.Title, change.Description = describe(msgs, branch)
+	}
 	s := &source{
-		change: reviewer.Change{Forge: "local", Repo: repo.Root(), BaseSHA: baseSHA, HeadSHA: headSHA},
+		change: change,
 		diffs:  gitDiff{repo: repo, untracked: f.untracked, context: c.Review.ContextLines},
 	}
 	if f.rulesWorktree {
@@ -378,4 +386,38 @@ func (r *fsRules) Rules(ctx context.Context, _ reviewer.Change) (*rules.Set, err
 	}
 	r.set = set
 	return set, nil
+}
+
+// maxDescription bounds the commit messages given to the model as the description.
+const maxDescription = 4000
+
+// describe makes a title and a description of a local change from its commit messages
+// (newest first), the way a pull request would have them: one commit gives its subject
+// and body; several give the branch name and their messages, oldest first.
+func describe(msgs []string, branch string) (title, description string) {
+	switch len(msgs) {
+	case 0:
+		return branch, ""
+	case 1:
+		subject, body, _ := strings.Cut(msgs[0], "\n")
+		return subject, strings.TrimSpace(body)
+	}
+	var b strings.Builder
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if b.Len() > 0 {
+			b.WriteString("\n\n")
+		}
+		b.WriteString(msgs[i])
+		if b.Len() > maxDescription {
+			break
+		}
+	}
+	d := b.String()
+	if len(d) > maxDescription {
+		d = d[:maxDescription] + "\n[...]"
+	}
+	if branch == "" {
+		branch = fmt.Sprintf("%d commits", len(msgs))
+	}
+	return branch, d
 }

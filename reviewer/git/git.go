@@ -65,6 +65,25 @@ func (r *Repo) DefaultBranch(ctx context.Context) (string, error) {
 	return "", errors.New("no default branch found (tried origin/HEAD, main, master, origin/main, origin/master): pass --base")
 }
 
+// Messages returns the messages of the commits in base..head, newest first, and the name
+// of the branch checked out ("" on a detached head). They give the model what a pull
+// request's title and description would.
+func (r *Repo) Messages(ctx context.Context, base, head string) (msgs []string, branch string, err error) {
+	out, err := r.git(ctx, "log", "--no-color", "--format=%B%x00", "--end-of-options", base+".."+head)
+	if err != nil {
+		return nil, "", fmt.Errorf("commit messages of %s..%s: %w", base, head, err)
+	}
+	for m := range strings.SplitSeq(string(out), "\x00") {
+		if m = strings.TrimSpace(m); m != "" {
+			msgs = append(msgs, m)
+		}
+	}
+	if b, err := r.git(ctx, "symbolic-ref", "--quiet", "--short", "HEAD"); err == nil {
+		branch = strings.TrimSpace(string(b))
+	}
+	return msgs, branch, nil
+}
+
 // diffArgs pin the output format whatever the user's configuration says.
 var diffArgs = []string{
 	"-c", "core.quotePath=true", "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false",

@@ -89,6 +89,11 @@ func TestRepo(t *testing.T) {
 		t.Errorf("Commit(no-such-branch): got %v, want an error naming it", err)
 	}
 
+	msgs, branch, err := repo.Messages(ctx, base, head)
+	if err != nil || branch != "feature" || !cmp.Equal(msgs, []string{"feature"}) {
+		t.Errorf("Messages() = %q, %q, %v; want [feature], feature", msgs, branch, err)
+	}
+
 	d, err := repo.Diff(ctx, base, head, git.DiffOptions{Context: 1})
 	if err != nil {
 		t.Fatal(err)
