@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // result is one run of the command.
@@ -175,6 +176,42 @@ func TestReviewOutputFlag(t *testing.T) {
 	}
 	if sarif.Version != "2.1.0" || len(sarif.Runs) != 1 || len(sarif.Runs[0].Results) != 9 {
 		t.Errorf("SARIF version %q with %d runs: want 2.1.0, one run of 9 results", sarif.Version, len(sarif.Runs))
+	}
+	// The file the command wrote validates against the SARIF 2.1.0 schema.
+	schemaPath, err := filepath.Abs("../../testdata/schemas/sarif-schema-2.1.0.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf, err := os.Open(schemaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = sf.Close() }()
+	schemaDoc, err := jsonschema.UnmarshalJSON(sf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource("file://"+filepath.ToSlash(schemaPath), schemaDoc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("file://" + filepath.ToSlash(schemaPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(inst); err != nil {
+		t.Errorf("the SARIF report does not validate: %v", err)
+	}
+	// And the check can fail: a result without a message is not SARIF.
+	broken := strings.Replace(string(data), `"message"`, `"messag"`, 1)
+	inst, _ = jsonschema.UnmarshalJSON(strings.NewReader(broken))
+	if sch.Validate(inst) == nil {
+		t.Error("a SARIF log with a result lacking its message validated")
 	}
 }
 
