@@ -1,0 +1,138 @@
+package reviewer
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+)
+
+// The interfaces below are what the pipeline needs from a forge (GitHub, GitLab). An
+// adapter implements them with its client library; the library's types never appear here.
+// Optional abilities are separate interfaces that the publish step discovers with a type
+// assertion.
+
+// ChangeReader reads a change's metadata from its forge.
+type ChangeReader interface {
+	// ReadChange returns c with everything the forge knows filled in: title,
+	// description, author, draft, base and head refs, and the SHAs the diff is taken
+	// between (GitLab: the latest diff version's base, start and head commits).
+	ReadChange(ctx context.Context, c Change) (Change, error)
+}
+
+// TreeReader reads files of the change's repository at a revision: the rules, settings
+// and instructions files at the change's base.
+type TreeReader interface {
+	// Tree returns the files under paths (files or directories, relative to the root) at
+	// revision rev as a file system. Paths that do not exist are absent, not errors.
+	Tree(ctx context.Context, c Change, rev string, paths []string) (fs.FS, error)
+}
+
+// Comment is a finding as it is posted: where, and the Markdown body (with the hidden
+// fingerprint marker).
+type Comment struct {
+	Finding Finding
+	Body    string
+}
+
+// Rejected is a comment the forge refused (a line outside its diff, a position it does
+// not accept); the summary lists it instead.
+type Rejected struct {
+	Comment Comment
+	Reason  string
+}
+
+// Poster posts inline comments on a change.
+type Poster interface {
+	// Post posts comments as one review (GitHub) or one batch of drafts published at
+	// once (GitLab), so that people are notified once. A comment the forge rejects does
+	// not stop the others: it is returned in rejected, and err is for failures of the
+	// whole batch.
+	Post(ctx context.Context, c Change, comments []Comment) (rejected []Rejected, err error)
+	// Suggestions says how the forge writes a committable suggestion.
+	Suggestions() SuggestionStyle
+}
+
+// SuggestionStyle is a forge's syntax for committable suggestions.
+type SuggestionStyle int
+
+// The suggestion syntaxes.
+const (
+	// SuggestionGitHub is a ```suggestion block replacing the commented lines.
+	SuggestionGitHub SuggestionStyle = iota
+	// SuggestionGitLab is a ```suggestion:-N+M block, relative to the commented line.
+	SuggestionGitLab
+)
+
+// PostedComment is an inline comment of the bot's already on the change.
+type PostedComment struct {
+	// ID identifies the comment to the adapter (for GitLab, the discussion).
+	ID string
+	// Fingerprint is read from the comment's hidden marker.
+	Fingerprint string
+	Path        string
+	Line        int
+	// Resolved is set when the thread is resolved (GitLab) or outdated (GitHub).
+	Resolved bool
+	// Replied is set when anyone but the bot answered in the thread.
+	Replied bool
+}
+
+// CommentLister lists the bot's inline comments on a change, all pages of them.
+type CommentLister interface {
+	ListComments(ctx context.Context, c Change) ([]PostedComment, error)
+}
+
+// PostedSummary is the bot's summary comment on a change.
+type PostedSummary struct {
+	ID   string
+	Body string
+}
+
+// Summarizer finds and writes the one summary comment of a change.
+type Summarizer interface {
+	// FindSummary returns the bot's summary comment, found by its hidden marker, or nil.
+	FindSummary(ctx context.Context, c Change) (*PostedSummary, error)
+	// WriteSummary edits the summary with the given id, or creates it when id is "".
+	WriteSummary(ctx context.Context, c Change, id, body string) error
+}
+
+// StatusState is a commit status.
+type StatusState string
+
+// The commit statuses.
+const (
+	StatusPending StatusState = "pending"
+	StatusSuccess StatusState = "success"
+	StatusFailure StatusState = "failure"
+	StatusError   StatusState = "error"
+)
+
+// StatusSetter sets the bot's commit status on the change's head.
+type StatusSetter interface {
+	SetStatus(ctx context.Context, c Change, state StatusState, description string) error
+}
+
+// Resolver closes the bot's thread whose finding is gone (the code was fixed). It never
+// deletes: a thread someone answered stays readable.
+type Resolver interface {
+	Resolve(ctx context.Context, c Change, p PostedComment) error
+}
+
+// HeadReader re-reads a change's head commit, so a review of a commit that is no longer
+// the head publishes nothing.
+type HeadReader interface {
+	Head(ctx context.Context, c Change) (string, error)
+}
+
+// CallCounter reports how many forge API requests an adapter has made so far.
+type CallCounter interface {
+	APICalls() int64
+}
+
+// Forge errors. Adapters map their client library's errors onto these with errors.As, so
+// the core never sees the library's types.
+var (
+	ErrNotFound    = errors.New("not found on the forge")
+	ErrForbidden   = errors.New("forbidden by the forge")
+	ErrUnsupported = errors.New("not supported by this forge or instance")
+)
