@@ -136,3 +136,10 @@ var (
 	ErrForbidden   = errors.New("forbidden by the forge")
 	ErrUnsupported = errors.New("not supported by this forge or instance")
 )
+
+// GapDiffSource is a DiffSource that can also say which files it could not give a patch
+// for (GitHub lists, but does not diff, files too large for its API). The pipeline prefers
+// it, and puts those files in the ledger as skipped with the reason given.
+type GapDiffSource interface {
+	DiffWithGaps(ctx context.Context, c Change) (diff []byte, gaps []FileCoverage, err error)
+}
