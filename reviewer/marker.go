@@ -34,7 +34,9 @@ func ParseMarker(body string) (string, bool) {
 
 // SummaryMarker is the hidden line that tags the summary comment with the head commit
 // it describes.
-func SummaryMarker(headSHA string) string { return summaryPrefix + strings.ToLower(headSHA) + markerSuffix }
+func SummaryMarker(headSHA string) string {
+	return summaryPrefix + strings.ToLower(headSHA) + markerSuffix
+}
 
 // ParseSummaryMarker reports whether body is the bot's summary and which head it
 // described.

@@ -114,4 +114,8 @@ type Result struct {
 	Egress []Egress
 	// Planned holds the requests of a dry run, which sends nothing.
 	Planned []Planned
+	// Change is the change as reviewed, with what its forge said of it.
+	Change Change
+	// Published says what was posted on the forge, when there is one.
+	Published Published
 }

@@ -33,6 +33,11 @@ type Options struct {
 	DryRun bool
 	// Redactor masks secrets before anything is sent; nil uses redact.New().
 	Redactor *redact.Redactor
+	// Forge posts the result on the change; nil posts nothing (a local review). It may
+	// also implement the optional abilities of forge.go.
+	Forge Poster
+	// Publish decides the commit status the forge is given.
+	Publish PublishOptions
 }
 
 // Reviewer runs the review pipeline. It is safe for concurrent use.
@@ -58,7 +63,14 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	log := r.logger.With(slog.String("forge", c.Forge), slog.String("repo", c.Repo),
 		slog.Int("change", c.Number), slog.String("head_sha", c.HeadSHA))
 
-	raw, err := r.diffs.Diff(ctx, c)
+	if cr, ok := r.diffs.(ChangeReader); ok {
+		var err error
+		if c, err = cr.ReadChange(ctx, c); err != nil {
+			return Result{}, fmt.Errorf("%s: read change: %w", c, err)
+		}
+		log = log.With(slog.String("head_sha", c.HeadSHA))
+	}
+	raw, gaps, err := fetchDiff(ctx, r.diffs, c)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: fetch diff: %w", c, err)
 	}
@@ -79,6 +91,7 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	}
 
 	reviewed, filtered, ledger := applyFilter(files, filter)
+	ledger.Files = append(ledger.Files, gaps...)
 	findings, err := runPatterns(ctx, reviewed, filtered, set)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: pattern rules: %w", c, err)
@@ -98,6 +111,15 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	findings, res.Omitted = capFindings(findings, r.opts.MaxComments)
 	sortFindings(findings, res.Coverage)
 	res.Findings = findings
+	res.Change = c
+
+	if r.opts.Forge != nil && !r.opts.DryRun {
+		pub, err := publish(ctx, r.opts.Forge, c, &res, r.opts.Publish, log)
+		res.Published = pub
+		if err != nil {
+			return res, fmt.Errorf("%s: publish: %w", c, err)
+		}
+	}
 
 	log.InfoContext(ctx, "review done",
 		slog.Int("files", len(files)), slog.Int("reviewed", res.Coverage.Count(OutcomeReviewed)),
@@ -105,6 +127,16 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 		slog.Int("rules", len(set.Rules)), slog.Int("requests", res.Usage.Requests),
 		slog.Int("prompt_tokens", res.Usage.PromptTokens), slog.Float64("cost_usd", res.Usage.CostUSD))
 	return res, nil
+}
+
+// fetchDiff gets the change's diff, and the files the source could not diff when it can
+// say so.
+func fetchDiff(ctx context.Context, src DiffSource, c Change) ([]byte, []FileCoverage, error) {
+	if g, ok := src.(GapDiffSource); ok {
+		return g.DiffWithGaps(ctx, c)
+	}
+	raw, err := src.Diff(ctx, c)
+	return raw, nil, err
 }
 
 func (r *Reviewer) redactor() *redact.Redactor {

@@ -1,0 +1,105 @@
+package reviewer_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/reviewerbot/reviewer/internal/golden"
+	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/rules"
+)
+
+func TestCommentBody(t *testing.T) {
+	t.Parallel()
+	base := reviewer.Finding{Path: "app/x.py", Line: 10, EndLine: 10, Side: reviewer.SideNew, Severity: rules.SeverityError,
+		RuleID: "py-sql-string-format", Fingerprint: "0123456789abcdef01234567", Source: reviewer.SourceLLM,
+		Message: "The query is built from `name`; pass it as a parameter."}
+	tests := []struct {
+		name  string
+		edit  func(f *reviewer.Finding)
+		style reviewer.SuggestionStyle
+	}{
+		{"github-suggestion", func(f *reviewer.Finding) {
+			f.Suggestion = `cur.execute("SELECT id FROM users WHERE name = %s", (name,))`
+		}, reviewer.SuggestionGitHub},
+		{"gitlab-range-suggestion", func(f *reviewer.Finding) {
+			f.EndLine = 12
+			f.Suggestion = "a = 1\nb = 2\nc = 3\n"
+		}, reviewer.SuggestionGitLab},
+		{"suggestion-with-fences", func(f *reviewer.Finding) {
+			f.Path, f.Suggestion = "README.md", "```sh\nmake test\n```"
+		}, reviewer.SuggestionGitHub},
+		{"neutralized", func(f *reviewer.Finding) {
+			f.RuleID, f.Severity = "", rules.SeverityInfo
+			f.Message = "As @alice said in #12 and org/repo#34 (GH-5, !7): fixes #99. Email a@b.com. Keep `@decorator` and `#define` as code."
+		}, reviewer.SuggestionGitHub},
+		{"old-side", func(f *reviewer.Finding) {
+			f.Side, f.Severity, f.Suggestion = reviewer.SideOld, rules.SeverityWarning, "never posted on a removed line"
+		}, reviewer.SuggestionGitLab},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := base
+			tt.edit(&f)
+			body := reviewer.CommentBody(f, tt.style)
+			golden.Check(t, "testdata/golden/comment-"+tt.name+".md", []byte(body))
+			if fp, ok := reviewer.ParseMarker(body); !ok || fp != f.Fingerprint {
+				t.Errorf("ParseMarker = %q, %v; want the finding's fingerprint", fp, ok)
+			}
+		})
+	}
+}
+
+func TestNeutralize(t *testing.T) {
+	t.Parallel()
+	for in, linked := range map[string][]string{
+		"ping @alice and @org/team":   {"@alice", "@org/team"},
+		"closes #12, fixes org/r#3":   {"#12", "#3"},
+		"see !42 and GH-7":            {"!42", "GH-7"},
+		"mail a@b.com, `@keep` `#12`": nil,
+	} {
+		out := reviewer.Neutralize(in)
+		for _, l := range linked {
+			if strings.Contains(out, l) {
+				t.Errorf("Neutralize(%q) = %q still links %s", in, out, l)
+			}
+		}
+		if strings.ReplaceAll(out, "\u2060", "") != in {
+			t.Errorf("Neutralize(%q) changed visible text: %q", in, out)
+		}
+	}
+	if out := reviewer.Neutralize("mail a@b.com, `@keep` `#12`"); out != "mail a@b.com, `@keep` `#12`" {
+		t.Errorf("Neutralize touched an address or code spans: %q", out)
+	}
+}
+
+func TestSummaryBody(t *testing.T) {
+	t.Parallel()
+	res := &reviewer.Result{
+		Findings: []reviewer.Finding{
+			{Path: "a.go", Line: 3, Severity: rules.SeverityError},
+			{Path: "a.go", Line: 9, Severity: rules.SeverityWarning},
+			{Path: "b.py", Line: 1, Severity: rules.SeverityInfo},
+		},
+		Coverage: reviewer.Coverage{Files: []reviewer.FileCoverage{
+			{Path: "a.go", Outcome: reviewer.OutcomeReviewed},
+			{Path: "b.py", Outcome: reviewer.OutcomeReviewed},
+			{Path: "go.sum", Outcome: reviewer.OutcomeFiltered, Reason: "lock file"},
+			{Path: ".env", Outcome: reviewer.OutcomeWithheld, Reason: "looks like an environment file with secrets"},
+			{Path: "big|table.sql", Outcome: reviewer.OutcomeSkipped, Reason: "budget"},
+		}},
+		Unplaced:   []reviewer.Unplaced{{Path: "a.go", Message: "line 400 is not in the diff: ask @bob\nabout it"}},
+		Omitted:    2,
+		LLMEnabled: true,
+		Usage:      reviewer.Usage{Requests: 3, PromptTokens: 12000, CompletionTokens: 800, CachedTokens: 4000, CostUSD: 0.0123, Model: "gpt-4o-mini"},
+	}
+	c := reviewer.Change{Forge: "github", Repo: "o/r", Number: 7, HeadSHA: "0123456789abcdef0123456789abcdef01234567"}
+	body := reviewer.SummaryBody(c, res, reviewer.Published{Posted: 2, Kept: 1, Resolved: 1})
+	golden.Check(t, "testdata/golden/summary-incomplete.md", []byte(body))
+	if head, ok := reviewer.ParseSummaryMarker(body); !ok || head != c.HeadSHA {
+		t.Errorf("ParseSummaryMarker = %q, %v", head, ok)
+	}
+	clean := &reviewer.Result{Coverage: reviewer.Coverage{Files: []reviewer.FileCoverage{{Path: "a.go", Outcome: reviewer.OutcomeReviewed}}}}
+	golden.Check(t, "testdata/golden/summary-clean.md", []byte(reviewer.SummaryBody(c, clean, reviewer.Published{})))
+}

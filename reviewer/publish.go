@@ -1,0 +1,162 @@
+package reviewer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/reviewerbot/reviewer/rules"
+)
+
+// PublishOptions decide the commit status.
+type PublishOptions struct {
+	// FailOn is the lowest severity that makes the status a failure; FailOnNone never does.
+	FailOn     rules.Severity
+	FailOnNone bool
+	// AllowIncomplete lets a review with skipped or failed files pass; by default its
+	// status is a failure, since it is not a clean pass.
+	AllowIncomplete bool
+}
+
+// publish posts a review's result on the forge: the new inline comments (those whose
+// fingerprint is not on the change already) in one batch, the resolution of the bot's
+// threads whose finding is gone, the summary comment edited in place, and the commit
+// status. The Poster p may also be a CommentLister, Summarizer, StatusSetter, Resolver,
+// HeadReader and CallCounter; what it is not, is skipped. Failures of single steps are
+// joined, so one failing call does not lose the rest.
+func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishOptions, log *slog.Logger) (pub Published, err error) {
+	counter, counts := p.(CallCounter)
+	var before int64
+	if counts {
+		before = counter.APICalls()
+		defer func() { pub.APICalls = counter.APICalls() - before }()
+	}
+
+	// A review of a head that is no longer the change's head publishes nothing: a review
+	// of the newer head is coming, and its comments would otherwise land beside ours.
+	if hr, ok := p.(HeadReader); ok && c.HeadSHA != "" {
+		head, err := hr.Head(ctx, c)
+		if err != nil {
+			return pub, fmt.Errorf("read head: %w", err)
+		}
+		if head != c.HeadSHA {
+			log.InfoContext(ctx, "head moved during the review, nothing published", slog.String("new_head_sha", head))
+			pub.Stale = true
+			return pub, nil
+		}
+	}
+
+	var existing []PostedComment
+	if l, ok := p.(CommentLister); ok {
+		if existing, err = l.ListComments(ctx, c); err != nil {
+			return pub, fmt.Errorf("list comments: %w", err)
+		}
+	}
+	posted := make(map[string]bool, len(existing))
+	for _, e := range existing {
+		posted[e.Fingerprint] = true
+	}
+	current := make(map[string]bool, len(res.Findings))
+	var fresh []Comment
+	for _, f := range res.Findings {
+		current[f.Fingerprint] = true
+		if posted[f.Fingerprint] {
+			pub.Kept++
+			continue
+		}
+		fresh = append(fresh, Comment{Finding: f, Body: CommentBody(f, p.Suggestions())})
+	}
+
+	var errs []error
+	if len(fresh) > 0 {
+		rejected, err := p.Post(ctx, c, fresh)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("post comments: %w", err))
+		} else {
+			pub.Posted = len(fresh) - len(rejected)
+			pub.Rejected = len(rejected)
+			for _, r := range rejected {
+				res.Unplaced = append(res.Unplaced, Unplaced{Path: r.Comment.Finding.Path,
+					Message: fmt.Sprintf("the forge refused line %d (%s): %s", r.Comment.Finding.Line, r.Reason, r.Comment.Finding.Message)})
+			}
+		}
+	}
+
+	// Threads whose finding is gone are resolved, but only in files this run reviewed:
+	// a file that was skipped or failed says nothing about whether its findings remain.
+	if rv, ok := p.(Resolver); ok {
+		reviewed := map[string]bool{}
+		for _, f := range res.Coverage.Files {
+			if f.Outcome == OutcomeReviewed {
+				reviewed[f.Path] = true
+			}
+		}
+		for _, e := range existing {
+			if current[e.Fingerprint] || e.Resolved || !reviewed[e.Path] {
+				continue
+			}
+			if err := rv.Resolve(ctx, c, e); err != nil {
+				errs = append(errs, fmt.Errorf("resolve %s:%d: %w", e.Path, e.Line, err))
+				continue
+			}
+			pub.Resolved++
+		}
+	}
+
+	if s, ok := p.(Summarizer); ok {
+		if err := writeSummary(ctx, s, c, res, pub); err != nil {
+			errs = append(errs, err)
+		}
+	}
+
+	if st, ok := p.(StatusSetter); ok && c.HeadSHA != "" {
+		state, desc := status(res, opts)
+		if err := st.SetStatus(ctx, c, state, desc); err != nil {
+			errs = append(errs, fmt.Errorf("set status: %w", err))
+		} else {
+			pub.Status = state
+		}
+	}
+	return pub, errors.Join(errs...)
+}
+
+func writeSummary(ctx context.Context, s Summarizer, c Change, res *Result, pub Published) error {
+	old, err := s.FindSummary(ctx, c)
+	if err != nil {
+		return fmt.Errorf("find summary: %w", err)
+	}
+	id := ""
+	if old != nil {
+		id = old.ID
+	}
+	if err := s.WriteSummary(ctx, c, id, SummaryBody(c, res, pub)); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
+}
+
+// status is the commit status of a result: failure for findings at or above FailOn, and
+// for an incomplete review unless that is allowed; success otherwise.
+func status(res *Result, opts PublishOptions) (StatusState, string) {
+	if sev, found := MaxSeverity(res.Findings); found && !opts.FailOnNone && sev >= opts.FailOn {
+		n := 0
+		for _, f := range res.Findings {
+			if f.Severity >= opts.FailOn {
+				n++
+			}
+		}
+		return StatusFailure, fmt.Sprintf("%d findings at %s or above", n, opts.FailOn)
+	}
+	if !res.Coverage.Complete() && !opts.AllowIncomplete {
+		n := res.Coverage.Count(OutcomeSkipped) + res.Coverage.Count(OutcomeFailed)
+		return StatusFailure, fmt.Sprintf("review incomplete: %d files not reviewed", n)
+	}
+	switch {
+	case len(res.Findings) == 0:
+		return StatusSuccess, "no findings"
+	case opts.FailOnNone:
+		return StatusSuccess, fmt.Sprintf("%d findings", len(res.Findings))
+	}
+	return StatusSuccess, fmt.Sprintf("%d findings below %s", len(res.Findings), opts.FailOn)
+}

@@ -1,0 +1,156 @@
+package reviewer_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest"
+	"github.com/reviewerbot/reviewer/rules"
+)
+
+// pyDiff adds the given lines to app/x.py after `pad` unchanged-looking added lines.
+func pyDiff(pad int, lines ...string) []byte {
+	var body []string
+	for range pad {
+		body = append(body, "+import os")
+	}
+	for _, l := range lines {
+		body = append(body, "+"+l)
+	}
+	return []byte("diff --git a/app/x.py b/app/x.py\nnew file mode 100644\n--- /dev/null\n+++ b/app/x.py\n" +
+		"@@ -0,0 +1," + itoa(len(body)) + " @@\n" + strings.Join(body, "\n") + "\n")
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func publishRun(t *testing.T, f *reviewertest.Forge) reviewer.Result {
+	t.Helper()
+	rv := reviewer.New(f, reviewer.TreeRules{Tree: f}, reviewer.Options{
+		Forge:   f,
+		Publish: reviewer.PublishOptions{FailOn: rules.SeverityError},
+	}, nil)
+	res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "github", Repo: "o/r", Number: 7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestPublishOnceAndOnlyOnce(t *testing.T) {
+	t.Parallel()
+	f := &reviewertest.Forge{
+		Change: reviewer.Change{BaseSHA: "b0", HeadSHA: "aaaaaaaaaaaa1"},
+		Patch:  pyDiff(0, "y = eval(a)", "r = requests.get(u, verify=False)"),
+	}
+	res := publishRun(t, f)
+	if got := res.Published; got.Posted != 2 || got.Kept != 0 || got.Stale || got.Status != reviewer.StatusFailure {
+		t.Errorf("first run published %+v, want 2 posted and a failure status", got)
+	}
+	if f.Batches != 1 || f.SummaryWrites != 1 {
+		t.Errorf("first run: %d batches, %d summary writes; want one of each", f.Batches, f.SummaryWrites)
+	}
+	if res.Published.APICalls == 0 {
+		t.Error("forge calls not counted")
+	}
+
+	// The same head again: nothing new, the summary is edited, not added.
+	res = publishRun(t, f)
+	if got := res.Published; got.Posted != 0 || got.Kept != 2 {
+		t.Errorf("re-run published %+v, want 0 posted, 2 kept", got)
+	}
+	if f.Batches != 1 || len(f.Comments) != 2 || f.SummaryWrites != 2 {
+		t.Errorf("re-run: %d batches, %d comments, %d summary writes; want 1, 2, 2", f.Batches, len(f.Comments), f.SummaryWrites)
+	}
+
+	// A rebase that moves the lines down: still nothing new.
+	f.Change.HeadSHA, f.Patch = "bbbbbbbbbbbb2", pyDiff(3, "y = eval(a)", "r = requests.get(u, verify=False)")
+	res = publishRun(t, f)
+	if got := res.Published; got.Posted != 0 || got.Kept != 2 || got.Resolved != 0 {
+		t.Errorf("after a rebase published %+v, want 0 posted, 2 kept", got)
+	}
+
+	// A push that fixes the eval: its thread is resolved, the other stays.
+	f.Change.HeadSHA, f.Patch = "cccccccccccc3", pyDiff(3, "y = ast.literal_eval(a)", "r = requests.get(u, verify=False)")
+	res = publishRun(t, f)
+	if got := res.Published; got.Posted != 0 || got.Resolved != 1 {
+		t.Errorf("after a fix published %+v, want 1 resolved", got)
+	}
+	var resolved []string
+	for _, c := range f.Comments {
+		if c.Resolved {
+			resolved = append(resolved, c.Finding.RuleID)
+		}
+	}
+	if diff := cmp.Diff([]string{"py-eval-exec"}, resolved); diff != "" {
+		t.Errorf("resolved threads (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(f.Summary, "head=cccccccccccc3") {
+		t.Errorf("the summary does not name the head it reviewed:\n%s", f.Summary)
+	}
+	wantStatus := []reviewer.StatusState{reviewer.StatusFailure, reviewer.StatusFailure, reviewer.StatusFailure, reviewer.StatusFailure}
+	var states []reviewer.StatusState
+	for _, s := range f.Statuses {
+		states = append(states, s.State)
+	}
+	if diff := cmp.Diff(wantStatus, states); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+}
+
+func TestPublishStaleHead(t *testing.T) {
+	t.Parallel()
+	f := &reviewertest.Forge{
+		Change:  reviewer.Change{BaseSHA: "b0", HeadSHA: "aaaaaaaaaaaa1"},
+		HeadNow: "dddddddddddd4",
+		Patch:   pyDiff(0, "y = eval(a)"),
+	}
+	res := publishRun(t, f)
+	if !res.Published.Stale || len(f.Comments) != 0 || f.Summary != "" || len(f.Statuses) != 0 {
+		t.Errorf("a review of an old head published: %+v, %d comments, summary %q, %d statuses", res.Published, len(f.Comments), f.Summary, len(f.Statuses))
+	}
+}
+
+func TestPublishRejected(t *testing.T) {
+	t.Parallel()
+	f := &reviewertest.Forge{
+		Change: reviewer.Change{BaseSHA: "b0", HeadSHA: "aaaaaaaaaaaa1"},
+		Patch:  pyDiff(0, "y = eval(a)", "r = requests.get(u, verify=False)"),
+		Reject: map[string]string{"app/x.py:1": "line must be part of the diff"},
+	}
+	res := publishRun(t, f)
+	if got := res.Published; got.Posted != 1 || got.Rejected != 1 {
+		t.Errorf("published %+v, want 1 posted, 1 rejected", got)
+	}
+	if len(res.Unplaced) != 1 || !strings.Contains(res.Unplaced[0].Message, "line must be part of the diff") {
+		t.Errorf("unplaced %+v: want the rejected comment with the forge's reason", res.Unplaced)
+	}
+	if !strings.Contains(f.Summary, "Findings not placed on a line (1)") {
+		t.Errorf("the summary does not list the rejected comment:\n%s", f.Summary)
+	}
+}
+
+// TestPublishIncomplete: a change with a file the review could not do never gets a
+// success status, even with no findings.
+func TestPublishIncomplete(t *testing.T) {
+	t.Parallel()
+	f := &reviewertest.Forge{
+		Change: reviewer.Change{BaseSHA: "b0", HeadSHA: "aaaaaaaaaaaa1"},
+		Patch:  pyDiff(0, "y = 1"),
+	}
+	model := &fakeModel{answer: func(string) (reviewer.Reply, error) { return reviewer.Reply{}, reviewer.ErrRefused }}
+	rv := reviewer.New(f, reviewer.TreeRules{Tree: f}, reviewer.Options{Forge: f, Model: model, Publish: reviewer.PublishOptions{FailOn: rules.SeverityError}}, nil)
+	res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "gitlab", Repo: "g/p", Number: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Published.Status != reviewer.StatusFailure || !strings.Contains(f.Statuses[0].Description, "review incomplete") {
+		t.Errorf("status %s %q, want a failure saying the review is incomplete", res.Published.Status, f.Statuses)
+	}
+	if !strings.Contains(f.Summary, "this is not a clean pass") {
+		t.Errorf("the summary reads as a clean pass:\n%s", f.Summary)
+	}
+}

@@ -1,0 +1,139 @@
+package reviewer
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/reviewerbot/reviewer/rules"
+)
+
+// Published is what the publish step did on the forge.
+type Published struct {
+	// Posted counts the inline comments posted by this run; Kept those already on the
+	// change from an earlier run (same fingerprint); Resolved the bot's threads closed
+	// because their finding is gone; Rejected the comments the forge refused (they are
+	// listed in the summary instead).
+	Posted, Kept, Resolved, Rejected int
+	// Stale is set when the change's head moved during the review: nothing was published,
+	// since a review of the newer head is coming.
+	Stale bool
+	// Status is the commit status set.
+	Status StatusState
+	// APICalls counts the forge requests the review made.
+	APICalls int64
+}
+
+// SummaryBody renders the one summary comment of a change: what was found, what was and
+// was not reviewed and why, what could not be placed on a line, and what it cost. It ends
+// with the hidden marker naming the head it describes.
+func SummaryBody(c Change, res *Result, pub Published) string {
+	var b strings.Builder
+	cov := res.Coverage
+	errs, warns, infos := 0, 0, 0
+	for _, f := range res.Findings {
+		switch f.Severity {
+		case rules.SeverityError:
+			errs++
+		case rules.SeverityWarning:
+			warns++
+		default:
+			infos++
+		}
+	}
+	n := len(res.Findings)
+	switch {
+	case !cov.Complete():
+		fmt.Fprintf(&b, "### reviewer: review incomplete, %s\n\n", findingsPhrase(n, errs, warns, infos))
+		fmt.Fprintf(&b, "%d of %s not reviewed (skipped or failed, listed below): this is not a clean pass.\n\n",
+			cov.Count(OutcomeSkipped)+cov.Count(OutcomeFailed), plural(len(cov.Files), "file"))
+	case n == 0:
+		b.WriteString("### reviewer: no findings\n\n")
+	default:
+		fmt.Fprintf(&b, "### reviewer: %s\n\n", findingsPhrase(n, errs, warns, infos))
+	}
+	if c.HeadSHA != "" {
+		fmt.Fprintf(&b, "Reviewed `%s`", short(c.HeadSHA))
+		if pub.Posted+pub.Kept > 0 {
+			word := "comments"
+			if pub.Posted == 1 {
+				word = "comment"
+			}
+			fmt.Fprintf(&b, ": %d new inline %s, %d from earlier runs still apply", pub.Posted, word, pub.Kept)
+		}
+		if pub.Resolved > 0 {
+			fmt.Fprintf(&b, ", %d resolved as fixed", pub.Resolved)
+		}
+		b.WriteString(".\n\n")
+	}
+
+	fmt.Fprintf(&b, "**Coverage:** %s", plural(len(cov.Files), "file"))
+	for _, o := range []Outcome{OutcomeReviewed, OutcomeFiltered, OutcomeWithheld, OutcomeSkipped, OutcomeFailed} {
+		if k := cov.Count(o); k > 0 {
+			fmt.Fprintf(&b, ", %d %s", k, o)
+		}
+	}
+	b.WriteString("\n\n")
+	var not []FileCoverage
+	for _, f := range cov.Files {
+		if f.Outcome != OutcomeReviewed {
+			not = append(not, f)
+		}
+	}
+	if len(not) > 0 {
+		fmt.Fprintf(&b, "<details><summary>Not reviewed (%d)</summary>\n\n| file | outcome | why |\n| --- | --- | --- |\n", len(not))
+		for _, f := range not {
+			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", cell(f.Path), f.Outcome, cell(Neutralize(f.Reason)))
+		}
+		b.WriteString("\n</details>\n\n")
+	}
+	if len(res.Unplaced) > 0 {
+		fmt.Fprintf(&b, "<details><summary>Findings not placed on a line (%d)</summary>\n\n", len(res.Unplaced))
+		for _, u := range res.Unplaced {
+			fmt.Fprintf(&b, "- `%s`: %s\n", cell(u.Path), Neutralize(oneLine(u.Message)))
+		}
+		b.WriteString("\n</details>\n\n")
+	}
+	if res.Omitted > 0 {
+		fmt.Fprintf(&b, "%d more findings are not shown (review.max_comments).\n\n", res.Omitted)
+	}
+	if res.LLMEnabled {
+		u := res.Usage
+		fmt.Fprintf(&b, "**Model:** %s · %d requests · %d prompt tokens", cell(u.Model), u.Requests, u.PromptTokens)
+		if u.CachedTokens > 0 {
+			fmt.Fprintf(&b, " (%d cached)", u.CachedTokens)
+		}
+		fmt.Fprintf(&b, " · %d completion tokens · $%.4f\n\n", u.CompletionTokens, u.CostUSD)
+	} else {
+		b.WriteString("Only the deterministic pattern rules ran: no model is configured.\n\n")
+	}
+	b.WriteString(SummaryMarker(c.HeadSHA))
+	b.WriteString("\n")
+	return b.String()
+}
+
+func findingsPhrase(n, errs, warns, infos int) string {
+	if n == 0 {
+		return "no findings in the reviewed files"
+	}
+	return fmt.Sprintf("%s (%s, %s, %d info)", plural(n, "finding"), plural(errs, "error"), plural(warns, "warning"), infos)
+}
+
+func short(sha string) string { return sha[:min(len(sha), 12)] }
+
+// cell makes text safe inside a Markdown table cell or code span.
+func cell(s string) string {
+	s = oneLine(s)
+	s = strings.ReplaceAll(s, "|", "\\|")
+	return strings.ReplaceAll(s, "`", "'")
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func plural(n int, one string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %ss", n, one)
+}
