@@ -19,7 +19,14 @@ type Change struct {
 	// BaseSHA is the commit the diff starts from; rules are read at this revision.
 	BaseSHA string
 	// HeadSHA is the commit under review; empty for uncommitted changes or a patch file.
-	HeadSHA     string
+	HeadSHA string
+	// StartSHA is, on GitLab, the target branch commit the latest diff version starts
+	// from; diff positions name it beside BaseSHA and HeadSHA.
+	StartSHA string
+	// BaseRef and HeadRef are the target and source branch names.
+	BaseRef, HeadRef string
+	// Draft is set for a draft pull request or merge request.
+	Draft       bool
 	Title       string
 	Description string
 	Author      string

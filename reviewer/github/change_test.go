@@ -1,0 +1,162 @@
+package github_test
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reviewerbot/reviewer/reviewer"
+)
+
+func TestReadChange(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
+		pr := fixtureObject(t, "pull-request.json")
+		pr["head"] = with(pr["head"].(map[string]any), "sha", "1111111111111111111111111111111111111111")
+		writeJSON(w, http.StatusOK, pr)
+	})
+	c := f.client(t)
+
+	got, err := c.ReadChange(t.Context(), reviewer.Change{Repo: testRepo, Number: 1347})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := reviewer.Change{
+		Forge:       "github",
+		Repo:        testRepo,
+		Number:      1347,
+		BaseSHA:     "6dcb09b5b57875f334f61aebed695e2e4193db5e",
+		HeadSHA:     "1111111111111111111111111111111111111111",
+		BaseRef:     "master",
+		HeadRef:     "new-topic",
+		Title:       "Amazing new feature",
+		Description: "Please pull these awesome changes in!",
+		Author:      "octocat",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ReadChange (-want +got):\n%s", diff)
+	}
+	head, err := c.Head(t.Context(), got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head != want.HeadSHA {
+		t.Errorf("Head = %s, want %s", head, want.HeadSHA)
+	}
+	for _, r := range f.recorded() {
+		if r.Auth != "Bearer "+testToken {
+			t.Errorf("%s %s: Authorization = %q", r.Method, r.Path, r.Auth)
+		}
+	}
+	if n := c.APICalls(); n != 2 {
+		t.Errorf("APICalls = %d, want 2", n)
+	}
+}
+
+// TestErrors checks how GitHub's error answers map onto the core's sentinels, and that
+// no error carries the token.
+func TestErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		handler   http.HandlerFunc
+		want      error
+		wantCalls int64
+		wantWaits int
+	}{
+		{
+			name: "404",
+			handler: func(w http.ResponseWriter, _ *http.Request) {
+				writeError(w, http.StatusNotFound, "Not Found")
+			},
+			want: reviewer.ErrNotFound, wantCalls: 1,
+		},
+		{
+			name: "403 permission",
+			handler: func(w http.ResponseWriter, _ *http.Request) {
+				writeError(w, http.StatusForbidden, "Resource not accessible by integration")
+			},
+			want: reviewer.ErrForbidden, wantCalls: 1,
+		},
+		{
+			name: "401 bad credentials",
+			handler: func(w http.ResponseWriter, _ *http.Request) {
+				writeError(w, http.StatusUnauthorized, "Bad credentials")
+			},
+			want: reviewer.ErrForbidden, wantCalls: 1,
+		},
+		{
+			name: "429 every time",
+			handler: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Retry-After", "2")
+				writeError(w, http.StatusTooManyRequests, "Too Many Requests")
+			},
+			// MaxRetries is 3 by default: four requests, three waits.
+			want: reviewer.ErrRateLimited, wantCalls: 4, wantWaits: 3,
+		},
+		{
+			name: "403 secondary every time",
+			handler: func(w http.ResponseWriter, _ *http.Request) {
+				writeJSON(w, http.StatusForbidden, map[string]any{
+					"message":           "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+					"documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+				})
+			},
+			want: reviewer.ErrRateLimited, wantCalls: 4, wantWaits: 3,
+		},
+		{
+			name: "500 every time",
+			handler: func(w http.ResponseWriter, _ *http.Request) {
+				writeError(w, http.StatusBadGateway, "Server Error")
+			},
+			want: nil, wantCalls: 4, wantWaits: 3,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t)
+			f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", tt.handler)
+			c := f.client(t)
+			_, err := c.ReadChange(t.Context(), testChange)
+			if err == nil {
+				t.Fatal("ReadChange: no error")
+			}
+			if tt.want != nil && !errors.Is(err, tt.want) {
+				t.Errorf("ReadChange error %q is not %q", err, tt.want)
+			}
+			for _, s := range []error{reviewer.ErrNotFound, reviewer.ErrForbidden, reviewer.ErrRateLimited} {
+				if !errors.Is(s, tt.want) && errors.Is(err, s) {
+					t.Errorf("ReadChange error %q is also %q", err, s)
+				}
+			}
+			if strings.Contains(err.Error(), testToken) {
+				t.Errorf("error %q contains the token", err)
+			}
+			if n := c.APICalls(); n != tt.wantCalls {
+				t.Errorf("APICalls = %d, want %d", n, tt.wantCalls)
+			}
+			if n := len(f.waits()); n != tt.wantWaits {
+				t.Errorf("waits = %v, want %d of them", f.waits(), tt.wantWaits)
+			}
+		})
+	}
+}
+
+func TestBadRepo(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	c := f.client(t)
+	for _, repo := range []string{"", "octocat", "a/b/c", "/x"} {
+		if _, err := c.ReadChange(t.Context(), reviewer.Change{Repo: repo, Number: 1}); err == nil {
+			t.Errorf("ReadChange(%q): no error", repo)
+		}
+	}
+	if n := c.APICalls(); n != 0 {
+		t.Errorf("APICalls = %d, want 0", n)
+	}
+}

@@ -1,0 +1,226 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/bradleyfalzon/ghinstallation/v2"
+	"github.com/google/go-github/v62/github"
+
+	"github.com/reviewerbot/reviewer/reviewer"
+)
+
+// The interfaces the pipeline discovers on a forge adapter.
+var (
+	_ reviewer.ChangeReader  = (*Client)(nil)
+	_ reviewer.TreeReader    = (*Client)(nil)
+	_ reviewer.DiffSource    = (*Client)(nil)
+	_ reviewer.GapDiffSource = (*Client)(nil)
+	_ reviewer.Poster        = (*Client)(nil)
+	_ reviewer.CommentLister = (*Client)(nil)
+	_ reviewer.Summarizer    = (*Client)(nil)
+	_ reviewer.StatusSetter  = (*Client)(nil)
+	_ reviewer.HeadReader    = (*Client)(nil)
+	_ reviewer.CallCounter   = (*Client)(nil)
+)
+
+const (
+	defaultBaseURL    = "https://api.github.com/"
+	defaultMaxRetries = 3
+	// perPage is the largest page GitHub serves on the list endpoints used here.
+	perPage = 100
+)
+
+// Options configure a Client. Either Token or the GitHub App triple (AppID,
+// InstallationID, PrivateKey) must be set.
+type Options struct {
+	// BaseURL is the REST API root: "" for api.github.com, "https://HOST/api/v3/" for
+	// GitHub Enterprise Server.
+	BaseURL string
+	// Token is a personal access token or an installation token.
+	Token string
+	// AppID, InstallationID and PrivateKey (PEM) authenticate as a GitHub App
+	// installation; the installation token is fetched and refreshed as needed.
+	AppID          int64
+	InstallationID int64
+	PrivateKey     []byte
+	// HTTPClient is the client whose transport and timeout are used; nil means
+	// http.DefaultTransport and no timeout beyond the context's.
+	HTTPClient *http.Client
+	// Logger receives debug lines about retries; nil discards them.
+	Logger *slog.Logger
+	// MaxRetries is how many times a rate-limited (or, for reads, 5xx) request is
+	// retried: 0 means 3, a negative value means never.
+	MaxRetries int
+	// Sleep waits between retries; nil means a timer that stops when ctx is done.
+	// Tests inject one that returns at once.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Client is the GitHub adapter. It is safe for concurrent use.
+type Client struct {
+	gh      *github.Client
+	counter *countingTransport
+	logger  *slog.Logger
+}
+
+// New returns a Client for the GitHub API described by opts.
+func New(opts Options) (*Client, error) {
+	base, err := baseURL(opts.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	httpClient := &http.Client{}
+	if opts.HTTPClient != nil {
+		c := *opts.HTTPClient
+		httpClient = &c
+	}
+	inner := httpClient.Transport
+	if inner == nil {
+		inner = http.DefaultTransport
+	}
+	counter := &countingTransport{next: inner}
+	retries := opts.MaxRetries
+	switch {
+	case retries == 0:
+		retries = defaultMaxRetries
+	case retries < 0:
+		retries = 0
+	}
+	sleep := opts.Sleep
+	if sleep == nil {
+		sleep = sleepContext
+	}
+	var tr http.RoundTripper = &retryTransport{
+		next:       counter,
+		maxRetries: retries,
+		sleep:      sleep,
+		now:        time.Now,
+		logger:     logger,
+	}
+
+	app := opts.AppID != 0 || opts.InstallationID != 0 || len(opts.PrivateKey) > 0
+	switch {
+	case app && opts.Token != "":
+		return nil, errors.New("github: set either a token or a GitHub App, not both")
+	case app:
+		if opts.AppID == 0 || opts.InstallationID == 0 || len(opts.PrivateKey) == 0 {
+			return nil, errors.New("github: a GitHub App needs an app id, an installation id and a private key")
+		}
+		itr, err := ghinstallation.New(tr, opts.AppID, opts.InstallationID, opts.PrivateKey)
+		if err != nil {
+			// The library's message names the parsing problem, never the key itself.
+			return nil, fmt.Errorf("github: app private key: %w", err)
+		}
+		// ghinstallation wants the API root without the trailing slash.
+		itr.BaseURL = strings.TrimSuffix(base.String(), "/")
+		tr = itr
+	case opts.Token == "":
+		return nil, errors.New("github: a token or a GitHub App is required")
+	}
+
+	httpClient.Transport = tr
+	gh := github.NewClient(httpClient)
+	if opts.Token != "" {
+		gh = gh.WithAuthToken(opts.Token)
+	}
+	// Set the URLs directly: WithEnterpriseURLs would append "api/v3/" to any root
+	// that lacks it, which breaks proxies and the tests' prefixed fake.
+	gh.BaseURL = base
+	upload := *base
+	gh.UploadURL = &upload
+	return &Client{gh: gh, counter: counter, logger: logger}, nil
+}
+
+func baseURL(s string) (*url.URL, error) {
+	if s == "" {
+		s = defaultBaseURL
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("github: base url: %w", err)
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("github: base url %q: want an absolute http(s) url", s)
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	return u, nil
+}
+
+// APICalls returns how many HTTP requests the client has sent, retries and
+// installation-token exchanges included.
+func (cl *Client) APICalls() int64 { return cl.counter.n.Load() }
+
+// Suggestions reports GitHub's ```suggestion blocks.
+func (cl *Client) Suggestions() reviewer.SuggestionStyle { return reviewer.SuggestionGitHub }
+
+// splitRepo splits "owner/name".
+func splitRepo(repo string) (owner, name string, err error) {
+	owner, name, ok := strings.Cut(repo, "/")
+	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+		return "", "", fmt.Errorf("github: repository %q: want owner/name", repo)
+	}
+	return owner, name, nil
+}
+
+// mapError wraps err with op and, where it applies, a core sentinel error.
+func mapError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var (
+		rateErr  *github.RateLimitError
+		abuseErr *github.AbuseRateLimitError
+		respErr  *github.ErrorResponse
+		appErr   *ghinstallation.HTTPError
+	)
+	switch {
+	case errors.As(err, &rateErr), errors.As(err, &abuseErr):
+		return fmt.Errorf("%s: %w: %w", op, reviewer.ErrRateLimited, err)
+	case errors.As(err, &respErr) && respErr.Response != nil:
+		if s := sentinel(respErr.Response.StatusCode, respErr.Message); s != nil {
+			return fmt.Errorf("%s: %w: %w", op, s, err)
+		}
+	case errors.As(err, &appErr) && appErr.Response != nil:
+		// ghinstallation leaves a failed token response's body open for inspection.
+		_ = appErr.Response.Body.Close()
+		if s := sentinel(appErr.Response.StatusCode, ""); s != nil {
+			return fmt.Errorf("%s: installation token: %w: %w", op, s, err)
+		}
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+func sentinel(status int, message string) error {
+	switch {
+	case status == http.StatusTooManyRequests,
+		status == http.StatusForbidden && strings.Contains(strings.ToLower(message), "rate limit"):
+		return reviewer.ErrRateLimited
+	case status == http.StatusNotFound:
+		return reviewer.ErrNotFound
+	case status == http.StatusForbidden, status == http.StatusUnauthorized:
+		return reviewer.ErrForbidden
+	}
+	return nil
+}
+
+// statusOf returns the HTTP status of a go-github error, or 0.
+func statusOf(err error) int {
+	var respErr *github.ErrorResponse
+	if errors.As(err, &respErr) && respErr.Response != nil {
+		return respErr.Response.StatusCode
+	}
+	return 0
+}

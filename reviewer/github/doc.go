@@ -1,0 +1,13 @@
+// Package github is the GitHub adapter of the review pipeline: it reads a pull request
+// (metadata, diff, files at a revision), lists the bot's review comments, posts findings
+// as one review per 30 comments, keeps one summary comment and sets the commit status.
+//
+// It is the only package that imports google/go-github and bradleyfalzon/ghinstallation;
+// their types never leave it. Errors are mapped onto the core's sentinels
+// (reviewer.ErrNotFound, reviewer.ErrForbidden, reviewer.ErrRateLimited).
+//
+// Every request goes through two round trippers under go-github: one that honours
+// GitHub's primary and secondary rate limits (Retry-After, x-ratelimit-remaining and
+// x-ratelimit-reset on 403 and 429) with capped backoff, and one that counts requests
+// for the report (Client.APICalls).
+package github

@@ -1,0 +1,236 @@
+package github_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// openAPI checks requests against GitHub's reduced OpenAPI description
+// (testdata/api.github.com.reduced.json): the method and path template must exist, the
+// query parameters must be declared, and a JSON body must validate against the
+// operation's requestBody schema. OpenAPI 3.0 schemas are JSON Schema draft 4 with
+// extensions; "nullable" is rewritten into a "null" type before compiling.
+type openAPI struct {
+	ops []*operation
+}
+
+type operation struct {
+	method, template string
+	re               *regexp.Regexp
+	query            map[string]bool
+	body             *jsonschema.Schema // nil when the operation takes no body
+	offSpec          bool
+}
+
+// offSpec lists the endpoints the adapter calls that the reduced description does not
+// hold; they are checked by method and path only.
+var offSpec = []string{
+	// Tree lists a revision in one request: https://docs.github.com/rest/git/trees#get-a-tree
+	"GET /repos/{owner}/{repo}/git/trees/{tree_sha}",
+	// ghinstallation's token exchange: https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app
+	"POST /app/installations/{installation_id}/access_tokens",
+}
+
+var loadOpenAPI = sync.OnceValues(func() (*openAPI, error) {
+	data, err := os.ReadFile("testdata/api.github.com.reduced.json")
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	nullable(doc)
+	components := doc["components"].(map[string]any)
+	params := components["parameters"].(map[string]any)
+
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft4)
+	spec := &openAPI{}
+	paths := doc["paths"].(map[string]any)
+	templates := make([]string, 0, len(paths))
+	for p := range paths {
+		templates = append(templates, p)
+	}
+	sort.Strings(templates)
+	for _, tmpl := range templates {
+		item := paths[tmpl].(map[string]any)
+		for method, v := range item {
+			opDoc, ok := v.(map[string]any)
+			if !ok || method == "parameters" {
+				continue
+			}
+			op := &operation{method: strings.ToUpper(method), template: tmpl, re: templateRE(tmpl), query: map[string]bool{}}
+			list, _ := opDoc["parameters"].([]any)
+			pathLevel, _ := item["parameters"].([]any)
+			for _, p := range append(list, pathLevel...) {
+				pm := p.(map[string]any)
+				if ref, ok := pm["$ref"].(string); ok {
+					pm = params[strings.TrimPrefix(ref, "#/components/parameters/")].(map[string]any)
+				}
+				if pm["in"] == "query" {
+					op.query[pm["name"].(string)] = true
+				}
+			}
+			if rb, ok := opDoc["requestBody"].(map[string]any); ok {
+				schema := rb["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)
+				// The schema becomes a resource of its own, with the components beside it
+				// so that its "#/components/..." references resolve.
+				res := map[string]any{"components": components}
+				for k, v := range schema {
+					res[k] = v
+				}
+				loc := fmt.Sprintf("mem:///%s%s.json", method, strings.NewReplacer("{", "", "}", "").Replace(tmpl))
+				if err := c.AddResource(loc, res); err != nil {
+					return nil, err
+				}
+				if op.body, err = c.Compile(loc); err != nil {
+					return nil, fmt.Errorf("compile %s %s: %w", op.method, tmpl, err)
+				}
+			}
+			spec.ops = append(spec.ops, op)
+		}
+	}
+	for _, s := range offSpec {
+		method, tmpl, _ := strings.Cut(s, " ")
+		spec.ops = append(spec.ops, &operation{method: method, template: tmpl, re: templateRE(tmpl), offSpec: true})
+	}
+	return spec, nil
+})
+
+func templateRE(tmpl string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^")
+	for _, part := range regexp.MustCompile(`\{[^}]+\}|[^{]+`).FindAllString(tmpl, -1) {
+		switch {
+		case part == "{path}":
+			// The contents API's path holds slashes.
+			b.WriteString(`.+`)
+		case strings.HasPrefix(part, "{"):
+			b.WriteString(`[^/]+`)
+		default:
+			b.WriteString(regexp.QuoteMeta(part))
+		}
+	}
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
+}
+
+// nullable rewrites OpenAPI 3.0's "nullable: true" as a JSON Schema "null" type.
+func nullable(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		if v["nullable"] == true {
+			if t, ok := v["type"].(string); ok {
+				v["type"] = []any{t, "null"}
+			}
+			if e, ok := v["enum"].([]any); ok {
+				v["enum"] = append(e, nil)
+			}
+			delete(v, "nullable")
+		}
+		for _, x := range v {
+			nullable(x)
+		}
+	case []any:
+		for _, x := range v {
+			nullable(x)
+		}
+	}
+}
+
+// validate checks one request; path is relative to the API root ("/repos/...").
+func (o *openAPI) validate(method, path string, query url.Values, body []byte) error {
+	var pathFound bool
+	for _, op := range o.ops {
+		if !op.re.MatchString(path) {
+			continue
+		}
+		pathFound = true
+		if op.method != method {
+			continue
+		}
+		if op.offSpec {
+			return nil
+		}
+		for k := range query {
+			if !op.query[k] {
+				return fmt.Errorf("%s %s: query parameter %q is not declared by %s", method, path, k, op.template)
+			}
+		}
+		if op.body == nil {
+			if len(bytes.TrimSpace(body)) > 0 {
+				return fmt.Errorf("%s %s: %s takes no body", method, path, op.template)
+			}
+			return nil
+		}
+		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+		if err != nil {
+			return fmt.Errorf("%s %s: body is not JSON: %w", method, path, err)
+		}
+		if err := op.body.Validate(v); err != nil {
+			return fmt.Errorf("%s %s: body does not match %s: %w", method, path, op.template, err)
+		}
+		return nil
+	}
+	if pathFound {
+		return fmt.Errorf("%s %s: method not in the description", method, path)
+	}
+	return fmt.Errorf("%s %s: path not in the description", method, path)
+}
+
+func TestOpenAPIValidation(t *testing.T) {
+	t.Parallel()
+	spec, err := loadOpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	review := func(comment string) string {
+		return `{"commit_id":"abc","body":"x","event":"COMMENT","comments":[` + comment + `]}`
+	}
+	tests := []struct {
+		name, method, path, query, body string
+		wantErr                         string
+	}{
+		{name: "review ok", method: "POST", path: "/repos/o/r/pulls/1/reviews",
+			body: review(`{"path":"a.go","body":"b","line":3,"side":"RIGHT","start_line":1,"start_side":"RIGHT"}`)},
+		{name: "list ok", method: "GET", path: "/repos/o/r/pulls/1/comments", query: "per_page=100&page=2"},
+		{name: "contents with slashes", method: "GET", path: "/repos/o/r/contents/a/b/c.md", query: "ref=abc"},
+		{name: "status ok", method: "POST", path: "/repos/o/r/statuses/abc", body: `{"state":"success","context":"reviewer"}`},
+		{name: "off-spec tree", method: "GET", path: "/repos/o/r/git/trees/abc", query: "recursive=1"},
+		{name: "unknown path", method: "GET", path: "/repos/o/r/pulls/1/reviews/2/comments", wantErr: "path not in the description"},
+		{name: "wrong method", method: "DELETE", path: "/repos/o/r/pulls/1/reviews", wantErr: "method not in the description"},
+		{name: "line as string", method: "POST", path: "/repos/o/r/pulls/1/reviews",
+			body: review(`{"path":"a.go","body":"b","line":"3"}`), wantErr: "does not match"},
+		{name: "comment without body", method: "POST", path: "/repos/o/r/pulls/1/reviews",
+			body: review(`{"path":"a.go","line":3}`), wantErr: "does not match"},
+		{name: "bad event", method: "POST", path: "/repos/o/r/pulls/1/reviews",
+			body: `{"event":"SHIP_IT"}`, wantErr: "does not match"},
+		{name: "bad status state", method: "POST", path: "/repos/o/r/statuses/abc", body: `{"state":"green"}`, wantErr: "does not match"},
+		{name: "undeclared query", method: "GET", path: "/repos/o/r/pulls/1/files", query: "limit=5", wantErr: `query parameter "limit"`},
+		{name: "body on a GET", method: "GET", path: "/repos/o/r/pulls/1", body: `{}`, wantErr: "takes no body"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			q, _ := url.ParseQuery(tt.query)
+			err := spec.validate(tt.method, tt.path, q, []byte(tt.body))
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("validate: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("validate = %v, want an error containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}

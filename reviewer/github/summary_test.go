@@ -1,0 +1,123 @@
+package github_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reviewerbot/reviewer/reviewer"
+)
+
+// TestSummary finds no summary, creates one, finds it again on a later page, and edits
+// it in place.
+func TestSummary(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	item := fixtureItem(t, "issue-comment-items.json")
+	var mu sync.Mutex
+	comments := []map[string]any{}
+	for i := range 120 {
+		comments = append(comments, with(item, "id", 500+i, "body", "chatter"))
+	}
+	f.mux.HandleFunc("GET /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		paginate(w, r, f.prefix, comments)
+	})
+	f.mux.HandleFunc("POST /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ Body string }
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		mu.Lock()
+		defer mu.Unlock()
+		c := with(fixtureObject(t, "issue-comment.json"), "id", 9000, "body", req.Body)
+		comments = append(comments, c)
+		writeJSON(w, http.StatusCreated, c)
+	})
+	f.mux.HandleFunc("PATCH /repos/octocat/Hello-World/issues/comments/{id}", func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ Body string }
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		id, _ := strconv.Atoi(r.PathValue("id"))
+		mu.Lock()
+		defer mu.Unlock()
+		for i, c := range comments {
+			if c["id"] == id {
+				comments[i] = with(c, "body", req.Body)
+				writeJSON(w, http.StatusOK, comments[i])
+				return
+			}
+		}
+		writeError(w, http.StatusNotFound, "Not Found")
+	})
+	c := f.client(t)
+	ctx := t.Context()
+
+	s, err := c.FindSummary(ctx, testChange)
+	if err != nil || s != nil {
+		t.Fatalf("FindSummary before = %v, %v; want nil, nil", s, err)
+	}
+	first := reviewer.SummaryMarker(testHead) + "\n2 findings"
+	if err := c.WriteSummary(ctx, testChange, "", first); err != nil {
+		t.Fatal(err)
+	}
+	s, err = c.FindSummary(ctx, testChange)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(&reviewer.PostedSummary{ID: "9000", Body: first}, s); d != "" {
+		t.Fatalf("FindSummary (-want +got):\n%s", d)
+	}
+	second := reviewer.SummaryMarker("2222222222222222222222222222222222222222") + "\nno findings"
+	if err := c.WriteSummary(ctx, testChange, s.ID, second); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"GET /repos/octocat/Hello-World/issues/1347/comments?per_page=100",
+		"GET /repos/octocat/Hello-World/issues/1347/comments?page=2&per_page=100",
+		"POST /repos/octocat/Hello-World/issues/1347/comments",
+		"GET /repos/octocat/Hello-World/issues/1347/comments?per_page=100",
+		"GET /repos/octocat/Hello-World/issues/1347/comments?page=2&per_page=100",
+		"PATCH /repos/octocat/Hello-World/issues/comments/9000",
+	}
+	if d := cmp.Diff(want, f.calls()); d != "" {
+		t.Errorf("requests (-want +got):\n%s", d)
+	}
+	mu.Lock()
+	last := comments[len(comments)-1]["body"]
+	mu.Unlock()
+	if last != second {
+		t.Errorf("summary body = %q, want %q", last, second)
+	}
+	if err := c.WriteSummary(ctx, testChange, "not-a-number", "x"); err == nil {
+		t.Error("WriteSummary with a bad id: no error")
+	}
+}
+
+func TestSetStatus(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	var got map[string]any
+	f.mux.HandleFunc("POST /repos/octocat/Hello-World/statuses/{sha}", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("sha") != testHead {
+			t.Errorf("status on %s, want the head", r.PathValue("sha"))
+		}
+		_ = json.NewDecoder(r.Body).Decode(&got)
+		writeJSON(w, http.StatusCreated, fixtureObject(t, "status.json"))
+	})
+	c := f.client(t)
+	if err := c.SetStatus(t.Context(), testChange, reviewer.StatusFailure, "2 errors, 1 file skipped"); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"state": "failure", "description": "2 errors, 1 file skipped", "context": "reviewer"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("status body (-want +got):\n%s", d)
+	}
+	noHead := testChange
+	noHead.HeadSHA = ""
+	if err := c.SetStatus(t.Context(), noHead, reviewer.StatusSuccess, ""); err == nil {
+		t.Error("SetStatus without a head: no error")
+	}
+}

@@ -1,0 +1,54 @@
+package github
+
+import (
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestRetryAfter(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_700_000_000, 0)
+	tests := []struct {
+		name   string
+		header map[string]string
+		want   time.Duration
+		ok     bool
+	}{
+		{"seconds", map[string]string{"Retry-After": "30"}, 30 * time.Second, true},
+		{"http date", map[string]string{"Retry-After": now.Add(time.Minute).UTC().Format(http.TimeFormat)}, time.Minute, true},
+		{"reset", map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1700000100"}, 101 * time.Second, true},
+		{"reset in the past", map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1600000000"}, time.Second, true},
+		{"remaining left", map[string]string{"X-RateLimit-Remaining": "10", "X-RateLimit-Reset": "1700000100"}, 0, false},
+		{"nothing", nil, 0, false},
+	}
+	for _, tt := range tests {
+		h := http.Header{}
+		for k, v := range tt.header {
+			h.Set(k, v)
+		}
+		got, ok := retryAfter(h, now)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("%s: retryAfter = %v, %v; want %v, %v", tt.name, got, ok, tt.want, tt.ok)
+		}
+	}
+	if d := exponential(secondaryWait, 10); d != maxWait {
+		t.Errorf("exponential backoff is not capped: %v", d)
+	}
+}
+
+func TestQuote(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"a/b.go":       "a/b.go",
+		"/dev/null":    "/dev/null",
+		"a/x y.go":     `"a/x y.go"`,
+		`a/q"x.go`:     `"a/q\"x.go"`,
+		"a/tab\there":  `"a/tab\there"`,
+		"a/bell\x07.c": `"a/bell\007.c"`,
+	} {
+		if got := quote(in); got != want {
+			t.Errorf("quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
