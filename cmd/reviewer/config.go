@@ -29,6 +29,8 @@ type Config struct {
 	Review  ReviewConfig  `mapstructure:"review"`
 	Gateway GatewayConfig `mapstructure:"gateway"`
 	Cache   CacheConfig   `mapstructure:"cache"`
+	GitHub  GitHubConfig  `mapstructure:"github"`
+	GitLab  GitLabConfig  `mapstructure:"gitlab"`
 
 	// set holds the keys given by the file, the environment or a flag, as opposed to
 	// defaulted; a repository's .reviewer.yaml may only fill in what the operator left unset.
@@ -98,6 +100,26 @@ type Price struct {
 	Output      float64 `mapstructure:"output"`
 }
 
+// GitHubConfig is how the bot reaches GitHub.com or a GitHub Enterprise Server.
+type GitHubConfig struct {
+	// BaseURL is the REST API root; empty for api.github.com.
+	BaseURL string `mapstructure:"base_url"`
+	// Token is a personal access token; or AppID and PrivateKey (PEM, or PrivateKeyFile)
+	// with InstallationID authenticate as a GitHub App installation.
+	Token          secret `mapstructure:"token"`
+	AppID          int64  `mapstructure:"app_id"`
+	InstallationID int64  `mapstructure:"installation_id"`
+	PrivateKey     secret `mapstructure:"private_key"`
+	PrivateKeyFile string `mapstructure:"private_key_file"`
+}
+
+// GitLabConfig is how the bot reaches GitLab.com or a self-managed instance.
+type GitLabConfig struct {
+	// BaseURL is the instance; empty for gitlab.com.
+	BaseURL string `mapstructure:"base_url"`
+	Token   secret `mapstructure:"token"`
+}
+
 // CacheConfig is the model response cache of CI jobs and local runs.
 type CacheConfig struct {
 	// Dir holds the cache; empty turns it off.
@@ -139,6 +161,14 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("gateway.max_retries", 3)
 	v.SetDefault("gateway.max_output_tokens", 4096)
 	v.SetDefault("gateway.prices", map[string]Price{})
+	v.SetDefault("github.base_url", "")
+	v.SetDefault("github.token", "")
+	v.SetDefault("github.app_id", 0)
+	v.SetDefault("github.installation_id", 0)
+	v.SetDefault("github.private_key", "")
+	v.SetDefault("github.private_key_file", "")
+	v.SetDefault("gitlab.base_url", "")
+	v.SetDefault("gitlab.token", "")
 	v.SetDefault("cache.dir", "")
 	v.SetDefault("cache.max_age", "168h")
 }
@@ -146,9 +176,12 @@ func defaults(v *viper.Viper) {
 // mapKeys are the keys whose value is a map with names of the user's choosing.
 var mapKeys = []string{"gateway.headers", "gateway.prices"}
 
-// laterSections are the sections read by the forge adapters and the webhook service. A
-// shared configuration file may hold them; this build does not use them yet, and says so.
-var laterSections = []string{"github", "gitlab", "server", "queue"}
+// laterSections are the sections read by the webhook service. A shared configuration file
+// may hold them; this build does not use them yet, and says so.
+var laterSections = []string{"server", "queue"}
+
+// laterKeys are keys of known sections that only the webhook service reads.
+var laterKeys = []string{"github.webhook_secret", "gitlab.webhook_secret"}
 
 // loadConfig layers, from lowest to highest precedence: the defaults, the configuration
 // file (if any), REVIEWER_* variables of environ, and the flags in bind (key -> flag name)
@@ -171,8 +204,8 @@ func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, envir
 		for _, key := range fv.AllKeys() {
 			if !slices.Contains(known, key) && !underMap(key) {
 				section, _, _ := strings.Cut(key, ".")
-				if slices.Contains(laterSections, section) {
-					notes = append(notes, fmt.Sprintf("config %s: %s is for the forge adapters and the webhook service, which this build does not include; it is ignored", file, key))
+				if slices.Contains(laterSections, section) || slices.Contains(laterKeys, key) {
+					notes = append(notes, fmt.Sprintf("config %s: %s is for the webhook service, which this build does not include; it is ignored", file, key))
 					continue
 				}
 				unknown = append(unknown, key)
@@ -185,6 +218,12 @@ func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, envir
 		settings := fv.AllSettings()
 		for _, section := range laterSections {
 			delete(settings, section)
+		}
+		for _, key := range laterKeys {
+			section, name, _ := strings.Cut(key, ".")
+			if sub, ok := settings[section].(map[string]any); ok {
+				delete(sub, name)
+			}
 		}
 		// Map keys are names of the user's choosing, and model names have dots in them
 		// (gpt-4.1-mini) that viper would take for nesting: read those maps whole, with a
@@ -328,6 +367,20 @@ func (c *Config) Validate() error {
 	for model, p := range c.Gateway.Prices {
 		if p.Input < 0 || p.CachedInput < 0 || p.Output < 0 {
 			errs = append(errs, fmt.Errorf("gateway.prices.%s: prices must not be negative", model))
+		}
+	}
+	if c.GitHub.Token != "" && c.GitHub.AppID != 0 {
+		errs = append(errs, errors.New("github.token and github.app_id: authenticate one way, not both"))
+	}
+	if c.GitHub.AppID != 0 && c.GitHub.PrivateKey == "" && c.GitHub.PrivateKeyFile == "" {
+		errs = append(errs, errors.New("github.app_id: needs github.private_key or github.private_key_file"))
+	}
+	for key, u := range map[string]string{"github.base_url": c.GitHub.BaseURL, "gitlab.base_url": c.GitLab.BaseURL} {
+		if u == "" {
+			continue
+		}
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL", key, u))
 		}
 	}
 	if c.Cache.MaxAge < 0 {

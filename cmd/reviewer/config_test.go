@@ -139,6 +139,7 @@ func TestConfigGateway(t *testing.T) {
     gpt-4.1-mini: {input: 0.4, output: 1.6}
 github:
   token: x
+  webhook_secret: y
 `)
 	c, notes, err := loadConfig(file, pflag.NewFlagSet("x", pflag.ContinueOnError), nil,
 		[]string{"REVIEWER_GATEWAY_API_KEY=sk-test", "REVIEWER_GATEWAY_TIMEOUT=30s"})
@@ -155,8 +156,11 @@ github:
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("gateway (-want +got):\n%s", diff)
 	}
-	if len(notes) != 1 || !strings.Contains(notes[0], "github.token") {
-		t.Errorf("notes %q: want one saying github.token is not used by this build", notes)
+	if len(notes) != 1 || !strings.Contains(notes[0], "github.webhook_secret") {
+		t.Errorf("notes %q: want one saying github.webhook_secret is not used by this build", notes)
+	}
+	if c.GitHub.Token.reveal() != "x" {
+		t.Errorf("github.token = %q", c.GitHub.Token.reveal())
 	}
 	// Secrets never print.
 	if s := fmt.Sprintf("%v %+v %#v", c.Gateway.APIKey, c.Gateway, c.Gateway.Headers); strings.Contains(s, "sk-test") || strings.Contains(s, "from-file") {

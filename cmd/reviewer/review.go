@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,8 @@ type reviewFlags struct {
 	formats       []string
 	output        string
 	dryRun        bool
+	change        string
+	post          bool
 }
 
 func reviewCmd(e env) *cobra.Command {
@@ -61,6 +64,8 @@ started from; --rules-worktree reads them from the work tree instead, to try rul
 	fl.Int("max-comments", 0, "the most findings to report, most severe first; 0 for no bound (review.max_comments)")
 	fl.String("model", "", "the model to ask (gateway.model)")
 	fl.String("cache-dir", "", "directory caching model answers between runs (cache.dir)")
+	fl.StringVar(&f.change, "change", "", "review a pull or merge request, by its web URL, reading it and its base's rules from the forge")
+	fl.BoolVar(&f.post, "post", false, "with --change, post the comments, the summary and the commit status on the change")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the model requests that would be sent, their tokens and estimated cost, and send nothing")
 	return cmd
 }
@@ -132,6 +137,12 @@ func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error
 	if f.diff != "" && (f.base != "" || f.uncommitted) {
 		return usageError(errors.New("--diff reviews a diff file: it takes no --base or --uncommitted"))
 	}
+	if f.change != "" && (f.diff != "" || f.base != "" || f.uncommitted || f.rulesWorktree) {
+		return usageError(errors.New("--change reviews a pull or merge request: it takes no --diff, --base, --uncommitted or --rules-worktree"))
+	}
+	if f.post && f.change == "" {
+		return usageError(errors.New("--post publishes on a forge: give the change with --change URL"))
+	}
 	// At a terminal the one info line per review only repeats the report: unless asked
 	// for, the local command logs warnings and worse.
 	level := c.Log.Level
@@ -140,7 +151,7 @@ func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error
 	}
 	logger := newLogger(e.stderr, level)
 
-	src, err := changeSource(ctx, e, f, c)
+	src, err := changeSource(ctx, e, f, c, logger)
 	if err != nil {
 		return err
 	}
@@ -149,14 +160,21 @@ func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error
 		return err
 	}
 	opts.DryRun = f.dryRun
+	if src.forge != nil {
+		fo, _ := parseFailOn(c.Review.FailOn)
+		opts.Forge = src.forge
+		opts.Publish = reviewer.PublishOptions{FailOn: fo.sev, FailOnNone: fo.none, AllowIncomplete: c.Review.AllowIncomplete}
+	}
 	if f.dryRun && opts.Model == nil {
 		return usageError(errors.New("--dry-run shows the model requests: set gateway.base_url and gateway.model"))
 	}
 	rv := reviewer.New(src.diffs, src.rules, opts, logger)
 	res, err := rv.Review(ctx, reviewer.Request{Change: src.change})
-	if err != nil {
+	if err != nil && res.Change.Forge == "" {
 		return err
 	}
+	// A publish error leaves a complete result: report it, then fail.
+	publishErr := err
 	if f.dryRun {
 		return printPlan(e.stdout, &res, c)
 	}
@@ -166,6 +184,12 @@ func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error
 	}
 	if err := writeReports(e, outs, &res); err != nil {
 		return err
+	}
+	if src.forge != nil {
+		describePublished(e, &res)
+	}
+	if publishErr != nil {
+		return publishErr
 	}
 	return judge(c, src.rules.repoFailOn(), &res)
 }
@@ -226,7 +250,9 @@ func writeReports(e env, outs []output, res *reviewer.Result) error {
 type source struct {
 	change reviewer.Change
 	diffs  reviewer.DiffSource
-	rules  *fsRules
+	rules  *recordRules
+	// forge posts the result when the change is on a forge and --post is given.
+	forge reviewer.Poster
 }
 
 // baseTree reads the files a rule set comes from at revision rev. Which rules directory
@@ -247,8 +273,27 @@ func baseTree(ctx context.Context, repo *git.Repo, rev, rulesDir string) (fs.FS,
 	return repo.FS(ctx, rev, rules.SourcePaths(rulesDir)...)
 }
 
-func changeSource(ctx context.Context, e env, f reviewFlags, c *Config) (*source, error) {
+func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *slog.Logger) (*source, error) {
 	ropts := rules.RepoOptions{RulesDir: c.Review.RulesDir, NoBuiltin: !c.Review.Builtin, Disable: c.Review.Disable}
+	if f.change != "" {
+		ref, err := parseChangeURL(f.change)
+		if err != nil {
+			return nil, usageError(err)
+		}
+		client, err := newForge(e, ref, c, logger)
+		if err != nil {
+			return nil, err
+		}
+		s := &source{
+			change: reviewer.Change{Forge: ref.forge, Repo: ref.repo, Number: ref.number},
+			diffs:  client,
+			rules:  recorded(reviewer.TreeRules{Tree: client, Opts: ropts}),
+		}
+		if f.post {
+			s.forge = client
+		}
+		return s, nil
+	}
 	if f.diff != "" {
 		data, name, err := readDiff(e, f.diff)
 		if err != nil {
@@ -263,7 +308,7 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config) (*source
 		s := &source{
 			change: reviewer.Change{Forge: "local", Repo: name},
 			diffs:  bytesDiff(data),
-			rules:  &fsRules{fsys: os.DirFS(root), opts: ropts},
+			rules:  recorded(&fsRules{fsys: os.DirFS(root), opts: ropts}),
 		}
 		return s, nil
 	}
@@ -310,11 +355,11 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config) (*source
 		diffs:  gitDiff{repo: repo, untracked: f.untracked, context: c.Review.ContextLines},
 	}
 	if f.rulesWorktree {
-		s.rules = &fsRules{fsys: os.DirFS(repo.Root()), opts: ropts}
+		s.rules = recorded(&fsRules{fsys: os.DirFS(repo.Root()), opts: ropts})
 	} else {
-		s.rules = &fsRules{opts: ropts, open: func(ctx context.Context) (fs.FS, error) {
+		s.rules = recorded(&fsRules{opts: ropts, open: func(ctx context.Context) (fs.FS, error) {
 			return baseTree(ctx, repo, baseSHA, c.Review.RulesDir)
-		}}
+		}})
 	}
 	return s, nil
 }
@@ -359,11 +404,32 @@ type fsRules struct {
 	fsys fs.FS
 	open func(context.Context) (fs.FS, error)
 	opts rules.RepoOptions
-	set  *rules.Set // the last set loaded
+}
+
+// recordRules remembers the rule set a review loaded, for the repository's own fail_on.
+// Rules problems are the user's to fix, like a bad flag, not a failure of the run.
+type recordRules struct {
+	src reviewer.RuleSource
+	set *rules.Set
+}
+
+func recorded(src reviewer.RuleSource) *recordRules { return &recordRules{src: src} }
+
+func (r *recordRules) Rules(ctx context.Context, c reviewer.Change) (*rules.Set, error) {
+	set, err := r.src.Rules(ctx, c)
+	if err != nil {
+		var ee *exitError
+		if !errors.As(err, &ee) {
+			err = usageError(err)
+		}
+		return nil, err
+	}
+	r.set = set
+	return set, nil
 }
 
 // repoFailOn is the fail_on of the repository's .reviewer.yaml, "" when it has none.
-func (r *fsRules) repoFailOn() string {
+func (r *recordRules) repoFailOn() string {
 	if r.set == nil {
 		return ""
 	}
@@ -378,14 +444,7 @@ func (r *fsRules) Rules(ctx context.Context, _ reviewer.Change) (*rules.Set, err
 			return nil, err
 		}
 	}
-	set, err := rules.LoadRepo(fsys, r.opts)
-	if err != nil {
-		// The rules or the repository's settings are wrong: a problem for the user to fix,
-		// like a bad flag, not a failure of the run.
-		return nil, usageError(err)
-	}
-	r.set = set
-	return set, nil
+	return rules.LoadRepo(fsys, r.opts)
 }
 
 // maxDescription bounds the commit messages given to the model as the description.
@@ -420,4 +479,18 @@ func describe(msgs []string, branch string) (title, description string) {
 		branch = fmt.Sprintf("%d commits", len(msgs))
 	}
 	return branch, d
+}
+
+// describePublished tells, on stderr, what the review did on the forge.
+func describePublished(e env, res *reviewer.Result) {
+	p := res.Published
+	switch {
+	case p.Stale:
+		fmt.Fprintf(e.stderr, "reviewer: the change's head moved during the review; nothing was published (%d forge API calls)\n", p.APICalls)
+	case p.Status == "" && p.Posted == 0 && p.Kept == 0:
+		fmt.Fprintf(e.stderr, "reviewer: nothing was posted (give --post to publish); %d forge API calls\n", p.APICalls)
+	default:
+		fmt.Fprintf(e.stderr, "reviewer: posted %d comments (%d already there, %d refused by the forge, %d threads resolved), status %s; %d forge API calls\n",
+			p.Posted, p.Kept, p.Rejected, p.Resolved, p.Status, p.APICalls)
+	}
 }

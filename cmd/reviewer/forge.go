@@ -1,0 +1,104 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/github"
+	"github.com/reviewerbot/reviewer/reviewer/gitlab"
+)
+
+// changeRef is a change named by its web URL.
+type changeRef struct {
+	forge  string // "github" or "gitlab"
+	scheme string
+	host   string
+	repo   string // owner/name, or the GitLab project path
+	number int
+}
+
+// parseChangeURL reads a pull request URL (https://github.com/OWNER/REPO/pull/12) or a
+// merge request URL (https://gitlab.com/GROUP/PROJECT/-/merge_requests/3), on the public
+// forges or on self-hosted ones.
+func parseChangeURL(s string) (changeRef, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return changeRef{}, fmt.Errorf("--change %q: want the web URL of a pull or merge request", s)
+	}
+	ref := changeRef{scheme: u.Scheme, host: u.Host}
+	path := strings.Trim(u.Path, "/")
+	if before, after, ok := strings.Cut(path, "/-/merge_requests/"); ok {
+		ref.forge, ref.repo = "gitlab", before
+		ref.number, err = strconv.Atoi(strings.SplitN(after, "/", 2)[0])
+	} else if parts := strings.Split(path, "/"); len(parts) >= 4 && parts[2] == "pull" {
+		ref.forge, ref.repo = "github", parts[0]+"/"+parts[1]
+		ref.number, err = strconv.Atoi(parts[3])
+	} else {
+		return changeRef{}, fmt.Errorf("--change %q: not a GitHub pull request (/OWNER/REPO/pull/N) or GitLab merge request (/PROJECT/-/merge_requests/N) URL", s)
+	}
+	if err != nil || ref.number <= 0 || ref.repo == "" {
+		return changeRef{}, fmt.Errorf("--change %q: no change number in the URL", s)
+	}
+	return ref, nil
+}
+
+// forgeClient is what the command needs of a forge adapter.
+type forgeClient interface {
+	reviewer.DiffSource
+	reviewer.TreeReader
+	reviewer.Poster
+}
+
+// newForge returns the adapter for ref, configured from c. The API root comes from the
+// configuration, else from the URL's host: api.github.com and gitlab.com for the public
+// forges, https://HOST/api/v3/ for GitHub Enterprise Server, https://HOST for GitLab.
+func newForge(e env, ref changeRef, c *Config, logger *slog.Logger) (forgeClient, error) {
+	switch ref.forge {
+	case "github":
+		base := c.GitHub.BaseURL
+		if base == "" && ref.host != "github.com" && ref.host != "www.github.com" {
+			base = ref.scheme + "://" + ref.host + "/api/v3/"
+		}
+		key := []byte(c.GitHub.PrivateKey.reveal())
+		if c.GitHub.PrivateKeyFile != "" {
+			path := c.GitHub.PrivateKeyFile
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(e.dir, path)
+			}
+			var err error
+			if key, err = os.ReadFile(path); err != nil {
+				return nil, usageError(fmt.Errorf("github.private_key_file: %w", err))
+			}
+		}
+		if c.GitHub.Token == "" && c.GitHub.AppID == 0 {
+			return nil, usageError(errors.New("a GitHub pull request needs github.token (REVIEWER_GITHUB_TOKEN) or github.app_id with github.private_key"))
+		}
+		cl, err := github.New(github.Options{BaseURL: base, Token: c.GitHub.Token.reveal(), AppID: c.GitHub.AppID,
+			InstallationID: c.GitHub.InstallationID, PrivateKey: key, Logger: logger})
+		if err != nil {
+			return nil, usageError(fmt.Errorf("github: %w", err))
+		}
+		return cl, nil
+	case "gitlab":
+		base := c.GitLab.BaseURL
+		if base == "" && ref.host != "gitlab.com" {
+			base = ref.scheme + "://" + ref.host
+		}
+		if c.GitLab.Token == "" {
+			return nil, usageError(errors.New("a GitLab merge request needs gitlab.token (REVIEWER_GITLAB_TOKEN): a personal, project or group access token with the api scope"))
+		}
+		cl, err := gitlab.New(gitlab.Options{BaseURL: base, Token: c.GitLab.Token.reveal(), Logger: logger})
+		if err != nil {
+			return nil, usageError(fmt.Errorf("gitlab: %w", err))
+		}
+		return cl, nil
+	}
+	return nil, usageError(fmt.Errorf("unknown forge %q", ref.forge))
+}
