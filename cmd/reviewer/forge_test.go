@@ -45,7 +45,7 @@ func TestReviewChangeNeedsToken(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	for url, want := range map[string]string{
-		"https://github.com/o/r/pull/1":            "github.token",
+		"https://github.com/o/r/pull/1":             "github.token",
 		"https://gitlab.com/g/p/-/merge_requests/1": "gitlab.token",
 	} {
 		r := runCmd(t, dir, nil, "review", "--change", url)
