@@ -41,36 +41,45 @@ type sentLine struct {
 	nthNew, nthOld int
 }
 
-// newSentFile indexes hunks, the part of a file a model was shown (with secrets masked);
-// orig is the file as the change has it. A nil orig means the hunks are the original.
-func newSentFile(path string, hunks []diff.Hunk, orig *diff.File) *sentFile {
-	type origLine struct {
-		content        string
-		nthNew, nthOld int
-	}
-	byNew, byOld := map[int]origLine{}, map[int]origLine{}
-	if orig != nil {
-		seenNew, seenOld := map[string]int{}, map[string]int{}
-		for hi := range orig.Hunks {
-			for _, l := range orig.Hunks[hi].Lines {
-				f := foldSpace(l.Content)
-				ol := origLine{content: l.Content}
-				if l.Kind != diff.Deleted {
-					ol.nthNew = seenNew[f]
-					seenNew[f]++
-				}
-				if l.Kind != diff.Added {
-					ol.nthOld = seenOld[f]
-					seenOld[f]++
-				}
-				if l.Kind != diff.Deleted {
-					byNew[l.NewLine] = ol
-				} else {
-					byOld[l.OldLine] = ol
-				}
+// fileIndex is what anchoring needs of a file as the change has it: each line's original
+// content, and its place among identical lines of its side.
+type fileIndex struct {
+	byNew, byOld map[int]origLine
+}
+
+type origLine struct {
+	content        string
+	nthNew, nthOld int
+}
+
+func newFileIndex(orig *diff.File) *fileIndex {
+	ix := &fileIndex{byNew: map[int]origLine{}, byOld: map[int]origLine{}}
+	seenNew, seenOld := map[string]int{}, map[string]int{}
+	for hi := range orig.Hunks {
+		for _, l := range orig.Hunks[hi].Lines {
+			f := foldSpace(l.Content)
+			ol := origLine{content: l.Content}
+			if l.Kind != diff.Deleted {
+				ol.nthNew = seenNew[f]
+				seenNew[f]++
+			}
+			if l.Kind != diff.Added {
+				ol.nthOld = seenOld[f]
+				seenOld[f]++
+			}
+			if l.Kind != diff.Deleted {
+				ix.byNew[l.NewLine] = ol
+			} else {
+				ix.byOld[l.OldLine] = ol
 			}
 		}
 	}
+	return ix
+}
+
+// newSentFile indexes hunks, the part of a file a model was shown (with secrets masked);
+// orig indexes the file as the change has it. A nil orig means the hunks are the original.
+func newSentFile(path string, hunks []diff.Hunk, orig *fileIndex) *sentFile {
 	n := 0
 	for i := range hunks {
 		n += len(hunks[i].Lines)
@@ -84,9 +93,9 @@ func newSentFile(path string, hunks []diff.Hunk, orig *diff.File) *sentFile {
 			found := false
 			if orig != nil {
 				if l.Kind == diff.Deleted {
-					ol, found = byOld[l.OldLine]
+					ol, found = orig.byOld[l.OldLine]
 				} else {
-					ol, found = byNew[l.NewLine]
+					ol, found = orig.byNew[l.NewLine]
 				}
 			}
 			if found {

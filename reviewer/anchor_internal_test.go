@@ -33,7 +33,7 @@ func TestAnchor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent := map[string]*sentFile{"app/db.py": newSentFile("app/db.py", files[0].Hunks, files[0])}
+	sent := map[string]*sentFile{"app/db.py": newSentFile("app/db.py", files[0].Hunks, newFileIndex(files[0]))}
 	ruleIDs := map[string]bool{"py-sql": true}
 
 	type placed struct {
@@ -163,7 +163,7 @@ func TestAnchorAmbiguous(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent := map[string]*sentFile{"a.go": newSentFile("a.go", files[0].Hunks, files[0])}
+	sent := map[string]*sentFile{"a.go": newSentFile("a.go", files[0].Hunks, newFileIndex(files[0]))}
 	_, why := anchor(ModelFinding{Path: "a.go", Line: 3, Message: "m", Quote: "if err != nil { return err }"}, sent, nil)
 	if why != "the quoted code is not at line 3 or near it" {
 		t.Errorf("reason %q, want the quote to name no line", why)

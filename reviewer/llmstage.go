@@ -134,6 +134,17 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 	for _, r := range set.Rules {
 		ruleIDs[r.ID] = true
 	}
+	// The index of an original file is built once, however many chunks show parts of it,
+	// and only when a model answered with findings on it.
+	indexes := map[*diff.File]*fileIndex{}
+	origIndex := func(f *diff.File) *fileIndex {
+		ix, ok := indexes[f]
+		if !ok {
+			ix = newFileIndex(f)
+			indexes[f] = ix
+		}
+		return ix
+	}
 	var ask func(ch chunk.Chunk, depth int)
 	ask = func(ch chunk.Chunk, depth int) {
 		p, err := s.prompt(&ch, cc, tags)
@@ -186,10 +197,13 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 		if reply.Model != "" && !slices.Contains(models, reply.Model) {
 			models = append(models, reply.Model)
 		}
+		if len(reply.Findings) == 0 {
+			return
+		}
 		sent := map[string]*sentFile{}
 		for _, part := range ch.Parts {
 			orig := originals[part.Path]
-			sent[part.Path] = newSentFile(orig.Path(), part.Hunks, orig)
+			sent[part.Path] = newSentFile(orig.Path(), part.Hunks, origIndex(orig))
 		}
 		for _, mf := range reply.Findings {
 			f, why := anchor(mf, sent, ruleIDs)
