@@ -18,6 +18,8 @@ type jsonReport struct {
 	Omitted int `json:"omitted"`
 	// Egress records what was sent to which model: one entry per request.
 	Egress []jsonEgress `json:"egress"`
+	// Forge says what was done on the forge; all zero for a local review.
+	Forge jsonForge `json:"forge"`
 }
 
 type jsonFinding struct {
@@ -50,6 +52,16 @@ type jsonUsage struct {
 	CachedTokens     int     `json:"cached_tokens"`
 	CostUSD          float64 `json:"cost_usd"`
 	Model            string  `json:"model"`
+}
+
+type jsonForge struct {
+	Posted   int    `json:"posted"`
+	Kept     int    `json:"kept"`
+	Resolved int    `json:"resolved"`
+	Rejected int    `json:"rejected"`
+	Stale    bool   `json:"stale"`
+	Status   string `json:"status"`
+	APICalls int64  `json:"api_calls"`
 }
 
 type jsonEgress struct {
@@ -85,7 +97,12 @@ func writeJSON(w io.Writer, res *reviewer.Result) error {
 		},
 		Unplaced: make([]jsonPlace, 0, len(res.Unplaced)),
 		Omitted:  res.Omitted,
-		Egress:   make([]jsonEgress, 0, len(res.Egress)),
+		Forge: jsonForge{
+			Posted: res.Published.Posted, Kept: res.Published.Kept, Resolved: res.Published.Resolved,
+			Rejected: res.Published.Rejected, Stale: res.Published.Stale, Status: string(res.Published.Status),
+			APICalls: res.Published.APICalls,
+		},
+		Egress: make([]jsonEgress, 0, len(res.Egress)),
 	}
 	for _, e := range res.Egress {
 		je := jsonEgress{Model: e.Model, Tokens: e.Tokens, Files: make([]jsonEgressFile, 0, len(e.Files))}

@@ -14,7 +14,7 @@ import (
 // The key sets of the JSON report contract in DESIGN.md ("The JSON report"). A renamed,
 // added or dropped key must fail this test: other tools parse the report.
 var (
-	jsonTopKeys      = []string{"coverage", "egress", "findings", "omitted", "unplaced", "usage"}
+	jsonTopKeys      = []string{"coverage", "egress", "findings", "forge", "omitted", "unplaced", "usage"}
 	jsonFindingKeys  = []string{"end_line", "fingerprint", "line", "message", "path", "rule_id", "severity", "side", "source", "suggestion"}
 	jsonCoverageKeys = []string{"files"}
 	jsonFileKeys     = []string{"outcome", "path", "reason"}

@@ -132,6 +132,7 @@ func sampleResult() *reviewer.Result {
 		},
 		LLMEnabled: true,
 		Omitted:    3,
+		Published:  reviewer.Published{Posted: 5, Kept: 2, Resolved: 1, Rejected: 1, Status: reviewer.StatusFailure, APICalls: 9},
 		Egress: []reviewer.Egress{{
 			Model:  "openai/gpt-4o-mini",
 			Tokens: 5120,
