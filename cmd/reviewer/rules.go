@@ -69,41 +69,40 @@ func rulesRoot(ctx context.Context, e env, args []string) (fs.FS, string, error)
 	return os.DirFS(dir), dir, nil
 }
 
-func rulesLint(cmd *cobra.Command, e env, args []string) error {
+// loadRules loads the rule set of the directory the rules commands check. A problem is
+// printed, one per line with its file and line, and ends the command with exit code 1.
+func loadRules(cmd *cobra.Command, e env, args []string) (*rules.Set, string, error) {
 	c, err := config(cmd, e, rulesBind)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	fsys, dir, err := rulesRoot(cmd.Context(), e, args)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	set, err := rules.LoadRepo(fsys, rules.RepoOptions{RulesDir: c.Review.RulesDir, NoBuiltin: !c.Review.Builtin, Disable: c.Review.Disable})
 	if err != nil {
 		for _, line := range flatten(err) {
 			fmt.Fprintln(e.stdout, line)
 		}
-		return &exitError{code: exitFindings}
+		return nil, "", &exitError{code: exitFindings}
+	}
+	return set, dir, nil
+}
+
+func rulesLint(cmd *cobra.Command, e env, args []string) error {
+	set, dir, err := loadRules(cmd, e, args)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(e.stdout, "%d rules ok in %s\n", len(set.Rules), dir)
 	return nil
 }
 
 func rulesTest(cmd *cobra.Command, e env, args []string) error {
-	c, err := config(cmd, e, rulesBind)
+	set, _, err := loadRules(cmd, e, args)
 	if err != nil {
 		return err
-	}
-	fsys, _, err := rulesRoot(cmd.Context(), e, args)
-	if err != nil {
-		return err
-	}
-	set, err := rules.LoadRepo(fsys, rules.RepoOptions{RulesDir: c.Review.RulesDir, NoBuiltin: !c.Review.Builtin, Disable: c.Review.Disable})
-	if err != nil {
-		for _, line := range flatten(err) {
-			fmt.Fprintln(e.stdout, line)
-		}
-		return &exitError{code: exitFindings}
 	}
 	tested, failed := 0, 0
 	for _, r := range set.Rules {

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/diff"
 )
 
 const (
@@ -91,8 +92,8 @@ func synthesizeDiff(files []*github.CommitFile) ([]byte, []reviewer.FileCoverage
 			gaps = append(gaps, reviewer.FileCoverage{Path: path, Outcome: reviewer.OutcomeSkipped, Reason: reasonTooLarge})
 			continue
 		}
-		fmt.Fprintf(&b, "diff --git %s %s\n", quote("a/"+old), quote("b/"+path))
-		minus, plus := quote("a/"+old), quote("b/"+path)
+		fmt.Fprintf(&b, "diff --git %s %s\n", diff.QuotePath("a/"+old), diff.QuotePath("b/"+path))
+		minus, plus := diff.QuotePath("a/"+old), diff.QuotePath("b/"+path)
 		switch status {
 		case "added":
 			b.WriteString("new file mode 100644\n")
@@ -101,9 +102,9 @@ func synthesizeDiff(files []*github.CommitFile) ([]byte, []reviewer.FileCoverage
 			b.WriteString("deleted file mode 100644\n")
 			plus = "/dev/null"
 		case "renamed":
-			fmt.Fprintf(&b, "rename from %s\nrename to %s\n", quote(old), quote(path))
+			fmt.Fprintf(&b, "rename from %s\nrename to %s\n", diff.QuotePath(old), diff.QuotePath(path))
 		case "copied":
-			fmt.Fprintf(&b, "copy from %s\ncopy to %s\n", quote(old), quote(path))
+			fmt.Fprintf(&b, "copy from %s\ncopy to %s\n", diff.QuotePath(old), diff.QuotePath(path))
 		}
 		if patch == "" {
 			continue
@@ -132,44 +133,4 @@ func headerOnly(status string, changes int) bool {
 		return changes == 0
 	}
 	return false
-}
-
-// quote writes a path as git does: in double quotes with C escapes when it holds a
-// quote, a backslash, a control character or a space (git leaves spaces bare, but
-// quoting keeps the "diff --git" line unambiguous and parsers accept it).
-func quote(p string) string {
-	if p == "/dev/null" {
-		return p
-	}
-	needs := false
-	for i := 0; i < len(p); i++ {
-		if ch := p[i]; ch == '"' || ch == '\\' || ch < 0x20 || ch == 0x7f || ch == ' ' {
-			needs = true
-			break
-		}
-	}
-	if !needs {
-		return p
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(p); i++ {
-		switch ch := p[i]; ch {
-		case '"', '\\':
-			b.WriteByte('\\')
-			b.WriteByte(ch)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			if ch < 0x20 || ch == 0x7f {
-				fmt.Fprintf(&b, `\%03o`, ch)
-				continue
-			}
-			b.WriteByte(ch)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }

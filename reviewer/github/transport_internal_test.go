@@ -36,19 +36,3 @@ func TestRetryAfter(t *testing.T) {
 		t.Errorf("exponential backoff is not capped: %v", d)
 	}
 }
-
-func TestQuote(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"a/b.go":       "a/b.go",
-		"/dev/null":    "/dev/null",
-		"a/x y.go":     `"a/x y.go"`,
-		`a/q"x.go`:     `"a/q\"x.go"`,
-		"a/tab\there":  `"a/tab\there"`,
-		"a/bell\x07.c": `"a/bell\007.c"`,
-	} {
-		if got := quote(in); got != want {
-			t.Errorf("quote(%q) = %s, want %s", in, got, want)
-		}
-	}
-}

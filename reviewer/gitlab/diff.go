@@ -169,7 +169,7 @@ func writeFile(b *strings.Builder, e *gl.MergeRequestDiff, body string) {
 	if newPath == "" {
 		newPath = oldPath
 	}
-	b.WriteString("diff --git " + quote("a/"+oldPath) + " " + quote("b/"+newPath) + "\n")
+	b.WriteString("diff --git " + diff.QuotePath("a/"+oldPath) + " " + diff.QuotePath("b/"+newPath) + "\n")
 	switch {
 	case e.NewFile:
 		b.WriteString("new file mode " + mode(e.BMode) + "\n")
@@ -179,7 +179,7 @@ func writeFile(b *strings.Builder, e *gl.MergeRequestDiff, body string) {
 		b.WriteString("old mode " + e.AMode + "\nnew mode " + e.BMode + "\n")
 	}
 	if e.RenamedFile && oldPath != newPath {
-		b.WriteString("rename from " + quote(oldPath) + "\nrename to " + quote(newPath) + "\n")
+		b.WriteString("rename from " + diff.QuotePath(oldPath) + "\nrename to " + diff.QuotePath(newPath) + "\n")
 	}
 	if body == "" {
 		return
@@ -192,7 +192,7 @@ func writeFile(b *strings.Builder, e *gl.MergeRequestDiff, body string) {
 		to = "/dev/null"
 	}
 	if strings.HasPrefix(body, "Binary files ") {
-		b.WriteString("Binary files " + quote(from) + " and " + quote(to) + " differ\n")
+		b.WriteString("Binary files " + diff.QuotePath(from) + " and " + diff.QuotePath(to) + " differ\n")
 		return
 	}
 	b.WriteString("--- " + headerName(from) + "\n+++ " + headerName(to) + "\n")
@@ -213,39 +213,9 @@ func realMode(m string) bool { return m != "" && m != "0" }
 // headerName writes a ---/+++ file name as git does: quoted when it must be, and followed
 // by a tab when it holds a space, so the name's end is unambiguous.
 func headerName(name string) string {
-	q := quote(name)
+	q := diff.QuotePath(name)
 	if q == name && strings.Contains(name, " ") {
 		return name + "\t"
 	}
 	return q
-}
-
-// quote C-quotes a path the way git does when it holds a double quote, a backslash or a
-// control character. Other bytes, UTF-8 included, are written as they are
-// (core.quotepath=false), which diff.Parse reads back unchanged.
-func quote(p string) string {
-	if !strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '"' || r == '\\' }) {
-		return p
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(p); i++ {
-		switch ch := p[i]; ch {
-		case '"', '\\':
-			b.WriteByte('\\')
-			b.WriteByte(ch)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\n':
-			b.WriteString(`\n`)
-		default:
-			if ch < 0x20 || ch == 0x7f {
-				fmt.Fprintf(&b, `\%03o`, ch)
-				continue
-			}
-			b.WriteByte(ch)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }
