@@ -26,13 +26,6 @@ type PublishOptions struct {
 // HeadReader and CallCounter; what it is not, is skipped. Failures of single steps are
 // joined, so one failing call does not lose the rest.
 func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishOptions, log *slog.Logger) (pub Published, err error) {
-	counter, counts := p.(CallCounter)
-	var before int64
-	if counts {
-		before = counter.APICalls()
-		defer func() { pub.APICalls = counter.APICalls() - before }()
-	}
-
 	// A review of a head that is no longer the change's head publishes nothing: a review
 	// of the newer head is coming, and its comments would otherwise land beside ours.
 	if hr, ok := p.(HeadReader); ok && c.HeadSHA != "" {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 
 	"github.com/reviewerbot/reviewer/reviewer/chunk"
@@ -63,6 +64,7 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	log := r.logger.With(slog.String("forge", c.Forge), slog.String("repo", c.Repo),
 		slog.Int("change", c.Number), slog.String("head_sha", c.HeadSHA))
 
+	calls := r.callCount()
 	if cr, ok := r.diffs.(ChangeReader); ok {
 		var err error
 		if c, err = cr.ReadChange(ctx, c); err != nil {
@@ -115,6 +117,7 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 
 	if r.opts.Forge != nil && !r.opts.DryRun {
 		pub, err := publish(ctx, r.opts.Forge, c, &res, r.opts.Publish, log)
+		pub.APICalls = r.callCount() - calls
 		res.Published = pub
 		if err != nil {
 			return res, fmt.Errorf("%s: publish: %w", c, err)
@@ -127,6 +130,27 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 		slog.Int("rules", len(set.Rules)), slog.Int("requests", res.Usage.Requests),
 		slog.Int("prompt_tokens", res.Usage.PromptTokens), slog.Float64("cost_usd", res.Usage.CostUSD))
 	return res, nil
+}
+
+// callCount sums the API calls made so far by the forge clients the review uses (each
+// counted once: the diff source, the rules' tree reader and the poster are often one
+// client).
+func (r *Reviewer) callCount() int64 {
+	seen := map[CallCounter]bool{}
+	var n int64
+	for _, v := range []any{r.diffs, r.rules, r.opts.Forge} {
+		if tr, ok := v.(TreeRules); ok {
+			v = tr.Tree
+		}
+		// Only comparable counters can be told apart; others are counted as they come.
+		if cc, ok := v.(CallCounter); ok && (!reflect.TypeOf(cc).Comparable() || !seen[cc]) {
+			if reflect.TypeOf(cc).Comparable() {
+				seen[cc] = true
+			}
+			n += cc.APICalls()
+		}
+	}
+	return n
 }
 
 // fetchDiff gets the change's diff, and the files the source could not diff when it can

@@ -19,7 +19,8 @@ type Published struct {
 	Stale bool
 	// Status is the commit status set.
 	Status StatusState
-	// APICalls counts the forge requests the review made.
+	// APICalls counts the forge requests the review made, from reading the change to
+	// setting the status.
 	APICalls int64
 }
 
