@@ -106,7 +106,10 @@ type GitHubConfig struct {
 	BaseURL string `mapstructure:"base_url"`
 	// Token is a personal access token; or AppID and PrivateKey (PEM, or PrivateKeyFile)
 	// with InstallationID authenticate as a GitHub App installation.
-	Token          secret `mapstructure:"token"`
+	Token secret `mapstructure:"token"`
+	// BotLogin is the login an installation token posts as (github-actions[bot] for
+	// GitHub Actions' GITHUB_TOKEN), which such a token can not look up itself.
+	BotLogin       string `mapstructure:"bot_login"`
 	AppID          int64  `mapstructure:"app_id"`
 	InstallationID int64  `mapstructure:"installation_id"`
 	PrivateKey     secret `mapstructure:"private_key"`
@@ -163,6 +166,7 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("gateway.prices", map[string]Price{})
 	v.SetDefault("github.base_url", "")
 	v.SetDefault("github.token", "")
+	v.SetDefault("github.bot_login", "")
 	v.SetDefault("github.app_id", 0)
 	v.SetDefault("github.installation_id", 0)
 	v.SetDefault("github.private_key", "")

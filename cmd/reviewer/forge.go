@@ -80,7 +80,7 @@ func newForge(e env, ref changeRef, c *Config, logger *slog.Logger) (forgeClient
 		if c.GitHub.Token == "" && c.GitHub.AppID == 0 {
 			return nil, usageError(errors.New("a GitHub pull request needs github.token (REVIEWER_GITHUB_TOKEN) or github.app_id with github.private_key"))
 		}
-		cl, err := github.New(github.Options{BaseURL: base, Token: c.GitHub.Token.reveal(), AppID: c.GitHub.AppID,
+		cl, err := github.New(github.Options{BaseURL: base, Token: c.GitHub.Token.reveal(), BotLogin: c.GitHub.BotLogin, AppID: c.GitHub.AppID,
 			InstallationID: c.GitHub.InstallationID, PrivateKey: key, Logger: logger})
 		if err != nil {
 			return nil, usageError(fmt.Errorf("github: %w", err))

@@ -45,6 +45,10 @@ type Options struct {
 	BaseURL string
 	// Token is a personal access token or an installation token.
 	Token string
+	// BotLogin is the login the token posts as, when it can not be asked for: an
+	// installation token (GitHub Actions' GITHUB_TOKEN posts as "github-actions[bot]")
+	// can not read GET /user. Empty means ask GitHub.
+	BotLogin string
 	// AppID, InstallationID and PrivateKey (PEM) authenticate as a GitHub App
 	// installation; the installation token is fetched and refreshed as needed.
 	AppID          int64
@@ -68,6 +72,8 @@ type Client struct {
 	gh      *github.Client
 	counter *countingTransport
 	logger  *slog.Logger
+	// bot is the login the client posts as; only its comments are the bot's.
+	bot *identity
 }
 
 // New returns a Client for the GitHub API described by opts.
@@ -110,6 +116,8 @@ func New(opts Options) (*Client, error) {
 	}
 
 	app := opts.AppID != 0 || opts.InstallationID != 0 || len(opts.PrivateKey) > 0
+	// appGH, with App auth, calls the API as the App itself (a JWT), for GET /app.
+	var appGH *github.Client
 	switch {
 	case app && opts.Token != "":
 		return nil, errors.New("github: set either a token or a GitHub App, not both")
@@ -124,22 +132,45 @@ func New(opts Options) (*Client, error) {
 		}
 		// ghinstallation wants the API root without the trailing slash.
 		itr.BaseURL = strings.TrimSuffix(base.String(), "/")
+		// A transport of its own, so that the installation transport's token refresh,
+		// which rewrites its apps transport's fields, never races with GET /app.
+		atr, err := ghinstallation.NewAppsTransport(tr, opts.AppID, opts.PrivateKey)
+		if err != nil {
+			return nil, fmt.Errorf("github: app private key: %w", err)
+		}
+		atr.BaseURL = itr.BaseURL
+		appGH = newGitHub(&http.Client{Transport: atr, Timeout: httpClient.Timeout}, base)
 		tr = itr
 	case opts.Token == "":
 		return nil, errors.New("github: a token or a GitHub App is required")
 	}
 
 	httpClient.Transport = tr
-	gh := github.NewClient(httpClient)
+	gh := newGitHub(httpClient, base)
 	if opts.Token != "" {
 		gh = gh.WithAuthToken(opts.Token)
 	}
+	cl := &Client{gh: gh, counter: counter, logger: logger}
+	if appGH != nil {
+		cl.bot = newIdentity(appLogin(appGH))
+	} else {
+		cl.bot = newIdentity(userLogin(gh))
+		if opts.BotLogin != "" {
+			login := opts.BotLogin
+			cl.bot = newIdentity(func(context.Context) (string, error) { return login, nil })
+		}
+	}
+	return cl, nil
+}
+
+// newGitHub returns a go-github client of the API at base.
+func newGitHub(httpClient *http.Client, base *url.URL) *github.Client {
+	gh := github.NewClient(httpClient)
 	// Set the URLs directly: WithEnterpriseURLs would append "api/v3/" to any root
 	// that lacks it, which breaks proxies and the tests' prefixed fake.
-	gh.BaseURL = base
-	upload := *base
-	gh.UploadURL = &upload
-	return &Client{gh: gh, counter: counter, logger: logger}, nil
+	api, upload := *base, *base
+	gh.BaseURL, gh.UploadURL = &api, &upload
+	return gh
 }
 
 func baseURL(s string) (*url.URL, error) {
@@ -159,8 +190,8 @@ func baseURL(s string) (*url.URL, error) {
 	return u, nil
 }
 
-// APICalls returns how many HTTP requests the client has sent, retries and
-// installation-token exchanges included.
+// APICalls returns how many HTTP requests the client has sent, retries,
+// installation-token exchanges and the one lookup of the bot's login included.
 func (cl *Client) APICalls() int64 { return cl.counter.n.Load() }
 
 // Suggestions reports GitHub's ```suggestion blocks.

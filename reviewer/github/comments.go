@@ -11,16 +11,22 @@ import (
 )
 
 // ListComments returns the bot's inline comments on the pull request: the review
-// comments whose body carries a fingerprint marker and that start a thread.
+// comments the bot wrote whose body carries a fingerprint marker and that start a
+// thread. A marker in someone else's comment does not count, or a pull request's author
+// could plant one to silence a finding.
 //
 // A comment is Resolved when GitHub marks it outdated: the REST API then returns it
 // with position and line null (original_position and original_line keep where it was).
-// It is Replied when the thread holds a comment by another user (replies point at the
-// thread's first comment with in_reply_to_id).
+// It is Replied when the thread holds a comment by anyone but the bot (replies point at
+// the thread's first comment with in_reply_to_id).
 //
 // GitHub API docs: https://docs.github.com/rest/pulls/comments#list-review-comments-on-a-pull-request
 func (cl *Client) ListComments(ctx context.Context, c reviewer.Change) ([]reviewer.PostedComment, error) {
 	owner, name, err := splitRepo(c.Repo)
+	if err != nil {
+		return nil, err
+	}
+	bot, err := cl.bot.get(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +54,7 @@ func (cl *Client) ListComments(ctx context.Context, c reviewer.Change) ([]review
 	var out []reviewer.PostedComment
 	for _, cm := range all {
 		fp, ok := reviewer.ParseMarker(cm.GetBody())
-		if !ok || cm.InReplyTo != nil {
+		if !ok || cm.InReplyTo != nil || !isBot(bot, cm.GetUser().GetLogin()) {
 			continue
 		}
 		line := cm.GetLine()
@@ -63,7 +69,7 @@ func (cl *Client) ListComments(ctx context.Context, c reviewer.Change) ([]review
 			Resolved:    outdated(cm),
 		}
 		for _, who := range repliers[cm.GetID()] {
-			if who != cm.GetUser().GetLogin() {
+			if !isBot(bot, who) {
 				p.Replied = true
 				break
 			}

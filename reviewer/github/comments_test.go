@@ -13,7 +13,7 @@ func TestListComments(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
 	item := fixtureItem(t, "pull-request-review-comment-items.json")
-	bot := map[string]any{"login": "reviewer[bot]", "id": 99, "type": "Bot"}
+	bot := userObject(t, testBot, "User")
 	human := item["user"]
 	fp := func(s string) string { return "Wrap the error.\n\n" + reviewer.Marker(s) }
 	comment := func(id int, kv ...any) map[string]any {
@@ -32,6 +32,9 @@ func TestListComments(t *testing.T) {
 	comments = append(comments, comment(5, "in_reply_to_id", 4, "body", "also"))
 	// Not the bot's: no marker.
 	comments = append(comments, with(item, "id", 6, "body", "LGTM"))
+	// Not the bot's either: a person's comment with a marker planted in it, which must
+	// not pass for the finding already posted.
+	comments = append(comments, with(item, "id", 8, "body", fp("eeeeeeee"), "path", "e.go", "line", 3, "user", human))
 	// Filler so the bot's last comment sits on the third page.
 	for i := range 200 {
 		comments = append(comments, with(item, "id", 100+i, "body", "chatter"))
@@ -40,6 +43,7 @@ func TestListComments(t *testing.T) {
 	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347/comments", func(w http.ResponseWriter, r *http.Request) {
 		paginate(w, r, f.prefix, comments)
 	})
+	users := f.serveUser(t, testBot)
 	c := f.client(t)
 	got, err := c.ListComments(t.Context(), testChange)
 	if err != nil {
@@ -54,7 +58,13 @@ func TestListComments(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("ListComments (-want +got):\n%s", d)
 	}
-	if n := c.APICalls(); n != 3 {
-		t.Errorf("APICalls = %d, want 3 pages", n)
+	if n := c.APICalls(); n != 4 {
+		t.Errorf("APICalls = %d, want GET /user and 3 pages", n)
+	}
+	if _, err := c.ListComments(t.Context(), testChange); err != nil {
+		t.Fatal(err)
+	}
+	if n := users.Load(); n != 1 {
+		t.Errorf("GET /user asked %d times, want once per client", n)
 	}
 }

@@ -6,6 +6,10 @@
 // their types never leave it. Errors are mapped onto the core's sentinels
 // (reviewer.ErrNotFound, reviewer.ErrForbidden, reviewer.ErrRateLimited).
 //
+// The bot's comments are those its own login wrote, whatever markers other comments
+// hold: the login is asked once per Client, at GET /user with a token, or with App auth
+// at GET /app (with the App's JWT) as the App's bot user "<slug>[bot]".
+//
 // Every request goes through two round trippers under go-github: one that honours
 // GitHub's primary and secondary rate limits (Retry-After, x-ratelimit-remaining and
 // x-ratelimit-reset on 403 and 429) with capped backoff, and one that counts requests

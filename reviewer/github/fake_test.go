@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +27,8 @@ const (
 	// apiPrefix mounts the fake API under a path, as go-github's own tests do, so that a
 	// client ignoring the base URL's path fails.
 	apiPrefix = "/api-v3"
+	// testBot is the login testToken belongs to: a machine user.
+	testBot = "reviewer-bot"
 )
 
 var testChange = reviewer.Change{Forge: "github", Repo: testRepo, Number: 1347, HeadSHA: testHead}
@@ -120,6 +123,60 @@ func (f *fakeGitHub) clientWith(t *testing.T, opts github.Options) *github.Clien
 		t.Fatalf("New: %v", err)
 	}
 	return c
+}
+
+// serveUser mounts GET /user, the token's user, as login. It returns the count of calls.
+//
+// GitHub API docs: https://docs.github.com/rest/users/users#get-the-authenticated-user
+func (f *fakeGitHub) serveUser(t *testing.T, login string) *atomic.Int32 {
+	t.Helper()
+	var n atomic.Int32
+	f.mux.HandleFunc("GET /user", func(w http.ResponseWriter, _ *http.Request) {
+		n.Add(1)
+		writeJSON(w, http.StatusOK, userObject(t, login, "User"))
+	})
+	return &n
+}
+
+// serveApp mounts GET /app, the App the JWT names, with the slug given. It returns the
+// count of calls.
+//
+// GitHub API docs: https://docs.github.com/rest/apps/apps#get-the-authenticated-app
+func (f *fakeGitHub) serveApp(t *testing.T, id int, slug string) *atomic.Int32 {
+	t.Helper()
+	var n atomic.Int32
+	f.mux.HandleFunc("GET /app", func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		// Only a JWT (three dot-separated parts, "eyJ..." base64url JSON) may ask.
+		auth := r.Header.Get("Authorization")
+		if !strings.HasPrefix(auth, "Bearer ey") || strings.Count(auth, ".") != 2 {
+			t.Errorf("GET /app Authorization = %q, want the App's JWT", auth)
+			writeError(w, http.StatusUnauthorized, "A JSON web token could not be decoded")
+			return
+		}
+		// The example of the endpoint's documentation, with the id and slug given.
+		writeJSON(w, http.StatusOK, map[string]any{
+			"id": id, "slug": slug, "node_id": "MDExOkludGVncmF0aW9uMQ==",
+			"owner":        userObject(t, "octocat", "User"),
+			"name":         "Octocat App",
+			"description":  "",
+			"external_url": "https://example.com", "html_url": "https://github.com/apps/" + slug,
+			"created_at": "2017-07-08T16:18:44-04:00", "updated_at": "2017-07-08T16:18:44-04:00",
+			"permissions":         map[string]any{"metadata": "read", "pull_requests": "write", "issues": "write", "statuses": "write"},
+			"events":              []string{"pull_request"},
+			"installations_count": 5,
+		})
+	})
+	return &n
+}
+
+// userObject is the fixture's user (octocat) renamed to login, of type typ ("User" or
+// "Bot").
+func userObject(t *testing.T, login, typ string) map[string]any {
+	t.Helper()
+	u := fixtureItem(t, "issue-comment-items.json")["user"].(map[string]any)
+	return with(u, "login", login, "type", typ,
+		"url", "https://api.github.com/users/"+login, "html_url", "https://github.com/"+login)
 }
 
 func (f *fakeGitHub) recorded() []recorded {

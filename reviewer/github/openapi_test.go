@@ -39,6 +39,10 @@ var offSpec = []string{
 	"GET /repos/{owner}/{repo}/git/trees/{tree_sha}",
 	// ghinstallation's token exchange: https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app
 	"POST /app/installations/{installation_id}/access_tokens",
+	// The bot's identity: https://docs.github.com/rest/users/users#get-the-authenticated-user
+	// and, with App auth, https://docs.github.com/rest/apps/apps#get-the-authenticated-app
+	"GET /user",
+	"GET /app",
 }
 
 var loadOpenAPI = sync.OnceValues(func() (*openAPI, error) {

@@ -10,12 +10,17 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer"
 )
 
-// FindSummary returns the first issue comment of the pull request that carries the
-// summary marker, or nil.
+// FindSummary returns the first issue comment of the pull request that the bot wrote
+// and that carries the summary marker, or nil. A marker in someone else's comment (a
+// summary quoted in a reply, or planted) does not count: the bot would overwrite it.
 //
 // GitHub API docs: https://docs.github.com/rest/issues/comments#list-issue-comments
 func (cl *Client) FindSummary(ctx context.Context, c reviewer.Change) (*reviewer.PostedSummary, error) {
 	owner, name, err := splitRepo(c.Repo)
+	if err != nil {
+		return nil, err
+	}
+	bot, err := cl.bot.get(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -26,6 +31,9 @@ func (cl *Client) FindSummary(ctx context.Context, c reviewer.Change) (*reviewer
 			return nil, mapError(fmt.Sprintf("list comments of pull request %d", c.Number), err)
 		}
 		for _, cm := range page {
+			if !isBot(bot, cm.GetUser().GetLogin()) {
+				continue
+			}
 			if _, ok := reviewer.ParseSummaryMarker(cm.GetBody()); ok {
 				return &reviewer.PostedSummary{ID: strconv.FormatInt(cm.GetID(), 10), Body: cm.GetBody()}, nil
 			}

@@ -33,7 +33,7 @@ func TestSummary(t *testing.T) {
 		_ = json.NewDecoder(r.Body).Decode(&req)
 		mu.Lock()
 		defer mu.Unlock()
-		c := with(fixtureObject(t, "issue-comment.json"), "id", 9000, "body", req.Body)
+		c := with(fixtureObject(t, "issue-comment.json"), "id", 9000, "body", req.Body, "user", userObject(t, testBot, "User"))
 		comments = append(comments, c)
 		writeJSON(w, http.StatusCreated, c)
 	})
@@ -52,6 +52,7 @@ func TestSummary(t *testing.T) {
 		}
 		writeError(w, http.StatusNotFound, "Not Found")
 	})
+	users := f.serveUser(t, testBot)
 	c := f.client(t)
 	ctx := t.Context()
 
@@ -75,6 +76,7 @@ func TestSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
+		"GET /user",
 		"GET /repos/octocat/Hello-World/issues/1347/comments?per_page=100",
 		"GET /repos/octocat/Hello-World/issues/1347/comments?page=2&per_page=100",
 		"POST /repos/octocat/Hello-World/issues/1347/comments",
@@ -84,6 +86,9 @@ func TestSummary(t *testing.T) {
 	}
 	if d := cmp.Diff(want, f.calls()); d != "" {
 		t.Errorf("requests (-want +got):\n%s", d)
+	}
+	if n := users.Load(); n != 1 {
+		t.Errorf("GET /user asked %d times, want once per client", n)
 	}
 	mu.Lock()
 	last := comments[len(comments)-1]["body"]
