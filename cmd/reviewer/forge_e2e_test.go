@@ -617,8 +617,13 @@ func TestForgeAPICalls(t *testing.T) {
 			}
 			c := count{publish: run.apiCalls, total: len(run.reqs), rerunPublish: rerun.apiCalls, rerunTotal: len(rerun.reqs)}
 			counts[fmt.Sprintf("%s/%d", forge, n)] = c
-			t.Logf("%s, %3d findings: %3d forge API calls to publish (%3d in the whole review); re-run: %3d to publish (%3d in all)",
+			t.Logf("%s, %3d findings: %3d forge API calls reported (%3d requests seen by the fake); re-run: %3d reported (%3d seen)",
 				forge, n, c.publish, c.total, c.rerunPublish, c.rerunTotal)
+			// The report counts every request of the review, as the fake saw them.
+			if c.publish != c.total || c.rerunPublish != c.rerunTotal {
+				t.Errorf("%s, %d findings: the report counts %d and %d forge calls, the fake saw %d and %d",
+					forge, n, c.publish, c.rerunPublish, c.total, c.rerunTotal)
+			}
 		}
 	}
 	if d := counts["github/100"].publish - counts["github/1"].publish; d != 3 {

@@ -20,9 +20,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files with the current output")
 
-// Updating reports whether the tests run with -update.
-func Updating() bool { return *update }
-
 // Check compares got with the file at path. With -update it writes got to path instead.
 func Check(t testing.TB, path string, got []byte) {
 	t.Helper()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	_ "github.com/reviewerbot/reviewer/internal/golden" // defines -update for go test ./... -update
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/github"
 )

@@ -3,10 +3,8 @@ package gitlab_test
 import (
 	"context"
 	"errors"
-	"flag"
 	"io/fs"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,12 +13,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/reviewerbot/reviewer/internal/golden"
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/diff"
 	"github.com/reviewerbot/reviewer/reviewer/gitlab"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func endpointsOf(reqs []request) []string {
 	out := make([]string, len(reqs))
@@ -78,19 +75,7 @@ func TestDiff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "diff.golden")
-	if *update {
-		if err := os.WriteFile(golden, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(string(want), string(out)); d != "" {
-		t.Errorf("diff (-want +got):\n%s", d)
-	}
+	golden.Check(t, filepath.Join("testdata", "diff.golden"), out)
 	files, err := diff.Parse(out)
 	if err != nil {
 		t.Fatalf("diff.Parse: %v", err)
