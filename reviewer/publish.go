@@ -14,10 +14,25 @@ type PublishOptions struct {
 	// FailOn is the lowest severity that makes the status a failure; FailOnNone never does.
 	FailOn     rules.Severity
 	FailOnNone bool
+	// FailOnSet says the operator chose FailOn; when not, the repository's .reviewer.yaml
+	// fail_on (read at the base) decides, as it does for the exit code of the command.
+	FailOnSet bool
 	// AllowIncomplete lets a review with skipped or failed files pass; by default its
 	// status is a failure, since it is not a clean pass.
 	AllowIncomplete bool
 }
+
+// PublishError is a failure to publish a review that was done: the Result returned with
+// it is complete, and can still be reported.
+type PublishError struct {
+	Change Change
+	Err    error
+}
+
+func (e *PublishError) Error() string { return fmt.Sprintf("%s: publish: %v", e.Change, e.Err) }
+
+// Unwrap returns the failures of the publish steps.
+func (e *PublishError) Unwrap() error { return e.Err }
 
 // publish posts a review's result on the forge: the new inline comments (those whose
 // fingerprint is not on the change already) in one batch, the resolution of the bot's

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -152,5 +153,36 @@ func TestPublishIncomplete(t *testing.T) {
 	}
 	if !strings.Contains(f.Summary, "this is not a clean pass") {
 		t.Errorf("the summary reads as a clean pass:\n%s", f.Summary)
+	}
+}
+
+// TestPublishRepositoryFailOn: the repository's .reviewer.yaml fail_on decides the status
+// when the operator set none, as it decides the command's exit code.
+func TestPublishRepositoryFailOn(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		opts  reviewer.PublishOptions
+		state reviewer.StatusState
+	}{
+		{"repository's fail_on: warning", reviewer.PublishOptions{FailOn: rules.SeverityError}, reviewer.StatusFailure},
+		{"operator's error wins", reviewer.PublishOptions{FailOn: rules.SeverityError, FailOnSet: true}, reviewer.StatusSuccess},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := &reviewertest.Forge{
+				Change: reviewer.Change{BaseSHA: "b0", HeadSHA: "aaaaaaaaaaaa1"},
+				Patch:  pyDiff(0, "y = eval(a)"), // one warning
+				Files:  fstest.MapFS{".reviewer.yaml": {Data: []byte("fail_on: warning\n")}},
+			}
+			rv := reviewer.New(f, reviewer.TreeRules{Tree: f}, reviewer.Options{Forge: f, Publish: tt.opts}, nil)
+			res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "github", Repo: "o/r", Number: 1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Published.Status != tt.state {
+				t.Errorf("status %s, want %s", res.Published.Status, tt.state)
+			}
+		})
 	}
 }

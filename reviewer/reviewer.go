@@ -116,13 +116,14 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	res.Change = c
 
 	if r.opts.Forge != nil && !r.opts.DryRun {
-		pub, err := publish(ctx, r.opts.Forge, c, &res, r.opts.Publish, log)
+		pub, err := publish(ctx, r.opts.Forge, c, &res, publishOptions(r.opts.Publish, set.Settings), log)
 		pub.APICalls = r.callCount() - calls
 		res.Published = pub
 		if err != nil {
-			return res, fmt.Errorf("%s: publish: %w", c, err)
+			return res, &PublishError{Change: c, Err: err}
 		}
 	}
+	res.Published.APICalls = r.callCount() - calls
 
 	log.InfoContext(ctx, "review done",
 		slog.Int("files", len(files)), slog.Int("reviewed", res.Coverage.Count(OutcomeReviewed)),
@@ -130,6 +131,21 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 		slog.Int("rules", len(set.Rules)), slog.Int("requests", res.Usage.Requests),
 		slog.Int("prompt_tokens", res.Usage.PromptTokens), slog.Float64("cost_usd", res.Usage.CostUSD))
 	return res, nil
+}
+
+// publishOptions applies the repository's fail_on when the operator set none.
+func publishOptions(o PublishOptions, s rules.Settings) PublishOptions {
+	if o.FailOnSet || s.FailOn == "" {
+		return o
+	}
+	if s.FailOn == "none" {
+		o.FailOnNone = true
+		return o
+	}
+	if sev, err := rules.ParseSeverity(s.FailOn); err == nil {
+		o.FailOn, o.FailOnNone = sev, false
+	}
+	return o
 }
 
 // callCount sums the API calls made so far by the forge clients the review uses (each

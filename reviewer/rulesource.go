@@ -21,22 +21,36 @@ func (t TreeRules) Rules(ctx context.Context, c Change) (*rules.Set, error) {
 	if c.BaseSHA == "" {
 		return nil, fmt.Errorf("%s has no base commit to read rules from", c)
 	}
-	dir := t.Opts.RulesDir
-	if dir == "" {
-		settings, err := t.Tree.Tree(ctx, c, c.BaseSHA, []string{rules.SettingsFile})
-		if err != nil {
-			return nil, fmt.Errorf("read %s at base: %w", rules.SettingsFile, err)
-		}
-		if data, err := fs.ReadFile(settings, rules.SettingsFile); err == nil {
-			// Errors in the file are reported with its line by LoadRepo below.
-			if s, err := rules.ParseSettings(rules.SettingsFile, data); err == nil {
-				dir = s.RulesDir
-			}
-		}
-	}
-	fsys, err := t.Tree.Tree(ctx, c, c.BaseSHA, rules.SourcePaths(dir))
+	fsys, err := t.Tree.Tree(ctx, c, c.BaseSHA, rules.SourcePaths(t.Opts.RulesDir))
 	if err != nil {
 		return nil, fmt.Errorf("read rules at base: %w", err)
 	}
+	if t.Opts.RulesDir == "" {
+		// The settings, read with the rest, may keep the rules elsewhere: read that too.
+		if data, err := fs.ReadFile(fsys, rules.SettingsFile); err == nil {
+			// Errors in the file are reported with its line by LoadRepo below.
+			if s, err := rules.ParseSettings(rules.SettingsFile, data); err == nil && s.RulesDir != "" && s.RulesDir != rules.DefaultRulesDir {
+				more, err := t.Tree.Tree(ctx, c, c.BaseSHA, []string{s.RulesDir})
+				if err != nil {
+					return nil, fmt.Errorf("read rules at base: %w", err)
+				}
+				fsys = overlay{fsys, more}
+			}
+		}
+	}
 	return rules.LoadRepo(fsys, t.Opts)
+}
+
+// overlay reads a name from the first file system that has it.
+type overlay []fs.FS
+
+func (o overlay) Open(name string) (fs.File, error) {
+	var err error
+	for _, f := range o {
+		var file fs.File
+		if file, err = f.Open(name); err == nil {
+			return file, nil
+		}
+	}
+	return nil, err
 }

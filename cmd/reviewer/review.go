@@ -163,18 +163,19 @@ func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error
 	if src.forge != nil {
 		fo, _ := parseFailOn(c.Review.FailOn)
 		opts.Forge = src.forge
-		opts.Publish = reviewer.PublishOptions{FailOn: fo.sev, FailOnNone: fo.none, AllowIncomplete: c.Review.AllowIncomplete}
+		opts.Publish = reviewer.PublishOptions{FailOn: fo.sev, FailOnNone: fo.none, FailOnSet: c.IsSet("review.fail_on"),
+			AllowIncomplete: c.Review.AllowIncomplete}
 	}
 	if f.dryRun && opts.Model == nil {
 		return usageError(errors.New("--dry-run shows the model requests: set gateway.base_url and gateway.model"))
 	}
 	rv := reviewer.New(src.diffs, src.rules, opts, logger)
 	res, err := rv.Review(ctx, reviewer.Request{Change: src.change})
-	if err != nil && res.Change.Forge == "" {
+	// A publish error leaves a complete result: report it, then fail.
+	var publishErr *reviewer.PublishError
+	if err != nil && !errors.As(err, &publishErr) {
 		return err
 	}
-	// A publish error leaves a complete result: report it, then fail.
-	publishErr := err
 	if f.dryRun {
 		return printPlan(e.stdout, &res, c)
 	}
@@ -185,8 +186,8 @@ func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error
 	if err := writeReports(e, outs, &res); err != nil {
 		return err
 	}
-	if src.forge != nil {
-		describePublished(e, &res)
+	if f.change != "" {
+		describePublished(e, &res, f.post)
 	}
 	if publishErr != nil {
 		return publishErr
@@ -253,24 +254,6 @@ type source struct {
 	rules  *recordRules
 	// forge posts the result when the change is on a forge and --post is given.
 	forge reviewer.Poster
-}
-
-// baseTree reads the files a rule set comes from at revision rev. Which rules directory
-// that is may itself be set by the revision's .reviewer.yaml, so that is read first
-// (errors in it are left for the rules loader to report with file and line).
-func baseTree(ctx context.Context, repo *git.Repo, rev, rulesDir string) (fs.FS, error) {
-	if rulesDir == "" {
-		settings, err := repo.FS(ctx, rev, rules.SettingsFile)
-		if err != nil {
-			return nil, err
-		}
-		if data, err := fs.ReadFile(settings, rules.SettingsFile); err == nil {
-			if s, err := rules.ParseSettings(rules.SettingsFile, data); err == nil {
-				rulesDir = s.RulesDir
-			}
-		}
-	}
-	return repo.FS(ctx, rev, rules.SourcePaths(rulesDir)...)
 }
 
 func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *slog.Logger) (*source, error) {
@@ -357,9 +340,7 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *
 	if f.rulesWorktree {
 		s.rules = recorded(&fsRules{fsys: os.DirFS(repo.Root()), opts: ropts})
 	} else {
-		s.rules = recorded(&fsRules{opts: ropts, open: func(ctx context.Context) (fs.FS, error) {
-			return baseTree(ctx, repo, baseSHA, c.Review.RulesDir)
-		}})
+		s.rules = recorded(reviewer.TreeRules{Tree: repo, Opts: ropts})
 	}
 	return s, nil
 }
@@ -399,10 +380,9 @@ func (g gitDiff) Diff(ctx context.Context, c reviewer.Change) ([]byte, error) {
 	return g.repo.Diff(ctx, c.BaseSHA, c.HeadSHA, git.DiffOptions{Untracked: g.untracked, Context: g.context})
 }
 
-// fsRules loads a rule set from a file system: the base revision's tree, or a directory.
+// fsRules loads a rule set from a directory on disk.
 type fsRules struct {
 	fsys fs.FS
-	open func(context.Context) (fs.FS, error)
 	opts rules.RepoOptions
 }
 
@@ -436,15 +416,8 @@ func (r *recordRules) repoFailOn() string {
 	return r.set.Settings.FailOn
 }
 
-func (r *fsRules) Rules(ctx context.Context, _ reviewer.Change) (*rules.Set, error) {
-	fsys := r.fsys
-	if r.open != nil {
-		var err error
-		if fsys, err = r.open(ctx); err != nil {
-			return nil, err
-		}
-	}
-	return rules.LoadRepo(fsys, r.opts)
+func (r *fsRules) Rules(context.Context, reviewer.Change) (*rules.Set, error) {
+	return rules.LoadRepo(r.fsys, r.opts)
 }
 
 // maxDescription bounds the commit messages given to the model as the description.
@@ -482,13 +455,13 @@ func describe(msgs []string, branch string) (title, description string) {
 }
 
 // describePublished tells, on stderr, what the review did on the forge.
-func describePublished(e env, res *reviewer.Result) {
+func describePublished(e env, res *reviewer.Result, post bool) {
 	p := res.Published
 	switch {
+	case !post:
+		fmt.Fprintf(e.stderr, "reviewer: nothing was posted (give --post to publish); %d forge API calls\n", p.APICalls)
 	case p.Stale:
 		fmt.Fprintf(e.stderr, "reviewer: the change's head moved during the review; nothing was published (%d forge API calls)\n", p.APICalls)
-	case p.Status == "" && p.Posted == 0 && p.Kept == 0:
-		fmt.Fprintf(e.stderr, "reviewer: nothing was posted (give --post to publish); %d forge API calls\n", p.APICalls)
 	default:
 		fmt.Fprintf(e.stderr, "reviewer: posted %d comments (%d already there, %d refused by the forge, %d threads resolved), status %s; %d forge API calls\n",
 			p.Posted, p.Kept, p.Rejected, p.Resolved, p.Status, p.APICalls)

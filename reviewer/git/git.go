@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing/fstest"
+
+	"github.com/reviewerbot/reviewer/reviewer"
 )
 
 // Repo is a local git work tree.
@@ -194,6 +196,13 @@ func (r *Repo) FS(ctx context.Context, rev string, paths ...string) (fs.FS, erro
 	}
 	return fsys, nil
 }
+
+// Tree implements reviewer.TreeReader: the files under paths at revision rev.
+func (r *Repo) Tree(ctx context.Context, _ reviewer.Change, rev string, paths []string) (fs.FS, error) {
+	return r.FS(ctx, rev, paths...)
+}
+
+var _ reviewer.TreeReader = (*Repo)(nil)
 
 func (r *Repo) git(ctx context.Context, args ...string) ([]byte, error) {
 	return run(ctx, r.root, nil, args...)
