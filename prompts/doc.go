@@ -14,7 +14,7 @@
 // system messages, so provider and gateway prompt caches hit. The user message carries
 // what changes from chunk to chunk: the change's title, description and the repository's
 // extra instructions, then the diff. SchemaVersion names the templates and the answer
-// format for response caches.
+// format.
 //
 // # Untrusted text
 //

@@ -15,9 +15,9 @@ import (
 	"text/template"
 )
 
-// SchemaVersion names the templates and the answer format. Bump it whenever a template or
-// the answer schema changes: response caches key on it, so a cached answer to an old
-// prompt is never reused for a new one.
+// SchemaVersion names the templates and the answer format; bump it whenever either
+// changes. Response caches key on the rendered messages, which change with the templates
+// anyway; the version also goes into the delimiter token, so two versions never share one.
 const SchemaVersion = "2"
 
 // Roles of the rendered messages.

@@ -2,12 +2,22 @@
 // Result), the one pipeline every entry point runs, and the small interfaces that pipeline
 // consumes.
 //
-// The pipeline reads top to bottom in [Reviewer.Review]: fetch the diff, parse it, filter
-// out noise (every file lands in the coverage ledger), load the rules from the change's base
-// revision, run the deterministic pattern rules on added lines, and return a [Result] that
-// the report package renders. The webhook service, the CI step and the local command only
-// build a [Request] and call Review; there is no second code path.
+// The pipeline reads top to bottom in [Reviewer.Review]:
 //
-// The package imports no forge, model or configuration library: adapters satisfy its
-// interfaces ([DiffSource], [RuleSource]) and the command line wires them together.
+//   - read the change from its forge when the diff source can ([ChangeReader]);
+//   - fetch the diff ([DiffSource], or [GapDiffSource] for files a forge could not diff)
+//     and parse it;
+//   - load the rules from the change's base revision ([RuleSource]; [TreeRules] reads them
+//     through a forge's or git's [TreeReader]);
+//   - filter out noise, putting every file in the coverage ledger;
+//   - run the deterministic pattern rules on added lines;
+//   - with a [Model]: withhold sensitive files, mask secrets, pack token-budgeted chunks,
+//     ask, and anchor each answer to a line the model was shown;
+//   - merge, cap and sort the findings;
+//   - with a forge ([Poster] and the optional abilities beside it): post what is new,
+//     resolve what was fixed, edit the summary, set the status.
+//
+// The command line, the CI step and the webhook service only build a [Request] and call
+// Review; there is no second code path. The package imports no forge, model or
+// configuration library: adapters satisfy its interfaces and the command wires them.
 package reviewer

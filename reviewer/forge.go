@@ -43,10 +43,10 @@ type Rejected struct {
 
 // Poster posts inline comments on a change.
 type Poster interface {
-	// Post posts comments as one review (GitHub) or one batch of drafts published at
-	// once (GitLab), so that people are notified once. A comment the forge rejects does
-	// not stop the others: it is returned in rejected, and err is for failures of the
-	// whole batch.
+	// Post posts comments in as few notifications as the forge allows: GitHub reviews of
+	// at most 30 comments each, one GitLab bulk publish of draft notes. A comment the
+	// forge rejects does not stop the others: it is returned in rejected, and err is for
+	// failures of the whole batch.
 	Post(ctx context.Context, c Change, comments []Comment) (rejected []Rejected, err error)
 	// Suggestions says how the forge writes a committable suggestion.
 	Suggestions() SuggestionStyle
@@ -132,9 +132,8 @@ type CallCounter interface {
 // Forge errors. Adapters map their client library's errors onto these with errors.As, so
 // the core never sees the library's types.
 var (
-	ErrNotFound    = errors.New("not found on the forge")
-	ErrForbidden   = errors.New("forbidden by the forge")
-	ErrUnsupported = errors.New("not supported by this forge or instance")
+	ErrNotFound  = errors.New("not found on the forge")
+	ErrForbidden = errors.New("forbidden by the forge")
 )
 
 // GapDiffSource is a DiffSource that can also say which files it could not give a patch

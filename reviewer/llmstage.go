@@ -88,7 +88,7 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 	// the change has it, to anchor answers and to fingerprint the real code.
 	originals := map[string]*diff.File{}
 	for _, f := range files {
-		if why, ok := withheld(f); ok {
+		if why, ok := redact.WithheldFile(f); ok {
 			*outcome[f.Path()] = FileCoverage{Path: f.Path(), Outcome: OutcomeWithheld, Reason: why}
 			continue
 		}
@@ -268,20 +268,6 @@ func (s *modelStage) maskPaths(f *diff.File, masked *int) *diff.File {
 	return &c
 }
 
-// withheld reports whether a file must not be sent, by its path before or after the
-// change: renaming .env to notes.txt does not make it safe to send.
-func withheld(f *diff.File) (string, bool) {
-	if why, ok := redact.Withheld(f.Path()); ok {
-		return why, true
-	}
-	if f.OldPath != "" {
-		if why, ok := redact.Withheld(f.OldPath); ok {
-			return why + " (before it was renamed)", true
-		}
-	}
-	return "", false
-}
-
 // price finds the price of model, ignoring case (configuration keys are case-folded).
 func (s *modelStage) price(model string) Price {
 	for name, p := range s.opts.Prices {
@@ -309,7 +295,7 @@ func failReason(err error) string {
 	}
 	msg := err.Error()
 	if len(msg) > 200 {
-		msg = msg[:200] + "..."
+		msg = strings.ToValidUTF8(msg[:200], "") + "..."
 	}
 	return "model request failed: " + msg
 }

@@ -60,9 +60,9 @@ type Reply struct {
 	// answer cost when it was first asked for; Spent is what this call spent (nothing,
 	// unless a model failed before a fallback's cached answer was found).
 	Cached bool
-	// Spent breaks Usage down by the model that was billed, for pricing: a request that
-	// failed over to a fallback model was billed by both. It is set on errors too, since
-	// failed requests are billed as well.
+	// Spent is what this call was billed, by model, for pricing: a request that failed
+	// over to a fallback model was billed by both. It is set on errors too, since failed
+	// requests are billed as well.
 	Spent []ModelUsage
 	// Dropped counts the items of the answer that broke the contract and were left out.
 	Dropped int
@@ -81,5 +81,6 @@ var ErrTruncated = errors.New("answer cut off at the length limit")
 // ErrRefused reports that the model declined to answer.
 var ErrRefused = errors.New("model refused to answer")
 
-// ErrRateLimited reports that the gateway kept refusing for rate limits after every retry.
+// ErrRateLimited reports that the gateway or the forge kept refusing for rate limits
+// after every retry.
 var ErrRateLimited = errors.New("rate limited")

@@ -188,23 +188,6 @@ func exists(fsys fs.FS, name string) bool {
 	return err == nil
 }
 
-// Lint loads the repository's rules as LoadRepo does and also checks every pattern
-// rule's examples (CheckExamples). It returns every problem at once, or nil: what
-// `reviewer rules lint` reports.
-func Lint(fsys fs.FS, opts RepoOptions) error {
-	set, err := LoadRepo(fsys, opts)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, r := range set.Rules {
-		if err := r.CheckExamples(); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
 // setIndex makes ForPath cheap for the thousand files of a large change: rules whose
 // Paths only match known extensions ("**/*.go", "**/*_test.go", "**/Dockerfile") are
 // listed under those extensions, so a file is tested only against the rules of its

@@ -192,33 +192,6 @@ func TestLoadRepoOptions(t *testing.T) {
 	}
 }
 
-func TestLint(t *testing.T) {
-	t.Parallel()
-	repo := fstest.MapFS{".reviewer/rules/x.md": file(`---
-id: x
-pattern: 'foo\d'
-message: No foo.
-examples:
-  bad: [foo1, foo]
-  good: [bar, foo2]
----
-`)}
-	err := rules.Lint(repo, rules.RepoOptions{NoBuiltin: true})
-	want := []string{
-		`.reviewer/rules/x.md:6: rule x: bad example "foo" is not matched by the pattern`,
-		`.reviewer/rules/x.md:7: rule x: good example "foo2" is matched by the pattern at "foo2"`,
-	}
-	if err == nil {
-		t.Fatal("Lint: no error")
-	}
-	if diff := cmp.Diff(want, strings.Split(err.Error(), "\n")); diff != "" {
-		t.Errorf("Lint error (-want +got):\n%s", diff)
-	}
-	if err := rules.Lint(fstest.MapFS{}, rules.RepoOptions{}); err != nil {
-		t.Errorf("Lint of the built-in rules: %v", err)
-	}
-}
-
 func newRule(t testing.TB, id string, paths, exclude []string, pattern string) *rules.Rule {
 	t.Helper()
 	r := &rules.Rule{ID: id, Paths: paths, Exclude: exclude, Pattern: pattern, Message: "m"}

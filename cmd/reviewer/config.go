@@ -423,13 +423,6 @@ func parseFailOn(s string) (failOn, error) {
 	return failOn{sev: sev}, nil
 }
 
-func (f failOn) String() string {
-	if f.none {
-		return "none"
-	}
-	return f.sev.String()
-}
-
 // listHook decodes a list given as one string (an environment variable) by splitting it on
 // the commas that are not inside braces, so "**/*.{js,ts},dist/**" is two globs.
 func listHook(from, to reflect.Type, data any) (any, error) {

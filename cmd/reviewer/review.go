@@ -446,7 +446,7 @@ func describe(msgs []string, branch string) (title, description string) {
 	}
 	d := b.String()
 	if len(d) > maxDescription {
-		d = d[:maxDescription] + "\n[...]"
+		d = strings.ToValidUTF8(d[:maxDescription], "") + "\n[...]"
 	}
 	if branch == "" {
 		branch = fmt.Sprintf("%d commits", len(msgs))
