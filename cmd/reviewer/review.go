@@ -196,8 +196,9 @@ func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error
 }
 
 // judge turns the result into the exit status: 1 when a finding is at or above the
-// fail-on severity, else 3 when files were skipped or failed (unless allowed). An explicit flag, variable or configuration key wins over the
-// repository's own .reviewer.yaml, which wins over the default.
+// fail-on severity, else 3 when files were skipped or failed (unless allowed). An explicit
+// flag, variable or configuration key wins over the repository's own .reviewer.yaml,
+// which wins over the default (the commit status follows the same order).
 func judge(c *Config, repoFailOn string, res *reviewer.Result) error {
 	level := c.Review.FailOn
 	if !c.IsSet("review.fail_on") && repoFailOn != "" {
