@@ -17,9 +17,9 @@ import (
 
 // The fake GitLab serves one merge request (acme/platform/client!7) under /api/v4/, with
 // only the endpoints the adapter calls. It keeps state as GitLab does: diff versions (a push
-// adds one), the merge request's head, draft notes until a bulk publish turns them into
-// diff discussions, discussions with their resolved flags, notes and commit statuses. Draft
-// positions are checked as GitLab checks them, against the fake's own reading of the diff of
+// adds one), the merge request's head, the bot's draft notes (listed, deleted one by one)
+// until a bulk publish turns them into diff discussions, discussions with their resolved
+// flags, notes and commit statuses. Draft positions are checked as GitLab checks them, against the fake's own reading of the diff of
 // the version they name: new_line alone only on an added line, old_line alone only on a
 // removed one, both on a context line, and line_range ends whose line codes name real lines.
 // Answers are the payloads of testdata/forge/gitlab/ with the fields that carry state
@@ -70,6 +70,7 @@ type glDraft struct {
 	id       int
 	note     string
 	position map[string]any
+	lineCode string // of the position's line, "" without one
 }
 
 type glDiscussion struct {
@@ -154,6 +155,8 @@ var glEndpoints = []glEndpoint{
 	{method: "POST", path: glRoute("%[2]s/draft_notes"), body: []string{"note", "commit_id", "in_reply_to_discussion_id", "resolve_discussion", "position"},
 		required: []string{"note"}, positionInBody: true, serve: (*glFake).createDraft},
 	{method: "POST", path: glRoute("%[2]s/draft_notes/bulk_publish"), serve: (*glFake).bulkPublish},
+	{method: "GET", path: glRoute("%[2]s/draft_notes"), query: []string{"page", "per_page"}, serve: (*glFake).listDrafts},
+	{method: "DELETE", path: glRoute("%[2]s/draft_notes/([0-9]+)"), serve: (*glFake).deleteDraft},
 	{method: "GET", path: glRoute("%[2]s/notes"), query: []string{"sort", "order_by", "page", "per_page"}, serve: (*glFake).listNotes},
 	{method: "POST", path: glRoute("%[2]s/notes"), body: []string{"body", "internal", "merge_request_diff_head_sha", "created_at"},
 		required: []string{"body"}, serve: (*glFake).createNote},
@@ -389,15 +392,47 @@ func (f *glFake) createDraft(w http.ResponseWriter, _ *http.Request, req fakeReq
 		}
 	}
 	f.nextID++
-	d := &glDraft{id: f.nextID, note: note, position: pos}
+	d := &glDraft{id: f.nextID, note: note, position: pos, lineCode: code}
 	f.drafts = append(f.drafts, d)
+	writeFakeJSON(w, http.StatusCreated, f.draftJSON(d))
+}
+
+// draftJSON is the draft as GitLab shows it; the caller holds f.mu.
+func (f *glFake) draftJSON(d *glDraft) map[string]any {
 	out := cloneObject(f.draft)
-	out["id"], out["author_id"], out["note"], out["position"] = d.id, glBotID, note, pos
+	out["id"], out["author_id"], out["note"], out["position"] = d.id, glBotID, d.note, d.position
 	out["line_code"] = nil
-	if code != "" {
-		out["line_code"] = code
+	if d.lineCode != "" {
+		out["line_code"] = d.lineCode
 	}
-	writeFakeJSON(w, http.StatusCreated, out)
+	return out
+}
+
+// GET /projects/:id/merge_requests/:iid/draft_notes: the bot's pending drafts, the only
+// ones GitLab shows the bot.
+func (f *glFake) listDrafts(w http.ResponseWriter, r *http.Request, _ fakeRequest, _ []string) {
+	f.mu.Lock()
+	var items []any
+	for _, d := range f.drafts {
+		items = append(items, f.draftJSON(d))
+	}
+	f.mu.Unlock()
+	glPage(w, r, items)
+}
+
+// DELETE /projects/:id/merge_requests/:iid/draft_notes/:draft_note_id
+func (f *glFake) deleteDraft(w http.ResponseWriter, _ *http.Request, req fakeRequest, m []string) {
+	id, _ := strconv.Atoi(m[1])
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i := slices.IndexFunc(f.drafts, func(d *glDraft) bool { return d.id == id })
+	if i < 0 {
+		f.log.problem("%s: no such draft note", req)
+		glError(w, http.StatusNotFound, "404 Not found")
+		return
+	}
+	f.drafts = slices.Delete(f.drafts, i, i+1)
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // checkPosition checks a text position against the diff of the version whose SHAs it
@@ -618,6 +653,19 @@ func (f *glFake) snapshot() glState {
 		s.discussions = append(s.discussions, c)
 	}
 	return s
+}
+
+// addDraft adds a pending draft of the bot, as a run that stopped before its bulk publish
+// leaves it.
+func (f *glFake) addDraft(note string, position map[string]any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	code := ""
+	if position != nil {
+		code, _ = f.checkPosition(position)
+	}
+	f.nextID++
+	f.drafts = append(f.drafts, &glDraft{id: f.nextID, note: note, position: position, lineCode: code})
 }
 
 // addNote adds a note by a person (root, of the fixture) to the merge request.

@@ -533,6 +533,46 @@ func TestGitLabChangeEndToEnd(t *testing.T) {
 }
 
 // glThreads returns the bot's diff threads and its summary notes.
+// TestGitLabStaleDrafts: a run that stopped between its draft notes and its bulk publish
+// left them pending. The next run deletes them before drafting its own, so its publish posts
+// every comment once.
+func TestGitLabStaleDrafts(t *testing.T) {
+	t.Parallel()
+	env := gatewayEnv(newModelGateway(t, e2eModelFindings))
+	// The drafts of a run, taken from a run on another merge request of the same diff.
+	first := reviewChange(t, newGitLabFake(t, changeV1(t)), env)
+	first.wantCode(t, exitFindings)
+	left := filter(first.reqs, "POST", "/draft_notes")
+	if len(left) != 5 {
+		t.Fatalf("%d draft notes, want 5", len(left))
+	}
+
+	f := newGitLabFake(t, changeV1(t))
+	for _, d := range left {
+		p, _ := d.body["position"].(map[string]any)
+		f.addDraft(d.body["note"].(string), p)
+	}
+	run := reviewChange(t, f, env)
+	run.wantCode(t, exitFindings)
+	run.wantPublished(t, 5, 0, 0, "failure")
+	if n := len(filter(run.reqs, "GET", "/draft_notes")); n != 1 {
+		t.Errorf("%d draft note lists, want 1", n)
+	}
+	if n := len(filter(run.reqs, "DELETE", "")); n != 5 {
+		t.Errorf("%d draft notes deleted, want the 5 stale ones", n)
+	}
+	st := f.snapshot()
+	threads, _ := glThreads(st)
+	seen := map[string]int{}
+	for _, d := range threads {
+		fp, _ := fingerprintOf(d.notes[0].body)
+		seen[fp]++
+	}
+	if len(threads) != 5 || len(seen) != 5 || st.drafts != 0 {
+		t.Errorf("GitLab holds %d bot threads of %d fingerprints and %d pending drafts, want 5, 5 and 0", len(threads), len(seen), st.drafts)
+	}
+}
+
 func glThreads(st glState) (threads []glDiscussion, summaries []glNote) {
 	for _, d := range st.discussions {
 		n := d.notes[0]
@@ -582,7 +622,7 @@ func TestForgeHeadMovesDuringReview(t *testing.T) {
 
 // TestForgeAPICalls counts the forge requests of a review with 1 and with 100 findings on
 // each forge, for BENCHMARKS.md. GitHub needs one more request per 30 comments; GitLab one
-// draft note per comment and one bulk publish.
+// listing of stale drafts, one draft note per comment and one bulk publish.
 func TestForgeAPICalls(t *testing.T) {
 	t.Parallel()
 	type count struct{ publish, total, rerunPublish, rerunTotal int }

@@ -98,6 +98,10 @@ var endpoints = []endpoint{
 		required: []string{"note"}, position: true, serve: (*fake).createDraft},
 	{name: "bulk publish", method: "POST", path: route("/projects/%s/merge_requests/%s/draft_notes/bulk_publish"),
 		serve: (*fake).bulkPublish},
+	{name: "list draft notes", method: "GET", path: route("/projects/%s/merge_requests/%s/draft_notes"),
+		query: pagination, serve: (*fake).listDrafts},
+	{name: "delete draft note", method: "DELETE", path: route("/projects/%s/merge_requests/%s/draft_notes/[0-9]+"),
+		serve: (*fake).deleteDraft},
 	{name: "list notes", method: "GET", path: route("/projects/%s/merge_requests/%s/notes"),
 		query: []string{"sort", "order_by", "page", "per_page"}, serve: offsetPages("notes.list.json")},
 	{name: "create note", method: "POST", path: route("/projects/%s/merge_requests/%s/notes"),
@@ -144,17 +148,26 @@ type fake struct {
 	fail     map[string][]failure // by endpoint name, used up in order
 	noDrafts bool
 	// reject says whether GitLab refuses a position (400).
-	reject   func(pos map[string]any) bool
-	drafts   int
-	notes    map[int]string
-	statuses []string
-	nextNote int
+	reject func(pos map[string]any) bool
+	// drafts are the token user's pending draft notes, the only ones GitLab lists to them.
+	drafts    []fakeDraft
+	published []string // the notes of the drafts bulk publishes published, in order
+	notes     map[int]string
+	statuses  []string
+	nextNote  int
+	nextDraft int
+}
+
+// fakeDraft is a pending draft note.
+type fakeDraft struct {
+	id   int
+	note string
 }
 
 // newFake starts a fake GitLab whose API is at prefix+/api/v4.
 func newFake(t *testing.T, prefix string) *fake {
 	t.Helper()
-	f := &fake{t: t, prefix: prefix, fail: map[string][]failure{}, notes: map[int]string{}, nextNote: 3000}
+	f := &fake{t: t, prefix: prefix, fail: map[string][]failure{}, notes: map[int]string{}, nextNote: 3000, nextDraft: 37349980}
 	f.diff = readFakeDiff(t, "merge_request.diffs.page1.json", "merge_request.diffs.page2.json")
 	f.srv = httptest.NewServer(http.HandlerFunc(f.handle))
 	t.Cleanup(f.srv.Close)
@@ -201,11 +214,32 @@ func (f *fake) calls(endpoint string) []request {
 	return out
 }
 
-// pending returns how many drafts wait for a publish.
-func (f *fake) pending() int {
+// publishedNotes returns the notes of the drafts that bulk publishes published.
+func (f *fake) publishedNotes() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.drafts
+	return slices.Clone(f.published)
+}
+
+// pending returns the notes of the drafts that wait for a publish.
+func (f *fake) pending() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, d := range f.drafts {
+		out = append(out, d.note)
+	}
+	return out
+}
+
+// addDraft adds a pending draft note, as an earlier run or a person would have left it, and
+// returns its id.
+func (f *fake) addDraft(note string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nextDraft++
+	f.drafts = append(f.drafts, fakeDraft{id: f.nextDraft, note: note})
+	return f.nextDraft
 }
 
 func (f *fake) noteBodies() map[int]string {
@@ -569,17 +603,77 @@ func (f *fake) createDraft(w http.ResponseWriter, _ *http.Request, req *request)
 	case f.rejects(req):
 		writeJSON(w, http.StatusBadRequest, []byte(positionError))
 	default:
-		f.mu.Lock()
-		f.drafts++
-		f.mu.Unlock()
-		writeJSON(w, http.StatusCreated, readTestdata(f.t, "draft_note.create.response.json"))
+		note, _ := req.body["note"].(string)
+		id := f.addDraft(note)
+		var d map[string]any
+		if err := json.Unmarshal(readTestdata(f.t, "draft_note.create.response.json"), &d); err != nil {
+			f.t.Error(err)
+		}
+		d["id"], d["note"] = id, note
+		body, _ := json.Marshal(d)
+		writeJSON(w, http.StatusCreated, body)
 	}
 }
 
 func (f *fake) bulkPublish(w http.ResponseWriter, _ *http.Request, _ *request) {
 	f.mu.Lock()
-	f.drafts = 0
+	for _, d := range f.drafts {
+		f.published = append(f.published, d.note)
+	}
+	f.drafts = nil
 	f.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// listDrafts lists the pending drafts, per_page at a time, with GitLab's offset pagination
+// headers; each is the positionless draft of draft_notes.list.json with its id and note.
+func (f *fake) listDrafts(w http.ResponseWriter, r *http.Request, _ *request) {
+	f.mu.Lock()
+	noDrafts, drafts := f.noDrafts, slices.Clone(f.drafts)
+	f.mu.Unlock()
+	if noDrafts {
+		writeJSON(w, http.StatusNotFound, []byte(`{"message":"404 Not Found"}`))
+		return
+	}
+	var fixture []map[string]any
+	if err := json.Unmarshal(readTestdata(f.t, "draft_notes.list.json"), &fixture); err != nil {
+		f.t.Fatal(err)
+	}
+	per, err := strconv.Atoi(r.URL.Query().Get("per_page"))
+	if err != nil || per < 1 || per > 100 {
+		per = 20
+	}
+	page := pageOf(r)
+	items := []map[string]any{}
+	for _, d := range drafts[min((page-1)*per, len(drafts)):min(page*per, len(drafts))] {
+		item := maps.Clone(fixture[0])
+		item["id"], item["note"] = d.id, d.note
+		items = append(items, item)
+	}
+	pages := max((len(drafts)+per-1)/per, 1)
+	w.Header().Set("X-Page", strconv.Itoa(page))
+	w.Header().Set("X-Per-Page", strconv.Itoa(per))
+	w.Header().Set("X-Total-Pages", strconv.Itoa(pages))
+	next := ""
+	if page < pages {
+		next = strconv.Itoa(page + 1)
+	}
+	w.Header().Set("X-Next-Page", next)
+	body, _ := json.Marshal(items)
+	writeJSON(w, http.StatusOK, body)
+}
+
+// deleteDraft deletes one of the pending drafts: 204, or 404 when there is no such draft.
+func (f *fake) deleteDraft(w http.ResponseWriter, _ *http.Request, req *request) {
+	id, _ := strconv.Atoi(req.path[strings.LastIndex(req.path, "/")+1:])
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i := slices.IndexFunc(f.drafts, func(d fakeDraft) bool { return d.id == id })
+	if i < 0 {
+		writeJSON(w, http.StatusNotFound, []byte(`{"message":"404 Not found"}`))
+		return
+	}
+	f.drafts = slices.Delete(f.drafts, i, i+1)
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -3,10 +3,13 @@ package gitlab_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -203,11 +206,13 @@ func TestPost(t *testing.T) {
 		t.Errorf("rejected = %v, want none", rejected)
 	}
 	reqs := f.calls("")[before:]
-	wantOrder := slices.Repeat([]string{"create draft note"}, len(in))
+	wantOrder := []string{"list draft notes"}
+	wantOrder = append(wantOrder, slices.Repeat([]string{"create draft note"}, len(in))...)
 	wantOrder = append(wantOrder, "bulk publish")
 	if d := cmp.Diff(wantOrder, endpointsOf(reqs)); d != "" {
 		t.Errorf("requests (-want +got):\n%s", d)
 	}
+	reqs = reqs[1:]
 	want := []sentPosition{
 		{Path: "also_testing", OldLine: 2},             // removed: old_line only
 		{Path: "also_testing", OldLine: 3, NewLine: 2}, // context: both
@@ -226,8 +231,104 @@ func TestPost(t *testing.T) {
 			t.Errorf("draft %d: note = %q, want the comment body as given", i, r.body["note"])
 		}
 	}
-	if n := f.pending(); n != 0 {
-		t.Errorf("%d drafts left unpublished", n)
+	if p := f.pending(); len(p) != 0 {
+		t.Errorf("%d drafts left unpublished", len(p))
+	}
+}
+
+// A run that stopped between its drafts and its publish left them pending; the next run
+// deletes them first, so that its publish posts each comment once. A draft without the
+// bot's marker (a person sharing the token) is left alone.
+func TestPostDeletesStaleDrafts(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, "")
+	c := f.client(t, nil)
+	ch := review(t, c)
+	in := comments(added, removed)
+	stale := f.addDraft(in[0].Body)
+	const human = "Some draft note" // draft_notes.list.json's
+	humanID := f.addDraft(human)
+	before := len(f.calls(""))
+	rejected, err := c.Post(t.Context(), ch, in)
+	if err != nil || len(rejected) != 0 {
+		t.Fatalf("Post: %v, rejected %v", err, rejected)
+	}
+	reqs := f.calls("")[before:]
+	want := []string{"list draft notes", "delete draft note", "create draft note", "create draft note", "bulk publish"}
+	if d := cmp.Diff(want, endpointsOf(reqs)); d != "" {
+		t.Fatalf("requests (-want +got):\n%s", d)
+	}
+	if got, want := reqs[1].path, fmt.Sprintf("/projects/%s/merge_requests/%d/draft_notes/%d", url.PathEscape(project), iid, stale); got != want {
+		t.Errorf("deleted %s, want the stale draft %s", got, want)
+	}
+	for _, r := range reqs {
+		if strings.HasSuffix(r.path, "/"+strconv.Itoa(humanID)) {
+			t.Errorf("%s %s: touched the person's draft", r.method, r.path)
+		}
+	}
+	// The bulk publish publishes every draft of the user, the person's too; each of the
+	// bot's comments once.
+	if p := f.pending(); len(p) != 0 {
+		t.Errorf("drafts left unpublished: %q", p)
+	}
+	if d := cmp.Diff([]string{human, in[0].Body, in[1].Body}, f.publishedNotes()); d != "" {
+		t.Errorf("published (-want +got):\n%s", d)
+	}
+}
+
+// The stale drafts are listed page by page, all of them deleted, and a draft already gone
+// (published or deleted meanwhile) is no error.
+func TestPostDeletesStaleDraftsOfEveryPage(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, "")
+	c := f.client(t, nil)
+	ch := review(t, c)
+	for i := range 150 {
+		f.addDraft(fmt.Sprintf("old %d\n%s", i, reviewer.Marker(fmt.Sprintf("%016x", i))))
+	}
+	f.failNext("delete draft note", failure{status: http.StatusNotFound, body: `{"message":"404 Not found"}`})
+	if _, err := c.Post(t.Context(), ch, comments(added)); err != nil {
+		t.Fatal(err)
+	}
+	lists := f.calls("list draft notes")
+	if len(lists) != 2 {
+		t.Fatalf("draft lists = %d, want 2 pages", len(lists))
+	}
+	for i, r := range lists {
+		if got := r.query.Get("per_page"); got != "100" {
+			t.Errorf("list %d: per_page = %q, want 100", i, got)
+		}
+	}
+	if n := len(f.calls("delete draft note")); n != 150 {
+		t.Errorf("deletes = %d, want 150", n)
+	}
+	if n := len(f.calls("bulk publish")); n != 1 {
+		t.Errorf("bulk publishes = %d, want 1", n)
+	}
+}
+
+// When the stale drafts cannot be listed or deleted, nothing is drafted: the publish would
+// post them again.
+func TestPostStaleDraftsUnreadable(t *testing.T) {
+	t.Parallel()
+	for _, ep := range []string{"list draft notes", "delete draft note"} {
+		t.Run(ep, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t, "")
+			c := f.client(t, nil)
+			ch := review(t, c)
+			in := comments(added)
+			f.addDraft(in[0].Body)
+			forbidden := failure{status: http.StatusForbidden, body: `{"message":"403 Forbidden"}`}
+			f.failNext(ep, forbidden)
+			_, err := c.Post(t.Context(), ch, in)
+			if !errors.Is(err, reviewer.ErrForbidden) {
+				t.Fatalf("err = %v, want ErrForbidden", err)
+			}
+			if n := len(f.calls("create draft note")) + len(f.calls("bulk publish")); n != 0 {
+				t.Errorf("%d draft requests after the stale drafts stayed", n)
+			}
+		})
 	}
 }
 
@@ -289,8 +390,11 @@ func TestPostWithoutDraftNotes(t *testing.T) {
 	if len(rejected) != 1 || rejected[0].Comment.Finding != newFile {
 		t.Errorf("rejected = %+v, want the LICENSE comment", rejected)
 	}
-	if n := len(f.calls("create draft note")); n != 1 {
-		t.Errorf("draft attempts = %d, want 1 (the 404 that shows there are none)", n)
+	if n := len(f.calls("list draft notes")); n != 1 {
+		t.Errorf("draft lists = %d, want 1 (the 404 that shows there are none)", n)
+	}
+	if n := len(f.calls("create draft note")); n != 0 {
+		t.Errorf("draft attempts = %d, want 0", n)
 	}
 	disc := f.calls("create discussion")
 	want := []sentPosition{
@@ -317,7 +421,7 @@ func TestPostColdClient(t *testing.T) {
 	if _, err := c.Post(t.Context(), ch, comments(contextLine)); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"list versions", "list diffs", "list diffs", "create draft note", "bulk publish"}
+	want := []string{"list versions", "list diffs", "list diffs", "list draft notes", "create draft note", "bulk publish"}
 	if d := cmp.Diff(want, endpointsOf(f.calls(""))); d != "" {
 		t.Errorf("requests (-want +got):\n%s", d)
 	}
@@ -630,7 +734,7 @@ func TestCancelledContext(t *testing.T) {
 
 // TestAPICallsPerReview counts the requests of one whole review, as the pipeline makes them,
 // for 1 and for 100 comments. GitLab has no batch draft endpoint: each comment is one
-// request, and the publish is one more.
+// request; the listing of stale drafts before them and the publish are one more each.
 func TestAPICallsPerReview(t *testing.T) {
 	t.Parallel()
 	for _, n := range []int{1, 100} {
@@ -687,8 +791,9 @@ func TestAPICallsPerReview(t *testing.T) {
 			t.Fatal(err)
 		}
 		// read 2 + diff pages 2 + tree (2 pages, 2 rules, 1 settings file) 5 + current user 1
-		// + discussions 2 + notes 1 + head 1 + drafts n + publish 1 + summary 1 + status 1.
-		if want := int64(17 + n); c.APICalls() != want {
+		// + discussions 2 + notes 1 + head 1 + draft list 1 + drafts n + publish 1 + summary 1
+		// + status 1.
+		if want := int64(18 + n); c.APICalls() != want {
 			t.Errorf("%d comments: APICalls = %d, want %d", n, c.APICalls(), want)
 		}
 		t.Logf("%d comments: %d API calls", n, c.APICalls())
