@@ -13,22 +13,28 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer/internal/difftest"
 )
 
-// BenchmarkReview times the local pipeline as `reviewer review` runs it with the built-in
-// rules: parse, filter, load and match rules, run the pattern rules. Results in
-// BENCHMARKS.md.
-func BenchmarkReview(b *testing.B) {
+// benchInput is a diff the benchmarks review.
+type benchInput struct {
+	name string
+	diff []byte
+}
+
+// benchInputs are the diffs of BENCHMARKS.md: go-github v62..v66 (1.7 MB) and a generated
+// diff of 100,000 changed lines over 1,000 files.
+func benchInputs(b *testing.B) []benchInput {
+	b.Helper()
 	large, err := os.ReadFile("../testdata/diffs/large-release-v62.0.0-to-v66.0.0.diff")
 	if err != nil {
 		b.Fatal(err)
 	}
-	inputs := []struct {
-		name string
-		diff []byte
-	}{
-		{"large-1.7MB", large},
-		{"generated-100k-lines", difftest.Generate(1000, 100)},
-	}
-	for _, in := range inputs {
+	return []benchInput{{"large-1.7MB", large}, {"generated-100k-lines", difftest.Generate(1000, 100)}}
+}
+
+// BenchmarkReview times the local pipeline as `reviewer review` runs it with the built-in
+// rules: parse, filter, load and match rules, run the pattern rules. Results in
+// BENCHMARKS.md.
+func BenchmarkReview(b *testing.B) {
+	for _, in := range benchInputs(b) {
 		b.Run(in.name, func(b *testing.B) {
 			rv := reviewer.New(diffBytes(in.diff), ruleFS{fsys: fstest.MapFS{}}, reviewer.Options{}, nil)
 			b.SetBytes(int64(len(in.diff)))
@@ -71,18 +77,7 @@ func (m *nopModel) Review(_ context.Context, p reviewer.Prompt) (reviewer.Reply,
 // the change would cost in requests and tokens: prompt tokens per changed line, and the
 // ratio of prompt tokens to the diff's own tokens (the diff is the floor).
 func BenchmarkReviewWithModel(b *testing.B) {
-	large, err := os.ReadFile("../testdata/diffs/large-release-v62.0.0-to-v66.0.0.diff")
-	if err != nil {
-		b.Fatal(err)
-	}
-	inputs := []struct {
-		name string
-		diff []byte
-	}{
-		{"large-1.7MB", large},
-		{"generated-100k-lines", difftest.Generate(1000, 100)},
-	}
-	for _, in := range inputs {
+	for _, in := range benchInputs(b) {
 		b.Run(in.name, func(b *testing.B) {
 			files, err := diff.Parse(in.diff)
 			if err != nil {
