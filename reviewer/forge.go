@@ -142,3 +142,11 @@ var (
 type GapDiffSource interface {
 	DiffWithGaps(ctx context.Context, c Change) (diff []byte, gaps []FileCoverage, err error)
 }
+
+// Comparer gives the diff between two commits of a change's repository: from the head a
+// previous review covered to the change's new head, so that only what changed since goes
+// to the model. It returns an error wrapping ErrNotFound when from is no longer there (a
+// force-push made it unreachable), and the pipeline then reviews the whole change.
+type Comparer interface {
+	Compare(ctx context.Context, c Change, from, to string) ([]byte, error)
+}
