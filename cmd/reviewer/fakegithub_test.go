@@ -1,13 +1,20 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/github"
 )
 
 // The fake GitHub serves one pull request (acme/client#7) under /api/v3/, as GitHub
@@ -99,6 +106,7 @@ func newGitHubFake(t *testing.T, rev forgeRev) *ghFake {
 
 	f.route("GET "+ghPrefix+"/pulls/"+strconv.Itoa(ghNumber), nil, nil, nil, f.getPull)
 	f.route("GET "+ghPrefix+"/git/trees/{sha}", []string{"recursive"}, nil, nil, f.getTree)
+	f.route("GET "+ghPrefix+"/compare/{basehead}", []string{"per_page", "page"}, nil, nil, f.compare)
 	f.route("GET "+ghPrefix+"/pulls/"+strconv.Itoa(ghNumber)+"/comments",
 		[]string{"sort", "direction", "since", "per_page", "page"}, nil, nil, f.listComments)
 	f.route("POST "+ghPrefix+"/pulls/"+strconv.Itoa(ghNumber)+"/reviews", nil,
@@ -251,6 +259,227 @@ func (f *ghFake) getTree(w http.ResponseWriter, r *http.Request, req fakeRequest
 		"tree": []any{entry("LICENSE", "blob", "100644"), entry("README.md", "blob", "100644"),
 			entry("app", "tree", "040000"), entry("app/client.py", "blob", "100644")},
 	})
+}
+
+// GET /repos/{owner}/{repo}/compare/{basehead}, as JSON (the status) or as the diff media
+// type, between two heads the fake knows (404 for any other commit). A push on the base
+// the head before it had adds commits on top, so the earlier head is an ancestor
+// ("ahead"); a push on another base is a rebase, a force-push, after which no earlier head
+// is ("diverged"). GitHub would still diff diverged commits from their merge base; the
+// adapter must not ask.
+func (f *ghFake) compare(w http.ResponseWriter, r *http.Request, req fakeRequest) {
+	from, to, ok := strings.Cut(r.PathValue("basehead"), "...")
+	f.mu.Lock()
+	revs := slices.Clone(f.revs)
+	f.mu.Unlock()
+	i, j := ghRevIndex(revs, from), ghRevIndex(revs, to)
+	if !ok || i < 0 || j < 0 {
+		ghError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	status, ahead, behind := "identical", 0, 0
+	switch {
+	case i < j && ghSameBase(revs[i:j+1]):
+		status, ahead = "ahead", j-i
+	case j < i && ghSameBase(revs[j:i+1]):
+		status, behind = "behind", i-j
+	case i != j:
+		status, ahead, behind = "diverged", 1, 1
+	}
+	if accept := r.Header.Get("Accept"); strings.Contains(accept, "diff") {
+		if accept != "application/vnd.github.v3.diff" {
+			f.log.problem("%s: diff requested with Accept %q", req, accept)
+		}
+		if status != "ahead" && status != "identical" {
+			f.log.problem("%s: diff of %s commits requested: GitHub diffs them from their merge base", req, status)
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte(f.interdiff(revs[i], revs[j])))
+		return
+	}
+	api := "https://api.github.com/repos/" + ghRepo + "/compare/" + from + "..." + to
+	html := "https://github.com/" + ghRepo + "/compare/" + from + "..." + to
+	writeFakeJSON(w, http.StatusOK, map[string]any{
+		"url": api, "html_url": html, "permalink_url": html, "diff_url": html + ".diff", "patch_url": html + ".patch",
+		"base_commit": map[string]any{"sha": from}, "merge_base_commit": map[string]any{"sha": from},
+		"status": status, "ahead_by": ahead, "behind_by": behind, "total_commits": ahead,
+		"commits": []any{}, "files": []any{},
+	})
+}
+
+// ghRevIndex is the index of the last push of head in revs, or -1.
+func ghRevIndex(revs []forgeRev, head string) int {
+	for i := len(revs) - 1; i >= 0; i-- {
+		if revs[i].head == head {
+			return i
+		}
+	}
+	return -1
+}
+
+func ghSameBase(revs []forgeRev) bool {
+	for _, r := range revs {
+		if r.base != revs[0].base {
+			return false
+		}
+	}
+	return true
+}
+
+// ghLineToken is a line of a head as interdiff compares them: a base line, known by its
+// number (its content only when a diff shows it), or a line a diff added.
+type ghLineToken struct {
+	base    int
+	content string
+	known   bool
+}
+
+func (a ghLineToken) same(b ghLineToken) bool {
+	return (a.base > 0 && a.base == b.base) || (a.known && b.known && a.content == b.content)
+}
+
+// interdiff is `git diff -U0 A B` of two heads on one base, worked out from the diffs
+// base..A and base..B (modified and added files): a base line outside both diffs' hunks is
+// the same in both heads and its content is unknown, so lines are compared by base line
+// number or by content, and the diff is printed without context lines.
+func (f *ghFake) interdiff(a, b forgeRev) string {
+	fa, fb := parseForgeDiff(f.t, a.diff), parseForgeDiff(f.t, b.diff)
+	var paths []string
+	for _, fl := range append(slices.Clone(fa), fb...) {
+		if !slices.Contains(paths, fl.newPath) {
+			paths = append(paths, fl.newPath)
+		}
+	}
+	var out strings.Builder
+	for _, path := range paths {
+		x, y := findFile(fa, path), findFile(fb, path)
+		known := map[int]string{}
+		last := 0
+		for _, fl := range []*fdFile{x, y} {
+			if fl == nil {
+				continue
+			}
+			for _, l := range fl.lines {
+				if l.kind != '+' {
+					known[l.old] = l.content
+					last = max(last, l.old)
+				}
+			}
+		}
+		left, inLeft := ghHead(x, y, known, last)
+		right, inRight := ghHead(y, x, known, last)
+		hunks := f.hunksU0(left, right)
+		if len(hunks) == 0 {
+			continue
+		}
+		mode := "100644"
+		fmt.Fprintf(&out, "diff --git a/%s b/%s\n", path, path)
+		minus, plus := "a/"+path, "b/"+path
+		switch {
+		case !inLeft:
+			fmt.Fprintf(&out, "new file mode %s\n", mode)
+			minus = "/dev/null"
+		case !inRight:
+			fmt.Fprintf(&out, "deleted file mode %s\n", mode)
+			plus = "/dev/null"
+		}
+		fmt.Fprintf(&out, "index %s..%s", sha1Hex(a.head + path)[:7], sha1Hex(b.head + path)[:7])
+		if inLeft && inRight {
+			out.WriteString(" " + mode)
+		}
+		fmt.Fprintf(&out, "\n--- %s\n+++ %s\n%s", minus, plus, hunks)
+	}
+	return out.String()
+}
+
+// ghHead is a file's lines in a head whose diff from the base is fl (nil: unchanged),
+// up to base line last, and whether the file is there; other is the other head's diff.
+func ghHead(fl, other *fdFile, known map[int]string, last int) ([]ghLineToken, bool) {
+	if (fl == nil && other != nil && other.newFile) || (fl != nil && fl.deleted) {
+		return nil, false
+	}
+	var out []ghLineToken
+	next := 1
+	upTo := func(n int) {
+		for ; next < n; next++ {
+			c, ok := known[next]
+			out = append(out, ghLineToken{base: next, content: c, known: ok})
+		}
+	}
+	if fl != nil {
+		for _, l := range fl.lines {
+			switch l.kind {
+			case '+':
+				out = append(out, ghLineToken{content: l.content, known: true})
+			case ' ':
+				upTo(l.old)
+				out = append(out, ghLineToken{base: l.old, content: l.content, known: true})
+				next = l.old + 1
+			case '-':
+				upTo(l.old)
+				next = l.old + 1
+			}
+		}
+	}
+	upTo(last + 1)
+	return out, true
+}
+
+// hunksU0 prints the hunks, without context, that turn a into b: a longest common
+// subsequence, deletions before insertions, as git prints them.
+func (f *ghFake) hunksU0(a, b []ghLineToken) string {
+	lcs := make([][]int, len(a)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(b)+1)
+	}
+	for i := len(a) - 1; i >= 0; i-- {
+		for j := len(b) - 1; j >= 0; j-- {
+			if a[i].same(b[j]) {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	line := func(prefix byte, t ghLineToken) string {
+		if !t.known {
+			f.log.problem("interdiff: base line %d changed but no diff shows it", t.base)
+		}
+		return string(prefix) + t.content + "\n"
+	}
+	span := func(start, n int) string {
+		if n == 1 {
+			return strconv.Itoa(start + 1)
+		}
+		if n == 0 {
+			return strconv.Itoa(start) + ",0"
+		}
+		return strconv.Itoa(start+1) + "," + strconv.Itoa(n)
+	}
+	keep := func(i, j int) bool {
+		return i < len(a) && j < len(b) && a[i].same(b[j]) && lcs[i][j] == lcs[i+1][j+1]+1
+	}
+	var out strings.Builder
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		if keep(i, j) {
+			i, j = i+1, j+1
+			continue
+		}
+		var del, ins []string
+		i0, j0 := i, j
+		for (i < len(a) || j < len(b)) && !keep(i, j) {
+			if i < len(a) && (j == len(b) || lcs[i+1][j] >= lcs[i][j+1]) {
+				del = append(del, line('-', a[i]))
+				i++
+			} else {
+				ins = append(ins, line('+', b[j]))
+				j++
+			}
+		}
+		fmt.Fprintf(&out, "@@ -%s +%s @@\n%s%s", span(i0, len(del)), span(j0, len(ins)), strings.Join(del, ""), strings.Join(ins, ""))
+	}
+	return out.String()
 }
 
 // ghLinks sets GitHub's Link header for a page of a list.
@@ -527,4 +756,44 @@ func (f *ghFake) addIssueComment(body string) int64 {
 	f.nextID++
 	f.issueComments = append(f.issueComments, &ghIssueComment{id: f.nextID, body: body, user: "octocat"})
 	return f.nextID
+}
+
+// TestGitHubFakeCompare checks the fake's compare endpoint through the adapter: the fix
+// pushed on the rebased head is a diff of the two lines it changed; the rebase itself is a
+// force-push; an unknown commit is not found.
+func TestGitHubFakeCompare(t *testing.T) {
+	t.Parallel()
+	f := newGitHubFake(t, changeV1(t))
+	f.push(changeV2(t))
+	f.push(changeV3(t))
+	cl, err := github.New(github.Options{BaseURL: f.srv.URL + "/api/v3/", Token: ghToken, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := reviewer.Change{Forge: "github", Repo: ghRepo, Number: ghNumber, HeadSHA: shaHead3}
+
+	got, err := cl.Compare(t.Context(), c, shaHead2, shaHead3)
+	if err != nil {
+		t.Fatalf("Compare of the fix: %v", err)
+	}
+	want := "diff --git a/app/client.py b/app/client.py\n" +
+		"index " + sha1Hex(shaHead2 + clientPy)[:7] + ".." + sha1Hex(shaHead3 + clientPy)[:7] + " 100644\n" +
+		"--- a/app/client.py\n+++ b/app/client.py\n" +
+		"@@ -8 +8 @@\n" +
+		"-    return requests.get(url, timeout=10, verify=False)\n" +
+		"+    return requests.get(url, timeout=10)\n" +
+		"@@ -12,3 +12 @@\n" +
+		"-    n = 0\n-    for i in items:\n-        n = n + i.price\n" +
+		"+    n = sum(i.price for i in items)\n"
+	if d := cmp.Diff(want, string(got)); d != "" {
+		t.Errorf("diff of the fix (-want +got):\n%s", d)
+	}
+	if got, err := cl.Compare(t.Context(), c, shaHead3, shaHead3); err != nil || len(got) != 0 {
+		t.Errorf("Compare of the head with itself = %q, %v; want an empty diff", got, err)
+	}
+	for name, from := range map[string]string{"rebased": shaHead1, "unknown": strings.Repeat("9", 40)} {
+		if _, err := cl.Compare(t.Context(), c, from, shaHead3); !errors.Is(err, reviewer.ErrNotFound) {
+			t.Errorf("Compare from the %s head: error %v, want one wrapping %q", name, err, reviewer.ErrNotFound)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha1" //nolint:gosec // GitLab's discussion ids look like SHA-1s; no security rests on them.
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/diff"
+	"github.com/reviewerbot/reviewer/reviewer/gitlab"
 )
 
 // The fake GitLab serves one merge request (acme/platform/client!7) under /api/v4/, with
@@ -168,6 +175,9 @@ var glEndpoints = []glEndpoint{
 		serve: glNotInBase("404 Tree Not Found")},
 	{method: "GET", path: glRoute("%[1]s/repository/files/([^/]+)/raw"), query: []string{"ref", "lfs"},
 		serve: glNotInBase("404 File Not Found")},
+	{method: "GET", path: glRoute("%[1]s/repository/merge_base"), query: []string{"refs[]"}, serve: (*glFake).mergeBase},
+	{method: "GET", path: glRoute("%[1]s/repository/compare"), query: []string{"from", "to", "from_project_id", "straight", "unidiff"},
+		serve: (*glFake).compare},
 	{method: "GET", path: regexp.MustCompile(`^/user$`), serve: (*glFake).currentUser},
 }
 
@@ -318,16 +328,109 @@ func (f *glFake) listVersions(w http.ResponseWriter, r *http.Request, _ fakeRequ
 // GET /projects/:id/merge_requests/:iid/diffs: the latest version's files.
 func (f *glFake) listDiffs(w http.ResponseWriter, r *http.Request, _ fakeRequest, _ []string) {
 	f.mu.Lock()
-	files := parseForgeDiff(f.t, f.latest().diff)
+	text := f.latest().diff
 	f.mu.Unlock()
-	var items []any
-	for _, file := range files {
+	glPage(w, r, f.diffEntries(text))
+}
+
+// diffEntries returns the files of a diff as GitLab's diff entries.
+func (f *glFake) diffEntries(text string) []any {
+	items := []any{}
+	if text == "" {
+		return items
+	}
+	for _, file := range parseForgeDiff(f.t, text) {
 		m := cloneObject(f.diffEntry)
 		m["old_path"], m["new_path"], m["a_mode"], m["b_mode"] = file.oldPath, file.newPath, file.oldMode, file.newMode
 		m["diff"], m["new_file"], m["deleted_file"], m["renamed_file"] = file.patch, file.newFile, file.deleted, file.oldPath != file.newPath
 		items = append(items, m)
 	}
-	glPage(w, r, items)
+	return items
+}
+
+// known reports whether sha is a commit of one of the versions; the caller holds f.mu.
+func (f *glFake) known(sha string) bool {
+	return slices.ContainsFunc(f.versions, func(v glVersion) bool {
+		return sha == v.rev.base || sha == v.rev.start || sha == v.rev.head
+	})
+}
+
+// GET /projects/:id/repository/merge_base?refs[]=a&refs[]=b. The fake knows of the history
+// only what the versions say: a version's base is an ancestor of its start and its head.
+// Between the heads of two pushes it knows nothing (its revisions are diffs, not a
+// repository), so it answers as for commits that share no history, 404: the adapter reports
+// ErrNotFound, as after a force-push, and a pipeline that compares heads reviews the whole
+// change. Commits it does not know get GitLab's 400.
+func (f *glFake) mergeBase(w http.ResponseWriter, _ *http.Request, req fakeRequest, _ []string) {
+	refs := req.query["refs[]"]
+	if len(refs) != 2 {
+		f.log.problem("%s: refs[] %q, want two", req, refs)
+		glError(w, http.StatusBadRequest, "Provide at least 2 refs")
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var unknown []string
+	for _, ref := range refs {
+		if !f.known(ref) {
+			unknown = append(unknown, ref)
+		}
+	}
+	if len(unknown) > 0 {
+		noun := "ref"
+		if len(unknown) > 1 {
+			noun = "refs"
+		}
+		glError(w, http.StatusBadRequest, "Could not find "+noun+": "+strings.Join(unknown, ", "))
+		return
+	}
+	a, b := refs[0], refs[1]
+	base := ""
+	if a == b {
+		base = a
+	}
+	for _, v := range f.versions {
+		r := v.rev
+		if base == "" && (a == r.base && (b == r.start || b == r.head) || b == r.base && (a == r.start || a == r.head)) {
+			base = r.base
+		}
+	}
+	if base == "" {
+		glError(w, http.StatusNotFound, "404 Merge Base Not Found")
+		return
+	}
+	writeFakeJSON(w, http.StatusOK, map[string]any{"id": base, "short_id": base[:8], "title": "commit", "parent_ids": []string{}})
+}
+
+// GET /projects/:id/repository/compare?from=&to=&straight=true. The fake answers only what
+// it can compute: a commit with itself (no diffs), and a version's base with its head (the
+// version's own diff). An interdiff between two heads would need the files, which the fake
+// does not have, so every other pair gets 404, as an unknown ref does on GitLab, and a
+// pipeline that compares heads reviews the whole change.
+func (f *glFake) compare(w http.ResponseWriter, _ *http.Request, req fakeRequest, _ []string) {
+	from, to := req.query.Get("from"), req.query.Get("to")
+	f.mu.Lock()
+	text, found := "", from == to && f.known(from)
+	for _, v := range f.versions {
+		if !found && from == v.rev.base && to == v.rev.head {
+			text, found = v.rev.diff, true
+		}
+	}
+	f.mu.Unlock()
+	if !found {
+		glError(w, http.StatusNotFound, "404 Ref Not Found")
+		return
+	}
+	commit := map[string]any{"id": to, "short_id": to[:8], "title": "commit"}
+	commits := []any{commit}
+	if from == to {
+		commits = []any{}
+	}
+	writeFakeJSON(w, http.StatusOK, map[string]any{
+		"commit": commit, "commits": commits, "diffs": f.diffEntries(text),
+		"compare_timeout": false, "compare_same_ref": from == to,
+		"web_url": f.srv.URL + "/" + glProject + "/-/compare/" + from + "..." + to,
+	})
 }
 
 // GET /projects/:id/merge_requests/:iid/discussions
@@ -673,4 +776,44 @@ func (f *glFake) addNote(body string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.addDiscussion(true, &glNote{body: body, author: glHumanID}).notes[0].id
+}
+
+// TestGitLabFakeCompare drives the adapter's Compare against the fake's merge_base and
+// compare, so that a pipeline that starts comparing heads meets a fake that answers as
+// documented above: the whole change for a base and its head, ErrNotFound between heads.
+func TestGitLabFakeCompare(t *testing.T) {
+	t.Parallel()
+	f := newGitLabFake(t, changeV2(t))
+	f.push(changeV3(t))
+	c, err := gitlab.New(gitlab.Options{BaseURL: f.srv.URL, Token: glToken, HTTPClient: f.srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := reviewer.Change{Forge: "gitlab", Repo: glProject, Number: glIID}
+	out, err := c.Compare(t.Context(), ch, shaBase2, shaHead3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := diff.Parse(out)
+	if err != nil {
+		t.Fatalf("diff.Parse: %v", err)
+	}
+	var got, want []string
+	for _, fl := range files {
+		got = append(got, fl.NewPath)
+	}
+	for _, fl := range parseForgeDiff(t, changeV3(t).diff) {
+		want = append(want, fl.newPath)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("files of base..head (-want +got):\n%s", d)
+	}
+	if out, err := c.Compare(t.Context(), ch, shaHead3, shaHead3); err != nil || len(out) != 0 {
+		t.Errorf("head..head = %q, %v; want an empty diff", out, err)
+	}
+	for _, from := range []string{shaHead2, shaHead1, strings.Repeat("f", 40)} {
+		if _, err := c.Compare(t.Context(), ch, from, shaHead3); !errors.Is(err, reviewer.ErrNotFound) {
+			t.Errorf("Compare(%s, head): err = %v, want ErrNotFound", from[:8], err)
+		}
+	}
 }

@@ -28,6 +28,7 @@ var (
 	_ reviewer.StatusSetter  = (*Client)(nil)
 	_ reviewer.HeadReader    = (*Client)(nil)
 	_ reviewer.CallCounter   = (*Client)(nil)
+	_ reviewer.Comparer      = (*Client)(nil)
 )
 
 const (

@@ -1,10 +1,12 @@
 // Package github is the GitHub adapter of the review pipeline: it reads a pull request
-// (metadata, diff, files at a revision), lists the bot's review comments, posts findings
-// as one review per 30 comments, keeps one summary comment and sets the commit status.
+// (metadata, diff, files at a revision), diffs two of its heads for an incremental review,
+// lists the bot's review comments, posts findings as one review per 30 comments, keeps one
+// summary comment and sets the commit status.
 //
 // It is the only package that imports google/go-github and bradleyfalzon/ghinstallation;
 // their types never leave it. Errors are mapped onto the core's sentinels
-// (reviewer.ErrNotFound, reviewer.ErrForbidden, reviewer.ErrRateLimited).
+// (reviewer.ErrNotFound, reviewer.ErrForbidden, reviewer.ErrRateLimited, and
+// reviewer.ErrTooLarge for a comparison GitHub will not diff).
 //
 // The bot's comments are those its own login wrote, whatever markers other comments
 // hold: the login is asked once per Client, at GET /user with a token, or with App auth

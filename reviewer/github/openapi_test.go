@@ -37,6 +37,8 @@ type operation struct {
 var offSpec = []string{
 	// Tree lists a revision in one request: https://docs.github.com/rest/git/trees#get-a-tree
 	"GET /repos/{owner}/{repo}/git/trees/{tree_sha}",
+	// Compare reads a push's diff: https://docs.github.com/rest/commits/commits#compare-two-commits
+	"GET /repos/{owner}/{repo}/compare/{basehead}",
 	// ghinstallation's token exchange: https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app
 	"POST /app/installations/{installation_id}/access_tokens",
 	// The bot's identity: https://docs.github.com/rest/users/users#get-the-authenticated-user
@@ -212,6 +214,7 @@ func TestOpenAPIValidation(t *testing.T) {
 		{name: "contents with slashes", method: "GET", path: "/repos/o/r/contents/a/b/c.md", query: "ref=abc"},
 		{name: "status ok", method: "POST", path: "/repos/o/r/statuses/abc", body: `{"state":"success","context":"reviewer"}`},
 		{name: "off-spec tree", method: "GET", path: "/repos/o/r/git/trees/abc", query: "recursive=1"},
+		{name: "off-spec compare", method: "GET", path: "/repos/o/r/compare/abc...def", query: "per_page=1"},
 		{name: "unknown path", method: "GET", path: "/repos/o/r/pulls/1/reviews/2/comments", wantErr: "path not in the description"},
 		{name: "wrong method", method: "DELETE", path: "/repos/o/r/pulls/1/reviews", wantErr: "method not in the description"},
 		{name: "line as string", method: "POST", path: "/repos/o/r/pulls/1/reviews",

@@ -89,6 +89,7 @@ var (
 	_ reviewer.Resolver      = (*Client)(nil)
 	_ reviewer.HeadReader    = (*Client)(nil)
 	_ reviewer.CallCounter   = (*Client)(nil)
+	_ reviewer.Comparer      = (*Client)(nil)
 )
 
 // New returns a client for the GitLab instance opts names.

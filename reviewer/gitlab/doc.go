@@ -4,8 +4,8 @@
 // resolves threads whose finding is gone.
 //
 // It sits at both ends of the pipeline in package reviewer: [Client] is the
-// [reviewer.ChangeReader], [reviewer.DiffSource] and [reviewer.TreeReader] the pipeline starts
-// from, and the [reviewer.Poster], [reviewer.Summarizer] and [reviewer.StatusSetter] it
+// [reviewer.ChangeReader], [reviewer.DiffSource], [reviewer.TreeReader] and [reviewer.Comparer]
+// (the diff since the head a previous review covered) the pipeline starts from, and the [reviewer.Poster], [reviewer.Summarizer] and [reviewer.StatusSetter] it
 // publishes through. It is the only package that imports gitlab.com/gitlab-org/api/client-go;
 // none of that library's types leave it.
 //

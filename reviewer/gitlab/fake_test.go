@@ -30,10 +30,10 @@ import (
 // against the documented parameters of its endpoint. The parameter sets of the endpoints
 // that testdata/FIELD-REFERENCE.md covers (discussions, draft notes, diffs, versions) are
 // taken from it, section by section; the others (single merge request, notes, commit
-// statuses, repository tree and raw files, current user) from GitLab's REST API pages
-// (merge_requests.md, notes.md, commits.md, repositories.md, repository_files.md,
-// users.md). page and per_page are GitLab's pagination parameters, which every list
-// endpoint takes.
+// statuses, repository tree, raw files, merge base and compare, current user) from GitLab's
+// REST API pages (merge_requests.md, notes.md, commits.md, repositories.md,
+// repository_files.md, users.md). page and per_page are GitLab's pagination parameters,
+// which every list endpoint takes.
 
 const (
 	project = "gitlab-org/gitlab-ee"
@@ -44,7 +44,22 @@ const (
 	baseSHA  = "eeb57dffe83deb686a60a71c16c32f71046868fd"
 	startSHA = "7c9c2ead8a320fb7ba0b4e234bd9529a2614e306"
 	headSHA  = "33e2ee8579fda5bc36accc9c6fbd0b4fefda9e30"
+
+	// Earlier heads of the merge request, for merge_base and compare (hand-written): the
+	// head's parent, and a head a force-push replaced, whose history meets the head's only
+	// at the base.
+	parentSHA    = "0e9f3a1c5b7d2e4f6a8c0b1d3e5f7a9c2b4d6e8f"
+	rewrittenSHA = "9a8b7c6d5e4f30211f2e3d4c5b6a79881a2b3c4d"
 )
+
+// parents is the fake repository's history: each commit's first parent.
+var parents = map[string]string{
+	headSHA:      parentSHA,
+	parentSHA:    baseSHA,
+	rewrittenSHA: baseSHA,
+	startSHA:     baseSHA,
+	baseSHA:      "",
+}
 
 var (
 	rawPath    = regexp.MustCompile(`^/projects/([^/]+)/repository/files/([^/]+)/raw$`)
@@ -116,6 +131,10 @@ var endpoints = []endpoint{
 		query: []string{"path", "ref", "recursive", "page", "per_page", "pagination", "page_token"}, serve: (*fake).tree},
 	{name: "raw file", method: "GET", path: rawPath,
 		query: []string{"ref", "lfs"}, serve: (*fake).rawFile},
+	{name: "merge base", method: "GET", path: regexp.MustCompile(`^/projects/([^/]+)/repository/merge_base$`),
+		query: []string{"refs[]"}, serve: (*fake).mergeBase},
+	{name: "compare", method: "GET", path: regexp.MustCompile(`^/projects/([^/]+)/repository/compare$`),
+		query: []string{"from", "to", "from_project_id", "straight", "unidiff"}, serve: (*fake).compare},
 	{name: "current user", method: "GET", path: regexp.MustCompile(`^/user$`), serve: file("user.json")},
 }
 
@@ -763,6 +782,86 @@ func (f *fake) rawFile(w http.ResponseWriter, r *http.Request, req *request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = io.WriteString(w, data)
+}
+
+// history returns sha and its ancestors, nearest first.
+func history(sha string) []string {
+	var out []string
+	for ; sha != ""; sha = parents[sha] {
+		out = append(out, sha)
+	}
+	return out
+}
+
+// mergeBase answers GET /projects/:id/repository/merge_base from parents: 400 naming the
+// refs it does not know, as GitLab does, 404 when the two share no history.
+func (f *fake) mergeBase(w http.ResponseWriter, _ *http.Request, req *request) {
+	refs := req.query["refs[]"]
+	if len(refs) != 2 {
+		f.t.Errorf("merge base: refs[] = %q, want two", refs)
+		writeJSON(w, http.StatusBadRequest, []byte(`{"message":"Provide at least 2 refs"}`))
+		return
+	}
+	var unknown []string
+	for _, r := range refs {
+		if _, ok := parents[r]; !ok {
+			unknown = append(unknown, r)
+		}
+	}
+	if len(unknown) > 0 {
+		noun := "ref"
+		if len(unknown) > 1 {
+			noun = "refs"
+		}
+		body, _ := json.Marshal(map[string]string{"message": "Could not find " + noun + ": " + strings.Join(unknown, ", ")})
+		writeJSON(w, http.StatusBadRequest, body)
+		return
+	}
+	other := history(refs[1])
+	for _, sha := range history(refs[0]) {
+		if slices.Contains(other, sha) {
+			writeJSON(w, http.StatusOK, fmt.Appendf(nil, `{"id":%q,"short_id":%q,"title":"commit","parent_ids":[%q]}`, sha, sha[:8], parents[sha]))
+			return
+		}
+	}
+	writeJSON(w, http.StatusNotFound, []byte(`{"message":"404 Merge Base Not Found"}`))
+}
+
+// compare answers GET /projects/:id/repository/compare between two known commits with
+// diff entries of the diff pages: page 1's three modified files, and of page 2 an added, a
+// deleted, a renamed-only and a too_large file. Only straight comparisons are expected.
+func (f *fake) compare(w http.ResponseWriter, _ *http.Request, req *request) {
+	from, to := req.query.Get("from"), req.query.Get("to")
+	if req.query.Get("straight") != "true" {
+		f.t.Errorf("compare: straight = %q, want true", req.query.Get("straight"))
+	}
+	_, okFrom := parents[from]
+	_, okTo := parents[to]
+	if !okFrom || !okTo {
+		writeJSON(w, http.StatusNotFound, []byte(`{"message":"404 Ref Not Found"}`))
+		return
+	}
+	var page1, page2 []map[string]any
+	if err := json.Unmarshal(readTestdata(f.t, "merge_request.diffs.page1.json"), &page1); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := json.Unmarshal(readTestdata(f.t, "merge_request.diffs.page2.json"), &page2); err != nil {
+		f.t.Fatal(err)
+	}
+	diffs := page1
+	for _, e := range page2 {
+		switch e["new_path"] {
+		case "LICENSE", "test/fields/fields.go", "_testdata/suggestions.txt", "db/structure.sql":
+			diffs = append(diffs, e)
+		}
+	}
+	commit := map[string]any{"id": to, "short_id": to[:8], "title": "commit", "parent_ids": []string{parents[to]}}
+	body, _ := json.Marshal(map[string]any{
+		"commit": commit, "commits": []any{commit}, "diffs": diffs,
+		"compare_timeout": false, "compare_same_ref": from == to,
+		"web_url": f.srv.URL + "/" + project + "/-/compare/" + from + "..." + to,
+	})
+	writeJSON(w, http.StatusOK, body)
 }
 
 // change is the merge request every test reviews.
