@@ -26,7 +26,7 @@ func CommentBody(f Finding, style SuggestionStyle) string {
 		b.WriteString(suggestionBlock(f, style))
 	}
 	b.WriteString("\n")
-	b.WriteString(Marker(f.Fingerprint))
+	b.WriteString(Marker(f.Fingerprint, f.Severity))
 	b.WriteString("\n")
 	return b.String()
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+
+	"github.com/reviewerbot/reviewer/rules"
 )
 
 // The interfaces below are what the pipeline needs from a forge (GitHub, GitLab). An
@@ -73,6 +75,10 @@ type PostedComment struct {
 	Line        int
 	// Resolved is set when the thread is resolved (GitLab) or outdated (GitHub).
 	Resolved bool
+	// Severity is what the comment's marker records (ParseMarkerSeverity); HasSeverity
+	// is false for comments whose marker does not say.
+	Severity    rules.Severity
+	HasSeverity bool
 	// Replied is set when anyone but the bot answered in the thread.
 	Replied bool
 }

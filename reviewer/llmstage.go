@@ -65,6 +65,8 @@ type modelStage struct {
 	opts     Options
 	redactor *redact.Redactor
 	log      *slog.Logger
+	// since, when set, narrows what is sent to the hunks changed after an earlier review.
+	since *since
 }
 
 // modelResult is what the model stage adds to a review.
@@ -91,6 +93,14 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 		if why, ok := redact.WithheldFile(f); ok {
 			*outcome[f.Path()] = FileCoverage{Path: f.Path(), Outcome: OutcomeWithheld, Reason: why}
 			continue
+		}
+		if s.since != nil {
+			narrowed := s.since.narrow(f)
+			if narrowed == nil {
+				outcome[f.Path()].Reason = "unchanged since " + short(s.since.head) + ", reviewed then"
+				continue
+			}
+			f = narrowed
 		}
 		rf, secrets := s.redactor.File(f)
 		masked += len(secrets)

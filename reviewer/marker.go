@@ -3,6 +3,8 @@ package reviewer
 import (
 	"regexp"
 	"strings"
+
+	"github.com/reviewerbot/reviewer/rules"
 )
 
 // Hidden markers let the bot find its own comments again: an HTML comment, which both
@@ -16,12 +18,15 @@ const (
 )
 
 var (
-	markerRE  = regexp.MustCompile(`<!-- reviewer:fingerprint=([0-9a-f]{8,64}) -->`)
+	markerRE  = regexp.MustCompile(`<!-- reviewer:fingerprint=([0-9a-f]{8,64})(?: severity=(info|warning|error))? -->`)
 	summaryRE = regexp.MustCompile(`<!-- reviewer:summary head=([0-9a-f]{0,64}) -->`)
 )
 
-// Marker is the hidden line that tags a comment with a finding's fingerprint.
-func Marker(fingerprint string) string { return markerPrefix + fingerprint + markerSuffix }
+// Marker is the hidden line that tags a comment with a finding's fingerprint and
+// severity: the severity lets a later review count a thread it did not look at again.
+func Marker(fingerprint string, sev rules.Severity) string {
+	return markerPrefix + fingerprint + " severity=" + sev.String() + markerSuffix
+}
 
 // ParseMarker returns the fingerprint of a comment body written by the bot.
 func ParseMarker(body string) (string, bool) {
@@ -30,6 +35,17 @@ func ParseMarker(body string) (string, bool) {
 		return "", false
 	}
 	return m[1], true
+}
+
+// ParseMarkerSeverity returns the severity a comment's marker records; markers written
+// before severities were recorded give false.
+func ParseMarkerSeverity(body string) (rules.Severity, bool) {
+	m := markerRE.FindStringSubmatch(body)
+	if m == nil || m[2] == "" {
+		return 0, false
+	}
+	sev, err := rules.ParseSeverity(m[2])
+	return sev, err == nil
 }
 
 // SummaryMarker is the hidden line that tags the summary comment with the head commit

@@ -40,7 +40,7 @@ func (e *PublishError) Unwrap() error { return e.Err }
 // status. The Poster p may also be a CommentLister, Summarizer, StatusSetter, Resolver,
 // HeadReader and CallCounter; what it is not, is skipped. Failures of single steps are
 // joined, so one failing call does not lose the rest.
-func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishOptions, log *slog.Logger) (pub Published, err error) {
+func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishOptions, sc *since, log *slog.Logger) (pub Published, err error) {
 	// A review of a head that is no longer the change's head publishes nothing: a review
 	// of the newer head is coming, and its comments would otherwise land beside ours.
 	if hr, ok := p.(HeadReader); ok && c.HeadSHA != "" {
@@ -93,23 +93,37 @@ func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishO
 
 	// Threads whose finding is gone are resolved, but only in files this run reviewed:
 	// a file that was skipped or failed says nothing about whether its findings remain.
-	if rv, ok := p.(Resolver); ok {
-		reviewed := map[string]bool{}
-		for _, f := range res.Coverage.Files {
-			if f.Outcome == OutcomeReviewed {
-				reviewed[f.Path] = true
-			}
+	// After an incremental review the model saw only what changed since an earlier head:
+	// a thread elsewhere is missing from its answer, not fixed. Such threads are carried:
+	// counted as still applying, their severity (from their marker) in the status. Only
+	// threads on lines that changed are resolved (a moved line may stay open: the safe
+	// side).
+	reviewed := map[string]bool{}
+	for _, f := range res.Coverage.Files {
+		if f.Outcome == OutcomeReviewed {
+			reviewed[f.Path] = true
 		}
-		for _, e := range existing {
-			if current[e.Fingerprint] || e.Resolved || !reviewed[e.Path] {
-				continue
+	}
+	rv, canResolve := p.(Resolver)
+	var carried []rules.Severity
+	for _, e := range existing {
+		switch {
+		case current[e.Fingerprint] || e.Resolved:
+			continue
+		case sc != nil && !sc.lines[e.Path][e.Line]:
+			pub.Kept++
+			if e.HasSeverity {
+				carried = append(carried, e.Severity)
 			}
-			if err := rv.Resolve(ctx, c, e); err != nil {
-				errs = append(errs, fmt.Errorf("resolve %s:%d: %w", e.Path, e.Line, err))
-				continue
-			}
-			pub.Resolved++
+			continue
+		case !canResolve || !reviewed[e.Path]:
+			continue
 		}
+		if err := rv.Resolve(ctx, c, e); err != nil {
+			errs = append(errs, fmt.Errorf("resolve %s:%d: %w", e.Path, e.Line, err))
+			continue
+		}
+		pub.Resolved++
 	}
 
 	if s, ok := p.(Summarizer); ok {
@@ -119,7 +133,7 @@ func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishO
 	}
 
 	if st, ok := p.(StatusSetter); ok && c.HeadSHA != "" {
-		state, desc := status(res, opts)
+		state, desc := status(res, carried, opts)
 		if err := st.SetStatus(ctx, c, state, desc); err != nil {
 			errs = append(errs, fmt.Errorf("set status: %w", err))
 		} else {
@@ -144,17 +158,25 @@ func writeSummary(ctx context.Context, s Summarizer, c Change, res *Result, pub 
 	return nil
 }
 
-// status is the commit status of a result: failure for findings at or above FailOn, and
-// for an incomplete review unless that is allowed; success otherwise.
-func status(res *Result, opts PublishOptions) (StatusState, string) {
-	if sev, found := MaxSeverity(res.Findings); found && !opts.FailOnNone && sev >= opts.FailOn {
+// status is the commit status of a result: failure for findings at or above FailOn (the
+// carried threads of earlier runs included), and for an incomplete review unless that is
+// allowed; success otherwise.
+func status(res *Result, carried []rules.Severity, opts PublishOptions) (StatusState, string) {
+	if !opts.FailOnNone {
 		n := 0
 		for _, f := range res.Findings {
 			if f.Severity >= opts.FailOn {
 				n++
 			}
 		}
-		return StatusFailure, fmt.Sprintf("%d findings at %s or above", n, opts.FailOn)
+		for _, sev := range carried {
+			if sev >= opts.FailOn {
+				n++
+			}
+		}
+		if n > 0 {
+			return StatusFailure, fmt.Sprintf("%d findings at %s or above", n, opts.FailOn)
+		}
 	}
 	if !res.Coverage.Complete() && !opts.AllowIncomplete {
 		n := res.Coverage.Count(OutcomeSkipped) + res.Coverage.Count(OutcomeFailed)

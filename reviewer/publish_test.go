@@ -186,3 +186,78 @@ func TestPublishRepositoryFailOn(t *testing.T) {
 		})
 	}
 }
+
+// TestIncrementalReview: after a push, the model is shown only what changed since the head
+// the last summary covered; threads elsewhere stay open and still count in the status; a
+// head that is gone (force-push) gets a whole review.
+func TestIncrementalReview(t *testing.T) {
+	t.Parallel()
+	// Two hunks far apart: line 2 (flagged by the model) and line 40 (changed by the push).
+	hunks := func(x string) []byte {
+		return []byte("diff --git a/app/x.py b/app/x.py\n--- a/app/x.py\n+++ b/app/x.py\n" +
+			"@@ -1,2 +1,2 @@\n def a():\n-    return 1\n+    return load(path)\n" +
+			"@@ -40,1 +40,1 @@\n-x = 0\n+" + x + "\n")
+	}
+	v1, v2 := hunks("x = 1"), hunks("x = 2")
+	inter := []byte("diff --git a/app/x.py b/app/x.py\n--- a/app/x.py\n+++ b/app/x.py\n@@ -40 +40 @@\n-x = 1\n+x = 2\n")
+	f := &reviewertest.Forge{
+		Change:     reviewer.Change{BaseSHA: "b0", HeadSHA: "aaaaaaaaaaaa1"},
+		Patch:      v1,
+		Interdiffs: map[string][]byte{"aaaaaaaaaaaa1..bbbbbbbbbbbb2": inter},
+	}
+	model := &fakeModel{answer: func(user string) (reviewer.Reply, error) {
+		var fs []reviewer.ModelFinding
+		if strings.Contains(user, "return load(path)") {
+			fs = append(fs, reviewer.ModelFinding{Path: "app/x.py", Line: 2, Severity: "error", Message: "load may raise; handle it.", Quote: "return load(path)"})
+		}
+		return reviewer.Reply{Findings: fs, Requests: 1, Model: "m"}, nil
+	}}
+	run := func() reviewer.Result {
+		t.Helper()
+		rv := reviewer.New(f, reviewer.TreeRules{Tree: f, Opts: rules.RepoOptions{NoBuiltin: true}}, reviewer.Options{
+			Forge: f, Model: model, Publish: reviewer.PublishOptions{FailOn: rules.SeverityError}}, nil)
+		res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "gitlab", Repo: "g/p", Number: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := run()
+	if res.Published.Posted != 1 || res.Published.Status != reviewer.StatusFailure || res.Since != "" {
+		t.Fatalf("first review: %+v, since %q; want 1 posted, failure, a whole review", res.Published, res.Since)
+	}
+
+	// A push that changes only line 3.
+	sent := len(model.prompts)
+	f.Change.HeadSHA, f.Patch = "bbbbbbbbbbbb2", v2
+	res = run()
+	if res.Since != "aaaaaaaaaaaa1" {
+		t.Errorf("second review since %q, want the first head", res.Since)
+	}
+	for _, p := range model.prompts[sent:] {
+		if strings.Contains(p.Messages[1].Content, "return load(path)") {
+			t.Error("the model was shown line 2, which did not change since the last review")
+		}
+	}
+	if got := res.Published; got.Resolved != 0 || got.Kept != 1 || got.Status != reviewer.StatusFailure {
+		t.Errorf("second review published %+v: want the open error thread kept, not resolved, and a failure status", got)
+	}
+	if !strings.Contains(f.Summary, "the model saw what changed since `aaaaaaaaaaaa`") {
+		t.Errorf("the summary does not say the review was incremental:\n%s", f.Summary)
+	}
+
+	// A force-push: the head the summary names is gone, so the whole change is reviewed.
+	sent = len(model.prompts)
+	f.Change.HeadSHA = "cccccccccccc3"
+	res = run()
+	if res.Since != "" {
+		t.Errorf("after a force-push since %q, want a whole review", res.Since)
+	}
+	shown := false
+	for _, p := range model.prompts[sent:] {
+		shown = shown || strings.Contains(p.Messages[1].Content, "return load(path)")
+	}
+	if !shown {
+		t.Error("after a force-push the model was not shown the whole change")
+	}
+}

@@ -116,6 +116,9 @@ type Result struct {
 	Planned []Planned
 	// Change is the change as reviewed, with what its forge said of it.
 	Change Change
+	// Since is the head an earlier review covered, when the model was shown only what
+	// changed after it; empty for a review of the whole change.
+	Since string
 	// Published says what was posted on the forge, when there is one.
 	Published Published
 }

@@ -100,8 +100,17 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	}
 
 	res := Result{Coverage: ledger, Rules: set.Rules, Unplaced: []Unplaced{}, LLMEnabled: r.opts.Model != nil}
+	sc, err := r.changedSince(ctx, c, log)
+	if err != nil {
+		// Not knowing what is new costs tokens, not correctness: review the whole change.
+		log.WarnContext(ctx, "whole change reviewed", slog.String("error", err.Error()))
+		sc = nil
+	}
+	if sc != nil {
+		res.Since = sc.head
+	}
 	if r.opts.Model != nil {
-		stage := &modelStage{model: r.opts.Model, opts: r.opts, redactor: r.redactor(), log: log}
+		stage := &modelStage{model: r.opts.Model, opts: r.opts, redactor: r.redactor(), log: log, since: sc}
 		m, err := stage.run(ctx, c, reviewed, set, &res.Coverage)
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: model review: %w", c, err)
@@ -116,7 +125,7 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	res.Change = c
 
 	if r.opts.Forge != nil && !r.opts.DryRun {
-		pub, err := publish(ctx, r.opts.Forge, c, &res, publishOptions(r.opts.Publish, set.Settings), log)
+		pub, err := publish(ctx, r.opts.Forge, c, &res, publishOptions(r.opts.Publish, set.Settings), sc, log)
 		pub.APICalls = r.callCount() - calls
 		res.Published = pub
 		if err != nil {

@@ -54,6 +54,9 @@ func SummaryBody(c Change, res *Result, pub Published) string {
 	}
 	if c.HeadSHA != "" {
 		fmt.Fprintf(&b, "Reviewed `%s`", short(c.HeadSHA))
+		if res.Since != "" && res.Since != c.HeadSHA {
+			fmt.Fprintf(&b, " (the model saw what changed since `%s`)", short(res.Since))
+		}
 		if pub.Posted+pub.Kept > 0 {
 			word := "comments"
 			if pub.Posted == 1 {

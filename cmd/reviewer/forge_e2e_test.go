@@ -215,7 +215,7 @@ type forgeRun struct {
 
 var (
 	apiCallsRE    = regexp.MustCompile(`(\d+) forge API calls`)
-	fingerprintRE = regexp.MustCompile(`<!-- reviewer:fingerprint=([0-9a-f]+) -->`)
+	fingerprintRE = regexp.MustCompile(`<!-- reviewer:fingerprint=([0-9a-f]+)(?: severity=\w+)? -->`)
 )
 
 func reviewChange(t *testing.T, f fakeForge, environ []string, extra ...string) forgeRun {

@@ -68,6 +68,7 @@ func (cl *Client) ListComments(ctx context.Context, c reviewer.Change) ([]review
 			Line:        line,
 			Resolved:    outdated(cm),
 		}
+		p.Severity, p.HasSeverity = reviewer.ParseMarkerSeverity(cm.GetBody())
 		for _, who := range repliers[cm.GetID()] {
 			if !isBot(bot, who) {
 				p.Replied = true

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/rules"
 )
 
 func TestListComments(t *testing.T) {
@@ -15,7 +16,7 @@ func TestListComments(t *testing.T) {
 	item := fixtureItem(t, "pull-request-review-comment-items.json")
 	bot := userObject(t, testBot, "User")
 	human := item["user"]
-	fp := func(s string) string { return "Wrap the error.\n\n" + reviewer.Marker(s) }
+	fp := func(s string) string { return "Wrap the error.\n\n" + reviewer.Marker(s, rules.SeverityWarning) }
 	comment := func(id int, kv ...any) map[string]any {
 		c := with(item, "id", id, "user", bot, "in_reply_to_id", nil)
 		delete(c, "in_reply_to_id")
@@ -50,10 +51,10 @@ func TestListComments(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []reviewer.PostedComment{
-		{ID: "1", Fingerprint: "aaaaaaaa", Path: "a.go", Line: 10, Replied: true},
-		{ID: "3", Fingerprint: "bbbbbbbb", Path: "b.go", Line: 7, Resolved: true},
-		{ID: "4", Fingerprint: "cccccccc", Path: "c.go", Line: 5},
-		{ID: "7", Fingerprint: "dddddddd", Path: "d.go", Line: 20},
+		{ID: "1", Fingerprint: "aaaaaaaa", Path: "a.go", Line: 10, Replied: true, Severity: rules.SeverityWarning, HasSeverity: true},
+		{ID: "3", Fingerprint: "bbbbbbbb", Path: "b.go", Line: 7, Resolved: true, Severity: rules.SeverityWarning, HasSeverity: true},
+		{ID: "4", Fingerprint: "cccccccc", Path: "c.go", Line: 5, Severity: rules.SeverityWarning, HasSeverity: true},
+		{ID: "7", Fingerprint: "dddddddd", Path: "d.go", Line: 20, Severity: rules.SeverityWarning, HasSeverity: true},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("ListComments (-want +got):\n%s", d)

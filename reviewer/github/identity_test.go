@@ -14,6 +14,7 @@ import (
 	_ "github.com/reviewerbot/reviewer/internal/golden" // defines -update for go test ./... -update
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/github"
+	"github.com/reviewerbot/reviewer/rules"
 )
 
 // TestSummaryNotAPersonsComment: a person's comment holding the summary marker (a
@@ -81,7 +82,7 @@ func TestListCommentsPlantedMarker(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
 	item := fixtureItem(t, "pull-request-review-comment-items.json")
-	planted := "nit\n\n" + reviewer.Marker("aaaaaaaa")
+	planted := "nit\n\n" + reviewer.Marker("aaaaaaaa", rules.SeverityWarning)
 	comments := []map[string]any{
 		with(item, "id", 1, "body", planted, "path", "a.go", "line", 10),
 		// A lookalike login is someone else too.
@@ -130,10 +131,10 @@ func TestAppIdentity(t *testing.T) {
 		return with(c, kv...)
 	}
 	review := []map[string]any{
-		comment(1, "octocat", "User", "body", reviewer.Marker("aaaaaaaa")),
-		comment(2, bot, "Bot", "body", reviewer.Marker("bbbbbbbb")),
+		comment(1, "octocat", "User", "body", reviewer.Marker("aaaaaaaa", rules.SeverityWarning)),
+		comment(2, bot, "Bot", "body", reviewer.Marker("bbbbbbbb", rules.SeverityWarning)),
 		comment(3, "octocat", "User", "body", "why?", "in_reply_to_id", 2),
-		comment(4, "other-app[bot]", "Bot", "body", reviewer.Marker("cccccccc")),
+		comment(4, "other-app[bot]", "Bot", "body", reviewer.Marker("cccccccc", rules.SeverityWarning)),
 	}
 	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347/comments", func(w http.ResponseWriter, r *http.Request) {
 		paginate(w, r, f.prefix, review)
@@ -151,7 +152,7 @@ func TestAppIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []reviewer.PostedComment{{ID: "2", Fingerprint: "bbbbbbbb", Path: "a.go", Line: 10, Replied: true}}
+	want := []reviewer.PostedComment{{ID: "2", Fingerprint: "bbbbbbbb", Path: "a.go", Line: 10, Replied: true, Severity: rules.SeverityWarning, HasSeverity: true}}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("ListComments (-want +got):\n%s", d)
 	}

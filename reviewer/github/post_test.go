@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/rules"
 )
 
 // reviewRequest is the body of POST .../pulls/{n}/reviews as the fake reads it.
@@ -70,7 +71,7 @@ func comment(path string, line, end int, side reviewer.Side) reviewer.Comment {
 	fp := fmt.Sprintf("%08x", line*1000+end)
 	return reviewer.Comment{
 		Finding: reviewer.Finding{Path: path, Line: line, EndLine: end, Side: side, Message: "m", Fingerprint: fp},
-		Body:    "Wrap the error.\n\n" + reviewer.Marker(fp),
+		Body:    "Wrap the error.\n\n" + reviewer.Marker(fp, rules.SeverityWarning),
 	}
 }
 

@@ -52,6 +52,7 @@ func posted(d *gl.Discussion, bot int64) (reviewer.PostedComment, bool) {
 		return reviewer.PostedComment{}, false
 	}
 	pc := reviewer.PostedComment{ID: d.ID, Fingerprint: fp, Resolved: first.Resolved}
+	pc.Severity, pc.HasSeverity = reviewer.ParseMarkerSeverity(first.Body)
 	if p := first.Position; p != nil {
 		pc.Path = p.NewPath
 		if pc.Path == "" {

@@ -20,6 +20,7 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/diff"
 	"github.com/reviewerbot/reviewer/reviewer/gitlab"
+	"github.com/reviewerbot/reviewer/rules"
 )
 
 func endpointsOf(reqs []request) []string {
@@ -284,7 +285,7 @@ func TestPostDeletesStaleDraftsOfEveryPage(t *testing.T) {
 	c := f.client(t, nil)
 	ch := review(t, c)
 	for i := range 150 {
-		f.addDraft(fmt.Sprintf("old %d\n%s", i, reviewer.Marker(fmt.Sprintf("%016x", i))))
+		f.addDraft(fmt.Sprintf("old %d\n%s", i, reviewer.Marker(fmt.Sprintf("%016x", i), rules.SeverityWarning)))
 	}
 	f.failNext("delete draft note", failure{status: http.StatusNotFound, body: `{"message":"404 Not found"}`})
 	if _, err := c.Post(t.Context(), ch, comments(added)); err != nil {

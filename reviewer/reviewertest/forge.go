@@ -31,6 +31,9 @@ type Forge struct {
 	Reject map[string]string
 	// Style is the suggestion syntax the forge reports.
 	Style reviewer.SuggestionStyle
+	// Interdiffs are what Compare answers, by "from..to"; a missing pair is a head that
+	// is gone (reviewer.ErrNotFound), as after a force-push.
+	Interdiffs map[string][]byte
 
 	// Comments are the inline comments posted so far, in order, with their state.
 	Comments []Posted
@@ -70,7 +73,20 @@ var (
 	_ reviewer.Resolver      = (*Forge)(nil)
 	_ reviewer.HeadReader    = (*Forge)(nil)
 	_ reviewer.CallCounter   = (*Forge)(nil)
+	_ reviewer.Comparer      = (*Forge)(nil)
 )
+
+// Compare implements reviewer.Comparer.
+func (f *Forge) Compare(_ context.Context, _ reviewer.Change, from, to string) ([]byte, error) {
+	f.call()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, ok := f.Interdiffs[from+".."+to]
+	if !ok {
+		return nil, fmt.Errorf("compare %s..%s: %w", from, to, reviewer.ErrNotFound)
+	}
+	return d, nil
+}
 
 func (f *Forge) call() {
 	f.mu.Lock()
@@ -143,7 +159,9 @@ func (f *Forge) ListComments(context.Context, reviewer.Change) ([]reviewer.Poste
 		if !ok {
 			continue
 		}
-		out = append(out, reviewer.PostedComment{ID: fmt.Sprint(i), Fingerprint: fp, Path: c.Finding.Path, Line: c.Finding.Line, Resolved: c.Resolved, Replied: c.Replied})
+		pc := reviewer.PostedComment{ID: fmt.Sprint(i), Fingerprint: fp, Path: c.Finding.Path, Line: c.Finding.Line, Resolved: c.Resolved, Replied: c.Replied}
+		pc.Severity, pc.HasSeverity = reviewer.ParseMarkerSeverity(c.Body)
+		out = append(out, pc)
 	}
 	return out, nil
 }
