@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 
 	"github.com/reviewerbot/reviewer/reviewer/diff"
 )
@@ -20,7 +21,7 @@ type since struct {
 // what changed after it, so the model sees only that. It returns nil, for a review of the
 // whole change, when there was no earlier review, when the forge can not compare commits,
 // or when the earlier head is gone (a force-push).
-func (r *Reviewer) changedSince(ctx context.Context, c Change, log *slog.Logger) (*since, error) {
+func (r *Reviewer) changedSince(ctx context.Context, c Change, summaries *summaryLookup, log *slog.Logger) (*since, error) {
 	if r.opts.Model == nil || c.HeadSHA == "" {
 		return nil, nil
 	}
@@ -39,7 +40,7 @@ func (r *Reviewer) changedSince(ctx context.Context, c Change, log *slog.Logger)
 	if sum == nil || cmp == nil {
 		return nil, nil
 	}
-	posted, err := sum.FindSummary(ctx, c)
+	posted, err := summaries.find(ctx, sum, c)
 	if err != nil {
 		return nil, fmt.Errorf("find summary: %w", err)
 	}
@@ -106,4 +107,24 @@ func (s *since) narrow(f *diff.File) *diff.File {
 	c := *f
 	c.Hunks = keep
 	return &c
+}
+
+// summaryLookup remembers the summary comment found once in a review, so the incremental
+// check and the publish step do not both list the change's comments to find it.
+type summaryLookup struct {
+	from  Summarizer
+	found *PostedSummary
+}
+
+func (l *summaryLookup) find(ctx context.Context, s Summarizer, c Change) (*PostedSummary, error) {
+	// Only a comparable Summarizer (in practice a pointer to a client) can be recognised.
+	if l.from != nil && reflect.TypeOf(s).Comparable() && l.from == s {
+		return l.found, nil
+	}
+	found, err := s.FindSummary(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	l.from, l.found = s, found
+	return found, nil
 }

@@ -40,7 +40,7 @@ func (e *PublishError) Unwrap() error { return e.Err }
 // status. The Poster p may also be a CommentLister, Summarizer, StatusSetter, Resolver,
 // HeadReader and CallCounter; what it is not, is skipped. Failures of single steps are
 // joined, so one failing call does not lose the rest.
-func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishOptions, sc *since, log *slog.Logger) (pub Published, err error) {
+func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishOptions, sc *since, summaries *summaryLookup, log *slog.Logger) (pub Published, err error) {
 	// A review of a head that is no longer the change's head publishes nothing: a review
 	// of the newer head is coming, and its comments would otherwise land beside ours.
 	if hr, ok := p.(HeadReader); ok && c.HeadSHA != "" {
@@ -127,7 +127,7 @@ func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishO
 	}
 
 	if s, ok := p.(Summarizer); ok {
-		if err := writeSummary(ctx, s, c, res, pub); err != nil {
+		if err := writeSummary(ctx, s, c, res, pub, summaries); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -143,8 +143,8 @@ func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishO
 	return pub, errors.Join(errs...)
 }
 
-func writeSummary(ctx context.Context, s Summarizer, c Change, res *Result, pub Published) error {
-	old, err := s.FindSummary(ctx, c)
+func writeSummary(ctx context.Context, s Summarizer, c Change, res *Result, pub Published, summaries *summaryLookup) error {
+	old, err := summaries.find(ctx, s, c)
 	if err != nil {
 		return fmt.Errorf("find summary: %w", err)
 	}

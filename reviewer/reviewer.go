@@ -100,7 +100,8 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	}
 
 	res := Result{Coverage: ledger, Rules: set.Rules, Unplaced: []Unplaced{}, LLMEnabled: r.opts.Model != nil}
-	sc, err := r.changedSince(ctx, c, log)
+	summaries := &summaryLookup{}
+	sc, err := r.changedSince(ctx, c, summaries, log)
 	if err != nil {
 		// Not knowing what is new costs tokens, not correctness: review the whole change.
 		log.WarnContext(ctx, "whole change reviewed", slog.String("error", err.Error()))
@@ -125,7 +126,7 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	res.Change = c
 
 	if r.opts.Forge != nil && !r.opts.DryRun {
-		pub, err := publish(ctx, r.opts.Forge, c, &res, publishOptions(r.opts.Publish, set.Settings), sc, log)
+		pub, err := publish(ctx, r.opts.Forge, c, &res, publishOptions(r.opts.Publish, set.Settings), sc, summaries, log)
 		pub.APICalls = r.callCount() - calls
 		res.Published = pub
 		if err != nil {
