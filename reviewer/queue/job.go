@@ -1,0 +1,45 @@
+package queue
+
+import "fmt"
+
+// Job asks for one review of one change at one head. It is what a webhook delivery turns
+// into, and what a worker gets.
+type Job struct {
+	// Forge is "github" or "gitlab".
+	Forge string `json:"forge"`
+	// Repo is owner/name on GitHub, the project's full path on GitLab.
+	Repo string `json:"repo"`
+	// ProjectID is GitLab's numeric project id, when the delivery gave it.
+	ProjectID int64 `json:"project_id,omitempty"`
+	// InstallationID is the GitHub App installation that delivered the event, when any.
+	InstallationID int64 `json:"installation_id,omitempty"`
+	// Number is the pull or merge request's number (GitLab's iid).
+	Number int `json:"number"`
+	// HeadSHA is the head commit to review. It is empty when the delivery does not say
+	// (a GitHub /review comment): the worker then reviews the head it finds.
+	HeadSHA string `json:"head_sha,omitempty"`
+	// DeliveryID is the forge's delivery id (X-GitHub-Delivery, X-Gitlab-Event-UUID);
+	// a delivery seen before is not queued again.
+	DeliveryID string `json:"delivery_id,omitempty"`
+	// Event says what asked for the review, as "pull_request.synchronize" or
+	// "note./review", for logs and metrics.
+	Event string `json:"event,omitempty"`
+	// Sender is the login of whoever caused the event.
+	Sender string `json:"sender,omitempty"`
+}
+
+// Change is the key of the change the job is about: jobs with the same Change and an
+// older head are superseded by a newer one.
+func (j Job) Change() string { return fmt.Sprintf("%s:%s!%d", j.Forge, j.Repo, j.Number) }
+
+// String names the job in logs and errors.
+func (j Job) String() string {
+	head := j.HeadSHA
+	if len(head) > 12 {
+		head = head[:12]
+	}
+	if head == "" {
+		head = "head"
+	}
+	return j.Change() + "@" + head
+}
