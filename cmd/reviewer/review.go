@@ -155,18 +155,33 @@ func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error
 	if err != nil {
 		return err
 	}
+	return reviewAndReport(ctx, e, c, logger, src, outs, runMode{dryRun: f.dryRun, onForge: f.change != "", post: f.post, notPosted: "give --post to publish"})
+}
+
+// runMode is how reviewAndReport runs a review.
+type runMode struct {
+	dryRun bool
+	// onForge is set for a change read from a forge; post when it is also published.
+	onForge, post bool
+	// notPosted says why a change read from a forge is not published.
+	notPosted string
+}
+
+// reviewAndReport reviews the change src names, writes the reports and turns the result
+// into the exit status: the part review and ci share.
+func reviewAndReport(ctx context.Context, e env, c *Config, logger *slog.Logger, src *source, outs []output, mode runMode) error {
 	opts, err := reviewOptions(e, c, logger)
 	if err != nil {
 		return err
 	}
-	opts.DryRun = f.dryRun
+	opts.DryRun = mode.dryRun
 	if src.forge != nil {
 		fo, _ := parseFailOn(c.Review.FailOn)
 		opts.Forge = src.forge
 		opts.Publish = reviewer.PublishOptions{FailOn: fo.sev, FailOnNone: fo.none, FailOnSet: c.IsSet("review.fail_on"),
 			AllowIncomplete: c.Review.AllowIncomplete}
 	}
-	if f.dryRun && opts.Model == nil {
+	if mode.dryRun && opts.Model == nil {
 		return usageError(errors.New("--dry-run shows the model requests: set gateway.base_url and gateway.model"))
 	}
 	rv := reviewer.New(src.diffs, src.rules, opts, logger)
@@ -176,7 +191,7 @@ func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error
 	if err != nil && !errors.As(err, &publishErr) {
 		return err
 	}
-	if f.dryRun {
+	if mode.dryRun {
 		return printPlan(e.stdout, &res, c)
 	}
 	if !res.LLMEnabled {
@@ -186,8 +201,8 @@ func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error
 	if err := writeReports(e, outs, &res); err != nil {
 		return err
 	}
-	if f.change != "" {
-		describePublished(e, &res, f.post)
+	if mode.onForge {
+		describePublished(e, &res, mode)
 	}
 	if publishErr != nil {
 		return publishErr
@@ -456,11 +471,11 @@ func describe(msgs []string, branch string) (title, description string) {
 }
 
 // describePublished tells, on stderr, what the review did on the forge.
-func describePublished(e env, res *reviewer.Result, post bool) {
+func describePublished(e env, res *reviewer.Result, mode runMode) {
 	p := res.Published
 	switch {
-	case !post:
-		fmt.Fprintf(e.stderr, "reviewer: nothing was posted (give --post to publish); %d forge API calls\n", p.APICalls)
+	case !mode.post:
+		fmt.Fprintf(e.stderr, "reviewer: nothing was posted (%s); %d forge API calls\n", mode.notPosted, p.APICalls)
 	case p.Stale:
 		fmt.Fprintf(e.stderr, "reviewer: the change's head moved during the review; nothing was published (%d forge API calls)\n", p.APICalls)
 	default:
