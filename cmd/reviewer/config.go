@@ -31,6 +31,8 @@ type Config struct {
 	Cache   CacheConfig   `mapstructure:"cache"`
 	GitHub  GitHubConfig  `mapstructure:"github"`
 	GitLab  GitLabConfig  `mapstructure:"gitlab"`
+	Server  ServerConfig  `mapstructure:"server"`
+	Queue   QueueConfig   `mapstructure:"queue"`
 
 	// set holds the keys given by the file, the environment or a flag, as opposed to
 	// defaulted; a repository's .reviewer.yaml may only fill in what the operator left unset.
@@ -114,6 +116,8 @@ type GitHubConfig struct {
 	InstallationID int64  `mapstructure:"installation_id"`
 	PrivateKey     secret `mapstructure:"private_key"`
 	PrivateKeyFile string `mapstructure:"private_key_file"`
+	// WebhookSecret signs GitHub's deliveries to reviewer serve (X-Hub-Signature-256).
+	WebhookSecret secret `mapstructure:"webhook_secret"`
 }
 
 // GitLabConfig is how the bot reaches GitLab.com or a self-managed instance.
@@ -121,6 +125,35 @@ type GitLabConfig struct {
 	// BaseURL is the instance; empty for gitlab.com.
 	BaseURL string `mapstructure:"base_url"`
 	Token   secret `mapstructure:"token"`
+	// BotUsername is the user gitlab.token posts as, whose own notes never trigger a review.
+	BotUsername string `mapstructure:"bot_username"`
+	// WebhookSecret is the secret token GitLab sends with each delivery (X-Gitlab-Token).
+	WebhookSecret secret `mapstructure:"webhook_secret"`
+}
+
+// ServerConfig is the webhook service's HTTP side.
+type ServerConfig struct {
+	Listen string `mapstructure:"listen"`
+	// ShutdownTimeout bounds how long running reviews may finish after SIGTERM; what is
+	// not finished stays queued for the next start.
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+	// InsecureWebhooks accepts unsigned deliveries for a forge without a webhook secret.
+	InsecureWebhooks bool `mapstructure:"insecure_webhooks"`
+	// ReviewDrafts and ReviewBots review draft changes and changes opened by bots.
+	ReviewDrafts bool `mapstructure:"review_drafts"`
+	ReviewBots   bool `mapstructure:"review_bots"`
+}
+
+// QueueConfig is the service's durable queue.
+type QueueConfig struct {
+	// URL is sqlite:///path/reviewer.db (one replica) or postgres://... (several).
+	URL     string `mapstructure:"url"`
+	Workers int    `mapstructure:"workers"`
+	// Debounce holds a job this long so that a burst of pushes costs one review.
+	Debounce time.Duration `mapstructure:"debounce"`
+	// JobTimeout bounds one review; RescueAfter is when a job whose worker died runs again.
+	JobTimeout  time.Duration `mapstructure:"job_timeout"`
+	RescueAfter time.Duration `mapstructure:"rescue_after"`
 }
 
 // CacheConfig is the model response cache of CI jobs and local runs.
@@ -173,19 +206,25 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("github.private_key_file", "")
 	v.SetDefault("gitlab.base_url", "")
 	v.SetDefault("gitlab.token", "")
+	v.SetDefault("github.webhook_secret", "")
+	v.SetDefault("gitlab.bot_username", "")
+	v.SetDefault("gitlab.webhook_secret", "")
+	v.SetDefault("server.listen", ":8080")
+	v.SetDefault("server.shutdown_timeout", "2m")
+	v.SetDefault("server.insecure_webhooks", false)
+	v.SetDefault("server.review_drafts", false)
+	v.SetDefault("server.review_bots", false)
+	v.SetDefault("queue.url", "sqlite://reviewer.db")
+	v.SetDefault("queue.workers", 4)
+	v.SetDefault("queue.debounce", "2s")
+	v.SetDefault("queue.job_timeout", "15m")
+	v.SetDefault("queue.rescue_after", "20m")
 	v.SetDefault("cache.dir", "")
 	v.SetDefault("cache.max_age", "168h")
 }
 
 // mapKeys are the keys whose value is a map with names of the user's choosing.
 var mapKeys = []string{"gateway.headers", "gateway.prices"}
-
-// laterSections are the sections read by the webhook service. A shared configuration file
-// may hold them; this build does not use them yet, and says so.
-var laterSections = []string{"server", "queue"}
-
-// laterKeys are keys of known sections that only the webhook service reads.
-var laterKeys = []string{"github.webhook_secret", "gitlab.webhook_secret"}
 
 // loadConfig layers, from lowest to highest precedence: the defaults, the configuration
 // file (if any), REVIEWER_* variables of environ, and the flags in bind (key -> flag name)
@@ -207,11 +246,6 @@ func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, envir
 		var unknown []string
 		for _, key := range fv.AllKeys() {
 			if !slices.Contains(known, key) && !underMap(key) {
-				section, _, _ := strings.Cut(key, ".")
-				if slices.Contains(laterSections, section) || slices.Contains(laterKeys, key) {
-					notes = append(notes, fmt.Sprintf("config %s: %s is for the webhook service, which this build does not include; it is ignored", file, key))
-					continue
-				}
 				unknown = append(unknown, key)
 			}
 		}
@@ -220,15 +254,6 @@ func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, envir
 			return nil, nil, fmt.Errorf("config %s: unknown keys %s (README.md lists the keys)", file, strings.Join(unknown, ", "))
 		}
 		settings := fv.AllSettings()
-		for _, section := range laterSections {
-			delete(settings, section)
-		}
-		for _, key := range laterKeys {
-			section, name, _ := strings.Cut(key, ".")
-			if sub, ok := settings[section].(map[string]any); ok {
-				delete(sub, name)
-			}
-		}
 		// Map keys are names of the user's choosing, and model names have dots in them
 		// (gpt-4.1-mini) that viper would take for nesting: read those maps whole, with a
 		// key delimiter no name contains, and decode them after the rest.
@@ -386,6 +411,18 @@ func (c *Config) Validate() error {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL", key, u))
 		}
+	}
+	for key, d := range map[string]time.Duration{"server.shutdown_timeout": c.Server.ShutdownTimeout, "queue.debounce": c.Queue.Debounce,
+		"queue.job_timeout": c.Queue.JobTimeout, "queue.rescue_after": c.Queue.RescueAfter} {
+		if d < 0 {
+			errs = append(errs, fmt.Errorf("%s: %s is negative", key, d))
+		}
+	}
+	if c.Queue.Workers < 1 {
+		errs = append(errs, fmt.Errorf("queue.workers: %d; at least one worker is needed", c.Queue.Workers))
+	}
+	if c.Queue.RescueAfter > 0 && c.Queue.RescueAfter <= c.Queue.JobTimeout {
+		errs = append(errs, fmt.Errorf("queue.rescue_after: %s must be longer than queue.job_timeout (%s), or a slow review would be run twice", c.Queue.RescueAfter, c.Queue.JobTimeout))
 	}
 	if c.Cache.MaxAge < 0 {
 		errs = append(errs, fmt.Errorf("cache.max_age: %s is negative", c.Cache.MaxAge))

@@ -156,8 +156,11 @@ github:
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("gateway (-want +got):\n%s", diff)
 	}
-	if len(notes) != 1 || !strings.Contains(notes[0], "github.webhook_secret") {
-		t.Errorf("notes %q: want one saying github.webhook_secret is not used by this build", notes)
+	if len(notes) != 0 {
+		t.Errorf("notes %q: want none", notes)
+	}
+	if c.GitHub.WebhookSecret.reveal() != "y" {
+		t.Errorf("github.webhook_secret = %q", c.GitHub.WebhookSecret.reveal())
 	}
 	if c.GitHub.Token.reveal() != "x" {
 		t.Errorf("github.token = %q", c.GitHub.Token.reveal())
