@@ -1,0 +1,327 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/reviewerbot/reviewer/reviewer/queue"
+)
+
+const (
+	forgeGitHub = "github"
+	forgeGitLab = "gitlab"
+
+	// Outcomes of a delivery: the outcome label of reviewer_webhook_deliveries_total.
+	outcomeQueued       = "queued"
+	outcomeDuplicate    = "duplicate"
+	outcomeDeduped      = "deduped"
+	outcomeIgnored      = "ignored"
+	outcomeUnauthorized = "unauthorized"
+	outcomeTooLarge     = "too_large"
+	outcomeBadRequest   = "bad_request"
+	outcomeError        = "error"
+
+	// Log attribute keys.
+	keyForge      = "forge"
+	keyEvent      = "event"
+	keyAction     = "action"
+	keyDeliveryID = "delivery_id"
+	keyRepo       = "repo"
+	keyChange     = "change"
+	keyHeadSHA    = "head_sha"
+	keySender     = "sender"
+	keyOutcome    = "outcome"
+	keyStatus     = "status"
+	keyReason     = "reason"
+	keyJobID      = "job_id"
+	keySuperseded = "superseded"
+	keyUnsigned   = "unsigned"
+	keyAckSeconds = "ack_seconds"
+	keyError      = "error"
+	keyHint       = "hint"
+
+	// maxHeaderValue caps the delivery id and event name taken from headers: real ones
+	// are a few dozen bytes, and anything longer is not worth a log line or a queue key.
+	maxHeaderValue = 128
+	// maxPrealloc caps the buffer sized from Content-Length before a byte is verified.
+	maxPrealloc = 1 << 20
+	// retryAfter is the Retry-After of a 503 when the queue could not store a job.
+	retryAfter = 30 * time.Second
+)
+
+// delivery is what is known about one webhook delivery while it is handled: enough to
+// label its metrics and to give every log line its attributes.
+type delivery struct {
+	forge string
+	// event is the event header as sent (capped), for logs; label is its metric label.
+	event, label string
+	id           string
+	action       string
+	unsigned     bool
+	job          queue.Job
+}
+
+// describe records the job a delivery would become, so that even an ignored delivery is
+// logged with its repository, change and head.
+func (d *delivery) describe(j queue.Job) { d.job = j }
+
+// reply is the answer to a delivery.
+type reply struct {
+	status  int
+	outcome string
+	body    answer
+	enq     queue.Enqueued
+}
+
+// answer is the JSON body of every answer to a delivery.
+type answer struct {
+	Queued    bool   `json:"queued"`
+	JobID     int64  `json:"job_id,omitempty"`
+	Duplicate bool   `json:"duplicate,omitempty"`
+	Deduped   bool   `json:"deduped,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+// ignore answers a delivery that asks for no review. It is 202, not 4xx: the delivery was
+// fine, and GitLab disables hooks that keep getting 4xx.
+func ignore(format string, args ...any) reply {
+	return reply{
+		status:  http.StatusAccepted,
+		outcome: outcomeIgnored,
+		body:    answer{Reason: fmt.Sprintf(format, args...)},
+	}
+}
+
+// deliveryError refuses a delivery: status and public go to the forge, err only to the
+// log. It is the one place where an error becomes a status code.
+type deliveryError struct {
+	status  int
+	outcome string
+	public  string
+	err     error
+}
+
+func (e *deliveryError) Error() string {
+	if e.err == nil {
+		return e.public
+	}
+	return e.public + ": " + e.err.Error()
+}
+
+func (e *deliveryError) Unwrap() error { return e.err }
+
+func unauthorized(public string) error {
+	return &deliveryError{status: http.StatusUnauthorized, outcome: outcomeUnauthorized, public: public}
+}
+
+func badRequest(public string, err error) error {
+	return &deliveryError{status: http.StatusBadRequest, outcome: outcomeBadRequest, public: public, err: err}
+}
+
+// notConfigured answers on the endpoint of a forge without a secret: unsigned deliveries
+// are never accepted by accident.
+func notConfigured(forge string) error {
+	return &deliveryError{
+		status:  http.StatusNotFound,
+		outcome: outcomeUnauthorized,
+		public:  forge + " webhooks are not configured on this server",
+	}
+}
+
+// handler handles one forge's deliveries. It returns the reply, or an error that
+// deliveries turns into one.
+type handler func(ctx context.Context, w http.ResponseWriter, r *http.Request, d *delivery) (reply, error)
+
+// deliveries wraps a forge's handler: it answers, counts and logs every delivery once.
+func (s *Server) deliveries(forge string, h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ctx := r.Context()
+		d := &delivery{forge: forge, label: labelOther}
+		rep, err := h(ctx, w, r, d)
+		if err != nil {
+			rep = failure(err)
+		}
+		writeReply(w, rep)
+		took := time.Since(start)
+		s.metrics.observe(forge, d.label, rep.outcome, took)
+		s.logDelivery(ctx, d, rep, err, took)
+	})
+}
+
+// failure turns a handler's error into its reply.
+func failure(err error) reply {
+	var de *deliveryError
+	if !errors.As(err, &de) {
+		de = &deliveryError{status: http.StatusInternalServerError, outcome: outcomeError, public: "internal error"}
+	}
+	return reply{status: de.status, outcome: de.outcome, body: answer{Error: de.public}}
+}
+
+func writeReply(w http.ResponseWriter, rep reply) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if rep.status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", strconv.Itoa(int(retryAfter/time.Second)))
+	}
+	w.WriteHeader(rep.status)
+	// The forge may have hung up; there is no one to tell.
+	_ = json.NewEncoder(w).Encode(rep.body)
+}
+
+// logDelivery writes the delivery's one log line. It never logs a body or a header other
+// than the event and delivery id.
+func (s *Server) logDelivery(ctx context.Context, d *delivery, rep reply, err error, took time.Duration) {
+	level := slog.LevelInfo
+	switch rep.outcome {
+	case outcomeQueued, outcomeDuplicate, outcomeDeduped, outcomeIgnored:
+	case outcomeError:
+		// The top of the delivery's handling: the error is logged here and only here.
+		level = slog.LevelError
+	default:
+		level = slog.LevelWarn
+	}
+	if !s.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := deliveryAttrs(d, rep, err, took)
+	switch rep.outcome {
+	case outcomeQueued, outcomeDuplicate, outcomeDeduped:
+		s.log.LogAttrs(ctx, level, "delivery queued", attrs...)
+	case outcomeIgnored:
+		s.log.LogAttrs(ctx, level, "delivery ignored", attrs...)
+	case outcomeError:
+		s.log.LogAttrs(ctx, level, "delivery not queued", attrs...)
+	default:
+		s.log.LogAttrs(ctx, level, "delivery rejected", attrs...)
+	}
+}
+
+func deliveryAttrs(d *delivery, rep reply, err error, took time.Duration) []slog.Attr {
+	attrs := make([]slog.Attr, 0, 16)
+	attrs = append(attrs,
+		slog.String(keyForge, d.forge),
+		slog.String(keyEvent, d.event),
+		slog.String(keyDeliveryID, d.id),
+	)
+	if d.action != "" {
+		attrs = append(attrs, slog.String(keyAction, d.action))
+	}
+	if j := d.job; j.Repo != "" {
+		attrs = append(attrs, slog.String(keyRepo, j.Repo))
+		if j.Number != 0 {
+			attrs = append(attrs, slog.Int(keyChange, j.Number))
+		}
+		if j.HeadSHA != "" {
+			attrs = append(attrs, slog.String(keyHeadSHA, j.HeadSHA))
+		}
+		if j.Sender != "" {
+			attrs = append(attrs, slog.String(keySender, j.Sender))
+		}
+	}
+	attrs = append(attrs,
+		slog.String(keyOutcome, rep.outcome),
+		slog.Int(keyStatus, rep.status),
+		slog.Float64(keyAckSeconds, took.Seconds()),
+	)
+	if d.unsigned {
+		attrs = append(attrs, slog.Bool(keyUnsigned, true))
+	}
+	if rep.body.Reason != "" {
+		attrs = append(attrs, slog.String(keyReason, rep.body.Reason))
+	}
+	if rep.body.JobID != 0 {
+		attrs = append(attrs, slog.Int64(keyJobID, rep.body.JobID))
+	}
+	if len(rep.enq.Superseded) > 0 {
+		attrs = append(attrs, slog.Any(keySuperseded, rep.enq.Superseded))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String(keyError, err.Error()))
+	}
+	if rep.outcome == outcomeError {
+		attrs = append(attrs, slog.String(keyHint,
+			"answered 503: GitHub does not redeliver failed deliveries by itself; redeliver this one "+
+				"from the webhook's recent deliveries (GitLab: its request history) once the queue is back"))
+	}
+	return attrs
+}
+
+// readBody reads the whole body, at most s.maxBody bytes: larger is 413.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	tooLarge := &deliveryError{
+		status:  http.StatusRequestEntityTooLarge,
+		outcome: outcomeTooLarge,
+		public:  fmt.Sprintf("body larger than %d bytes", s.maxBody),
+	}
+	if r.ContentLength > s.maxBody {
+		return nil, tooLarge
+	}
+	body := http.MaxBytesReader(w, r.Body, s.maxBody)
+	var (
+		b   []byte
+		err error
+	)
+	if n := r.ContentLength; n >= 0 && n <= maxPrealloc {
+		b = make([]byte, n)
+		_, err = io.ReadFull(body, b)
+	} else {
+		b, err = io.ReadAll(body)
+	}
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		return nil, tooLarge
+	}
+	if err != nil {
+		return nil, badRequest("body could not be read", err)
+	}
+	return b, nil
+}
+
+// enqueue stores j and answers once it is stored. The call is detached from the request:
+// once started, storing the job does not depend on the forge waiting for the answer.
+func (s *Server) enqueue(ctx context.Context, d *delivery, j queue.Job) (reply, error) {
+	j.DeliveryID = d.id
+	d.describe(j)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.enqueueTimeout)
+	defer cancel()
+	res, err := s.enq.Enqueue(ctx, j)
+	if err != nil {
+		return reply{}, &deliveryError{
+			status:  http.StatusServiceUnavailable,
+			outcome: outcomeError,
+			public:  "the review could not be queued; redeliver later",
+			err:     fmt.Errorf("enqueue %s: %w", j, err),
+		}
+	}
+	outcome := outcomeQueued
+	switch {
+	case res.Duplicate:
+		outcome = outcomeDuplicate
+	case res.Deduped:
+		outcome = outcomeDeduped
+	}
+	return reply{
+		status:  http.StatusAccepted,
+		outcome: outcome,
+		body:    answer{Queued: true, JobID: res.JobID, Duplicate: res.Duplicate, Deduped: res.Deduped},
+		enq:     res,
+	}, nil
+}
+
+// headerValue returns a header capped at maxHeaderValue bytes.
+func headerValue(h http.Header, name string) string {
+	v := h.Get(name)
+	if len(v) > maxHeaderValue {
+		v = v[:maxHeaderValue]
+	}
+	return v
+}

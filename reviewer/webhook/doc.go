@@ -1,0 +1,45 @@
+// Package webhook is the HTTP intake of `reviewer serve`: it receives GitHub and GitLab
+// webhook deliveries, verifies them, decides whether they ask for a review, and stores a
+// [queue.Job] through an [Enqueuer] before it answers. The review itself runs later, in a
+// queue worker, through the same pipeline as the CLI and the CI step.
+//
+// Routes ([Server.ServeHTTP]):
+//
+//	POST /webhooks/github   GitHub deliveries (X-Hub-Signature-256, HMAC-SHA256 of the body)
+//	POST /webhooks/gitlab   GitLab deliveries (X-Gitlab-Token, the shared secret as sent)
+//	GET  /healthz           200 while the process serves
+//	GET  /readyz            200 when the queue answers Ready, else 503 with the reason
+//	GET  /metrics           Prometheus exposition of [Server.Registry]
+//
+// The contract with the forge: a delivery that asks for a review gets 202 only after
+// Enqueue returned, so the job is durably stored; if the queue fails it gets 503 and the
+// forge (or a person, from the webhook's delivery log) redelivers it. GitHub never
+// redelivers on its own; GitLab counts failures and disables a hook that keeps failing,
+// which is why deliveries that ask for nothing still get a 2xx (202 with the reason)
+// rather than a 4xx.
+//
+// Signatures are checked on the raw body before any JSON is parsed, and the body is read
+// through http.MaxBytesReader (GitHub caps deliveries at 25 MB). A bad or missing
+// signature is 401 with nothing queued; no secret ever reaches a log line, an error or a
+// response.
+//
+// What triggers a review:
+//
+//   - GitHub pull_request opened, synchronize, reopened, ready_for_review; drafts only
+//     with Config.ReviewDrafts, bots (sender.type "Bot", a "[bot]" login) only with
+//     Config.ReviewBots.
+//   - GitHub issue_comment created on a pull request whose first line is Config.Command,
+//     written by OWNER, MEMBER or COLLABORATOR. author_association is the only hint of
+//     the commenter's access the payload carries; these three are a proxy for write access
+//     (MEMBER is an organization member, who may lack write access to this repository, so
+//     the worker must still act with the bot's own credentials only).
+//   - GitLab merge request open, reopen, and update when it carries new commits
+//     (object_attributes.oldrev) or moved from draft to ready (changes.draft, changes
+//     work_in_progress, or on older GitLab a title that lost its "Draft:" prefix).
+//   - GitLab note on a merge request whose first line is Config.Command. GitLab sends no
+//     role with a note, so anyone who may comment on the merge request can ask for a
+//     review; the queue's dedupe by head bounds what that costs.
+//
+// Events caused by one of Config.BotLogins never trigger, whatever the other settings, so
+// the bot cannot loop on its own comments or pushes.
+package webhook
