@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"log/slog"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 
@@ -353,9 +354,13 @@ func ciForgeSource(ctx context.Context, e env, c *Config, job ciJob, post bool, 
 // ciGitSource reviews the job's checkout when the forge can not be read: the diff from the
 // change's base to the checked-out commit, with the rules of the base.
 func ciGitSource(ctx context.Context, e env, c *Config, job ciJob) (*source, error) {
+	if _, err := exec.LookPath("git"); err != nil {
+		return nil, errors.New("there is no token to read the change from the forge, and no git to read it from the checkout " +
+			"(the reviewer image has none): give the job a token")
+	}
 	repo, err := git.Open(ctx, e.dir)
 	if err != nil {
-		return nil, fmt.Errorf("no token to read the change from the forge, and no checkout to read it from: %w", err)
+		return nil, fmt.Errorf("there is no token to read the change from the forge, and no checkout to read it from: %w", err)
 	}
 	base, err := repo.Commit(ctx, job.baseSHA)
 	if err != nil {

@@ -93,6 +93,10 @@ type GatewayConfig struct {
 	MaxOutputTokens int               `mapstructure:"max_output_tokens"`
 	// Prices are per model, in US dollars per million tokens.
 	Prices map[string]Price `mapstructure:"prices"`
+	// Record names a directory where every gateway request and answer is stored; Replay
+	// one whose stored answers are played back instead of asking the gateway.
+	Record string `mapstructure:"record"`
+	Replay string `mapstructure:"replay"`
 }
 
 // Price is what a model costs, in US dollars per million tokens.
@@ -197,6 +201,8 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("gateway.max_retries", 3)
 	v.SetDefault("gateway.max_output_tokens", 4096)
 	v.SetDefault("gateway.prices", map[string]Price{})
+	v.SetDefault("gateway.record", "")
+	v.SetDefault("gateway.replay", "")
 	v.SetDefault("github.base_url", "")
 	v.SetDefault("github.token", "")
 	v.SetDefault("github.bot_login", "")
@@ -282,8 +288,10 @@ func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, envir
 			}
 		}
 	}
+	// An empty variable is unset, as viper has it: CI systems pass empty inputs as empty
+	// variables, which must not override a file or the repository's own settings.
 	for _, key := range known {
-		if val, ok := lookupEnv(environ, envName(key)); ok {
+		if val, ok := lookupEnv(environ, envName(key)); ok && val != "" {
 			v.Set(key, val)
 			set[key] = true
 			delete(fileMaps, key)
@@ -291,7 +299,8 @@ func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, envir
 	}
 	for key, name := range bind {
 		f := flags.Lookup(name)
-		if f == nil || !f.Changed {
+		// An empty --flag= is unset too (an empty action input becomes one).
+		if f == nil || !f.Changed || (f.Value.Type() == "string" && f.Value.String() == "") {
 			continue
 		}
 		if sv, ok := f.Value.(pflag.SliceValue); ok {
@@ -389,6 +398,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Gateway.APIKey != "" && c.Gateway.APIKeyFile != "" {
 		errs = append(errs, errors.New("gateway.api_key and gateway.api_key_file: set one, not both"))
+	}
+	if c.Gateway.Record != "" && c.Gateway.Replay != "" {
+		errs = append(errs, errors.New("gateway.record and gateway.replay (--record, --replay): record or replay, not both"))
+	}
+	if c.Gateway.Record != "" && c.Gateway.BaseURL == "" {
+		errs = append(errs, errors.New("gateway.record: recording needs a gateway to record: set gateway.base_url"))
 	}
 	if c.Gateway.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("gateway.timeout: %s must be positive", c.Gateway.Timeout))

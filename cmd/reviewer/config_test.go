@@ -291,3 +291,24 @@ func TestDescribe(t *testing.T) {
 		}
 	}
 }
+
+// CI systems pass an input left empty as an empty variable or an empty --flag=: neither may
+// override the file (nor count as set, which would override the repository's fail_on).
+func TestConfigEmptyIsUnset(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "reviewer.yaml")
+	writeFile(t, file, "gateway:\n  model: from-file\n")
+	flags := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	flags.String("fail-on", "", "")
+	if err := flags.Parse([]string{"--fail-on="}); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := loadConfig(file, flags, map[string]string{"review.fail_on": "fail-on"},
+		[]string{"REVIEWER_GATEWAY_MODEL=", "REVIEWER_REVIEW_FAIL_ON="})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Gateway.Model != "from-file" || c.Review.FailOn != "error" || c.IsSet("review.fail_on") {
+		t.Errorf("model %q, fail_on %q (set %v); want from-file and the default error, unset", c.Gateway.Model, c.Review.FailOn, c.IsSet("review.fail_on"))
+	}
+}
