@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,11 +15,38 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer/cache"
 	"github.com/reviewerbot/reviewer/reviewer/chunk"
 	"github.com/reviewerbot/reviewer/reviewer/llm"
+	"github.com/reviewerbot/reviewer/reviewer/llm/replay"
 )
 
 // reviewOptions turns the configuration into the pipeline's options, with a model client
-// when a gateway is configured.
+// when a gateway is configured or its answers are replayed.
 func reviewOptions(e env, c *Config, logger *slog.Logger) (reviewer.Options, error) {
+	opts, _, err := modelOptions(e, c, logger, nil)
+	return opts, err
+}
+
+// gateway is the model client modelOptions built, with the recorder or the player it
+// sends through when gateway.record or gateway.replay is set.
+type gateway struct {
+	client   *llm.Client // nil without a gateway
+	recorder *replay.Recorder
+	player   *replay.Player
+}
+
+// replayBaseURL stands in for gateway.base_url when answers are replayed: nothing is sent,
+// and the .invalid domain (RFC 2606) could not be reached if it were.
+const replayBaseURL = "http://replay.invalid/v1"
+
+// modelOptions is reviewOptions that also returns the gateway it built.
+//
+// While recording or replaying, the response cache is off: a cached answer would never
+// reach the recorder, and on replay it would hide a request the recording does not hold.
+// The recorder and the player sit under the client, so they see every request it sends.
+//
+// shared, when not nil, is the response cache instead of cache.dir: the service's, in the
+// queue's database, which every replica reads.
+func modelOptions(e env, c *Config, logger *slog.Logger, shared llm.Cache) (reviewer.Options, *gateway, error) {
+	gw := &gateway{}
 	opts := reviewer.Options{
 		Filter:      reviewer.Filter{Ignore: c.Review.Ignore, NoDefaults: !c.Review.DefaultIgnore},
 		Chunk:       chunk.Options{MaxChunkTokens: c.Review.MaxChunkTokens, MaxTokensPerChange: c.Review.MaxTokensPerChange},
@@ -27,8 +57,39 @@ func reviewOptions(e env, c *Config, logger *slog.Logger) (reviewer.Options, err
 	for model, p := range c.Gateway.Prices {
 		opts.Prices[model] = reviewer.Price{Input: p.Input, CachedInput: p.CachedInput, Output: p.Output}
 	}
-	if c.Gateway.BaseURL == "" {
-		return opts, nil
+	baseURL, model := c.Gateway.BaseURL, c.Gateway.Model
+	var httpClient *http.Client
+	switch {
+	case c.Gateway.Replay != "":
+		if baseURL == "" {
+			baseURL = replayBaseURL
+		}
+		p, err := replay.NewPlayer(resolve(e, c.Gateway.Replay), replay.Options{BasePath: basePath(baseURL)})
+		if err != nil {
+			return opts, gw, usageError(fmt.Errorf("gateway.replay: %w", err))
+		}
+		if model == "" {
+			// The model is in every recorded request: one model recorded is the model.
+			if ms := p.Models(); len(ms) == 1 {
+				model = ms[0]
+			} else {
+				return opts, gw, usageError(fmt.Errorf("gateway.replay: the recording holds requests to %d models (%s): set gateway.model (--model) to the one it was recorded with",
+					len(ms), strings.Join(ms, ", ")))
+			}
+		}
+		opts.ModelName = model
+		gw.player, httpClient = p, &http.Client{Transport: p}
+	case baseURL == "":
+		return opts, gw, nil
+	case c.Gateway.Record != "":
+		r, err := replay.NewRecorder(resolve(e, c.Gateway.Record), nil, replay.Options{BasePath: basePath(baseURL)})
+		if err != nil {
+			return opts, gw, usageError(fmt.Errorf("gateway.record: %w", err))
+		}
+		gw.recorder, httpClient = r, &http.Client{Transport: r}
+	}
+	if httpClient != nil && c.Cache.Dir != "" {
+		fmt.Fprintln(e.stderr, "reviewer: the response cache (cache.dir) is not used while gateway answers are recorded or replayed")
 	}
 	key := c.Gateway.APIKey.reveal()
 	if c.Gateway.APIKeyFile != "" {
@@ -38,7 +99,7 @@ func reviewOptions(e env, c *Config, logger *slog.Logger) (reviewer.Options, err
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return opts, usageError(fmt.Errorf("gateway.api_key_file: %w", err))
+			return opts, gw, usageError(fmt.Errorf("gateway.api_key_file: %w", err))
 		}
 		key = strings.TrimSpace(string(data))
 	}
@@ -47,9 +108,9 @@ func reviewOptions(e env, c *Config, logger *slog.Logger) (reviewer.Options, err
 		headers[k] = v.reveal()
 	}
 	lo := llm.Options{
-		BaseURL:         c.Gateway.BaseURL,
+		BaseURL:         baseURL,
 		APIKey:          key,
-		Model:           c.Gateway.Model,
+		Model:           model,
 		FallbackModels:  c.Gateway.FallbackModels,
 		Headers:         headers,
 		MetadataHeader:  c.Gateway.MetadataHeader,
@@ -58,27 +119,86 @@ func reviewOptions(e env, c *Config, logger *slog.Logger) (reviewer.Options, err
 		MaxRetries:      c.Gateway.MaxRetries,
 		MaxOutputTokens: c.Gateway.MaxOutputTokens,
 		Logger:          logger,
+		HTTPClient:      httpClient,
 	}
 	if c.Gateway.MaxRetries == 0 {
 		lo.MaxRetries = -1 // zero in the configuration means no retries
 	}
-	if c.Cache.Dir != "" {
+	switch {
+	case httpClient != nil:
+		// Recording or replaying: no cache, as said above.
+	case shared != nil:
+		lo.Cache = shared
+	case c.Cache.Dir != "":
 		dir := c.Cache.Dir
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(e.dir, dir)
 		}
 		d, err := cache.NewDir(dir, c.Cache.MaxAge)
 		if err != nil {
-			return opts, usageError(fmt.Errorf("cache.dir: %w", err))
+			return opts, gw, usageError(fmt.Errorf("cache.dir: %w", err))
 		}
 		lo.Cache = d
 	}
 	client, err := llm.New(lo)
 	if err != nil {
-		return opts, usageError(fmt.Errorf("gateway: %w", err))
+		return opts, gw, usageError(fmt.Errorf("gateway: %w", err))
 	}
 	opts.Model = client
-	return opts, nil
+	gw.client = client
+	return opts, gw, nil
+}
+
+// resolve makes a path relative to the working directory absolute.
+func resolve(e env, path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(e.dir, path)
+}
+
+// basePath is the path part of a base URL, which recorded requests are keyed without.
+func basePath(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return ""
+	}
+	return u.Path
+}
+
+// replayErr reports the requests the recording did not hold, from the first-th miss on
+// (0-based), naming each with its key, model and the start of its prompt, and the
+// exchanges a recording could not store. It is nil when all went well.
+func (g *gateway) replayErr(first int) error {
+	if g == nil {
+		return nil
+	}
+	if g.recorder != nil {
+		if err := g.recorder.Err(); err != nil {
+			return &exitError{code: exitRuntime, err: fmt.Errorf("the recording is incomplete: %w", err)}
+		}
+	}
+	if g.player == nil {
+		return nil
+	}
+	misses := g.player.Misses()
+	if len(misses) <= first {
+		return nil
+	}
+	misses = misses[first:]
+	var b strings.Builder
+	n := fmt.Sprintf("%d requests", len(misses))
+	if len(misses) == 1 {
+		n = "a request"
+	}
+	fmt.Fprintf(&b, "replay: the recording has no answer for %s: the prompts, the rules, the model or its options changed since it was made; record it again with --record against a gateway", n)
+	for _, m := range misses {
+		fmt.Fprintf(&b, "\n  %s; the user message begins:", m)
+		for _, l := range m.Excerpt {
+			fmt.Fprintf(&b, "\n    | %s", l)
+		}
+	}
+	return &exitError{code: exitRuntime, err: errors.New(b.String())}
 }
 
 // printPlan prints what a dry run would send: each request with its files and estimated

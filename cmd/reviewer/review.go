@@ -64,6 +64,8 @@ started from; --rules-worktree reads them from the work tree instead, to try rul
 	fl.Int("max-comments", 0, "the most findings to report, most severe first; 0 for no bound (review.max_comments)")
 	fl.String("model", "", "the model to ask (gateway.model)")
 	fl.String("cache-dir", "", "directory caching model answers between runs (cache.dir)")
+	fl.String("record", "", "store every gateway request and answer in this directory, to replay later (gateway.record)")
+	fl.String("replay", "", "answer from a directory made with --record instead of asking the gateway (gateway.replay)")
 	fl.StringVar(&f.change, "change", "", "review a pull or merge request, by its web URL, reading it and its base's rules from the forge")
 	fl.BoolVar(&f.post, "post", false, "with --change, post the comments, the summary and the commit status on the change")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the model requests that would be sent, their tokens and estimated cost, and send nothing")
@@ -79,6 +81,8 @@ var reviewBind = map[string]string{
 	"review.max_comments": "max-comments",
 	"gateway.model":       "model",
 	"cache.dir":           "cache-dir",
+	"gateway.record":      "record",
+	"gateway.replay":      "replay",
 }
 
 // output is one report to write.
@@ -170,7 +174,7 @@ type runMode struct {
 // reviewAndReport reviews the change src names, writes the reports and turns the result
 // into the exit status: the part review and ci share.
 func reviewAndReport(ctx context.Context, e env, c *Config, logger *slog.Logger, src *source, outs []output, mode runMode) error {
-	opts, err := reviewOptions(e, c, logger)
+	opts, gw, err := modelOptions(e, c, logger, nil)
 	if err != nil {
 		return err
 	}
@@ -189,6 +193,9 @@ func reviewAndReport(ctx context.Context, e env, c *Config, logger *slog.Logger,
 	// A publish error leaves a complete result: report it, then fail.
 	var publishErr *reviewer.PublishError
 	if err != nil && !errors.As(err, &publishErr) {
+		return err
+	}
+	if err := gw.replayErr(0); err != nil {
 		return err
 	}
 	if mode.dryRun {
