@@ -63,6 +63,11 @@ type Options struct {
 	// MaxRetries is how many times a rate-limited (or, for reads, 5xx) request is
 	// retried: 0 means 3, a negative value means never.
 	MaxRetries int
+	// WriteGap is the least time between two writes (reviews, comments, statuses): GitHub
+	// asks integrations to make content-creating requests serially, a second apart, or
+	// meet its secondary rate limits. Zero means that second; negative means no pacing,
+	// for a GitHub Enterprise Server whose secondary limits are off.
+	WriteGap time.Duration
 	// Sleep waits between retries; nil means a timer that stops when ctx is done.
 	// Tests inject one that returns at once.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -108,12 +113,17 @@ func New(opts Options) (*Client, error) {
 	if sleep == nil {
 		sleep = sleepContext
 	}
+	gap := opts.WriteGap
+	if gap == 0 {
+		gap = defaultWriteGap
+	}
 	var tr http.RoundTripper = &retryTransport{
 		next:       counter,
 		maxRetries: retries,
 		sleep:      sleep,
 		now:        time.Now,
 		logger:     logger,
+		writeGap:   gap,
 	}
 
 	app := opts.AppID != 0 || opts.InstallationID != 0 || len(opts.PrivateKey) > 0

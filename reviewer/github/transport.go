@@ -34,9 +34,9 @@ const (
 	secondaryWait = time.Minute
 	// serverErrorWait is the first pause before retrying a read that got a 5xx.
 	serverErrorWait = time.Second
-	// writeGap is the pause GitHub asks for between content-creating requests, to stay
-	// clear of secondary limits.
-	writeGap = time.Second
+	// defaultWriteGap is the pause GitHub asks for between content-creating requests, to
+	// stay clear of secondary limits.
+	defaultWriteGap = time.Second
 	// peekLimit bounds how much of a 403 body is read to tell a secondary rate limit
 	// from a permission error.
 	peekLimit = 64 << 10
@@ -51,6 +51,8 @@ type retryTransport struct {
 	sleep      func(ctx context.Context, d time.Duration) error
 	now        func() time.Time
 	logger     *slog.Logger
+	// writeGap spaces writes; zero does not.
+	writeGap time.Duration
 
 	mu        sync.Mutex
 	lastWrite time.Time
@@ -94,14 +96,15 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// paceWrite keeps content-creating requests at least writeGap apart.
+// paceWrite keeps content-creating requests at least writeGap apart. The pace is the
+// client's, so every review sharing a token shares it, as GitHub's limits do.
 func (t *retryTransport) paceWrite(ctx context.Context, method string) error {
-	if method == http.MethodGet || method == http.MethodHead {
+	if method == http.MethodGet || method == http.MethodHead || t.writeGap <= 0 {
 		return nil
 	}
 	t.mu.Lock()
 	now := t.now()
-	wait := t.lastWrite.Add(writeGap).Sub(now)
+	wait := t.lastWrite.Add(t.writeGap).Sub(now)
 	if wait < 0 {
 		wait = 0
 	}

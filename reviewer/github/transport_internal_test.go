@@ -1,7 +1,9 @@
 package github
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 )
@@ -34,5 +36,31 @@ func TestRetryAfter(t *testing.T) {
 	}
 	if d := exponential(secondaryWait, 10); d != maxWait {
 		t.Errorf("exponential backoff is not capped: %v", d)
+	}
+}
+
+func TestPaceWrite(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_700_000_000, 0)
+	for _, tt := range []struct {
+		gap  time.Duration
+		want []time.Duration
+	}{
+		{time.Second, []time.Duration{time.Second, 2 * time.Second}},
+		{0, nil},
+	} {
+		var slept []time.Duration
+		tr := &retryTransport{writeGap: tt.gap, now: func() time.Time { return now },
+			sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }}
+		for _, m := range []string{http.MethodPost, http.MethodGet, http.MethodPatch, http.MethodPost} {
+			if err := tr.paceWrite(t.Context(), m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Three writes at the same instant: the second waits one gap, the third two; reads
+		// never wait.
+		if !slices.Equal(slept, tt.want) {
+			t.Errorf("gap %s: slept %v, want %v", tt.gap, slept, tt.want)
+		}
 	}
 }
