@@ -1,0 +1,719 @@
+package queue_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	_ "github.com/reviewerbot/reviewer/internal/golden"
+	"github.com/reviewerbot/reviewer/internal/pgtest"
+	"github.com/reviewerbot/reviewer/reviewer/queue"
+)
+
+func TestMain(m *testing.M) {
+	if url := os.Getenv(childEnv); url != "" {
+		runChild(url) // never returns: the parent kills it
+		return
+	}
+	pgtest.Main(m)
+}
+
+// backend is a database the queue runs on; url returns a fresh one for a test.
+type backend struct {
+	name string
+	url  func(t *testing.T) string
+}
+
+var backends = []backend{
+	{"sqlite", func(t *testing.T) string { return "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db") }},
+	{"postgres", func(t *testing.T) string { return pgtest.URL(t) }},
+}
+
+// behaviours is what the queue must do on both databases.
+var behaviours = []struct {
+	name string
+	run  func(t *testing.T, url string)
+}{
+	{"runs a job", testRuns},
+	{"enqueue is durable", testDurable},
+	{"duplicate delivery", testDuplicateDelivery},
+	{"same head merges, and runs again once done", testSameHead},
+	{"job without head merges into the live job", testNoHead},
+	{"burst runs newest head once", testBurst},
+	{"newer head cancels running job", testCancelRunning},
+	{"head that comes back gets a new job", testHeadReturns},
+	{"transient error is retried", testRetry},
+	{"permanent error is not retried", testPermanent},
+	{"retry after waits for the hint", testRetryAfter},
+	{"killed worker's job is rescued", testRescue},
+	{"stop lets running jobs finish", testStopDrains},
+	{"stop past its deadline requeues running jobs", testStopCancels},
+	{"two instances run each job once", testTwoInstances},
+	{"concurrent enqueues", testConcurrentEnqueue},
+	{"cache", testCache},
+	{"old rows are pruned", testPrune},
+}
+
+func TestQueue(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			for _, tc := range behaviours {
+				t.Run(tc.name, func(t *testing.T) {
+					t.Parallel()
+					tc.run(t, b.url(t))
+				})
+			}
+		})
+	}
+}
+
+// logBuffer collects a queue's logs: shown when a test fails, searched for SQLITE_BUSY.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// open opens a queue for t with test timings, stopped and closed when t ends.
+func open(t *testing.T, url string, opts queue.Options) (*queue.Queue, *logBuffer) {
+	t.Helper()
+	logs := &logBuffer{}
+	if opts.PollInterval == 0 {
+		opts.PollInterval = 50 * time.Millisecond
+	}
+	if opts.Debounce == 0 {
+		opts.Debounce = -1
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	q, err := queue.Open(t.Context(), url, queue.ForTest(opts))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(t.Context()), 10*time.Second)
+		defer cancel()
+		if err := q.Stop(ctx); err != nil {
+			t.Errorf("Stop: %v", err)
+		}
+		q.Close()
+		if t.Failed() {
+			t.Logf("queue logs:\n%s", logs)
+		}
+	})
+	return q, logs
+}
+
+func start(t *testing.T, q *queue.Queue) {
+	t.Helper()
+	if err := q.Start(t.Context()); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+}
+
+// call is one run of a handler.
+type call struct {
+	job  queue.Job
+	info queue.Info
+}
+
+// recorder is a handler that records its calls; fn, when set, decides the outcome.
+type recorder struct {
+	mu    sync.Mutex
+	calls []call
+	ch    chan call
+	fn    func(ctx context.Context, c call) error
+}
+
+func newRecorder(fn func(ctx context.Context, c call) error) *recorder {
+	return &recorder{ch: make(chan call, 1000), fn: fn}
+}
+
+func (r *recorder) handle(ctx context.Context, j queue.Job) error {
+	info, ok := queue.JobInfo(ctx)
+	if !ok {
+		return errors.New("no job info in the handler's context")
+	}
+	c := call{job: j, info: info}
+	r.mu.Lock()
+	r.calls = append(r.calls, c)
+	r.mu.Unlock()
+	r.ch <- c
+	if r.fn != nil {
+		return r.fn(ctx, c)
+	}
+	return nil
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.calls)
+}
+
+// next waits for the next call.
+func (r *recorder) next(t *testing.T) call {
+	t.Helper()
+	select {
+	case c := <-r.ch:
+		return c
+	case <-time.After(15 * time.Second):
+		t.Fatalf("no handler call in 15s (%d so far)", r.count())
+		return call{}
+	}
+}
+
+// settle waits long enough for a job that should not run to have run, then checks the
+// number of calls.
+func (r *recorder) settle(t *testing.T, want int) {
+	t.Helper()
+	time.Sleep(500 * time.Millisecond)
+	if got := r.count(); got != want {
+		t.Errorf("handler called %d times, want %d", got, want)
+	}
+}
+
+// waitFor polls cond until it holds or 15 s pass.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// depthIs waits until the queue has want jobs in each state named.
+func depthIs(t *testing.T, q *queue.Queue, want map[string]int) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got, err := q.Depth(t.Context())
+		if err != nil {
+			t.Fatalf("Depth: %v", err)
+		}
+		ok := true
+		for s, n := range want {
+			ok = ok && got[s] == n
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("depth is %v, want %v", got, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func job(number int, head string) queue.Job {
+	return queue.Job{Forge: "github", Repo: "octo/app", Number: number, HeadSHA: head, Event: "pull_request.synchronize", Sender: "mona"}
+}
+
+func enqueue(t *testing.T, q *queue.Queue, j queue.Job) queue.Enqueued {
+	t.Helper()
+	res, err := q.Enqueue(t.Context(), j)
+	if err != nil {
+		t.Fatalf("Enqueue(%s): %v", j, err)
+	}
+	return res
+}
+
+func testRuns(t *testing.T, url string) {
+	rec := newRecorder(nil)
+	q, _ := open(t, url, queue.Options{Handler: rec.handle})
+	start(t, q)
+	want := job(1, "aaaa")
+	want.DeliveryID, want.InstallationID = "d-1", 42
+	res := enqueue(t, q, want)
+	if res.JobID == 0 || res.Duplicate || res.Deduped || len(res.Superseded) != 0 {
+		t.Errorf("Enqueue = %+v, want a new job", res)
+	}
+	c := rec.next(t)
+	if diff := cmp.Diff(want, c.job); diff != "" {
+		t.Errorf("handler got (-want +got):\n%s", diff)
+	}
+	if c.info.ID != res.JobID || c.info.Attempt != 1 || c.info.MaxAttempts != 6 {
+		t.Errorf("JobInfo = %+v, want ID %d, attempt 1 of 6", c.info, res.JobID)
+	}
+	depthIs(t, q, map[string]int{"completed": 1, "available": 0, "running": 0})
+}
+
+func testDurable(t *testing.T, url string) {
+	// An insert-only queue, closed as soon as Enqueue returns: the job must be on disk.
+	q1, err := queue.Open(t.Context(), url, queue.ForTest(queue.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := enqueue(t, q1, job(1, "aaaa"))
+	q1.Close()
+
+	rec := newRecorder(nil)
+	q2, _ := open(t, url, queue.Options{Handler: rec.handle})
+	start(t, q2)
+	if c := rec.next(t); c.info.ID != res.JobID || c.job.HeadSHA != "aaaa" {
+		t.Errorf("ran %+v, want job %d at aaaa", c, res.JobID)
+	}
+}
+
+func testDuplicateDelivery(t *testing.T, url string) {
+	rec := newRecorder(nil)
+	q, _ := open(t, url, queue.Options{Handler: rec.handle})
+	j := job(1, "aaaa")
+	j.DeliveryID = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
+	first := enqueue(t, q, j)
+	again := enqueue(t, q, j)
+	if diff := cmp.Diff(queue.Enqueued{JobID: first.JobID, Duplicate: true}, again); diff != "" {
+		t.Errorf("redelivery (-want +got):\n%s", diff)
+	}
+	start(t, q)
+	rec.next(t)
+	rec.settle(t, 1)
+}
+
+func testSameHead(t *testing.T, url string) {
+	rec := newRecorder(nil)
+	q, _ := open(t, url, queue.Options{Handler: rec.handle})
+	a, b := job(1, "aaaa"), job(1, "aaaa")
+	a.DeliveryID, b.DeliveryID = "d-1", "d-2"
+	first := enqueue(t, q, a)
+	second := enqueue(t, q, b)
+	if diff := cmp.Diff(queue.Enqueued{JobID: first.JobID, Deduped: true}, second); diff != "" {
+		t.Errorf("same head again (-want +got):\n%s", diff)
+	}
+	start(t, q)
+	rec.next(t)
+	depthIs(t, q, map[string]int{"completed": 1})
+	rec.settle(t, 1)
+
+	// A /review of a head reviewed before runs again.
+	b.DeliveryID = "d-3"
+	third := enqueue(t, q, b)
+	if third.Deduped || third.JobID == first.JobID {
+		t.Errorf("after completion Enqueue = %+v, want a new job", third)
+	}
+	if c := rec.next(t); c.info.ID != third.JobID {
+		t.Errorf("ran job %d, want %d", c.info.ID, third.JobID)
+	}
+}
+
+func testNoHead(t *testing.T, url string) {
+	q, _ := open(t, url, queue.Options{Debounce: time.Hour})
+	headless := job(1, "")
+	headless.Event = "issue_comment./review"
+	lone := enqueue(t, q, headless)
+	if lone.Deduped || lone.JobID == 0 {
+		t.Fatalf("first job without head: %+v, want a new job", lone)
+	}
+	pushed := enqueue(t, q, job(1, "aaaa"))
+	if diff := cmp.Diff(queue.Enqueued{JobID: pushed.JobID, Superseded: []int64{lone.JobID}}, pushed); diff != "" {
+		t.Errorf("a head after a job without one (-want +got):\n%s", diff)
+	}
+	merged := enqueue(t, q, headless)
+	if diff := cmp.Diff(queue.Enqueued{JobID: pushed.JobID, Deduped: true}, merged); diff != "" {
+		t.Errorf("a job without head while one waits (-want +got):\n%s", diff)
+	}
+}
+
+func testBurst(t *testing.T, url string) {
+	rec := newRecorder(nil)
+	q, _ := open(t, url, queue.Options{Handler: rec.handle, Debounce: time.Second})
+	start(t, q)
+	var prev queue.Enqueued
+	for i, head := range []string{"1111", "2222", "3333", "4444", "5555"} {
+		res := enqueue(t, q, job(7, head))
+		var want []int64
+		if i > 0 {
+			want = []int64{prev.JobID}
+		}
+		if diff := cmp.Diff(want, res.Superseded); diff != "" {
+			t.Errorf("push %d superseded (-want +got):\n%s", i+1, diff)
+		}
+		prev = res
+	}
+	if c := rec.next(t); c.job.HeadSHA != "5555" || c.info.ID != prev.JobID {
+		t.Errorf("ran %s (job %d), want the newest head 5555 (job %d)", c.job, c.info.ID, prev.JobID)
+	}
+	depthIs(t, q, map[string]int{"completed": 1, "cancelled": 4})
+	rec.settle(t, 1)
+}
+
+func testCancelRunning(t *testing.T, url string) {
+	var q *queue.Queue
+	type outcome struct {
+		cause      error
+		superseded bool
+		err        error
+	}
+	done := make(chan outcome, 1)
+	rec := newRecorder(func(ctx context.Context, c call) error {
+		if c.job.HeadSHA != "aaaa" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(15 * time.Second):
+		}
+		s, err := q.Superseded(context.WithoutCancel(ctx), c.job)
+		done <- outcome{context.Cause(ctx), s, err}
+		return ctx.Err()
+	})
+	q, _ = open(t, url, queue.Options{Handler: rec.handle})
+	start(t, q)
+	old := enqueue(t, q, job(1, "aaaa"))
+	rec.next(t)
+	newer := enqueue(t, q, job(1, "bbbb"))
+	if diff := cmp.Diff([]int64{old.JobID}, newer.Superseded); diff != "" {
+		t.Errorf("superseded (-want +got):\n%s", diff)
+	}
+	began := time.Now()
+	o := <-done
+	if o.cause == nil {
+		t.Fatal("the running job's context was not cancelled in 15s")
+	}
+	t.Logf("running job cancelled %s after the newer head was enqueued (cause: %v)", time.Since(began), o.cause)
+	if o.err != nil || !o.superseded {
+		t.Errorf("Superseded in the cancelled job = %v, %v; want true", o.superseded, o.err)
+	}
+	if c := rec.next(t); c.job.HeadSHA != "bbbb" {
+		t.Errorf("then ran %s, want bbbb", c.job)
+	}
+	if s, err := q.Superseded(t.Context(), job(1, "aaaa")); err != nil || !s {
+		t.Errorf("Superseded(aaaa) = %v, %v; want true", s, err)
+	}
+	if s, err := q.Superseded(t.Context(), job(1, "bbbb")); err != nil || s {
+		t.Errorf("Superseded(bbbb) = %v, %v; want false", s, err)
+	}
+	depthIs(t, q, map[string]int{"completed": 1, "cancelled": 1, "running": 0})
+}
+
+func testHeadReturns(t *testing.T, url string) {
+	rec := newRecorder(func(ctx context.Context, c call) error {
+		if c.info.Attempt == 1 && c.job.HeadSHA == "aaaa" && c.job.DeliveryID == "d-1" {
+			<-ctx.Done() // the first aaaa is cancelled by bbbb
+			return ctx.Err()
+		}
+		return nil
+	})
+	q, _ := open(t, url, queue.Options{Handler: rec.handle, Debounce: time.Second})
+	start(t, q)
+	a := job(1, "aaaa")
+	a.DeliveryID = "d-1"
+	first := enqueue(t, q, a)
+	rec.next(t)
+	b := enqueue(t, q, job(1, "bbbb"))
+	a.DeliveryID = "d-3" // a force push back to aaaa
+	back := enqueue(t, q, a)
+	if back.Deduped || back.JobID == first.JobID {
+		t.Errorf("aaaa again = %+v: merged into the cancelled job %d", back, first.JobID)
+	}
+	if diff := cmp.Diff([]int64{b.JobID}, back.Superseded); diff != "" {
+		t.Errorf("aaaa again superseded (-want +got):\n%s", diff)
+	}
+	if c := rec.next(t); c.info.ID != back.JobID {
+		t.Errorf("ran job %d (%s), want %d", c.info.ID, c.job, back.JobID)
+	}
+	rec.settle(t, 2)
+}
+
+func testRetry(t *testing.T, url string) {
+	rec := newRecorder(func(_ context.Context, c call) error {
+		if c.info.Attempt == 1 {
+			return errors.New("gateway: 502 bad gateway")
+		}
+		return nil
+	})
+	q, _ := open(t, url, queue.Options{Handler: rec.handle})
+	start(t, q)
+	res := enqueue(t, q, job(1, "aaaa"))
+	if c := rec.next(t); c.info.Attempt != 1 {
+		t.Errorf("first attempt = %d", c.info.Attempt)
+	}
+	if c := rec.next(t); c.info.Attempt != 2 || c.info.ID != res.JobID {
+		t.Errorf("second call = job %d attempt %d, want job %d attempt 2", c.info.ID, c.info.Attempt, res.JobID)
+	}
+	depthIs(t, q, map[string]int{"completed": 1})
+}
+
+func testPermanent(t *testing.T, url string) {
+	rec := newRecorder(func(context.Context, call) error {
+		return queue.Permanent(errors.New("pull request not found"))
+	})
+	q, _ := open(t, url, queue.Options{Handler: rec.handle})
+	start(t, q)
+	enqueue(t, q, job(1, "aaaa"))
+	rec.next(t)
+	depthIs(t, q, map[string]int{"cancelled": 1, "retryable": 0, "available": 0})
+	rec.settle(t, 1)
+}
+
+func testRetryAfter(t *testing.T, url string) {
+	const hint = 1500 * time.Millisecond
+	rec := newRecorder(func(_ context.Context, c call) error {
+		if c.info.Attempt == 1 {
+			return queue.RetryAfter(errors.New("forge: 429 too many requests"), hint)
+		}
+		return nil
+	})
+	q, _ := open(t, url, queue.Options{Handler: rec.handle})
+	start(t, q)
+	enqueue(t, q, job(1, "aaaa"))
+	rec.next(t)
+	first := time.Now()
+	c := rec.next(t)
+	if waited := time.Since(first); c.info.Attempt != 2 || waited < hint-100*time.Millisecond {
+		t.Errorf("attempt %d came %s after the first, want attempt 2 after at least %s", c.info.Attempt, waited, hint)
+	}
+}
+
+func testStopDrains(t *testing.T, url string) {
+	finished := make(chan struct{})
+	rec := newRecorder(func(context.Context, call) error {
+		time.Sleep(300 * time.Millisecond)
+		close(finished)
+		return nil
+	})
+	q, _ := open(t, url, queue.Options{Handler: rec.handle})
+	start(t, q)
+	enqueue(t, q, job(1, "aaaa"))
+	rec.next(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := q.Stop(ctx); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	select {
+	case <-finished:
+	default:
+		t.Error("Stop returned before the running job finished")
+	}
+	depthIs(t, q, map[string]int{"completed": 1})
+}
+
+func testStopCancels(t *testing.T, url string) {
+	rec := newRecorder(func(ctx context.Context, _ call) error {
+		<-ctx.Done()
+		return fmt.Errorf("post review: %w", ctx.Err())
+	})
+	q, _ := open(t, url, queue.Options{Handler: rec.handle})
+	start(t, q)
+	res := enqueue(t, q, job(1, "aaaa"))
+	rec.next(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	if err := q.Stop(ctx); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	// Back in the queue, with the interrupted attempt not counted.
+	depthIs(t, q, map[string]int{"available": 1, "running": 0})
+
+	rec2 := newRecorder(nil)
+	q2, _ := open(t, url, queue.Options{Handler: rec2.handle})
+	start(t, q2)
+	if c := rec2.next(t); c.info.ID != res.JobID || c.info.Attempt != 1 {
+		t.Errorf("after restart ran job %d attempt %d, want job %d attempt 1", c.info.ID, c.info.Attempt, res.JobID)
+	}
+}
+
+func testTwoInstances(t *testing.T, url string) {
+	jobs := 200
+	if strings.HasPrefix(url, "sqlite:") {
+		// Two instances on one SQLite file take turns on its lock (fsync'd commits, by
+		// design): fewer jobs keep the test short and still interleave them.
+		jobs = 60
+	}
+	var (
+		mu   sync.Mutex
+		runs = map[int]int{}
+	)
+	handle := func(_ context.Context, j queue.Job) error {
+		mu.Lock()
+		defer mu.Unlock()
+		runs[j.Number]++
+		return nil
+	}
+	q1, logs1 := open(t, url, queue.Options{Handler: handle})
+	q2, logs2 := open(t, url, queue.Options{Handler: handle})
+	start(t, q1)
+	start(t, q2)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			q := q1
+			if w%2 == 1 {
+				q = q2
+			}
+			for n := w; n < jobs; n += 4 {
+				if _, err := q.Enqueue(t.Context(), job(n+1, fmt.Sprintf("%04x", n))); err != nil {
+					t.Errorf("Enqueue: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	waitFor(t, "every job to run", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(runs) == jobs
+	})
+	time.Sleep(500 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	for n, c := range runs {
+		if c != 1 {
+			t.Errorf("change %d ran %d times", n, c)
+		}
+	}
+	noBusy(t, logs1, logs2)
+}
+
+func testConcurrentEnqueue(t *testing.T, url string) {
+	q1, logs1 := open(t, url, queue.Options{Debounce: time.Hour})
+	q2, logs2 := open(t, url, queue.Options{Debounce: time.Hour})
+	const goroutines, each = 8, 15
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			q := q1
+			if g%2 == 1 {
+				q = q2
+			}
+			for i := range each {
+				// Half go to one change, each with its own head; half to changes of their own.
+				n, head := 1, fmt.Sprintf("%02d%02d", g, i)
+				if i%2 == 1 {
+					n = 100 + g*each + i
+				}
+				if _, err := q.Enqueue(t.Context(), job(n, head)); err != nil {
+					t.Errorf("Enqueue: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// Change 1 had 64 heads enqueued at once: one job is left waiting, the rest were
+	// cancelled. The others have one job each.
+	ones := goroutines * ((each + 1) / 2)
+	others := goroutines * (each / 2)
+	depthIs(t, q1, map[string]int{"available": 1 + others, "cancelled": ones - 1})
+	noBusy(t, logs1, logs2)
+}
+
+// noBusy checks that no log line reports SQLite's lock contention, from the queue or
+// from River's background work.
+func noBusy(t *testing.T, logs ...*logBuffer) {
+	t.Helper()
+	for _, l := range logs {
+		s := l.String()
+		if strings.Contains(s, "SQLITE_BUSY") || strings.Contains(s, "database is locked") {
+			t.Errorf("logs report lock contention:\n%s", s)
+		}
+	}
+}
+
+func testCache(t *testing.T, url string) {
+	q, _ := open(t, url, queue.Options{CacheMaxAge: time.Hour})
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	queue.SetNowForTest(q, func() time.Time { return now })
+	c := q.Cache()
+	ctx := t.Context()
+	get := func(key string) ([]byte, bool) {
+		t.Helper()
+		v, ok, err := c.Get(ctx, key)
+		if err != nil {
+			t.Fatalf("Get(%q): %v", key, err)
+		}
+		return v, ok
+	}
+	put := func(key string, val []byte) {
+		t.Helper()
+		if err := c.Put(ctx, key, val); err != nil {
+			t.Fatalf("Put(%q): %v", key, err)
+		}
+	}
+	if _, ok := get("missing"); ok {
+		t.Error("Get of a missing key hit")
+	}
+	put("k", []byte(`{"findings":[]}`))
+	if v, ok := get("k"); !ok || string(v) != `{"findings":[]}` {
+		t.Errorf("Get(k) = %q, %v", v, ok)
+	}
+	put("k", []byte("\x00\xffnew")) // binary, replaced
+	if v, ok := get("k"); !ok || string(v) != "\x00\xffnew" {
+		t.Errorf("Get(k) after overwrite = %q, %v", v, ok)
+	}
+	put("empty", nil)
+	if v, ok := get("empty"); !ok || v == nil || len(v) != 0 {
+		t.Errorf("Get(empty) = %q (nil %v), %v; want a hit with an empty value", v, v == nil, ok)
+	}
+	now = now.Add(59 * time.Minute)
+	if _, ok := get("k"); !ok {
+		t.Error("entry expired before its max age")
+	}
+	now = now.Add(2 * time.Minute)
+	if _, ok := get("k"); ok {
+		t.Error("entry older than the max age hit")
+	}
+	put("k", []byte("fresh")) // a put restarts the age
+	if v, ok := get("k"); !ok || string(v) != "fresh" {
+		t.Errorf("Get(k) after refresh = %q, %v", v, ok)
+	}
+}
+
+func testPrune(t *testing.T, url string) {
+	q, _ := open(t, url, queue.Options{Debounce: time.Hour, CacheMaxAge: 24 * time.Hour})
+	now := time.Now()
+	queue.SetNowForTest(q, func() time.Time { return now })
+	old := job(1, "aaaa")
+	old.DeliveryID = "d-old"
+	first := enqueue(t, q, old) // prunes (nothing yet) and starts the hour
+	if err := q.Cache().Put(t.Context(), "k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+
+	now = now.Add(8 * 24 * time.Hour)
+	enqueue(t, q, job(2, "bbbb")) // an hour has passed: prunes
+	// The change's row stays while its job waits, old as it is.
+	if n, err := queue.ExecForTest(t.Context(), q, "UPDATE reviewer_changes SET updated_ms = updated_ms WHERE change_key = $1",
+		old.Change()); err != nil || n != 1 {
+		t.Errorf("rows of the waiting job's change after pruning: %d (%v), want 1", n, err)
+	}
+	// The delivery is forgotten, so a (very) late redelivery is queued; it merges into
+	// the job still waiting for its head.
+	again := enqueue(t, q, old)
+	if diff := cmp.Diff(queue.Enqueued{JobID: first.JobID, Deduped: true}, again); diff != "" {
+		t.Errorf("redelivery after the retention (-want +got):\n%s", diff)
+	}
+	if _, ok, err := q.Cache().Get(t.Context(), "k"); err != nil || ok {
+		t.Errorf("Cache.Get after pruning = %v, %v; want a miss", ok, err)
+	}
+	if n, err := queue.ExecForTest(t.Context(), q, "DELETE FROM reviewer_cache"); err != nil || n != 0 {
+		t.Errorf("cache rows left after pruning: %d (%v)", n, err)
+	}
+}
