@@ -40,14 +40,20 @@ func readRepoFile(t *testing.T, path string) string {
 // readmeCISection returns README.md's "## In CI" section and the line it starts on.
 func readmeCISection(t *testing.T) (string, int) {
 	t.Helper()
+	return readmeSection(t, "In CI")
+}
+
+// readmeSection returns a "## " section of README.md and the line it starts on.
+func readmeSection(t *testing.T, title string) (string, int) {
+	t.Helper()
 	readme := readRepoFile(t, "README.md")
-	start := strings.Index(readme, "\n## In CI\n")
+	start := strings.Index(readme, "\n## "+title+"\n")
 	if start < 0 {
-		t.Fatal(`README.md has no "## In CI" section`)
+		t.Fatalf(`README.md has no "## %s" section`, title)
 	}
 	end := strings.Index(readme[start+1:], "\n## ")
 	if end < 0 {
-		t.Fatal(`README.md's "## In CI" section is the last one; want it before "## Rules files"`)
+		t.Fatalf(`README.md's "## %s" section is the last one; want it before "## Rules files"`, title)
 	}
 	return readme[start+1 : start+1+end], strings.Count(readme[:start+1], "\n") + 1
 }
@@ -55,7 +61,13 @@ func readmeCISection(t *testing.T) (string, int) {
 // readmeCI returns the fenced blocks of README.md's "## In CI" section.
 func readmeCI(t *testing.T) []ciFile {
 	t.Helper()
-	section, firstLine := readmeCISection(t)
+	return readmeBlocks(t, "In CI")
+}
+
+// readmeBlocks returns the fenced blocks of a "## " section of README.md.
+func readmeBlocks(t *testing.T, title string) []ciFile {
+	t.Helper()
+	section, firstLine := readmeSection(t, title)
 	var blocks []ciFile
 	lines := strings.Split(section, "\n")
 	for i := 0; i < len(lines); i++ {
@@ -337,7 +349,7 @@ type commandLine struct {
 // commandPattern finds a reviewer command in a line of shell: the binary (reviewer,
 // ./reviewer, a path) or an image whose entrypoint it is (.../reviewer:TAG), then ci or
 // review.
-var commandPattern = regexp.MustCompile(`(?:^|[\s|;&(])(?:[\w.\-:/$]*/)?reviewer(?::[\w.\-$]+)?[ \t]+((?:ci|review)(?:[ \t].*)?)$`)
+var commandPattern = regexp.MustCompile(`(?:^|[\s|;&(])(?:[\w.\-:/$]*/)?reviewer(?::[\w.\-$]+)?[ \t]+((?:ci|review|serve)(?:[ \t].*)?)$`)
 
 // commandLines finds the reviewer commands in shell text, after joining continued lines
 // and dropping comments.
@@ -448,6 +460,7 @@ func shellWords(s string) ([]string, error) {
 var subcommands = map[string]func(env) *cobra.Command{
 	"ci":     ciCmd,
 	"review": reviewCmd,
+	"serve":  serveCmd,
 }
 
 // checkCommandLine parses a command line with the real commands: through run with --help,
@@ -545,7 +558,19 @@ func TestCIFilesCommandLines(t *testing.T) {
 		}
 	}
 
-	for _, group := range []string{"action.yml", templatePath, ".gitlab-ci.yml", "README.md"} {
+	// The service's snippets: the Kubernetes manifests must parse, the commands run.
+	for _, f := range readmeBlocks(t, "As a service") {
+		switch f.lang {
+		case "yaml":
+			if docs := yamlDocs(t, f); len(docs) == 0 {
+				t.Errorf("%s: an empty YAML block", f.name)
+			}
+		default:
+			collect(f.name, "README.md (As a service)", f.text)
+		}
+	}
+
+	for _, group := range []string{"action.yml", templatePath, ".gitlab-ci.yml", "README.md", "README.md (As a service)"} {
 		if found[group] == 0 {
 			t.Errorf("%s: found no reviewer ci or reviewer review command to check", group)
 		}
@@ -571,6 +596,8 @@ func TestCIFilesVariables(t *testing.T) {
 	}
 	section, _ := readmeCISection(t)
 	files = append(files, ciFile{name: "README.md (In CI)", text: section})
+	service, _ := readmeSection(t, "As a service")
+	files = append(files, ciFile{name: "README.md (As a service)", text: service})
 	for _, dir := range []string{"scripts", ".github/workflows"} {
 		entries, _ := os.ReadDir(filepath.Join("..", "..", dir))
 		for _, e := range entries {

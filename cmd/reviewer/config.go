@@ -122,6 +122,8 @@ type GitHubConfig struct {
 	PrivateKeyFile string `mapstructure:"private_key_file"`
 	// WebhookSecret signs GitHub's deliveries to reviewer serve (X-Hub-Signature-256).
 	WebhookSecret secret `mapstructure:"webhook_secret"`
+	// WriteInterval spaces the writes of one token, as GitHub asks; 0 does not.
+	WriteInterval time.Duration `mapstructure:"write_interval"`
 }
 
 // GitLabConfig is how the bot reaches GitLab.com or a self-managed instance.
@@ -158,6 +160,8 @@ type QueueConfig struct {
 	// JobTimeout bounds one review; RescueAfter is when a job whose worker died runs again.
 	JobTimeout  time.Duration `mapstructure:"job_timeout"`
 	RescueAfter time.Duration `mapstructure:"rescue_after"`
+	// PollInterval is how often an idle worker looks for due jobs.
+	PollInterval time.Duration `mapstructure:"poll_interval"`
 }
 
 // CacheConfig is the model response cache of CI jobs and local runs.
@@ -213,6 +217,7 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("gitlab.base_url", "")
 	v.SetDefault("gitlab.token", "")
 	v.SetDefault("github.webhook_secret", "")
+	v.SetDefault("github.write_interval", "1s")
 	v.SetDefault("gitlab.bot_username", "")
 	v.SetDefault("gitlab.webhook_secret", "")
 	v.SetDefault("server.listen", ":8080")
@@ -225,6 +230,7 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("queue.debounce", "2s")
 	v.SetDefault("queue.job_timeout", "15m")
 	v.SetDefault("queue.rescue_after", "20m")
+	v.SetDefault("queue.poll_interval", "1s")
 	v.SetDefault("cache.dir", "")
 	v.SetDefault("cache.max_age", "168h")
 }
@@ -428,7 +434,8 @@ func (c *Config) Validate() error {
 		}
 	}
 	for key, d := range map[string]time.Duration{"server.shutdown_timeout": c.Server.ShutdownTimeout, "queue.debounce": c.Queue.Debounce,
-		"queue.job_timeout": c.Queue.JobTimeout, "queue.rescue_after": c.Queue.RescueAfter} {
+		"queue.job_timeout": c.Queue.JobTimeout, "queue.rescue_after": c.Queue.RescueAfter, "queue.poll_interval": c.Queue.PollInterval,
+		"github.write_interval": c.GitHub.WriteInterval} {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("%s: %s is negative", key, d))
 		}

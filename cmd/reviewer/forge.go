@@ -80,8 +80,12 @@ func newForge(e env, ref changeRef, c *Config, logger *slog.Logger) (forgeClient
 		if c.GitHub.Token == "" && c.GitHub.AppID == 0 {
 			return nil, usageError(errors.New("a GitHub pull request needs github.token (REVIEWER_GITHUB_TOKEN) or github.app_id with github.private_key"))
 		}
+		gap := c.GitHub.WriteInterval
+		if gap == 0 {
+			gap = -1 // the configuration's zero is no pacing; the adapter's is its default
+		}
 		cl, err := github.New(github.Options{BaseURL: base, Token: c.GitHub.Token.reveal(), BotLogin: c.GitHub.BotLogin, AppID: c.GitHub.AppID,
-			InstallationID: c.GitHub.InstallationID, PrivateKey: key, Logger: logger})
+			InstallationID: c.GitHub.InstallationID, PrivateKey: key, Logger: logger, WriteGap: gap})
 		if err != nil {
 			return nil, usageError(fmt.Errorf("github: %w", err))
 		}

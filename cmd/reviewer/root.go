@@ -29,7 +29,7 @@ func run(ctx context.Context, args []string, e env) error {
 	root.PersistentFlags().String("config", "", "configuration file (YAML, JSON or TOML); every key is also a REVIEWER_* variable")
 	root.PersistentFlags().String("log-level", "", "log level: debug, info, warn or error (log.level)")
 	root.AddCommand(reviewCmd(e), ciCmd(e), rulesCmd(e), versionCmd(e))
-	root.AddCommand(evalCmd(e))
+	root.AddCommand(evalCmd(e), serveCmd(e))
 	err := root.ExecuteContext(ctx)
 	var ee *exitError
 	if err != nil && !errors.As(err, &ee) && isUsage(err) {

@@ -1,0 +1,339 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/queue"
+	"github.com/reviewerbot/reviewer/reviewer/webhook"
+	"github.com/reviewerbot/reviewer/rules"
+)
+
+func serveCmd(e env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the webhook service: review every pull and merge request as it is opened or pushed",
+		Long: `Listen for GitHub and GitLab webhooks, queue a review for each pull or merge request
+opened, pushed to, marked ready or asked for with a /review comment, and post it.
+
+Deliveries are acknowledged only once their job is stored in the queue (queue.url: an
+SQLite file by default, PostgreSQL for several replicas). A newer push supersedes the
+review of an older head; SIGTERM lets running reviews finish for server.shutdown_timeout
+and leaves the rest queued for the next start.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), cmd, e)
+		},
+	}
+	fl := cmd.Flags()
+	fl.String("listen", "", "address to listen on (server.listen)")
+	fl.String("queue-url", "", "sqlite:///path/reviewer.db or postgres://... (queue.url)")
+	fl.Int("workers", 0, "reviews run at once by this replica (queue.workers)")
+	fl.Bool("insecure-webhooks", false, "accept unsigned deliveries for a forge without a webhook secret (server.insecure_webhooks)")
+	return cmd
+}
+
+var serveBind = map[string]string{
+	"server.listen":            "listen",
+	"queue.url":                "queue-url",
+	"queue.workers":            "workers",
+	"server.insecure_webhooks": "insecure-webhooks",
+}
+
+// errRules and errConfig mark failures a retry can not mend: the repository's rules files,
+// or this service's configuration, need fixing first.
+var (
+	errRules  = errors.New("rules")
+	errConfig = errors.New("configuration")
+)
+
+func serve(ctx context.Context, cmd *cobra.Command, e env) error {
+	c, err := config(cmd, e, serveBind)
+	if err != nil {
+		return err
+	}
+	level, _ := parseLevel(c.Log.Level)
+	logger := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	if c.GitHub.WebhookSecret == "" && c.GitLab.WebhookSecret == "" && !c.Server.InsecureWebhooks {
+		return usageError(errors.New("reviewer serve needs github.webhook_secret (REVIEWER_GITHUB_WEBHOOK_SECRET) or gitlab.webhook_secret " +
+			"(REVIEWER_GITLAB_WEBHOOK_SECRET): without one anyone who reaches the port could queue reviews; " +
+			"--insecure-webhooks accepts unsigned deliveries on a trusted network"))
+	}
+	if c.Server.InsecureWebhooks {
+		logger.Warn("server.insecure_webhooks is on: deliveries of a forge without a webhook secret are accepted unsigned")
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	w := &worker{e: e, c: c, logger: logger, clients: map[string]forgeClient{}}
+	debounce := c.Queue.Debounce
+	if debounce == 0 {
+		debounce = -1 // the queue's zero is its default; the configuration's is none
+	}
+	q, err := queue.Open(ctx, c.Queue.URL, queue.Options{
+		Workers:      c.Queue.Workers,
+		Debounce:     debounce,
+		JobTimeout:   c.Queue.JobTimeout,
+		RescueAfter:  c.Queue.RescueAfter,
+		PollInterval: c.Queue.PollInterval,
+		Logger:       logger,
+		Handler:      w.handle,
+	})
+	if err != nil {
+		return usageError(fmt.Errorf("queue.url: %w", err))
+	}
+	defer q.Close()
+	w.metrics = newServiceMetrics(reg, q.Depth)
+	w.queue = q
+	// The model answer cache is the queue's database: every replica reads what any asked.
+	if w.base, _, err = modelOptions(e, c, logger, q.Cache()); err != nil {
+		return err
+	}
+	if w.base.Model == nil {
+		logger.Warn("gateway.base_url is unset: only the deterministic pattern rules will run")
+	}
+
+	bots := []string{}
+	for _, b := range []string{c.GitHub.BotLogin, c.GitLab.BotUsername} {
+		if b != "" {
+			bots = append(bots, b)
+		}
+	}
+	hooks, err := webhook.New(webhook.Config{
+		GitHubSecret: c.GitHub.WebhookSecret.reveal(),
+		GitLabSecret: c.GitLab.WebhookSecret.reveal(),
+		Insecure:     c.Server.InsecureWebhooks,
+		ReviewDrafts: c.Server.ReviewDrafts,
+		ReviewBots:   c.Server.ReviewBots,
+		BotLogins:    bots,
+		Logger:       logger,
+		Registry:     reg,
+	}, q)
+	if err != nil {
+		return usageError(err)
+	}
+
+	ln, err := net.Listen("tcp", c.Server.Listen)
+	if err != nil {
+		return usageError(fmt.Errorf("server.listen: %w", err))
+	}
+	srv := &http.Server{Handler: hooks, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	if err := q.Start(ctx); err != nil {
+		return err
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Info("serving", slog.String("listen", ln.Addr().String()), slog.String("queue", redactURL(c.Queue.URL)),
+		slog.Int("workers", c.Queue.Workers), slog.String("version", versionString()))
+
+	select {
+	case err = <-served:
+		// The listener failed; stop the workers as on a signal.
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: no new deliveries; running reviews may finish", slog.Duration("shutdown_timeout", c.Server.ShutdownTimeout))
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.Server.ShutdownTimeout)
+	defer cancel()
+	// Stop taking deliveries first, so that nothing is acknowledged that no one will store.
+	if serr := srv.Shutdown(stopCtx); serr != nil {
+		logger.Warn("http shutdown", slog.String("error", serr.Error()))
+	}
+	if qerr := q.Stop(stopCtx); qerr != nil {
+		logger.Warn("queue shutdown: unfinished reviews stay queued for the next start", slog.String("error", qerr.Error()))
+	}
+	logger.Info("stopped")
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// redactURL hides the password of a database URL.
+func redactURL(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		rest := s[i+3:]
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			if user, _, ok := strings.Cut(rest[:at], ":"); ok {
+				return s[:i+3] + user + ":xxxxx" + rest[at:]
+			}
+		}
+	}
+	return s
+}
+
+// worker reviews queued jobs.
+type worker struct {
+	e       env
+	c       *Config
+	base    reviewer.Options
+	logger  *slog.Logger
+	metrics *serviceMetrics
+	queue   *queue.Queue
+
+	mu      sync.Mutex
+	clients map[string]forgeClient // by forge and GitHub installation
+}
+
+// client returns the forge adapter for a job, one per forge and GitHub App installation,
+// so that installation tokens and rate-limit state are shared by the jobs.
+func (w *worker) client(job queue.Job) (forgeClient, error) {
+	key := fmt.Sprintf("%s/%d", job.Forge, job.InstallationID)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if cl, ok := w.clients[key]; ok {
+		return cl, nil
+	}
+	c := *w.c
+	host := "github.com"
+	if job.Forge == "gitlab" {
+		host = "gitlab.com"
+	}
+	if job.InstallationID != 0 && c.GitHub.AppID != 0 {
+		c.GitHub.InstallationID = job.InstallationID
+	}
+	cl, err := newForge(w.e, changeRef{forge: job.Forge, scheme: "https", host: host, repo: job.Repo}, &c, w.logger)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errConfig, err)
+	}
+	w.clients[key] = cl
+	return cl, nil
+}
+
+// handle reviews one job. It returns nil when the job is done (reviewed, or superseded by
+// a newer head), a permanent error when retrying can not help (after telling the people
+// on the change), and any other error to be retried with backoff.
+func (w *worker) handle(ctx context.Context, job queue.Job) error {
+	info, _ := queue.JobInfo(ctx)
+	log := w.logger.With(slog.String("delivery", job.DeliveryID), slog.String("forge", job.Forge), slog.String("repo", job.Repo),
+		slog.Int("change", job.Number), slog.String("head_sha", job.HeadSHA), slog.Int64("job", info.ID), slog.Int("attempt", info.Attempt),
+		slog.String("event", job.Event))
+	w.metrics.latency.Observe(info.Wait.Seconds())
+	start := time.Now()
+	err := w.review(ctx, job, log)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errSuperseded):
+		log.Info("superseded: the change has a newer head, whose review is queued")
+		w.metrics.reviews.WithLabelValues(job.Forge, "superseded").Inc()
+		return nil
+	}
+	kind := errorKind(err)
+	w.metrics.errors.WithLabelValues(kind).Inc()
+	if permanent(kind, err) {
+		log.Error("review failed; not retried", slog.String("kind", kind), slog.String("error", err.Error()),
+			slog.Duration("took", time.Since(start)))
+		w.metrics.reviews.WithLabelValues(job.Forge, "failed").Inc()
+		w.reportFailure(ctx, job, err, log)
+		return queue.Permanent(err)
+	}
+	log.Warn("review failed; it will be retried", slog.String("kind", kind), slog.String("error", err.Error()))
+	w.metrics.reviews.WithLabelValues(job.Forge, "retried").Inc()
+	return err
+}
+
+// permanent reports whether retrying can not mend a failure: a change or repository that
+// is gone or forbidden, rules files to fix, or the service's own configuration.
+func permanent(kind string, err error) bool {
+	switch kind {
+	case "rules", "config":
+		return true
+	case "forge":
+		return !errors.Is(err, reviewer.ErrRateLimited)
+	}
+	return false
+}
+
+var (
+	errSuperseded = errors.New("superseded by a newer head")
+	errIncomplete = errors.New("review incomplete")
+)
+
+func (w *worker) review(ctx context.Context, job queue.Job, log *slog.Logger) error {
+	client, err := w.client(job)
+	if err != nil {
+		return err
+	}
+	change := reviewer.Change{Forge: job.Forge, Repo: job.Repo, Number: job.Number}
+	// A job names the head its delivery saw; a newer head has (or will have) its own job.
+	if job.HeadSHA != "" {
+		if hr, ok := client.(reviewer.HeadReader); ok {
+			head, err := hr.Head(ctx, change)
+			if err != nil {
+				return fmt.Errorf("read head: %w", err)
+			}
+			if !strings.EqualFold(head, job.HeadSHA) {
+				return errSuperseded
+			}
+		}
+	}
+	if stale, err := w.queue.Superseded(ctx, job); err == nil && stale {
+		return errSuperseded
+	}
+	opts := w.base
+	opts.Forge = client
+	fo, _ := parseFailOn(w.c.Review.FailOn)
+	opts.Publish = reviewer.PublishOptions{FailOn: fo.sev, FailOnNone: fo.none, FailOnSet: w.c.IsSet("review.fail_on"),
+		AllowIncomplete: w.c.Review.AllowIncomplete}
+	ropts := rules.RepoOptions{RulesDir: w.c.Review.RulesDir, NoBuiltin: !w.c.Review.Builtin, Disable: w.c.Review.Disable}
+	start := time.Now()
+	res, err := reviewer.New(client, serviceRules{reviewer.TreeRules{Tree: client, Opts: ropts}}, opts, log).Review(ctx, reviewer.Request{Change: change})
+	if err != nil {
+		return err
+	}
+	w.metrics.observe(job.Forge, &res, time.Since(start))
+	if res.Published.Stale {
+		return errSuperseded
+	}
+	// Files the model could not review (the gateway down, rate limits) are in the
+	// summary already; while attempts remain, try again for a complete review, which the
+	// response cache makes cost only what failed.
+	if failed := res.Coverage.Count(reviewer.OutcomeFailed); failed > 0 {
+		if info, _ := queue.JobInfo(ctx); info.Attempt < info.MaxAttempts {
+			return fmt.Errorf("%w: %d files failed to review", errIncomplete, failed)
+		}
+	}
+	w.metrics.reviews.WithLabelValues(job.Forge, "reviewed").Inc()
+	log.Info("reviewed", slog.Int("findings", len(res.Findings)), slog.Int("posted", res.Published.Posted),
+		slog.Int("kept", res.Published.Kept), slog.Int("resolved", res.Published.Resolved), slog.String("status", string(res.Published.Status)),
+		slog.Int("model_requests", res.Usage.Requests), slog.Int("prompt_tokens", res.Usage.PromptTokens),
+		slog.Float64("cost_usd", res.Usage.CostUSD), slog.Duration("took", time.Since(start)))
+	return nil
+}
+
+// reportFailure puts a failure that will not be retried where people see it.
+func (w *worker) reportFailure(ctx context.Context, job queue.Job, cause error, log *slog.Logger) {
+	client, err := w.client(job)
+	if err != nil {
+		return
+	}
+	change := reviewer.Change{Forge: job.Forge, Repo: job.Repo, Number: job.Number, HeadSHA: job.HeadSHA}
+	if err := reviewer.ReportFailure(ctx, client, change, cause.Error()); err != nil {
+		log.Warn("could not report the failure on the change", slog.String("error", err.Error()))
+	}
+}
+
+// serviceRules marks rules problems, which the repository must fix, as permanent.
+type serviceRules struct{ src reviewer.RuleSource }
+
+func (s serviceRules) Rules(ctx context.Context, c reviewer.Change) (*rules.Set, error) {
+	set, err := s.src.Rules(ctx, c)
+	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		var re *rules.Error
+		if errors.As(err, &re) || errors.Is(err, reviewer.ErrNotFound) {
+			return nil, fmt.Errorf("%w: %w", errRules, err)
+		}
+	}
+	return set, err
+}

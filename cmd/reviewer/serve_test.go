@@ -1,0 +1,650 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/reviewerbot/reviewer/internal/pgtest"
+)
+
+// The service's tests run `reviewer serve` as a real process (this test binary, re-executed
+// as the command), against a fleet of fake GitHub pull requests, with signed deliveries
+// built from the recorded pull_request webhook of testdata/serve.
+
+const serveSecret = "webhook-secret-that-must-not-leak"
+
+func TestMain(m *testing.M) {
+	if os.Getenv("REVIEWER_TEST_AS_COMMAND") == "1" {
+		main()
+		return
+	}
+	pgtest.Main(m)
+}
+
+// ghFleet is one GitHub API serving many pull requests: acme/client-N#7, each a fake of
+// fakegithub_test.go holding change v1 (unless given another), routed by repository
+// name. hold lets a test stop a request in its tracks.
+type ghFleet struct {
+	t     *testing.T
+	srv   *httptest.Server
+	fakes []*ghFake
+
+	mu     sync.Mutex
+	counts map[string]int // "client-N METHOD suffix" -> requests
+	hold   func(repo int, r *http.Request) bool
+	held   chan struct{} // closed when a request is held
+	heldR  *http.Request // the first request held
+	free   chan struct{} // closing it lets held requests go
+}
+
+func newGitHubFleet(t *testing.T, n int) *ghFleet {
+	t.Helper()
+	fl := &ghFleet{t: t, counts: map[string]int{}, held: make(chan struct{}), free: make(chan struct{})}
+	v1 := changeV1(t)
+	for range n {
+		fl.fakes = append(fl.fakes, newGitHubFake(t, v1))
+	}
+	heldOnce := sync.Once{}
+	fl.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := r.URL.Path
+		if path == "/api/v3/user" {
+			fl.fakes[0].mux.ServeHTTP(w, r)
+			return
+		}
+		rest, ok := strings.CutPrefix(path, "/api/v3/repos/acme/client-")
+		if !ok {
+			ghError(w, http.StatusNotFound, "Not Found")
+			return
+		}
+		num, suffix, _ := strings.Cut(rest, "/")
+		i, err := strconv.Atoi(num)
+		if err != nil || i < 0 || i >= len(fl.fakes) {
+			ghError(w, http.StatusNotFound, "Not Found")
+			return
+		}
+		fl.mu.Lock()
+		hold := fl.hold
+		fl.mu.Unlock()
+		if hold != nil && hold(i, r) {
+			// Read the body first: only then does the server watch the connection, and
+			// cancel the request's context when its client dies.
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			heldOnce.Do(func() {
+				fl.mu.Lock()
+				fl.heldR = r
+				fl.mu.Unlock()
+				close(fl.held)
+			})
+			<-fl.free
+			// A request whose client died while it was held never reached GitHub.
+			if r.Context().Err() != nil {
+				return
+			}
+		}
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = ghPrefix + "/" + suffix
+		r2.URL.RawPath = ""
+		fl.fakes[i].mux.ServeHTTP(w, r2)
+		fl.mu.Lock()
+		fl.counts[fmt.Sprintf("client-%d %s %s", i, r.Method, kindOf(suffix))]++
+		fl.mu.Unlock()
+	}))
+	t.Cleanup(fl.srv.Close)
+	t.Cleanup(fl.release)
+	return fl
+}
+
+// kindOf names an API path by its kind, without ids: "pulls/7/reviews", "statuses".
+func kindOf(suffix string) string {
+	parts := strings.Split(suffix, "/")
+	switch {
+	case len(parts) >= 1 && parts[0] == "statuses":
+		return "statuses"
+	case len(parts) >= 2 && parts[0] == "issues" && parts[1] == "comments":
+		return "issues/comments/ID"
+	case len(parts) >= 2 && parts[0] == "git":
+		return "git/trees"
+	}
+	return suffix
+}
+
+func (fl *ghFleet) release() {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	select {
+	case <-fl.free:
+	default:
+		close(fl.free)
+	}
+}
+
+func (fl *ghFleet) count(i int, method, kind string) int {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	return fl.counts[fmt.Sprintf("client-%d %s %s", i, method, kind)]
+}
+
+// reviewed reports whether pull request i has its summary and status.
+func (fl *ghFleet) reviewed(i int) bool {
+	return fl.count(i, http.MethodPost, "statuses") > 0
+}
+
+func (fl *ghFleet) environ() []string {
+	// The fake has no secondary rate limits: no need to pace writes a second apart.
+	return []string{"REVIEWER_GITHUB_TOKEN=" + ghToken, "REVIEWER_GITHUB_BASE_URL=" + fl.srv.URL + "/api/v3/",
+		"REVIEWER_GITHUB_WEBHOOK_SECRET=" + serveSecret, "REVIEWER_GITHUB_WRITE_INTERVAL=0s"}
+}
+
+// serveProc is a running `reviewer serve`.
+type serveProc struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	addr string
+	logs *syncBuffer
+	done chan struct{}
+	err  error
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startServe runs `reviewer serve` on a free loopback port and waits until it serves.
+func startServe(t *testing.T, environ []string) *serveProc {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "serve", "--listen", "127.0.0.1:0", "--log-level", "info")
+	cmd.Env = append([]string{"REVIEWER_TEST_AS_COMMAND=1", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, environ...)
+	cmd.Dir = t.TempDir()
+	p := &serveProc{t: t, cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{})}
+	pr, pw := io.Pipe()
+	cmd.Stderr = io.MultiWriter(p.logs, pw)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		p.err = cmd.Wait()
+		_ = pw.Close()
+		close(p.done)
+	}()
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		sent := false
+		for sc.Scan() {
+			var line struct {
+				Msg    string `json:"msg"`
+				Listen string `json:"listen"`
+			}
+			if !sent && json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving" {
+				addr <- line.Listen
+				sent = true
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-p.done
+		if t.Failed() || os.Getenv("SERVE_LOGS") != "" {
+			t.Logf("reviewer serve (pid %d) logged:\n%s", cmd.Process.Pid, p.logs.String())
+		}
+		if strings.Contains(p.logs.String(), serveSecret) || strings.Contains(p.logs.String(), ghToken) {
+			t.Error("a secret appears in the service's logs")
+		}
+	})
+	select {
+	case p.addr = <-addr:
+	case <-p.done:
+		t.Fatalf("reviewer serve exited before serving (%v):\n%s", p.err, p.logs.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("reviewer serve did not start within 30s:\n%s", p.logs.String())
+	}
+	return p
+}
+
+// stop sends sig and waits for the process to end.
+func (p *serveProc) stop(sig syscall.Signal) error {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		p.t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(60 * time.Second):
+		p.t.Fatalf("reviewer serve did not stop within 60s of %v:\n%s", sig, p.logs.String())
+	}
+	return p.err
+}
+
+// delivery is a signed pull_request webhook for acme/client-N#7 at head.
+func delivery(t *testing.T, action string, repo int, head string) (body []byte, headers http.Header) {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/serve/pull_request.synchronize.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("acme/client-%d", repo)
+	ev["action"], ev["number"], ev["after"] = action, ghNumber, head
+	delete(ev, "installation")
+	ev["repository"].(map[string]any)["full_name"] = name
+	pr := ev["pull_request"].(map[string]any)
+	pr["number"], pr["draft"] = ghNumber, false
+	pr["head"].(map[string]any)["sha"] = head
+	if body, err = json.Marshal(ev); err != nil {
+		t.Fatal(err)
+	}
+	mac := hmac.New(sha256.New, []byte(serveSecret))
+	mac.Write(body)
+	id := make([]byte, 16)
+	_, _ = rand.Read(id)
+	headers = http.Header{}
+	headers.Set("Content-Type", "application/json")
+	headers.Set("X-GitHub-Event", "pull_request")
+	headers.Set("X-GitHub-Delivery", hex.EncodeToString(id))
+	headers.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	return body, headers
+}
+
+// deliver posts a delivery and returns the status code.
+func deliver(t *testing.T, addr string, body []byte, headers http.Header) int {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+addr+"/webhooks/github", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = headers
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, within)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// quickQueue is the configuration of a test service: no debounce, fast polling.
+func quickQueue(url string) []string {
+	return []string{"REVIEWER_QUEUE_URL=" + url, "REVIEWER_QUEUE_DEBOUNCE=0s", "REVIEWER_QUEUE_POLL_INTERVAL=100ms"}
+}
+
+func TestServeRefusesToStartUnsigned(t *testing.T) {
+	t.Parallel()
+	r := runCmd(t, t.TempDir(), []string{"REVIEWER_QUEUE_URL=sqlite://" + filepath.Join(t.TempDir(), "q.db")}, "serve", "--listen", "127.0.0.1:0")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "needs github.webhook_secret") {
+		t.Errorf("exit %d, stderr %q; want 2 and a word on the webhook secrets", r.code, r.stderr)
+	}
+}
+
+// A review that is acknowledged survives its process being killed mid-review: the job is
+// rescued by the next start and finished, and nothing is posted twice.
+func TestServeSurvivesSIGKILL(t *testing.T) {
+	t.Parallel()
+	fl := newGitHubFleet(t, 3)
+	// The first review is killed after it posted its comments and summary, on its way
+	// to the status.
+	fl.hold = func(repo int, r *http.Request) bool {
+		return repo == 0 && r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/statuses/")
+	}
+	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
+	environ := append(fl.environ(), quickQueue(db)...)
+	environ = append(environ, "REVIEWER_QUEUE_WORKERS=1", "REVIEWER_QUEUE_JOB_TIMEOUT=2s", "REVIEWER_QUEUE_RESCUE_AFTER=3s")
+	p := startServe(t, environ)
+
+	// A bad signature is refused, and nothing is queued for it.
+	body, headers := delivery(t, "opened", 2, shaHead1)
+	headers.Set("X-Hub-Signature-256", "sha256="+strings.Repeat("0", 64))
+	if code := deliver(t, p.addr, body, headers); code != http.StatusUnauthorized {
+		t.Fatalf("a bad signature got %d, want 401", code)
+	}
+	for i := range 2 {
+		body, headers := delivery(t, "opened", i, shaHead1)
+		if code := deliver(t, p.addr, body, headers); code != http.StatusAccepted {
+			t.Fatalf("delivery %d: %d, want 202", i, code)
+		}
+	}
+	select {
+	case <-fl.held:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the first review never reached its status:\n%s", p.logs.String())
+	}
+	if fl.count(0, http.MethodPost, "pulls/7/reviews") != 1 {
+		t.Fatalf("the first review posted %d reviews before the kill, want 1", fl.count(0, http.MethodPost, "pulls/7/reviews"))
+	}
+	_ = p.stop(syscall.SIGKILL)
+	// The server notices the dead client by the closed connection; only then let go.
+	fl.mu.Lock()
+	held := fl.heldR
+	fl.mu.Unlock()
+	select {
+	case <-held.Context().Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the held request outlived its killed client")
+	}
+	fl.release()
+	if fl.reviewed(0) {
+		t.Fatal("the killed review's status reached the forge")
+	}
+
+	// The next start finishes both: the killed one once River rescues it.
+	startServe(t, environ)
+	waitFor(t, 90*time.Second, "both changes reviewed after the restart", func() bool { return fl.reviewed(0) && fl.reviewed(1) })
+	for i := range 2 {
+		if n := fl.count(i, http.MethodPost, "pulls/7/reviews"); n != 1 {
+			t.Errorf("client-%d: %d reviews posted, want 1", i, n)
+		}
+		if n := fl.count(i, http.MethodPost, "issues/7/comments"); n != 1 {
+			t.Errorf("client-%d: %d summaries created, want 1", i, n)
+		}
+		comments, _, _, _ := fl.fakes[i].snapshot()
+		if len(comments) != 2 {
+			t.Errorf("client-%d: %d inline comments, want 2 (one per pattern finding)", i, len(comments))
+		}
+	}
+	if fl.reviewed(2) {
+		t.Error("client-2, whose delivery was refused, was reviewed")
+	}
+}
+
+// A burst of pushes to one change costs one review, of the newest head.
+func TestServeBurstReviewsNewestHead(t *testing.T) {
+	t.Parallel()
+	fl := newGitHubFleet(t, 1)
+	fl.fakes[0].push(changeV2(t))
+	fl.fakes[0].push(changeV3(t))
+	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
+	environ := append(fl.environ(), "REVIEWER_QUEUE_URL="+db, "REVIEWER_QUEUE_DEBOUNCE=1s", "REVIEWER_QUEUE_POLL_INTERVAL=100ms")
+	p := startServe(t, environ)
+	heads := []string{shaHead1, shaHead2, strings.Repeat("a", 40), strings.Repeat("b", 40), shaHead3}
+	for i, h := range heads {
+		action := "synchronize"
+		if i == 0 {
+			action = "opened"
+		}
+		body, headers := delivery(t, action, 0, h)
+		if code := deliver(t, p.addr, body, headers); code != http.StatusAccepted {
+			t.Fatalf("push %d: %d, want 202", i, code)
+		}
+	}
+	waitFor(t, 30*time.Second, "the newest head reviewed", func() bool { return fl.reviewed(0) })
+	// Long enough for any superseded job to have run, had it not been cancelled.
+	time.Sleep(2500 * time.Millisecond)
+	_, _, issue, statuses := fl.fakes[0].snapshot()
+	if len(statuses) != 1 || statuses[0].sha != shaHead3 {
+		t.Errorf("statuses %+v, want one, on the newest head %s", statuses, shaHead3)
+	}
+	if len(issue) != 1 || !strings.Contains(issue[0].body, "reviewer:summary head="+shaHead3) {
+		t.Errorf("%d summaries; want one, naming %s", len(issue), shaHead3)
+	}
+	if n := fl.count(0, http.MethodGet, "pulls/7"); n > 4 {
+		t.Errorf("%d reads of the pull request: superseded heads were reviewed too", n)
+	}
+}
+
+// Two replicas on one PostgreSQL review 200 changes, each exactly once.
+func TestServeTwoReplicasOnPostgres(t *testing.T) {
+	t.Parallel()
+	const changes = 200
+	fl := newGitHubFleet(t, changes)
+	environ := append(fl.environ(), quickQueue(pgtest.URL(t))...)
+	environ = append(environ, "REVIEWER_QUEUE_WORKERS=8")
+	replicas := []*serveProc{startServe(t, environ), startServe(t, environ)}
+	var wg sync.WaitGroup
+	errs := make(chan string, changes)
+	for i := range changes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body, headers := delivery(t, "opened", i, shaHead1)
+			p := replicas[i%2]
+			if code := deliver(t, p.addr, body, headers); code != http.StatusAccepted {
+				errs <- fmt.Sprintf("change %d: %d", i, code)
+				return
+			}
+			// The same delivery to the other replica is a duplicate: no second job.
+			if code := deliver(t, replicas[(i+1)%2].addr, body, headers); code != http.StatusAccepted {
+				errs <- fmt.Sprintf("change %d redelivered: %d", i, code)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	waitFor(t, 120*time.Second, "every change reviewed", func() bool {
+		for i := range changes {
+			if !fl.reviewed(i) {
+				return false
+			}
+		}
+		return true
+	})
+	time.Sleep(time.Second)
+	worked := map[int]int{}
+	for i := range changes {
+		if n := fl.count(i, http.MethodPost, "statuses"); n != 1 {
+			t.Errorf("client-%d: %d statuses set, want 1 (one review)", i, n)
+		}
+		if n := fl.count(i, http.MethodPost, "issues/7/comments"); n != 1 {
+			t.Errorf("client-%d: %d summaries created, want 1", i, n)
+		}
+	}
+	for r, p := range replicas {
+		worked[r] = strings.Count(p.logs.String(), `"msg":"reviewed"`)
+	}
+	if worked[0]+worked[1] != changes || worked[0] == 0 || worked[1] == 0 {
+		t.Errorf("replicas reviewed %d and %d changes; want %d in all, shared", worked[0], worked[1], changes)
+	}
+}
+
+// SIGTERM lets the running review finish and exits cleanly.
+func TestServeGracefulShutdown(t *testing.T) {
+	t.Parallel()
+	fl := newGitHubFleet(t, 1)
+	fl.hold = func(_ int, r *http.Request) bool {
+		return r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/statuses/")
+	}
+	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
+	p := startServe(t, append(fl.environ(), quickQueue(db)...))
+	body, headers := delivery(t, "opened", 0, shaHead1)
+	if code := deliver(t, p.addr, body, headers); code != http.StatusAccepted {
+		t.Fatalf("delivery: %d, want 202", code)
+	}
+	select {
+	case <-fl.held:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the review never reached its status:\n%s", p.logs.String())
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	fl.release()
+	if err := p.stop(syscall.SIGTERM); err != nil {
+		t.Fatalf("reviewer serve exited with %v after SIGTERM, want 0", err)
+	}
+	_, _, _, statuses := fl.fakes[0].snapshot()
+	if len(statuses) != 1 {
+		t.Errorf("%d statuses: the running review did not finish", len(statuses))
+	}
+}
+
+// A GitLab merge request hook, verified by its token, is reviewed on the merge request,
+// and /metrics counts the delivery and the review.
+func TestServeGitLab(t *testing.T) {
+	t.Parallel()
+	f := newGitLabFake(t, changeV1(t))
+	const token = "gitlab-hook-token-that-must-not-leak"
+	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
+	p := startServe(t, append(quickQueue(db), "REVIEWER_GITLAB_TOKEN="+glToken, "REVIEWER_GITLAB_BASE_URL="+f.srv.URL,
+		"REVIEWER_GITLAB_WEBHOOK_SECRET="+token))
+
+	raw, err := os.ReadFile("testdata/serve/merge_request.open.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	ev["project"].(map[string]any)["path_with_namespace"] = glProject
+	attrs := ev["object_attributes"].(map[string]any)
+	attrs["iid"] = glIID
+	attrs["last_commit"].(map[string]any)["id"] = shaHead1
+	body, _ := json.Marshal(ev)
+	headers := http.Header{}
+	headers.Set("Content-Type", "application/json")
+	headers.Set("X-Gitlab-Event", "Merge Request Hook")
+	headers.Set("X-Gitlab-Token", "wrong")
+	headers.Set("Idempotency-Key", "f5e5f430-f57b-4e6e-9fac-d9128cd7232f")
+	post := func() int {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+p.addr+"/webhooks/gitlab", bytes.NewReader(body))
+		req.Header = headers
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(); code != http.StatusUnauthorized {
+		t.Fatalf("a wrong token got %d, want 401", code)
+	}
+	headers.Set("X-Gitlab-Token", token)
+	if code := post(); code != http.StatusAccepted {
+		t.Fatalf("the hook got %d, want 202", code)
+	}
+	waitFor(t, 30*time.Second, "the merge request reviewed", func() bool { return len(f.snapshot().statuses) > 0 })
+	threads := 0
+	for _, d := range f.snapshot().discussions {
+		if !d.individual {
+			threads++
+		}
+	}
+	if threads != 2 {
+		t.Errorf("%d threads, want 2 (the pattern findings)", threads)
+	}
+
+	// River records a job's completion a moment after its handler returns.
+	var metrics []byte
+	waitFor(t, 10*time.Second, "the job counted completed", func() bool {
+		resp, err := http.Get("http://" + p.addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return strings.Contains(string(metrics), `reviewer_queue_jobs{state="completed"} 1`)
+	})
+	for _, want := range []string{
+		`reviewer_webhook_deliveries_total{event="merge_request",forge="gitlab",outcome="queued"} 1`,
+		`reviewer_webhook_deliveries_total{event="merge_request",forge="gitlab",outcome="unauthorized"} 1`,
+		`reviewer_reviews_total{forge="gitlab",outcome="reviewed"} 1`,
+		`reviewer_findings_total{severity="error",source="pattern"}`,
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics has no %s", want)
+		}
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get("http://" + p.addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: %d, want 200", path, resp.StatusCode)
+		}
+	}
+}
+
+// The model's answers are cached in the queue's database: a second change with the same
+// code asks the gateway nothing, whichever replica reviews it.
+func TestServeSharesModelCache(t *testing.T) {
+	t.Parallel()
+	fl := newGitHubFleet(t, 2)
+	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
+	environ := append(append(fl.environ(), quickQueue(db)...), gatewayEnv(newModelGateway(t, e2eModelFindings))...)
+	p := startServe(t, environ)
+	requests := func() string {
+		resp, err := http.Get("http://" + p.addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), "reviewer_model_requests_total "); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	for i := range 2 {
+		body, headers := delivery(t, "opened", i, shaHead1)
+		if code := deliver(t, p.addr, body, headers); code != http.StatusAccepted {
+			t.Fatalf("delivery %d: %d, want 202", i, code)
+		}
+		waitFor(t, 30*time.Second, fmt.Sprintf("client-%d reviewed", i), func() bool { return fl.reviewed(i) })
+		if got := requests(); got != "1" {
+			t.Errorf("after client-%d: %s model requests, want 1 in all", i, got)
+		}
+		comments, _, _, _ := fl.fakes[i].snapshot()
+		if len(comments) != 5 {
+			t.Errorf("client-%d: %d comments, want 5 (2 pattern, 3 from the model)", i, len(comments))
+		}
+	}
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/reviewerbot/reviewer/reviewer"
+)
+
+// serviceMetrics are the service's own series, beside the deliveries the webhook package
+// counts: what the reviews did, what they cost, and what failed.
+type serviceMetrics struct {
+	reviews      *prometheus.CounterVec   // forge, outcome
+	duration     *prometheus.HistogramVec // forge
+	latency      prometheus.Histogram
+	findings     *prometheus.CounterVec // severity, source
+	requests     prometheus.Counter
+	tokens       *prometheus.CounterVec // kind
+	cost         prometheus.Counter
+	errors       *prometheus.CounterVec // kind
+	forgeCalls   *prometheus.CounterVec // forge
+	notReviewed  *prometheus.CounterVec // outcome (skipped, failed, withheld)
+	queueDepthFn func(context.Context) (map[string]int, error)
+}
+
+func newServiceMetrics(reg prometheus.Registerer, depth func(context.Context) (map[string]int, error)) *serviceMetrics {
+	m := &serviceMetrics{
+		reviews: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_reviews_total",
+			Help: "Review jobs by forge and outcome: reviewed, superseded (a newer head exists), retried, failed."}, []string{"forge", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "reviewer_review_duration_seconds",
+			Help:    "Time a worker spent on one review, from reading the change to the status.",
+			Buckets: []float64{0.5, 1, 2.5, 5, 10, 20, 40, 80, 160, 320, 640}}, []string{"forge"}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "reviewer_job_latency_seconds",
+			Help:    "Time from when a job was due (after the debounce) to when a worker took it.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2, 16)}),
+		findings: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_findings_total",
+			Help: "Findings reported, by severity and source (pattern or llm)."}, []string{"severity", "source"}),
+		requests: prometheus.NewCounter(prometheus.CounterOpts{Name: "reviewer_model_requests_total",
+			Help: "Requests sent to the model gateway (cache hits excluded)."}),
+		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_model_tokens_total",
+			Help: "Model tokens by kind: prompt, completion, cached (the part of prompt the provider cached)."}, []string{"kind"}),
+		cost: prometheus.NewCounter(prometheus.CounterOpts{Name: "reviewer_model_cost_usd_total",
+			Help: "Model cost in US dollars, from gateway.prices."}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_errors_total",
+			Help: "Review errors by kind: gateway, forge, rate_limit, timeout, rules, config, publish, other."}, []string{"kind"}),
+		forgeCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_forge_api_calls_total",
+			Help: "Forge API requests made by reviews."}, []string{"forge"}),
+		notReviewed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_files_not_reviewed_total",
+			Help: "Files a review left out, by outcome: skipped, failed, withheld."}, []string{"outcome"}),
+		queueDepthFn: depth,
+	}
+	reg.MustRegister(m.reviews, m.duration, m.latency, m.findings, m.requests, m.tokens, m.cost, m.errors, m.forgeCalls, m.notReviewed)
+	if depth != nil {
+		reg.MustRegister(m)
+	}
+	return m
+}
+
+var queueDepthDesc = prometheus.NewDesc("reviewer_queue_jobs", "Jobs in the queue by state (read from the database at scrape).", []string{"state"}, nil)
+
+// Describe and Collect make the queue depth a collector: it is read from the database at
+// each scrape, so every replica reports the shared queue.
+func (m *serviceMetrics) Describe(ch chan<- *prometheus.Desc) { ch <- queueDepthDesc }
+
+func (m *serviceMetrics) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	depth, err := m.queueDepthFn(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(queueDepthDesc, err)
+		return
+	}
+	for state, n := range depth {
+		ch <- prometheus.MustNewConstMetric(queueDepthDesc, prometheus.GaugeValue, float64(n), state)
+	}
+}
+
+// observe records a finished review.
+func (m *serviceMetrics) observe(forge string, res *reviewer.Result, took time.Duration) {
+	m.duration.WithLabelValues(forge).Observe(took.Seconds())
+	for _, f := range res.Findings {
+		m.findings.WithLabelValues(f.Severity.String(), string(f.Source)).Inc()
+	}
+	u := res.Usage
+	m.requests.Add(float64(u.Requests))
+	m.tokens.WithLabelValues("prompt").Add(float64(u.PromptTokens))
+	m.tokens.WithLabelValues("completion").Add(float64(u.CompletionTokens))
+	m.tokens.WithLabelValues("cached").Add(float64(u.CachedTokens))
+	m.cost.Add(u.CostUSD)
+	m.forgeCalls.WithLabelValues(forge).Add(float64(res.Published.APICalls))
+	for _, o := range []reviewer.Outcome{reviewer.OutcomeSkipped, reviewer.OutcomeFailed, reviewer.OutcomeWithheld} {
+		if n := res.Coverage.Count(o); n > 0 {
+			m.notReviewed.WithLabelValues(string(o)).Add(float64(n))
+		}
+	}
+}
+
+// errorKind names what failed, for the errors metric and the decision to retry.
+func errorKind(err error) string {
+	var publishErr *reviewer.PublishError
+	switch {
+	case errors.Is(err, reviewer.ErrRateLimited):
+		return "rate_limit"
+	case errors.Is(err, errIncomplete):
+		return "gateway"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.As(err, &publishErr):
+		return "publish"
+	case errors.Is(err, errRules):
+		return "rules"
+	case errors.Is(err, reviewer.ErrNotFound), errors.Is(err, reviewer.ErrForbidden):
+		return "forge"
+	case errors.Is(err, errConfig):
+		return "config"
+	}
+	return "other"
+}
