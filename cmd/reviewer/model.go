@@ -18,13 +18,6 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer/llm/replay"
 )
 
-// reviewOptions turns the configuration into the pipeline's options, with a model client
-// when a gateway is configured or its answers are replayed.
-func reviewOptions(e env, c *Config, logger *slog.Logger) (reviewer.Options, error) {
-	opts, _, err := modelOptions(e, c, logger, nil)
-	return opts, err
-}
-
 // gateway is the model client modelOptions built, with the recorder or the player it
 // sends through when gateway.record or gateway.replay is set.
 type gateway struct {
@@ -37,7 +30,9 @@ type gateway struct {
 // and the .invalid domain (RFC 2606) could not be reached if it were.
 const replayBaseURL = "http://replay.invalid/v1"
 
-// modelOptions is reviewOptions that also returns the gateway it built.
+// modelOptions turns the configuration into the pipeline's options, with a model client
+// when a gateway is configured or its answers are replayed, and returns the gateway it
+// built.
 //
 // While recording or replaying, the response cache is off: a cached answer would never
 // reach the recorder, and on replay it would hide a request the recording does not hold.

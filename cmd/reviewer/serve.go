@@ -72,7 +72,7 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 			"--insecure-webhooks accepts unsigned deliveries on a trusted network"))
 	}
 	if c.Server.InsecureWebhooks {
-		logger.Warn("server.insecure_webhooks is on: deliveries of a forge without a webhook secret are accepted unsigned")
+		logger.WarnContext(ctx, "server.insecure_webhooks is on: deliveries of a forge without a webhook secret are accepted unsigned")
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -101,7 +101,7 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 		return err
 	}
 	if w.base.Model == nil {
-		logger.Warn("gateway.base_url is unset: only the deterministic pattern rules will run")
+		logger.WarnContext(ctx, "gateway.base_url is unset: only the deterministic pattern rules will run")
 	}
 
 	bots := []string{}
@@ -124,7 +124,7 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 		return usageError(err)
 	}
 
-	ln, err := net.Listen("tcp", c.Server.Listen)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", c.Server.Listen)
 	if err != nil {
 		return usageError(fmt.Errorf("server.listen: %w", err))
 	}
@@ -134,7 +134,7 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	logger.Info("serving", slog.String("listen", ln.Addr().String()), slog.String("queue", redactURL(c.Queue.URL)),
+	logger.InfoContext(ctx, "serving", slog.String("listen", ln.Addr().String()), slog.String("queue", redactURL(c.Queue.URL)),
 		slog.Int("workers", c.Queue.Workers), slog.String("version", versionString()))
 
 	select {
@@ -142,17 +142,17 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 		// The listener failed; stop the workers as on a signal.
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: no new deliveries; running reviews may finish", slog.Duration("shutdown_timeout", c.Server.ShutdownTimeout))
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.Server.ShutdownTimeout)
 	defer cancel()
+	logger.InfoContext(stopCtx, "shutting down: no new deliveries; running reviews may finish", slog.Duration("shutdown_timeout", c.Server.ShutdownTimeout))
 	// Stop taking deliveries first, so that nothing is acknowledged that no one will store.
 	if serr := srv.Shutdown(stopCtx); serr != nil {
-		logger.Warn("http shutdown", slog.String("error", serr.Error()))
+		logger.WarnContext(stopCtx, "http shutdown", slog.String("error", serr.Error()))
 	}
 	if qerr := q.Stop(stopCtx); qerr != nil {
-		logger.Warn("queue shutdown: unfinished reviews stay queued for the next start", slog.String("error", qerr.Error()))
+		logger.WarnContext(stopCtx, "queue shutdown: unfinished reviews stay queued for the next start", slog.String("error", qerr.Error()))
 	}
-	logger.Info("stopped")
+	logger.InfoContext(stopCtx, "stopped")
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -225,20 +225,20 @@ func (w *worker) handle(ctx context.Context, job queue.Job) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, errSuperseded):
-		log.Info("superseded: the change has a newer head, whose review is queued")
+		log.InfoContext(ctx, "superseded: the change has a newer head, whose review is queued")
 		w.metrics.reviews.WithLabelValues(job.Forge, "superseded").Inc()
 		return nil
 	}
 	kind := errorKind(err)
 	w.metrics.errors.WithLabelValues(kind).Inc()
 	if permanent(kind, err) {
-		log.Error("review failed; not retried", slog.String("kind", kind), slog.String("error", err.Error()),
+		log.ErrorContext(ctx, "review failed; not retried", slog.String("kind", kind), slog.String("error", err.Error()),
 			slog.Duration("took", time.Since(start)))
 		w.metrics.reviews.WithLabelValues(job.Forge, "failed").Inc()
 		w.reportFailure(ctx, job, err, log)
 		return queue.Permanent(err)
 	}
-	log.Warn("review failed; it will be retried", slog.String("kind", kind), slog.String("error", err.Error()))
+	log.WarnContext(ctx, "review failed; it will be retried", slog.String("kind", kind), slog.String("error", err.Error()))
 	w.metrics.reviews.WithLabelValues(job.Forge, "retried").Inc()
 	return err
 }
@@ -305,7 +305,7 @@ func (w *worker) review(ctx context.Context, job queue.Job, log *slog.Logger) er
 		}
 	}
 	w.metrics.reviews.WithLabelValues(job.Forge, "reviewed").Inc()
-	log.Info("reviewed", slog.Int("findings", len(res.Findings)), slog.Int("posted", res.Published.Posted),
+	log.InfoContext(ctx, "reviewed", slog.Int("findings", len(res.Findings)), slog.Int("posted", res.Published.Posted),
 		slog.Int("kept", res.Published.Kept), slog.Int("resolved", res.Published.Resolved), slog.String("status", string(res.Published.Status)),
 		slog.Int("model_requests", res.Usage.Requests), slog.Int("prompt_tokens", res.Usage.PromptTokens),
 		slog.Float64("cost_usd", res.Usage.CostUSD), slog.Duration("took", time.Since(start)))
@@ -320,7 +320,7 @@ func (w *worker) reportFailure(ctx context.Context, job queue.Job, cause error, 
 	}
 	change := reviewer.Change{Forge: job.Forge, Repo: job.Repo, Number: job.Number, HeadSHA: job.HeadSHA}
 	if err := reviewer.ReportFailure(ctx, client, change, cause.Error()); err != nil {
-		log.Warn("could not report the failure on the change", slog.String("error", err.Error()))
+		log.WarnContext(ctx, "could not report the failure on the change", slog.String("error", err.Error()))
 	}
 }
 

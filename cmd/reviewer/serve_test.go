@@ -298,8 +298,8 @@ func deliver(t *testing.T, addr string, body []byte, headers http.Header) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
 	return resp.StatusCode
 }
 
@@ -557,7 +557,7 @@ func TestServeGitLab(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		return resp.StatusCode
 	}
 	if code := post(); code != http.StatusUnauthorized {
@@ -586,7 +586,7 @@ func TestServeGitLab(t *testing.T) {
 			t.Fatal(err)
 		}
 		metrics, _ = io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		return strings.Contains(string(metrics), `reviewer_queue_jobs{state="completed"} 1`)
 	})
 	for _, want := range []string{
@@ -604,7 +604,7 @@ func TestServeGitLab(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("%s: %d, want 200", path, resp.StatusCode)
 		}
@@ -624,7 +624,7 @@ func TestServeSharesModelCache(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		sc := bufio.NewScanner(resp.Body)
 		for sc.Scan() {
 			if v, ok := strings.CutPrefix(sc.Text(), "reviewer_model_requests_total "); ok {
