@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -134,7 +133,7 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	logger.InfoContext(ctx, "serving", slog.String("listen", ln.Addr().String()), slog.String("queue", redactURL(c.Queue.URL)),
+	logger.InfoContext(ctx, "serving", slog.String("listen", ln.Addr().String()), slog.String("queue", queue.RedactURL(c.Queue.URL)),
 		slog.Int("workers", c.Queue.Workers), slog.String("version", versionString()))
 
 	select {
@@ -159,19 +158,6 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 	return nil
 }
 
-// redactURL hides the password of a database URL.
-func redactURL(s string) string {
-	if i := strings.Index(s, "://"); i >= 0 {
-		rest := s[i+3:]
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			if user, _, ok := strings.Cut(rest[:at], ":"); ok {
-				return s[:i+3] + user + ":xxxxx" + rest[at:]
-			}
-		}
-	}
-	return s
-}
-
 // worker reviews queued jobs.
 type worker struct {
 	e       env
@@ -185,22 +171,23 @@ type worker struct {
 	clients map[string]forgeClient // by forge and GitHub installation
 }
 
-// client returns the forge adapter for a job, one per forge and GitHub App installation,
-// so that installation tokens and rate-limit state are shared by the jobs.
+// client returns the forge adapter for a job: one per forge, and per installation for a
+// GitHub App, so that tokens, rate-limit state and the pace of writes are shared by every
+// review that uses them.
 func (w *worker) client(job queue.Job) (forgeClient, error) {
-	key := fmt.Sprintf("%s/%d", job.Forge, job.InstallationID)
+	c := *w.c
+	if job.Forge == "github" && job.InstallationID != 0 && c.GitHub.AppID != 0 {
+		c.GitHub.InstallationID = job.InstallationID
+	}
+	key := fmt.Sprintf("%s/%d", job.Forge, c.GitHub.InstallationID)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if cl, ok := w.clients[key]; ok {
 		return cl, nil
 	}
-	c := *w.c
 	host := "github.com"
 	if job.Forge == "gitlab" {
 		host = "gitlab.com"
-	}
-	if job.InstallationID != 0 && c.GitHub.AppID != 0 {
-		c.GitHub.InstallationID = job.InstallationID
 	}
 	cl, err := newForge(w.e, changeRef{forge: job.Forge, scheme: "https", host: host, repo: job.Repo}, &c, w.logger)
 	if err != nil {
@@ -211,31 +198,42 @@ func (w *worker) client(job queue.Job) (forgeClient, error) {
 }
 
 // handle reviews one job. It returns nil when the job is done (reviewed, or superseded by
-// a newer head), a permanent error when retrying can not help (after telling the people
-// on the change), and any other error to be retried with backoff.
+// a newer head); a permanent error when retrying can not help or the attempts are spent,
+// after telling the people on the change; any other error to be retried with backoff.
 func (w *worker) handle(ctx context.Context, job queue.Job) error {
 	info, _ := queue.JobInfo(ctx)
-	log := w.logger.With(slog.String("delivery", job.DeliveryID), slog.String("forge", job.Forge), slog.String("repo", job.Repo),
-		slog.Int("change", job.Number), slog.String("head_sha", job.HeadSHA), slog.Int64("job", info.ID), slog.Int("attempt", info.Attempt),
-		slog.String("event", job.Event))
+	// The pipeline's own lines name the forge, repository, change and head.
+	jobLog := w.logger.With(slog.String("delivery_id", job.DeliveryID), slog.Int64("job_id", info.ID),
+		slog.Int("attempt", info.Attempt), slog.String("event", job.Event))
+	log := jobLog.With(slog.String("forge", job.Forge), slog.String("repo", job.Repo), slog.Int("change", job.Number),
+		slog.String("head_sha", job.HeadSHA))
 	w.metrics.latency.Observe(info.Wait.Seconds())
 	start := time.Now()
-	err := w.review(ctx, job, log)
+	err := w.review(ctx, job, jobLog, log)
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, errSuperseded):
+	case errors.Is(err, errSuperseded), queue.CancelledBySupersede(ctx):
 		log.InfoContext(ctx, "superseded: the change has a newer head, whose review is queued")
 		w.metrics.reviews.WithLabelValues(job.Forge, "superseded").Inc()
+		// A job the queue cancelled says so, and ends cancelled; one that found itself
+		// superseded is done.
+		if queue.CancelledBySupersede(ctx) {
+			return context.Cause(ctx)
+		}
 		return nil
 	}
 	kind := errorKind(err)
 	w.metrics.errors.WithLabelValues(kind).Inc()
-	if permanent(kind, err) {
+	if permanent(kind) || info.Attempt >= info.MaxAttempts {
 		log.ErrorContext(ctx, "review failed; not retried", slog.String("kind", kind), slog.String("error", err.Error()),
-			slog.Duration("took", time.Since(start)))
+			slog.Bool("attempts_spent", !permanent(kind)), slog.Duration("took", time.Since(start)))
 		w.metrics.reviews.WithLabelValues(job.Forge, "failed").Inc()
-		w.reportFailure(ctx, job, err, log)
+		// A publish that failed part-way has written what it could, summary included.
+		var publishErr *reviewer.PublishError
+		if !errors.As(err, &publishErr) {
+			w.reportFailure(ctx, job, err, log)
+		}
 		return queue.Permanent(err)
 	}
 	log.WarnContext(ctx, "review failed; it will be retried", slog.String("kind", kind), slog.String("error", err.Error()))
@@ -243,16 +241,11 @@ func (w *worker) handle(ctx context.Context, job queue.Job) error {
 	return err
 }
 
-// permanent reports whether retrying can not mend a failure: a change or repository that
-// is gone or forbidden, rules files to fix, or the service's own configuration.
-func permanent(kind string, err error) bool {
-	switch kind {
-	case "rules", "config":
-		return true
-	case "forge":
-		return !errors.Is(err, reviewer.ErrRateLimited)
-	}
-	return false
+// permanent reports whether retrying can not mend a failure of this kind: a change or
+// repository that is gone or forbidden, rules files to fix, or the service's own
+// configuration.
+func permanent(kind string) bool {
+	return kind == "rules" || kind == "config" || kind == "forge"
 }
 
 var (
@@ -260,25 +253,19 @@ var (
 	errIncomplete = errors.New("review incomplete")
 )
 
-func (w *worker) review(ctx context.Context, job queue.Job, log *slog.Logger) error {
+// review reviews the change's head as the forge reports it, which is newer than the
+// job's when a push's delivery is late or lost; a job the queue knows a newer head of is
+// superseded.
+func (w *worker) review(ctx context.Context, job queue.Job, pipelineLog, log *slog.Logger) error {
 	client, err := w.client(job)
 	if err != nil {
 		return err
 	}
 	change := reviewer.Change{Forge: job.Forge, Repo: job.Repo, Number: job.Number}
-	// A job names the head its delivery saw; a newer head has (or will have) its own job.
-	if job.HeadSHA != "" {
-		if hr, ok := client.(reviewer.HeadReader); ok {
-			head, err := hr.Head(ctx, change)
-			if err != nil {
-				return fmt.Errorf("read head: %w", err)
-			}
-			if !strings.EqualFold(head, job.HeadSHA) {
-				return errSuperseded
-			}
-		}
-	}
-	if stale, err := w.queue.Superseded(ctx, job); err == nil && stale {
+	switch stale, err := w.queue.Superseded(ctx, job); {
+	case err != nil:
+		log.WarnContext(ctx, "could not ask the queue for newer heads; reviewing", slog.String("error", err.Error()))
+	case stale:
 		return errSuperseded
 	}
 	opts := w.base
@@ -288,7 +275,7 @@ func (w *worker) review(ctx context.Context, job queue.Job, log *slog.Logger) er
 		AllowIncomplete: w.c.Review.AllowIncomplete}
 	ropts := rules.RepoOptions{RulesDir: w.c.Review.RulesDir, NoBuiltin: !w.c.Review.Builtin, Disable: w.c.Review.Disable}
 	start := time.Now()
-	res, err := reviewer.New(client, serviceRules{reviewer.TreeRules{Tree: client, Opts: ropts}}, opts, log).Review(ctx, reviewer.Request{Change: change})
+	res, err := reviewer.New(client, serviceRules{reviewer.TreeRules{Tree: client, Opts: ropts}}, opts, pipelineLog).Review(ctx, reviewer.Request{Change: change})
 	if err != nil {
 		return err
 	}
@@ -305,7 +292,7 @@ func (w *worker) review(ctx context.Context, job queue.Job, log *slog.Logger) er
 		}
 	}
 	w.metrics.reviews.WithLabelValues(job.Forge, "reviewed").Inc()
-	log.InfoContext(ctx, "reviewed", slog.Int("findings", len(res.Findings)), slog.Int("posted", res.Published.Posted),
+	log.InfoContext(ctx, "reviewed", slog.String("reviewed_sha", res.Change.HeadSHA), slog.Int("findings", len(res.Findings)), slog.Int("posted", res.Published.Posted),
 		slog.Int("kept", res.Published.Kept), slog.Int("resolved", res.Published.Resolved), slog.String("status", string(res.Published.Status)),
 		slog.Int("model_requests", res.Usage.Requests), slog.Int("prompt_tokens", res.Usage.PromptTokens),
 		slog.Float64("cost_usd", res.Usage.CostUSD), slog.Duration("took", time.Since(start)))

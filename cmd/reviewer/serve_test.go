@@ -611,8 +611,8 @@ func TestServeGitLab(t *testing.T) {
 	}
 }
 
-// The model's answers are cached in the queue's database: a second change with the same
-// code asks the gateway nothing, whichever replica reviews it.
+// The model's answers are cached in the queue's database (which replicas share): a second
+// change with the same code asks the gateway nothing.
 func TestServeSharesModelCache(t *testing.T) {
 	t.Parallel()
 	fl := newGitHubFleet(t, 2)
@@ -645,6 +645,67 @@ func TestServeSharesModelCache(t *testing.T) {
 		comments, _, _, _ := fl.fakes[i].snapshot()
 		if len(comments) != 5 {
 			t.Errorf("client-%d: %d comments, want 5 (2 pattern, 3 from the model)", i, len(comments))
+		}
+	}
+}
+
+// A delivery of an older head that arrives after a newer one (a late redelivery)
+// supersedes the newer one's job in the queue; its review then reviews the head the
+// forge reports, so the newer head is still reviewed.
+func TestServeOutOfOrderHeads(t *testing.T) {
+	t.Parallel()
+	fl := newGitHubFleet(t, 1)
+	fl.fakes[0].push(changeV2(t))
+	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
+	p := startServe(t, append(fl.environ(), "REVIEWER_QUEUE_URL="+db, "REVIEWER_QUEUE_DEBOUNCE=1s", "REVIEWER_QUEUE_POLL_INTERVAL=100ms"))
+	for _, h := range []string{shaHead2, shaHead1} {
+		body, headers := delivery(t, "synchronize", 0, h)
+		if code := deliver(t, p.addr, body, headers); code != http.StatusAccepted {
+			t.Fatalf("push %s: %d, want 202", h[:7], code)
+		}
+	}
+	waitFor(t, 30*time.Second, "the change reviewed", func() bool { return fl.reviewed(0) })
+	_, _, issue, statuses := fl.fakes[0].snapshot()
+	if len(statuses) != 1 || statuses[0].sha != shaHead2 {
+		t.Errorf("statuses %+v, want one, on the forge's head %s", statuses, shaHead2)
+	}
+	if len(issue) != 1 || !strings.Contains(issue[0].body, "reviewer:summary head="+shaHead2) {
+		t.Errorf("%d summaries; want one, naming %s", len(issue), shaHead2)
+	}
+}
+
+// A change the forge does not know is a permanent failure: tried once, counted, not
+// retried.
+func TestServePermanentFailure(t *testing.T) {
+	t.Parallel()
+	fl := newGitHubFleet(t, 1)
+	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
+	p := startServe(t, append(fl.environ(), quickQueue(db)...))
+	body, headers := delivery(t, "opened", 5, shaHead1) // acme/client-5: the fleet has no such repository
+	if code := deliver(t, p.addr, body, headers); code != http.StatusAccepted {
+		t.Fatalf("delivery: %d, want 202", code)
+	}
+	waitFor(t, 30*time.Second, "the failure logged", func() bool {
+		return strings.Contains(p.logs.String(), `"msg":"review failed; not retried"`)
+	})
+	// River's first retry would come about a second later: none may.
+	time.Sleep(2 * time.Second)
+	logs := p.logs.String()
+	if n := strings.Count(logs, `"msg":"review failed`); n != 1 {
+		t.Errorf("%d failures logged, want 1 (not retried)", n)
+	}
+	if !strings.Contains(logs, `"kind":"forge"`) {
+		t.Error("the failure is not logged as the forge's")
+	}
+	resp, err := http.Get("http://" + p.addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	for _, want := range []string{`reviewer_reviews_total{forge="github",outcome="failed"} 1`, `reviewer_errors_total{kind="forge"} 1`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics has no %s", want)
 		}
 	}
 }

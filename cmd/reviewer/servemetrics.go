@@ -108,12 +108,12 @@ func errorKind(err error) string {
 		return "gateway"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
-	case errors.As(err, &publishErr):
-		return "publish"
 	case errors.Is(err, errRules):
 		return "rules"
 	case errors.Is(err, reviewer.ErrNotFound), errors.Is(err, reviewer.ErrForbidden):
 		return "forge"
+	case errors.As(err, &publishErr):
+		return "publish"
 	case errors.Is(err, errConfig):
 		return "config"
 	}

@@ -381,6 +381,9 @@ func testCancelRunning(t *testing.T, url string) {
 		case <-time.After(15 * time.Second):
 		}
 		s, err := q.Superseded(context.WithoutCancel(ctx), c.job)
+		if !queue.CancelledBySupersede(ctx) {
+			err = fmt.Errorf("CancelledBySupersede is false; the cause is %w", context.Cause(ctx))
+		}
 		done <- outcome{context.Cause(ctx), s, err}
 		return ctx.Err()
 	})

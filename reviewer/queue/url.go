@@ -109,7 +109,10 @@ func redactURL(u *url.URL) string {
 		return u.Scheme + ":..."
 	}
 	c := *u
-	if q := c.Query(); len(q) > 0 {
+	// A query that does not parse can not be searched for a password: mask it whole.
+	if _, err := url.ParseQuery(c.RawQuery); err != nil {
+		c.RawQuery = "xxxxx"
+	} else if q := c.Query(); len(q) > 0 {
 		changed := false
 		for k := range q {
 			if isSecretParam(k) {
@@ -166,4 +169,15 @@ func (t target) mask(msg string, err error) error {
 		msg = strings.ReplaceAll(msg, s, "xxxxx")
 	}
 	return &redactedError{msg: msg, err: err}
+}
+
+// RedactURL is a queue URL fit for a log: its password, in the user part or the query,
+// masked. A URL that does not parse is masked whole after its scheme.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		scheme, _, _ := strings.Cut(raw, ":")
+		return scheme + ":..."
+	}
+	return redactURL(u)
 }

@@ -84,3 +84,18 @@ func TestEnqueueInvalidJob(t *testing.T) {
 		t.Errorf("Enqueue of an empty job = %v, want an invalid job error", err)
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]string{
+		"postgres://bob:s3cret@db/r":                  "postgres://bob:xxxxx@db/r",
+		"postgres://bob@db/r?password=s3cret&x=1":     "postgres://bob@db/r?password=xxxxx&x=1",
+		"postgres://db/r?sslpassword=s3cret":          "postgres://db/r?sslpassword=xxxxx",
+		"sqlite:///var/lib/reviewer/reviewer.db":      "sqlite:///var/lib/reviewer/reviewer.db",
+		"postgres://bob:s3cret@db/r?password=s3cret%": "postgres://bob:xxxxx@db/r?xxxxx",
+	} {
+		if got := queue.RedactURL(raw); got != want || strings.Contains(got, "s3cret") {
+			t.Errorf("RedactURL(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}

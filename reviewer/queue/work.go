@@ -195,3 +195,9 @@ func (debounceHook) InsertBegin(_ context.Context, params *rivertype.JobInsertPa
 	}
 	return nil
 }
+
+// CancelledBySupersede reports whether a handler's ctx was cancelled because a newer head
+// of its change was queued: the job is superseded, not failed.
+func CancelledBySupersede(ctx context.Context) bool {
+	return errors.Is(context.Cause(ctx), rivertype.ErrJobCancelledRemotely)
+}

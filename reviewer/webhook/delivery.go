@@ -299,7 +299,7 @@ func (s *Server) enqueue(ctx context.Context, d *delivery, j queue.Job) (reply, 
 			status:  http.StatusServiceUnavailable,
 			outcome: outcomeError,
 			public:  "the review could not be queued; redeliver later",
-			err:     fmt.Errorf("enqueue %s: %w", j, err),
+			err:     err, // the queue names the job
 		}
 	}
 	outcome := outcomeQueued

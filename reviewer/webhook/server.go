@@ -196,7 +196,7 @@ func New(cfg Config, enq Enqueuer) (*Server, error) {
 	s.mux.Handle("POST /webhooks/gitlab", s.deliveries(forgeGitLab, s.gitlab))
 	s.mux.HandleFunc("GET /healthz", healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	return s, nil
 }
 
