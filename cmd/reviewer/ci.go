@@ -301,12 +301,13 @@ func ciAccess(c *Config, job ciJob, vars map[string]string) (canRead, canPost bo
 			if c.GitHub.BotLogin == "" {
 				c.GitHub.BotLogin = "github-actions[bot]"
 			}
-			if job.readOnly != "" {
-				return true, false, job.readOnly
-			}
 		}
 		if c.GitHub.Token == "" && c.GitHub.AppID == 0 {
 			return false, false, "there is no GitHub token: pass GITHUB_TOKEN (secrets.GITHUB_TOKEN) to the step"
+		}
+		// A fork's workflow has no secrets, so whatever token it has is the read-only one.
+		if job.readOnly != "" {
+			return true, false, job.readOnly
 		}
 		return true, true, ""
 	default:
@@ -367,9 +368,13 @@ func ciGitSource(ctx context.Context, e env, c *Config, job ciJob) (*source, err
 		return nil, fmt.Errorf("the change's base commit %s is not in this clone (a shallow checkout?): "+
 			"fetch the full history (GIT_DEPTH: 0 on GitLab, fetch-depth: 0 with actions/checkout) or give the job a token: %w", shortSHA(job.baseSHA), err)
 	}
-	head, err := repo.Commit(ctx, "HEAD")
+	// The change's head, when the clone has it; a merged results pipeline checks out a
+	// merge commit that also holds what the target branch gained since the base.
+	head, err := repo.Commit(ctx, job.headSHA)
 	if err != nil {
-		return nil, err
+		if head, err = repo.Commit(ctx, "HEAD"); err != nil {
+			return nil, err
+		}
 	}
 	ropts := rules.RepoOptions{RulesDir: c.Review.RulesDir, NoBuiltin: !c.Review.Builtin, Disable: c.Review.Disable}
 	return &source{

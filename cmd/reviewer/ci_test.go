@@ -194,6 +194,9 @@ func TestCIAccess(t *testing.T) {
 			want:   Config{GitHub: GitHubConfig{BaseURL: "https://api.example/", Token: "ghp_own", BotLogin: "acme-reviewer"}}},
 		{name: "fork: read, do not post", job: ciJob{ref: gh.ref, token: "ghs_ro", readOnly: "fork"}, canRead: true, why: "fork",
 			want: Config{GitHub: GitHubConfig{Token: "ghs_ro", BotLogin: "github-actions[bot]"}}},
+		{name: "fork: a configured token does not post either", job: ciJob{ref: gh.ref, readOnly: "fork"},
+			config: Config{GitHub: GitHubConfig{Token: "ghs_ro"}}, canRead: true, why: "fork",
+			want: Config{GitHub: GitHubConfig{Token: "ghs_ro"}}},
 		{name: "github without any token", job: ciJob{ref: gh.ref, apiURL: "https://api.github.com"},
 			why: "there is no GitHub token: pass GITHUB_TOKEN (secrets.GITHUB_TOKEN) to the step"},
 		{name: "gitlab token", job: gl, config: Config{GitLab: GitLabConfig{Token: "glpat-x"}}, canRead: true, canPost: true,
@@ -415,6 +418,13 @@ func TestCIGitLabWithoutToken(t *testing.T) {
 	if !strings.Contains(run.stderr, "CI_JOB_TOKEN") {
 		t.Errorf("stderr does not explain that the job token can not post:\n%s", run.stderr)
 	}
+
+	// The change's head is reviewed, not whatever the clone has checked out (a merged
+	// results pipeline's merge commit).
+	gitRun(t, dir, "checkout", "-q", "main")
+	onMain := runCI(t, dir, vars)
+	onMain.wantCode(t, exitFindings)
+	onMain.wantReports(t, 1, 0)
 
 	// A shallow clone without the base commit gets told how to fix it.
 	vars["CI_MERGE_REQUEST_DIFF_BASE_SHA"] = "1111111111111111111111111111111111111111"

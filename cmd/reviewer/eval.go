@@ -146,13 +146,13 @@ func runEval(ctx context.Context, cmd *cobra.Command, e env, dir string, f evalF
 			return usageError(fmt.Errorf("--run: %w", err))
 		}
 	}
-	cases, err := loadEvalCases(resolve(e, dir), filter)
+	cases, err := loadEvalCases(e.abs(dir), filter)
 	if err != nil {
 		return usageError(fmt.Errorf("eval cases in %s:\n%w", dir, err))
 	}
 	var base *eval.Report
 	if f.baseline != "" {
-		data, err := os.ReadFile(resolve(e, f.baseline))
+		data, err := os.ReadFile(e.abs(f.baseline))
 		if err != nil {
 			return usageError(fmt.Errorf("--baseline: %w", err))
 		}
@@ -312,7 +312,7 @@ func writeEvalReports(e env, outs []evalOutput, rep *eval.Report) error {
 			continue
 		}
 		if o.file != "" {
-			path := resolve(e, o.file)
+			path := e.abs(o.file)
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
 				continue

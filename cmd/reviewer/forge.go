@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -68,10 +67,7 @@ func newForge(e env, ref changeRef, c *Config, logger *slog.Logger) (forgeClient
 		}
 		key := []byte(c.GitHub.PrivateKey.reveal())
 		if c.GitHub.PrivateKeyFile != "" {
-			path := c.GitHub.PrivateKeyFile
-			if !filepath.IsAbs(path) {
-				path = filepath.Join(e.dir, path)
-			}
+			path := e.abs(c.GitHub.PrivateKeyFile)
 			var err error
 			if key, err = os.ReadFile(path); err != nil {
 				return nil, usageError(fmt.Errorf("github.private_key_file: %w", err))

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 )
 
@@ -45,6 +46,14 @@ const (
 type exitError struct {
 	code int
 	err  error
+}
+
+// abs makes a path the user gave relative to the working directory absolute.
+func (e env) abs(path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(e.dir, path)
 }
 
 func (e *exitError) Error() string {

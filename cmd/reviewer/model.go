@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/reviewerbot/reviewer/reviewer"
@@ -59,7 +58,7 @@ func modelOptions(e env, c *Config, logger *slog.Logger, shared llm.Cache) (revi
 		if baseURL == "" {
 			baseURL = replayBaseURL
 		}
-		p, err := replay.NewPlayer(resolve(e, c.Gateway.Replay), replay.Options{BasePath: basePath(baseURL)})
+		p, err := replay.NewPlayer(e.abs(c.Gateway.Replay), replay.Options{BasePath: basePath(baseURL)})
 		if err != nil {
 			return opts, gw, usageError(fmt.Errorf("gateway.replay: %w", err))
 		}
@@ -77,7 +76,7 @@ func modelOptions(e env, c *Config, logger *slog.Logger, shared llm.Cache) (revi
 	case baseURL == "":
 		return opts, gw, nil
 	case c.Gateway.Record != "":
-		r, err := replay.NewRecorder(resolve(e, c.Gateway.Record), nil, replay.Options{BasePath: basePath(baseURL)})
+		r, err := replay.NewRecorder(e.abs(c.Gateway.Record), nil, replay.Options{BasePath: basePath(baseURL)})
 		if err != nil {
 			return opts, gw, usageError(fmt.Errorf("gateway.record: %w", err))
 		}
@@ -88,10 +87,7 @@ func modelOptions(e env, c *Config, logger *slog.Logger, shared llm.Cache) (revi
 	}
 	key := c.Gateway.APIKey.reveal()
 	if c.Gateway.APIKeyFile != "" {
-		path := c.Gateway.APIKeyFile
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(e.dir, path)
-		}
+		path := e.abs(c.Gateway.APIKeyFile)
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return opts, gw, usageError(fmt.Errorf("gateway.api_key_file: %w", err))
@@ -125,10 +121,7 @@ func modelOptions(e env, c *Config, logger *slog.Logger, shared llm.Cache) (revi
 	case shared != nil:
 		lo.Cache = shared
 	case c.Cache.Dir != "":
-		dir := c.Cache.Dir
-		if !filepath.IsAbs(dir) {
-			dir = filepath.Join(e.dir, dir)
-		}
+		dir := e.abs(c.Cache.Dir)
 		d, err := cache.NewDir(dir, c.Cache.MaxAge)
 		if err != nil {
 			return opts, gw, usageError(fmt.Errorf("cache.dir: %w", err))
@@ -142,14 +135,6 @@ func modelOptions(e env, c *Config, logger *slog.Logger, shared llm.Cache) (revi
 	opts.Model = client
 	gw.client = client
 	return opts, gw, nil
-}
-
-// resolve makes a path relative to the working directory absolute.
-func resolve(e env, path string) string {
-	if filepath.IsAbs(path) {
-		return path
-	}
-	return filepath.Join(e.dir, path)
 }
 
 // basePath is the path part of a base URL, which recorded requests are keyed without.

@@ -250,10 +250,7 @@ func writeReports(e env, outs []output, res *reviewer.Result) error {
 			continue
 		}
 		if o.file != "" {
-			path := o.file
-			if !filepath.IsAbs(path) {
-				path = filepath.Join(e.dir, path)
-			}
+			path := e.abs(o.file)
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
 				continue
@@ -376,10 +373,7 @@ func readDiff(e env, name string) ([]byte, string, error) {
 		}
 		return data, "stdin", nil
 	}
-	path := name
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(e.dir, path)
-	}
+	path := e.abs(name)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, "", fmt.Errorf("read diff: %w", err)

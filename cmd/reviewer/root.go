@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -53,8 +52,8 @@ func isUsage(err error) bool {
 // (key -> flag name) over the file and the environment.
 func config(cmd *cobra.Command, e env, bind map[string]string) (*Config, error) {
 	file, _ := cmd.Flags().GetString("config")
-	if file != "" && !filepath.IsAbs(file) {
-		file = filepath.Join(e.dir, file)
+	if file != "" {
+		file = e.abs(file)
 	}
 	all := map[string]string{"log.level": "log-level"}
 	for k, v := range bind {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -56,10 +55,7 @@ var rulesBind = map[string]string{
 func rulesRoot(ctx context.Context, e env, args []string) (fs.FS, string, error) {
 	dir := e.dir
 	if len(args) == 1 {
-		dir = args[0]
-		if !filepath.IsAbs(dir) {
-			dir = filepath.Join(e.dir, dir)
-		}
+		dir = e.abs(args[0])
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			return nil, "", usageError(fmt.Errorf("%s is not a directory", args[0]))
 		}
