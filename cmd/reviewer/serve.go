@@ -305,6 +305,9 @@ func (w *worker) reportFailure(ctx context.Context, job queue.Job, cause error, 
 	if err != nil {
 		return
 	}
+	// The job's own time may be what ran out: the report gets its own.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
 	change := reviewer.Change{Forge: job.Forge, Repo: job.Repo, Number: job.Number, HeadSHA: job.HeadSHA}
 	if err := reviewer.ReportFailure(ctx, client, change, cause.Error()); err != nil {
 		log.WarnContext(ctx, "could not report the failure on the change", slog.String("error", err.Error()))
