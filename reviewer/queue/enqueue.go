@@ -54,6 +54,14 @@ type lastJob struct {
 }
 
 func (e *riverEngine[TTx]) enqueue(ctx context.Context, q *Queue, j Job) (res Enqueued, err error) {
+	if e.gate != nil {
+		select {
+		case e.gate <- struct{}{}:
+			defer func() { <-e.gate }()
+		case <-ctx.Done():
+			return Enqueued{}, ctx.Err()
+		}
+	}
 	tx, x, err := e.begin(ctx)
 	if err != nil {
 		return Enqueued{}, err

@@ -200,10 +200,13 @@ const sqliteParams = "_txlock=immediate&_pragma=busy_timeout(5000)&_pragma=journ
 	"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 
 func openSQLite(ctx context.Context, t target, cfg *river.Config) (engine, error) {
-	db, err := sql.Open("sqlite", t.path+"?"+sqliteParams)
+	plain, err := sql.Open("sqlite", t.path+"?"+sqliteParams)
 	if err != nil {
 		return nil, t.redact("open queue", err)
 	}
+	// sql.Open connects to nothing: it only names the driver the connector wraps.
+	db := sql.OpenDB(stmtCacheConnector{drv: plain.Driver(), dsn: t.path + "?" + sqliteParams})
+	_ = plain.Close()
 	// One connection: River's maintenance, fetches and completions would otherwise
 	// compete for SQLite's single write lock and fail with SQLITE_BUSY. WAL lets readers
 	// in other processes carry on.
@@ -232,7 +235,10 @@ func openSQLite(ctx context.Context, t target, cfg *river.Config) (engine, error
 	}
 	return &riverEngine[*sql.Tx]{
 		client: client,
-		db:     sqlExec{db},
+		// Enqueues wait for the one connection in the order they came: database/sql hands
+		// a freed connection to any waiter, which under load starved some for 100 ms.
+		gate: make(chan struct{}, 1),
+		db:   sqlExec{db},
 		begin: func(ctx context.Context) (*sql.Tx, execer, error) {
 			tx, err := db.BeginTx(ctx, nil)
 			if err != nil {
@@ -347,7 +353,9 @@ func createTables(ctx context.Context, x execer, d dialect) error {
 
 // riverEngine is the engine for one River transaction type.
 type riverEngine[TTx any] struct {
-	client   *river.Client[TTx]
+	client *river.Client[TTx]
+	// gate, when set, admits one enqueue at a time, first come first served.
+	gate     chan struct{}
 	db       execer
 	begin    func(ctx context.Context) (TTx, execer, error)
 	commit   func(ctx context.Context, tx TTx) error
