@@ -65,7 +65,7 @@ func (l *fakeLog) since(mark int) []fakeRequest {
 	return slices.Clone(l.reqs[mark:])
 }
 
-func (l *fakeLog) report(t *testing.T) {
+func (l *fakeLog) report(t testing.TB) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, p := range l.problems {
@@ -127,7 +127,7 @@ func writes(reqs []fakeRequest) []string {
 }
 
 // readForgeFixture decodes a JSON fixture of testdata/forge/.
-func readForgeFixture(t *testing.T, name string, v any) {
+func readForgeFixture(t testing.TB, name string, v any) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "forge", name))
 	if err != nil {

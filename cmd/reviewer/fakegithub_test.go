@@ -37,7 +37,7 @@ const (
 )
 
 type ghFake struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 	mux *http.ServeMux
 	log fakeLog
@@ -93,7 +93,7 @@ type ghStatus struct {
 	sha, state, description, context string
 }
 
-func newGitHubFake(t *testing.T, rev forgeRev) *ghFake {
+func newGitHubFake(t testing.TB, rev forgeRev) *ghFake {
 	t.Helper()
 	f := &ghFake{t: t, mux: http.NewServeMux(), revs: []forgeRev{rev}, nextID: 1000}
 	readForgeFixture(t, "github/pull-request.json", &f.pull)

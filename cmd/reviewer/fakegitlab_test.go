@@ -49,7 +49,7 @@ var (
 )
 
 type glFake struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 	log fakeLog
 
@@ -104,7 +104,7 @@ type glStatus struct {
 	refused                       bool
 }
 
-func newGitLabFake(t *testing.T, rev forgeRev) *glFake {
+func newGitLabFake(t testing.TB, rev forgeRev) *glFake {
 	t.Helper()
 	f := &glFake{t: t, statuses: map[string]string{}, nextID: 3000}
 	readForgeFixture(t, "gitlab/merge_request.get.json", &f.mr)

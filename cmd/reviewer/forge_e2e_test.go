@@ -47,15 +47,15 @@ const (
 const clientPy = "app/client.py"
 
 // The three states of the change.
-func changeV1(t *testing.T) forgeRev {
+func changeV1(t testing.TB) forgeRev {
 	return readRev(t, "change.v1.diff", shaBase1, shaStart1, shaHead1)
 }
 
-func changeV2(t *testing.T) forgeRev {
+func changeV2(t testing.TB) forgeRev {
 	return readRev(t, "change.v2-rebased.diff", shaBase2, shaBase2, shaHead2)
 }
 
-func changeV3(t *testing.T) forgeRev {
+func changeV3(t testing.TB) forgeRev {
 	return readRev(t, "change.v3-fixed.diff", shaBase2, shaBase2, shaHead3)
 }
 
@@ -103,7 +103,7 @@ var (
 // newModelGateway is an OpenAI-compatible endpoint answering every review request with the
 // specs found in its prompt, numbered as the prompt numbers their lines. Its answers are the
 // recorded example of testdata/chat_completion.response.normal.json with the content replaced.
-func newModelGateway(t *testing.T, specs []modelSpec) *httptest.Server {
+func newModelGateway(t testing.TB, specs []modelSpec) *httptest.Server {
 	t.Helper()
 	tmpl, err := os.ReadFile("testdata/chat_completion.response.normal.json")
 	if err != nil {

@@ -20,7 +20,7 @@ type forgeRev struct {
 }
 
 // readRev reads a diff of testdata/forge/ as the change at the given commits.
-func readRev(t *testing.T, name, base, start, head string) forgeRev {
+func readRev(t testing.TB, name, base, start, head string) forgeRev {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "forge", name))
 	if err != nil {
@@ -56,7 +56,7 @@ var fdHunk = regexp.MustCompile(`^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@`)
 
 // parseForgeDiff reads the files of a git diff. It knows the headers the test diffs use:
 // modified and added files.
-func parseForgeDiff(t *testing.T, text string) []*fdFile {
+func parseForgeDiff(t testing.TB, text string) []*fdFile {
 	t.Helper()
 	var (
 		files  []*fdFile

@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 // fakegithub_test.go holding change v1 (unless given another), routed by repository
 // name. hold lets a test stop a request in its tracks.
 type ghFleet struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	fakes []*ghFake
 
@@ -56,7 +56,7 @@ type ghFleet struct {
 	free   chan struct{} // closing it lets held requests go
 }
 
-func newGitHubFleet(t *testing.T, n int) *ghFleet {
+func newGitHubFleet(t testing.TB, n int) *ghFleet {
 	t.Helper()
 	fl := &ghFleet{t: t, counts: map[string]int{}, held: make(chan struct{}), free: make(chan struct{})}
 	v1 := changeV1(t)
@@ -157,7 +157,7 @@ func (fl *ghFleet) environ() []string {
 
 // serveProc is a running `reviewer serve`.
 type serveProc struct {
-	t    *testing.T
+	t    testing.TB
 	cmd  *exec.Cmd
 	addr string
 	logs *syncBuffer
@@ -183,7 +183,7 @@ func (b *syncBuffer) String() string {
 }
 
 // startServe runs `reviewer serve` on a free loopback port and waits until it serves.
-func startServe(t *testing.T, environ []string) *serveProc {
+func startServe(t testing.TB, environ []string) *serveProc {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -254,7 +254,7 @@ func (p *serveProc) stop(sig syscall.Signal) error {
 }
 
 // delivery is a signed pull_request webhook for acme/client-N#7 at head.
-func delivery(t *testing.T, action string, repo int, head string) (body []byte, headers http.Header) {
+func delivery(t testing.TB, action string, repo int, head string) (body []byte, headers http.Header) {
 	t.Helper()
 	raw, err := os.ReadFile("testdata/serve/pull_request.synchronize.json")
 	if err != nil {
@@ -287,7 +287,7 @@ func delivery(t *testing.T, action string, repo int, head string) (body []byte, 
 }
 
 // deliver posts a delivery and returns the status code.
-func deliver(t *testing.T, addr string, body []byte, headers http.Header) int {
+func deliver(t testing.TB, addr string, body []byte, headers http.Header) int {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+addr+"/webhooks/github", bytes.NewReader(body))
 	if err != nil {
@@ -304,7 +304,7 @@ func deliver(t *testing.T, addr string, body []byte, headers http.Header) int {
 }
 
 // waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {
