@@ -311,18 +311,7 @@ func writeEvalReports(e env, outs []evalOutput, rep *eval.Report) error {
 			errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
 			continue
 		}
-		if o.file != "" {
-			path := e.abs(o.file)
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
-				continue
-			}
-			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-				errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
-			}
-			continue
-		}
-		if _, err := e.stdout.Write(buf.Bytes()); err != nil {
+		if err := e.writeOutput(o.file, buf.Bytes()); err != nil {
 			errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
 		}
 	}

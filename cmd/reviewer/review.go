@@ -249,22 +249,25 @@ func writeReports(e env, outs []output, res *reviewer.Result) error {
 			errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
 			continue
 		}
-		if o.file != "" {
-			path := e.abs(o.file)
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
-				continue
-			}
-			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-				errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
-			}
-			continue
-		}
-		if _, err := e.stdout.Write(buf.Bytes()); err != nil {
+		if err := e.writeOutput(o.file, buf.Bytes()); err != nil {
 			errs = append(errs, fmt.Errorf("write %s report: %w", o.format, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// writeOutput writes a report to the file the user named (its directory made if need
+// be), or to stdout when file is "".
+func (e env) writeOutput(file string, data []byte) error {
+	if file == "" {
+		_, err := e.stdout.Write(data)
+		return err
+	}
+	path := e.abs(file)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }
 
 // source is where a local review gets its change, diff and rules.
