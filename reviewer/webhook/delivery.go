@@ -256,16 +256,40 @@ func deliveryAttrs(d *delivery, rep reply, err error, took time.Duration) []slog
 	return attrs
 }
 
-// readBody reads the whole body, at most s.maxBody bytes: larger is 413.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	tooLarge := &deliveryError{
+// readBody reads the whole body, at most s.maxBody bytes: larger is 413. It holds the
+// body's share of the server's body budget until release is called, once the delivery
+// is handled; it waits for the share while others' bodies use the budget up.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (_ []byte, release func(), _ error) {
+	if r.ContentLength > s.maxBody {
+		return nil, nil, s.tooLarge()
+	}
+	share := s.maxBody // a body of unknown length may take all it is allowed
+	if r.ContentLength >= 0 {
+		share = r.ContentLength
+	}
+	if !s.bodies.TryAcquire(share) {
+		if err := s.bodies.Acquire(r.Context(), share); err != nil {
+			return nil, nil, badRequest("body not read: the request ended while others were read", err)
+		}
+	}
+	release = func() { s.bodies.Release(share) }
+	b, err := s.readLimited(w, r)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return b, release, nil
+}
+
+func (s *Server) tooLarge() error {
+	return &deliveryError{
 		status:  http.StatusRequestEntityTooLarge,
 		outcome: outcomeTooLarge,
 		public:  fmt.Sprintf("body larger than %d bytes", s.maxBody),
 	}
-	if r.ContentLength > s.maxBody {
-		return nil, tooLarge
-	}
+}
+
+func (s *Server) readLimited(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body := http.MaxBytesReader(w, r.Body, s.maxBody)
 	var (
 		b   []byte
@@ -278,7 +302,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 		b, err = io.ReadAll(body)
 	}
 	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-		return nil, tooLarge
+		return nil, s.tooLarge()
 	}
 	if err != nil {
 		return nil, badRequest("body could not be read", err)

@@ -82,10 +82,11 @@ func (s *Server) github(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	default:
 		return reply{}, notConfigured(forgeGitHub)
 	}
-	body, err := s.readBody(w, r)
+	body, release, err := s.readBody(w, r)
 	if err != nil {
 		return reply{}, err
 	}
+	defer release()
 	if s.githubKey != nil && !validGitHubSignature(s.githubKey, body, sig) {
 		return reply{}, unauthorized(headerGitHubSignature + " does not match the body")
 	}

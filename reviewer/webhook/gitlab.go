@@ -138,10 +138,11 @@ func (s *Server) gitlab(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	default:
 		return reply{}, notConfigured(forgeGitLab)
 	}
-	body, err := s.readBody(w, r)
+	body, release, err := s.readBody(w, r)
 	if err != nil {
 		return reply{}, err
 	}
+	defer release()
 	if d.id == "" {
 		d.id = gitlabDeliveryID(r.Header, body)
 	}

@@ -1,6 +1,8 @@
 package webhook
 
 import (
+	"golang.org/x/sync/semaphore"
+
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -103,13 +105,17 @@ func (c Config) GoString() string { return c.String() }
 
 // Server is the webhook intake. It is an http.Handler; build it with New.
 type Server struct {
-	enq            Enqueuer
-	log            *slog.Logger
-	reg            *prometheus.Registry
-	metrics        *metrics
-	mux            *http.ServeMux
-	insecure       bool
-	maxBody        int64
+	enq      Enqueuer
+	log      *slog.Logger
+	reg      *prometheus.Registry
+	metrics  *metrics
+	mux      *http.ServeMux
+	insecure bool
+	maxBody  int64
+	// bodies bounds the bytes of the bodies being read at once (bodyBudget): a body is
+	// read before its signature can be checked, so without it anyone could make the
+	// server hold many 25 MiB bodies.
+	bodies         *semaphore.Weighted
 	reviewDrafts   bool
 	reviewBots     bool
 	command        string
@@ -122,6 +128,10 @@ type Server struct {
 	// bots holds BotLogins, normalized by botKey.
 	bots map[string]bool
 }
+
+// bodyBudget is how many bytes of bodies the server reads at once: four of the largest,
+// and no less than 64 MiB, which real deliveries (a few KB to a few hundred) never reach.
+func bodyBudget(maxBody int64) int64 { return max(4*maxBody, 64<<20) }
 
 // New returns a Server that stores the jobs of the deliveries it accepts through enq.
 func New(cfg Config, enq Enqueuer) (*Server, error) {
@@ -157,6 +167,7 @@ func New(cfg Config, enq Enqueuer) (*Server, error) {
 		reg:            cfg.Registry,
 		insecure:       cfg.Insecure,
 		maxBody:        cfg.MaxBody,
+		bodies:         semaphore.NewWeighted(bodyBudget(cfg.MaxBody)),
 		reviewDrafts:   cfg.ReviewDrafts,
 		reviewBots:     cfg.ReviewBots,
 		command:        cfg.Command,
