@@ -1,6 +1,8 @@
 package reviewer
 
 import (
+	"time"
+
 	"context"
 	"errors"
 )
@@ -84,3 +86,29 @@ var ErrRefused = errors.New("model refused to answer")
 // ErrRateLimited reports that the gateway or the forge kept refusing for rate limits
 // after every retry.
 var ErrRateLimited = errors.New("rate limited")
+
+// RateLimitError is an ErrRateLimited that knows when the limit lifts, so that a queued
+// review can wait for then rather than spend its attempts before it.
+type RateLimitError struct {
+	// Reset is when the forge or the gateway said it will serve again.
+	Reset time.Time
+}
+
+func (e *RateLimitError) Error() string {
+	if e.Reset.IsZero() {
+		return ErrRateLimited.Error()
+	}
+	return "rate limited until " + e.Reset.UTC().Format(time.RFC3339)
+}
+
+// Is makes errors.Is(err, ErrRateLimited) hold.
+func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
+
+// RateLimitReset returns when the rate limit err reports lifts, if it says.
+func RateLimitReset(err error) (time.Time, bool) {
+	var rl *RateLimitError
+	if errors.As(err, &rl) && !rl.Reset.IsZero() {
+		return rl.Reset, true
+	}
+	return time.Time{}, false
+}

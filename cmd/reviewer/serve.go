@@ -236,8 +236,14 @@ func (w *worker) handle(ctx context.Context, job queue.Job) error {
 		}
 		return queue.Permanent(err)
 	}
-	log.WarnContext(ctx, "review failed; it will be retried", slog.String("kind", kind), slog.String("error", err.Error()))
 	w.metrics.reviews.WithLabelValues(job.Forge, "retried").Inc()
+	// A rate limit that says when it lifts is waited out, not met again by the backoff.
+	if reset, ok := reviewer.RateLimitReset(err); ok {
+		log.WarnContext(ctx, "rate limited; the review waits until the limit lifts", slog.String("error", err.Error()),
+			slog.Time("reset", reset))
+		return queue.RetryAfter(err, time.Until(reset))
+	}
+	log.WarnContext(ctx, "review failed; it will be retried", slog.String("kind", kind), slog.String("error", err.Error()))
 	return err
 }
 

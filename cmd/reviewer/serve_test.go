@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -51,6 +52,8 @@ type ghFleet struct {
 	mu     sync.Mutex
 	counts map[string]int // "client-N METHOD suffix" -> requests
 	hold   func(repo int, r *http.Request) bool
+	// answer, when set and it returns true, has answered a request in GitHub's place.
+	answer func(repo int, w http.ResponseWriter, r *http.Request) bool
 	held   chan struct{} // closed when a request is held
 	heldR  *http.Request // the first request held
 	free   chan struct{} // closing it lets held requests go
@@ -82,8 +85,11 @@ func newGitHubFleet(t testing.TB, n int) *ghFleet {
 			return
 		}
 		fl.mu.Lock()
-		hold := fl.hold
+		hold, answer := fl.hold, fl.answer
 		fl.mu.Unlock()
+		if answer != nil && answer(i, w, r) {
+			return
+		}
 		if hold != nil && hold(i, r) {
 			// Read the body first: only then does the server watch the connection, and
 			// cancel the request's context when its client dies.
@@ -707,5 +713,40 @@ func TestServePermanentFailure(t *testing.T) {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("/metrics has no %s", want)
 		}
+	}
+}
+
+// A primary rate limit that lifts in an hour is waited out: the job is not retried on the
+// backoff's schedule, a second later, only to meet the limit again.
+func TestServeWaitsOutRateLimit(t *testing.T) {
+	t.Parallel()
+	fl := newGitHubFleet(t, 1)
+	var reads atomic.Int64
+	fl.answer = func(_ int, w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/pulls/7") {
+			return false
+		}
+		reads.Add(1)
+		w.Header().Set("X-RateLimit-Limit", "5000")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))
+		w.Header().Set("X-RateLimit-Resource", "core")
+		ghError(w, http.StatusForbidden, "API rate limit exceeded for user ID 1.")
+		return true
+	}
+	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
+	p := startServe(t, append(fl.environ(), quickQueue(db)...))
+	body, headers := delivery(t, "opened", 0, shaHead1)
+	if code := deliver(t, p.addr, body, headers); code != http.StatusAccepted {
+		t.Fatalf("delivery: %d, want 202", code)
+	}
+	waitFor(t, 30*time.Second, "the rate limit logged", func() bool {
+		return strings.Contains(p.logs.String(), `"msg":"rate limited; the review waits until the limit lifts"`)
+	})
+	// River's backoff would try again within about two seconds. (A second attempt would
+	// not even reach the fake: go-github refuses locally until the reset.)
+	time.Sleep(3 * time.Second)
+	if strings.Contains(p.logs.String(), `"attempt":2`) || reads.Load() != 1 {
+		t.Errorf("the job was tried again (%d reads) before the limit lifts", reads.Load())
 	}
 }

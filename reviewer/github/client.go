@@ -229,10 +229,19 @@ func mapError(op string, err error) error {
 		appErr   *ghinstallation.HTTPError
 	)
 	switch {
-	case errors.As(err, &rateErr), errors.As(err, &abuseErr):
-		return fmt.Errorf("%s: %w: %w", op, reviewer.ErrRateLimited, err)
+	case errors.As(err, &rateErr):
+		return fmt.Errorf("%s: %w: %w", op, &reviewer.RateLimitError{Reset: rateErr.Rate.Reset.Time}, err)
+	case errors.As(err, &abuseErr):
+		var reset time.Time
+		if abuseErr.RetryAfter != nil {
+			reset = time.Now().Add(*abuseErr.RetryAfter)
+		}
+		return fmt.Errorf("%s: %w: %w", op, &reviewer.RateLimitError{Reset: reset}, err)
 	case errors.As(err, &respErr) && respErr.Response != nil:
 		if s := sentinel(respErr.Response.StatusCode, respErr.Message); s != nil {
+			if d, ok := retryAfter(respErr.Response.Header, time.Now()); ok && errors.Is(s, reviewer.ErrRateLimited) {
+				s = &reviewer.RateLimitError{Reset: time.Now().Add(d)}
+			}
 			return fmt.Errorf("%s: %w: %w", op, s, err)
 		}
 	case errors.As(err, &appErr) && appErr.Response != nil:

@@ -113,6 +113,10 @@ func TestRateLimitTooLong(t *testing.T) {
 		if !errors.Is(err, reviewer.ErrRateLimited) {
 			t.Fatalf("ReadChange error = %v, want ErrRateLimited", err)
 		}
+		// The error says when the limit lifts, so a queued review can wait for it.
+		if reset, ok := reviewer.RateLimitReset(err); !ok || time.Until(reset) < 55*time.Minute || time.Until(reset) > 61*time.Minute {
+			t.Errorf("RateLimitReset = %v, %v; want about an hour from now", reset, ok)
+		}
 	}
 	if len(f.waits()) != 0 {
 		t.Errorf("waits = %v, want none", f.waits())
