@@ -130,6 +130,13 @@ type HeadReader interface {
 	Head(ctx context.Context, c Change) (string, error)
 }
 
+// RequestChecker tells whether a user may ask the bot for a review of a change, where the
+// event that asked did not say (GitLab notes carry no role): reviews cost money, so only
+// those who may change the code may ask.
+type RequestChecker interface {
+	MayRequestReview(ctx context.Context, c Change, userID int64) (bool, error)
+}
+
 // CallCounter reports how many forge API requests an adapter has made so far.
 type CallCounter interface {
 	APICalls() int64

@@ -52,6 +52,8 @@ type glFake struct {
 	t   testing.TB
 	srv *httptest.Server
 	log fakeLog
+	// members are the project's members: user id -> access level (the members API).
+	members map[int]int
 
 	// Fixture templates.
 	mr, version, diffEntry, note, draft, user, status map[string]any
@@ -179,6 +181,23 @@ var glEndpoints = []glEndpoint{
 	{method: "GET", path: glRoute("%[1]s/repository/compare"), query: []string{"from", "to", "from_project_id", "straight", "unidiff"},
 		serve: (*glFake).compare},
 	{method: "GET", path: regexp.MustCompile(`^/user$`), serve: (*glFake).currentUser},
+	{method: "GET", path: glRoute("%[1]s/members/all/([0-9]+)"), serve: (*glFake).member},
+}
+
+// member answers GET /projects/:id/members/all/:user_id (the members API): the member
+// and their access level, or 404 for a user who is none.
+func (f *glFake) member(w http.ResponseWriter, _ *http.Request, _ fakeRequest, m []string) {
+	id, _ := strconv.Atoi(m[1])
+	f.mu.Lock()
+	level, ok := f.members[id]
+	f.mu.Unlock()
+	if !ok {
+		glError(w, http.StatusNotFound, "404 Not found")
+		return
+	}
+	writeFakeJSON(w, http.StatusOK, map[string]any{"id": id, "username": fmt.Sprintf("user%d", id), "name": fmt.Sprintf("User %d", id),
+		"state": "active", "avatar_url": "https://www.gravatar.com/avatar/0?s=80&d=identicon", "web_url": fmt.Sprintf("http://localhost:3000/user%d", id),
+		"created_at": "2024-01-01T00:00:00.000Z", "expires_at": nil, "access_level": level})
 }
 
 func (f *glFake) handle(w http.ResponseWriter, r *http.Request) {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -213,6 +214,10 @@ func (w *worker) handle(ctx context.Context, job queue.Job) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, errNotAllowed):
+		log.InfoContext(ctx, "refused: the user who asked may not change the code", slog.String("sender", job.Sender))
+		w.metrics.reviews.WithLabelValues(job.Forge, "refused").Inc()
+		return nil
 	case errors.Is(err, errSuperseded), queue.CancelledBySupersede(ctx):
 		log.InfoContext(ctx, "superseded: the change has a newer head, whose review is queued")
 		w.metrics.reviews.WithLabelValues(job.Forge, "superseded").Inc()
@@ -255,6 +260,7 @@ func permanent(kind string) bool {
 }
 
 var (
+	errNotAllowed = errors.New("the user may not ask for a review")
 	errSuperseded = errors.New("superseded by a newer head")
 	errIncomplete = errors.New("review incomplete")
 )
@@ -268,6 +274,20 @@ func (w *worker) review(ctx context.Context, job queue.Job, pipelineLog, log *sl
 		return err
 	}
 	change := reviewer.Change{Forge: job.Forge, Repo: job.Repo, Number: job.Number}
+	// Who asked with a comment the forge sent no role for (a GitLab note) must be able to
+	// change the code; a note that names no user is refused.
+	if rc, ok := client.(reviewer.RequestChecker); ok && (job.SenderID != 0 || strings.HasPrefix(job.Event, "note.")) {
+		if job.SenderID == 0 {
+			return errNotAllowed
+		}
+		may, err := rc.MayRequestReview(ctx, change, job.SenderID)
+		if err != nil {
+			return fmt.Errorf("may %s ask for a review: %w", job.Sender, err)
+		}
+		if !may {
+			return errNotAllowed
+		}
+	}
 	switch stale, err := w.queue.Superseded(ctx, job); {
 	case err != nil:
 		log.WarnContext(ctx, "could not ask the queue for newer heads; reviewing", slog.String("error", err.Error()))

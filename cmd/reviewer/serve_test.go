@@ -750,3 +750,69 @@ func TestServeWaitsOutRateLimit(t *testing.T) {
 		t.Errorf("the job was tried again (%d reads) before the limit lifts", reads.Load())
 	}
 }
+
+// A /review note on GitLab carries no role: the service asks GitLab, and reviews only for
+// a member who may change the code (Developer or more).
+func TestServeGitLabReviewCommand(t *testing.T) {
+	t.Parallel()
+	f := newGitLabFake(t, changeV1(t))
+	f.members = map[int]int{101: 20, 102: 30} // a Reporter and a Developer
+	const token = "gitlab-hook-token-that-must-not-leak"
+	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
+	p := startServe(t, append(quickQueue(db), "REVIEWER_GITLAB_TOKEN="+glToken, "REVIEWER_GITLAB_BASE_URL="+f.srv.URL,
+		"REVIEWER_GITLAB_WEBHOOK_SECRET="+token))
+	raw, err := os.ReadFile("testdata/serve/note.merge_request.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	note := func(user int) int {
+		var ev map[string]any
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			t.Fatal(err)
+		}
+		ev["project"].(map[string]any)["path_with_namespace"] = glProject
+		ev["object_attributes"].(map[string]any)["note"] = "/review"
+		ev["user"].(map[string]any)["id"] = user
+		ev["user"].(map[string]any)["username"] = fmt.Sprintf("user%d", user)
+		mr := ev["merge_request"].(map[string]any)
+		mr["iid"] = glIID
+		mr["last_commit"].(map[string]any)["id"] = shaHead1
+		body, _ := json.Marshal(ev)
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+p.addr+"/webhooks/gitlab", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Gitlab-Event", "Note Hook")
+		req.Header.Set("X-Gitlab-Token", token)
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("note-%d", user))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	if code := note(101); code != http.StatusAccepted {
+		t.Fatalf("the Reporter's note: %d, want 202", code)
+	}
+	waitFor(t, 30*time.Second, "the Reporter refused", func() bool {
+		return strings.Contains(p.logs.String(), `"msg":"refused: the user who asked may not change the code"`)
+	})
+	if n := len(f.snapshot().statuses); n != 0 {
+		t.Fatalf("%d statuses after the Reporter's /review, want none", n)
+	}
+	// River records the refused job's end a moment after; until then a second /review
+	// of the same head would join it.
+	waitFor(t, 10*time.Second, "the refused job finished", func() bool {
+		resp, err := http.Get("http://" + p.addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		return strings.Contains(string(m), `reviewer_queue_jobs{state="completed"} 1`)
+	})
+	if code := note(102); code != http.StatusAccepted {
+		t.Fatalf("the Developer's note: %d, want 202", code)
+	}
+	waitFor(t, 30*time.Second, "the Developer's review", func() bool { return len(f.snapshot().statuses) > 0 })
+}

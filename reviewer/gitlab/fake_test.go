@@ -136,6 +136,8 @@ var endpoints = []endpoint{
 	{name: "compare", method: "GET", path: regexp.MustCompile(`^/projects/([^/]+)/repository/compare$`),
 		query: []string{"from", "to", "from_project_id", "straight", "unidiff"}, serve: (*fake).compare},
 	{name: "current user", method: "GET", path: regexp.MustCompile(`^/user$`), serve: file("user.json")},
+	{name: "get member", method: "GET", path: regexp.MustCompile(`^/projects/([^/]+)/members/all/([0-9]+)$`),
+		serve: (*fake).member},
 }
 
 // request is one recorded request.
@@ -173,6 +175,8 @@ type fake struct {
 	published []string // the notes of the drafts bulk publishes published, in order
 	notes     map[int]string
 	statuses  []string
+	// members are the project's members, inherited ones included: user id -> access level.
+	members   map[int64]int
 	nextNote  int
 	nextDraft int
 }
@@ -867,4 +871,21 @@ func (f *fake) compare(w http.ResponseWriter, _ *http.Request, req *request) {
 // change is the merge request every test reviews.
 func change() reviewer.Change {
 	return reviewer.Change{Forge: "gitlab", Repo: project, Number: iid}
+}
+
+// member answers GET /projects/:id/members/all/:user_id: the member with their access
+// level, as the members API documents it, or 404 for a user who is none.
+func (f *fake) member(w http.ResponseWriter, r *http.Request, _ *request) {
+	id, _ := strconv.ParseInt(r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:], 10, 64)
+	f.mu.Lock()
+	level, ok := f.members[id]
+	f.mu.Unlock()
+	if !ok {
+		writeJSON(w, http.StatusNotFound, []byte(`{"message":"404 Not found"}`))
+		return
+	}
+	body, _ := json.Marshal(map[string]any{"id": id, "username": fmt.Sprintf("user%d", id), "name": fmt.Sprintf("User %d", id),
+		"state": "active", "avatar_url": "https://www.gravatar.com/avatar/0?s=80&d=identicon", "web_url": fmt.Sprintf("http://localhost:3000/user%d", id),
+		"created_at": "2024-01-01T00:00:00.000Z", "expires_at": nil, "access_level": level})
+	writeJSON(w, http.StatusOK, body)
 }

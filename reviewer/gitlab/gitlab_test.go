@@ -800,3 +800,26 @@ func TestAPICallsPerReview(t *testing.T) {
 		t.Logf("%d comments: %d API calls", n, c.APICalls())
 	}
 }
+
+func TestMayRequestReview(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, "")
+	f.members = map[int64]int{7: 30, 8: 40, 9: 20, 10: 10}
+	c := f.client(t, nil)
+	for user, want := range map[int64]bool{7: true, 8: true, 9: false, 10: false, 11: false} {
+		got, err := c.MayRequestReview(t.Context(), change(), user)
+		if err != nil {
+			t.Fatalf("user %d: %v", user, err)
+		}
+		if got != want {
+			t.Errorf("user %d (access %d): MayRequestReview = %v, want %v", user, f.members[user], got, want)
+		}
+	}
+	// An error other than 404 is an error, not a no.
+	f.failNext("get member", failure{status: http.StatusInternalServerError, body: `{"message":"500 Internal Server Error"}`},
+		failure{status: http.StatusInternalServerError, body: `{"message":"500 Internal Server Error"}`},
+		failure{status: http.StatusInternalServerError, body: `{"message":"500 Internal Server Error"}`})
+	if _, err := c.MayRequestReview(t.Context(), change(), 7); err == nil {
+		t.Error("a 500 was taken for an answer")
+	}
+}

@@ -24,8 +24,10 @@ type Job struct {
 	// Event says what asked for the review, as "pull_request.synchronize" or
 	// "note./review", for logs and metrics.
 	Event string `json:"event,omitempty"`
-	// Sender is the login of whoever caused the event.
-	Sender string `json:"sender,omitempty"`
+	// Sender is the login of whoever caused the event; SenderID their numeric id, where
+	// the forge must be asked whether they may request a review (a GitLab /review note).
+	Sender   string `json:"sender,omitempty"`
+	SenderID int64  `json:"sender_id,omitempty"`
 }
 
 // Change is the key of the change the job is about: jobs with the same Change and an

@@ -44,6 +44,7 @@ var gitlabHooks = map[string]string{
 type gitlabEvent struct {
 	ObjectKind string `json:"object_kind"`
 	User       struct {
+		ID       int64  `json:"id"`
 		Username string `json:"username"`
 	} `json:"user"`
 	Project struct {
@@ -248,6 +249,8 @@ func (s *Server) gitlabNote(ctx context.Context, d *delivery, ev *gitlabEvent) (
 		HeadSHA:   mr.LastCommit.ID,
 		Event:     "note." + s.command,
 		Sender:    ev.User.Username,
+		// A note carries no role: the worker asks GitLab whether this user may ask.
+		SenderID: ev.User.ID,
 	}
 	d.describe(j)
 	switch {

@@ -208,7 +208,7 @@ func TestGitLabNoteCommand(t *testing.T) {
 	base := setJSON(t, fixture(t, "gitlab", "note.merge_request.json"), "/review", "object_attributes", "note")
 	wantJob := queue.Job{
 		Forge: "gitlab", Repo: "gitlab-org/gitlab-test", ProjectID: 5, Number: 1,
-		HeadSHA: "562e173be03b8ff2efb05345d12df18815438a4b", Event: "note./review", Sender: "root",
+		HeadSHA: "562e173be03b8ff2efb05345d12df18815438a4b", Event: "note./review", Sender: "root", SenderID: 1,
 		DeliveryID: "k-2",
 	}
 	tests := []struct {
