@@ -191,7 +191,12 @@ func (c *Client) call(ctx context.Context, idempotent bool, fn func(opts ...gl.R
 			(idempotent && status >= 500 && status != http.StatusNotImplemented)
 		if !retryable || attempt >= c.retry {
 			if status == http.StatusTooManyRequests {
-				return fmt.Errorf("%w: gitlab answered 429 %d times", reviewer.ErrRateLimited, attempt+1)
+				// Say when the limit lifts, if GitLab did: a queued review waits for then.
+				limit := error(reviewer.ErrRateLimited)
+				if d, ok := askedWait(resp); ok {
+					limit = &reviewer.RateLimitError{Reset: time.Now().Add(max(d, 0))}
+				}
+				return fmt.Errorf("%w: gitlab answered 429 %d times", limit, attempt+1)
 			}
 			return apiError(status, err)
 		}
@@ -260,21 +265,31 @@ func isStatus(err error, status int) bool {
 // else RateLimit-Reset (a Unix time), else an exponential backoff; capped at MaxRetryWait.
 func retryWait(resp *gl.Response, attempt int) time.Duration {
 	wait := firstBackoff << min(attempt, 10)
-	if resp != nil && resp.Response != nil {
-		h := resp.Header
-		if v := h.Get("Retry-After"); v != "" {
-			if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
-				wait = time.Duration(s) * time.Second
-			} else if t, err := http.ParseTime(v); err == nil {
-				wait = time.Until(t)
-			}
-		} else if v := h.Get("RateLimit-Reset"); v != "" {
-			if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
-				wait = time.Until(time.Unix(s, 0))
-			}
-		}
+	if asked, ok := askedWait(resp); ok {
+		wait = asked
 	}
 	return min(max(wait, 0), MaxRetryWait)
+}
+
+// askedWait is the wait GitLab asked for: Retry-After, else the time to RateLimit-Reset.
+func askedWait(resp *gl.Response) (time.Duration, bool) {
+	if resp == nil || resp.Response == nil {
+		return 0, false
+	}
+	h := resp.Header
+	if v := h.Get("Retry-After"); v != "" {
+		if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
+			return time.Duration(s) * time.Second, true
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return time.Until(t), true
+		}
+	} else if v := h.Get("RateLimit-Reset"); v != "" {
+		if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+			return time.Until(time.Unix(s, 0)), true
+		}
+	}
+	return 0, false
 }
 
 // changeKey identifies a change across calls.

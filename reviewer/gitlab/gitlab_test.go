@@ -654,6 +654,16 @@ func TestErrors(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a rate limit says when it lifts", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t, "")
+		f.failNext("get merge request", limited, limited, limited)
+		_, err := f.client(t, nil).Head(t.Context(), change())
+		reset, ok := reviewer.RateLimitReset(err)
+		if !errors.Is(err, reviewer.ErrRateLimited) || !ok || time.Until(reset) < 5*time.Second || time.Until(reset) > 8*time.Second {
+			t.Errorf("err = %v, reset %v (%v); want ErrRateLimited lifting in 7s", err, reset, ok)
+		}
+	})
 	t.Run("5xx on a POST is not retried", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t, "")
