@@ -228,6 +228,12 @@ func (w *worker) handle(ctx context.Context, job queue.Job) error {
 		}
 		return nil
 	}
+	// The service is stopping: the job goes back to the queue as it is, whatever attempt
+	// this was, and nothing is said on the change.
+	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		log.InfoContext(ctx, "stopped mid-review; the job stays queued")
+		return err
+	}
 	kind := errorKind(err)
 	w.metrics.errors.WithLabelValues(kind).Inc()
 	if permanent(kind) || info.Attempt >= info.MaxAttempts {

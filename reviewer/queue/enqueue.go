@@ -167,15 +167,17 @@ func (e *riverEngine[TTx]) finish(ctx context.Context, tx TTx, x execer, j Job, 
 // j was. A handler calls it right before it publishes: River cancels a superseded
 // running job's context as soon as it hears of it (at once on PostgreSQL, within 50 ms
 // on SQLite), but a handler past its last context check would still publish a stale
-// review. Called from a handler, it asks about the job the handler runs (by its id);
-// elsewhere it compares j's head with the change's newest.
+// review. Called from a handler, it asks about the job the handler runs: superseded when
+// the change's newest job is another at another head, or at the same head come back
+// (a newer generation); a newer job at the same head, a request of its own, is not.
+// Elsewhere it compares j's head with the change's newest.
 func (q *Queue) Superseded(ctx context.Context, j Job) (bool, error) {
 	var (
-		head  string
-		jobID int64
+		head              string
+		jobID, generation int64
 	)
-	err := q.eng.pool().queryRow(ctx, `SELECT head_sha, job_id FROM reviewer_changes WHERE change_key = $1`,
-		j.Change()).Scan(&head, &jobID)
+	err := q.eng.pool().queryRow(ctx, `SELECT head_sha, job_id, generation FROM reviewer_changes WHERE change_key = $1`,
+		j.Change()).Scan(&head, &jobID, &generation)
 	if errors.Is(err, errNoRows) {
 		return false, nil
 	}
@@ -183,7 +185,7 @@ func (q *Queue) Superseded(ctx context.Context, j Job) (bool, error) {
 		return false, fmt.Errorf("superseded %s: %w", j, err)
 	}
 	if info, ok := JobInfo(ctx); ok {
-		return jobID != info.ID, nil
+		return jobID != info.ID && (head != j.HeadSHA || generation != info.generation), nil
 	}
 	return head != j.HeadSHA, nil
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -298,8 +299,16 @@ func testDuplicateDelivery(t *testing.T, url string) {
 }
 
 func testSameHead(t *testing.T, url string) {
-	rec := newRecorder(nil)
-	q, _ := open(t, url, queue.Options{Handler: rec.handle})
+	var q *queue.Queue
+	var stale atomic.Int64
+	rec := newRecorder(func(ctx context.Context, c call) error {
+		// A newer job at the same head (a request of its own) supersedes no one.
+		if s, err := q.Superseded(ctx, c.job); err != nil || s {
+			stale.Add(1)
+		}
+		return nil
+	})
+	q, _ = open(t, url, queue.Options{Handler: rec.handle})
 	a, b := job(1, "aaaa"), job(1, "aaaa")
 	a.DeliveryID, b.DeliveryID = "d-1", "d-2"
 	first := enqueue(t, q, a)
@@ -307,10 +316,22 @@ func testSameHead(t *testing.T, url string) {
 	if diff := cmp.Diff(queue.Enqueued{JobID: first.JobID, Deduped: true}, second); diff != "" {
 		t.Errorf("same head again (-want +got):\n%s", diff)
 	}
+	// A request whose requester the worker checks is a job of its own: it must not absorb,
+	// nor be absorbed by, another request for the head.
+	asked := job(1, "aaaa")
+	asked.DeliveryID, asked.SenderID = "d-4", 77
+	own := enqueue(t, q, asked)
+	if own.Deduped || own.JobID == first.JobID {
+		t.Errorf("a checked requester's job merged into another: %+v", own)
+	}
 	start(t, q)
 	rec.next(t)
-	depthIs(t, q, map[string]int{"completed": 1})
-	rec.settle(t, 1)
+	rec.next(t)
+	depthIs(t, q, map[string]int{"completed": 2})
+	rec.settle(t, 2)
+	if n := stale.Load(); n != 0 {
+		t.Errorf("%d of the two jobs at one head took themselves for superseded", n)
+	}
 
 	// A /review of a head reviewed before runs again.
 	b.DeliveryID = "d-3"

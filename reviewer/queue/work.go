@@ -28,10 +28,15 @@ const jobKind = "reviewer.review"
 // head that comes back (A, then B, then A again after a force push) gets a new key,
 // instead of being merged into the first A's job, which B cancelled and which may still
 // be running, about to end.
+//
+// Requester is the job's SenderID, which the worker checks before it reviews: a job whose
+// requester may be refused must not absorb another's request for the same head (a
+// member's /review, a push hook), or that request would be refused with it.
 type reviewArgs struct {
 	Change     string `json:"change" river:"unique"`
 	Head       string `json:"head" river:"unique"`
 	Generation int64  `json:"generation" river:"unique"`
+	Requester  int64  `json:"requester" river:"unique"`
 	Job        Job    `json:"job"`
 }
 
@@ -40,7 +45,7 @@ func (reviewArgs) Kind() string { return jobKind }
 
 // uniqueKey is the part of River's unique key the queue chooses.
 func uniqueKey(j Job, generation int64) reviewArgs {
-	return reviewArgs{Change: j.Change(), Head: j.HeadSHA, Generation: generation, Job: j}
+	return reviewArgs{Change: j.Change(), Head: j.HeadSHA, Generation: generation, Requester: j.SenderID, Job: j}
 }
 
 // unfinished are the states in which a job still counts for uniqueness: once it has
@@ -130,6 +135,8 @@ type Info struct {
 	// Wait is the queue's latency: from the time the attempt was due (enqueue plus
 	// debounce, or the retry's time) to its start.
 	Wait time.Duration
+	// generation is the change's head generation the job was queued at.
+	generation int64
 }
 
 type infoKey struct{}
@@ -160,6 +167,7 @@ func (w *worker) Work(ctx context.Context, job *river.Job[reviewArgs]) error {
 		Attempt:     job.Attempt,
 		MaxAttempts: job.MaxAttempts,
 		Wait:        max(0, time.Since(job.ScheduledAt)),
+		generation:  job.Args.Generation,
 	})
 	err := w.handler(ctx, job.Args.Job)
 	if err == nil {

@@ -30,6 +30,7 @@ func TestBodyBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.bodies = semaphore.NewWeighted(100)
+	s.smallBody = 10
 
 	post := func(body io.Reader, length int64) chan int {
 		done := make(chan int, 1)
@@ -72,5 +73,26 @@ func TestBodyBudget(t *testing.T) {
 	// Everything was given back.
 	if !s.bodies.TryAcquire(100) {
 		t.Error("the body budget was not released")
+	}
+
+	// With the budget used up, a small body is read at once, and a large one is answered
+	// 503 once it has waited budgetWait.
+	small := post(strings.NewReader(`{"zen":"x"}`[:10]), 10)
+	select {
+	case code := <-small:
+		if code == http.StatusServiceUnavailable {
+			t.Errorf("a small body was refused for the budget")
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("a small body waited for the budget")
+	}
+	large := post(strings.NewReader(strings.Repeat(" ", 50)), 50)
+	select {
+	case code := <-large:
+		if code != http.StatusServiceUnavailable {
+			t.Errorf("a large body with no budget left: %d, want 503", code)
+		}
+	case <-time.After(budgetWait + 5*time.Second):
+		t.Fatal("a large body waited past budgetWait")
 	}
 }

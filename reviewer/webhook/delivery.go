@@ -256,23 +256,34 @@ func deliveryAttrs(d *delivery, rep reply, err error, took time.Duration) []slog
 	return attrs
 }
 
-// readBody reads the whole body, at most s.maxBody bytes: larger is 413. It holds the
-// body's share of the server's body budget until release is called, once the delivery
-// is handled; it waits for the share while others' bodies use the budget up.
+// budgetWait bounds how long a large body waits for its share of the body budget.
+const budgetWait = 5 * time.Second
+
+// readBody reads the whole body, at most s.maxBody bytes: larger is 413. A body that
+// declares more than s.smallBody bytes, or no length, holds its share of the server's
+// body budget until release is called, once the delivery is handled; it waits for the
+// share at most budgetWait, then is answered 503.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (_ []byte, release func(), _ error) {
 	if r.ContentLength > s.maxBody {
 		return nil, nil, s.tooLarge()
 	}
-	share := s.maxBody // a body of unknown length may take all it is allowed
-	if r.ContentLength >= 0 {
-		share = r.ContentLength
-	}
-	if !s.bodies.TryAcquire(share) {
-		if err := s.bodies.Acquire(r.Context(), share); err != nil {
-			return nil, nil, badRequest("body not read: the request ended while others were read", err)
+	release = func() {}
+	if r.ContentLength < 0 || r.ContentLength > s.smallBody {
+		share := s.maxBody // a body of unknown length may take all it is allowed
+		if r.ContentLength >= 0 {
+			share = r.ContentLength
 		}
+		if !s.bodies.TryAcquire(share) {
+			ctx, cancel := context.WithTimeout(r.Context(), budgetWait)
+			err := s.bodies.Acquire(ctx, share)
+			cancel()
+			if err != nil {
+				return nil, nil, &deliveryError{status: http.StatusServiceUnavailable, outcome: outcomeError,
+					public: "too many large deliveries at once; redeliver later", err: err}
+			}
+		}
+		release = func() { s.bodies.Release(share) }
 	}
-	release = func() { s.bodies.Release(share) }
 	b, err := s.readLimited(w, r)
 	if err != nil {
 		release()

@@ -112,10 +112,13 @@ type Server struct {
 	mux      *http.ServeMux
 	insecure bool
 	maxBody  int64
-	// bodies bounds the bytes of the bodies being read at once (bodyBudget): a body is
-	// read before its signature can be checked, so without it anyone could make the
-	// server hold many 25 MiB bodies.
+	// bodies bounds the bytes of the large bodies being read at once (bodyBudget): a body
+	// is read before its signature can be checked, so without it anyone could make the
+	// server hold many 25 MiB bodies. Bodies that declare at most smallBody bytes, as
+	// real deliveries do, take no share: connections that declare large bodies and send
+	// them slowly can not hold up the rest.
 	bodies         *semaphore.Weighted
+	smallBody      int64
 	reviewDrafts   bool
 	reviewBots     bool
 	command        string
@@ -168,6 +171,7 @@ func New(cfg Config, enq Enqueuer) (*Server, error) {
 		insecure:       cfg.Insecure,
 		maxBody:        cfg.MaxBody,
 		bodies:         semaphore.NewWeighted(bodyBudget(cfg.MaxBody)),
+		smallBody:      maxPrealloc,
 		reviewDrafts:   cfg.ReviewDrafts,
 		reviewBots:     cfg.ReviewBots,
 		command:        cfg.Command,
