@@ -30,7 +30,7 @@ func (c stmtCacheConnector) Connect(context.Context) (driver.Conn, error) {
 		_ = conn.Close() // unusable either way
 		return nil, errors.New("the SQLite driver's connections lack PrepareContext or BeginTx")
 	}
-	return &stmtCacheConn{Conn: conn, prep: prep, begin: begin, stmts: map[string]driver.Stmt{}}, nil
+	return &stmtCacheConn{Conn: conn, prep: prep, begin: begin, stmts: map[string]*cacheEntry{}}, nil
 }
 
 func (c stmtCacheConnector) Driver() driver.Driver { return c.drv }
@@ -43,7 +43,14 @@ type stmtCacheConn struct {
 	driver.Conn
 	prep  driver.ConnPrepareContext
 	begin driver.ConnBeginTx
-	stmts map[string]driver.Stmt
+	stmts map[string]*cacheEntry
+}
+
+// cacheEntry is a cached statement; busy while rows it returned are open, when SQLite
+// can not run it again: a second use then gets a statement of its own.
+type cacheEntry struct {
+	stmt driver.Stmt
+	busy bool
 }
 
 func (c *stmtCacheConn) Prepare(query string) (driver.Stmt, error) {
@@ -51,15 +58,17 @@ func (c *stmtCacheConn) Prepare(query string) (driver.Stmt, error) {
 }
 
 func (c *stmtCacheConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	if s, ok := c.stmts[query]; ok {
-		return cachedStmt{s}, nil
+	e, ok := c.stmts[query]
+	if ok && !e.busy {
+		return cachedStmt{e}, nil
 	}
 	s, err := c.prep.PrepareContext(ctx, query)
-	if err != nil || len(c.stmts) >= maxCachedStmts {
+	if err != nil || ok || len(c.stmts) >= maxCachedStmts {
 		return s, err
 	}
-	c.stmts[query] = s
-	return cachedStmt{s}, nil
+	e = &cacheEntry{stmt: s}
+	c.stmts[query] = e
+	return cachedStmt{e}, nil
 }
 
 func (c *stmtCacheConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -89,38 +98,58 @@ func (c *stmtCacheConn) CheckNamedValue(nv *driver.NamedValue) error {
 
 func (c *stmtCacheConn) Close() error {
 	var errs []error
-	for _, s := range c.stmts {
-		errs = append(errs, s.Close())
+	for _, e := range c.stmts {
+		errs = append(errs, e.stmt.Close())
 	}
 	return errors.Join(append(errs, c.Conn.Close())...)
 }
 
 // cachedStmt is a cached statement lent to database/sql, whose Close must not close it.
-type cachedStmt struct{ s driver.Stmt }
+type cachedStmt struct{ e *cacheEntry }
 
 func (cachedStmt) Close() error    { return nil }
-func (k cachedStmt) NumInput() int { return k.s.NumInput() }
+func (k cachedStmt) NumInput() int { return k.e.stmt.NumInput() }
 
 func (k cachedStmt) Exec(args []driver.Value) (driver.Result, error) {
-	return k.s.Exec(args) //nolint:staticcheck // the driver.Stmt interface requires it
+	return k.e.stmt.Exec(args) //nolint:staticcheck // the driver.Stmt interface requires it
 }
 
 func (k cachedStmt) Query(args []driver.Value) (driver.Rows, error) {
-	return k.s.Query(args) //nolint:staticcheck // the driver.Stmt interface requires it
+	return k.lend(k.e.stmt.Query(args)) //nolint:staticcheck // the driver.Stmt interface requires it
 }
 
 func (k cachedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	if s, ok := k.s.(driver.StmtExecContext); ok {
+	if s, ok := k.e.stmt.(driver.StmtExecContext); ok {
 		return s.ExecContext(ctx, args)
 	}
 	return k.Exec(values(args))
 }
 
 func (k cachedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	if s, ok := k.s.(driver.StmtQueryContext); ok {
-		return s.QueryContext(ctx, args)
+	if s, ok := k.e.stmt.(driver.StmtQueryContext); ok {
+		return k.lend(s.QueryContext(ctx, args))
 	}
 	return k.Query(values(args))
+}
+
+// lend marks the statement busy until the rows it returned are closed.
+func (k cachedStmt) lend(rows driver.Rows, err error) (driver.Rows, error) {
+	if err != nil {
+		return nil, err
+	}
+	k.e.busy = true
+	return &lentRows{Rows: rows, e: k.e}, nil
+}
+
+// lentRows gives its statement back when closed.
+type lentRows struct {
+	driver.Rows
+	e *cacheEntry
+}
+
+func (r *lentRows) Close() error {
+	r.e.busy = false
+	return r.Rows.Close()
 }
 
 // values drops the names of positional arguments, for a statement without the context

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"io"
 	"testing"
 )
 
@@ -40,7 +41,13 @@ func (s *countingStmt) NumInput() int { return -1 }
 func (s *countingStmt) Exec([]driver.Value) (driver.Result, error) {
 	return driver.RowsAffected(1), nil
 }
-func (s *countingStmt) Query([]driver.Value) (driver.Rows, error) { return nil, fmt.Errorf("no rows") }
+func (s *countingStmt) Query([]driver.Value) (driver.Rows, error) { return emptyRows{}, nil }
+
+type emptyRows struct{}
+
+func (emptyRows) Columns() []string         { return []string{"x"} }
+func (emptyRows) Close() error              { return nil }
+func (emptyRows) Next([]driver.Value) error { return io.EOF }
 
 func TestStmtCache(t *testing.T) {
 	t.Parallel()
@@ -73,5 +80,43 @@ func TestStmtCache(t *testing.T) {
 	}
 	if d.closed["UPDATE t SET x = ?"] != 1 {
 		t.Errorf("the cached statement was closed %d times when the connection closed, want 1", d.closed["UPDATE t SET x = ?"])
+	}
+}
+
+// A cached statement whose rows are still open is not handed out again: SQLite can not
+// run one statement twice at once, so the second use gets a statement of its own.
+func TestStmtCacheBusy(t *testing.T) {
+	t.Parallel()
+	d := &countingDriver{prepared: map[string]int{}, closed: map[string]int{}}
+	conn, err := stmtCacheConnector{drv: d}.Connect(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := conn.(*stmtCacheConn)
+	const q = "SELECT x FROM t"
+	first, err := c.PrepareContext(t.Context(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := first.(driver.StmtQueryContext).QueryContext(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.PrepareContext(t.Context(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, shared := second.(cachedStmt); shared || d.prepared[q] != 2 {
+		t.Errorf("while its rows are open the statement was lent again (prepared %d times)", d.prepared[q])
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	third, err := c.PrepareContext(t.Context(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, shared := third.(cachedStmt); !shared || d.prepared[q] != 2 {
+		t.Errorf("after its rows closed the cached statement was not lent again (prepared %d times)", d.prepared[q])
 	}
 }
