@@ -1,6 +1,8 @@
 package reviewer
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
@@ -76,6 +78,8 @@ type modelResult struct {
 	usage    Usage
 	egress   []Egress
 	planned  []Planned
+	// limitedUntil is the latest rate limit reset the gateway named for a failed request.
+	limitedUntil time.Time
 }
 
 func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set *rules.Set, ledger *Coverage) (modelResult, error) {
@@ -201,6 +205,9 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 			why := failReason(err)
 			for _, part := range ch.Parts {
 				failed[originals[part.Path].Path()] = why
+			}
+			if reset, ok := RateLimitReset(err); ok && reset.After(res.limitedUntil) {
+				res.limitedUntil = reset
 			}
 			return
 		}

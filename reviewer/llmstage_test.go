@@ -3,12 +3,14 @@ package reviewer_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -339,5 +341,31 @@ func TestReviewWithModelPaths(t *testing.T) {
 	}
 	if got["deploy/prod.txt"] != reviewer.OutcomeWithheld {
 		t.Errorf("the renamed .env is %s, want withheld", got["deploy/prod.txt"])
+	}
+}
+
+// Files that failed for a rate limit say when it lifts, the latest of the resets named.
+func TestReviewWithModelRateLimited(t *testing.T) {
+	t.Parallel()
+	soon, later := time.Now().Add(time.Minute).Truncate(time.Second), time.Now().Add(time.Hour).Truncate(time.Second)
+	model := &fakeModel{answer: func(user string) (reviewer.Reply, error) {
+		if strings.Contains(user, "FILE web/app.js") {
+			return reviewer.Reply{}, fmt.Errorf("429 after every retry: %w", &reviewer.RateLimitError{Reset: later})
+		}
+		return reviewer.Reply{}, &reviewer.RateLimitError{Reset: soon}
+	}}
+	rv := reviewer.New(diffBytes(demoWithEnv(t)), ruleFS{fsys: fstest.MapFS{}, opts: rules.RepoOptions{NoBuiltin: true}},
+		reviewer.Options{Model: model, Chunk: chunk.Options{MaxChunkTokens: 1800}}, nil)
+	res, err := rv.Review(t.Context(), reviewer.Request{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.RateLimitedUntil.Equal(later) {
+		t.Errorf("RateLimitedUntil = %v, want the latest reset %v", res.RateLimitedUntil, later)
+	}
+	for _, f := range res.Coverage.Files {
+		if f.Outcome == reviewer.OutcomeFailed && f.Reason != "rate limited by the gateway after every retry" {
+			t.Errorf("%s failed for %q, want the rate limit", f.Path, f.Reason)
+		}
 	}
 }

@@ -1,6 +1,10 @@
 package reviewer
 
-import "github.com/reviewerbot/reviewer/rules"
+import (
+	"time"
+
+	"github.com/reviewerbot/reviewer/rules"
+)
 
 // Side says which version of a file a finding's line numbers refer to.
 type Side string
@@ -121,4 +125,7 @@ type Result struct {
 	Since string
 	// Published says what was posted on the forge, when there is one.
 	Published Published
+	// RateLimitedUntil is when the gateway said its rate limit lifts, when files failed
+	// for it; zero otherwise. A queued review waits for then before it tries again.
+	RateLimitedUntil time.Time
 }

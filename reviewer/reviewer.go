@@ -118,7 +118,7 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 		}
 		findings = merge(findings, m.findings)
 		res.Unplaced = append(res.Unplaced, m.unplaced...)
-		res.Usage, res.Egress, res.Planned = m.usage, m.egress, m.planned
+		res.Usage, res.Egress, res.Planned, res.RateLimitedUntil = m.usage, m.egress, m.planned, m.limitedUntil
 	}
 	findings, res.Omitted = capFindings(findings, r.opts.MaxComments)
 	sortFindings(findings, res.Coverage)

@@ -320,7 +320,12 @@ func (w *worker) review(ctx context.Context, job queue.Job, pipelineLog, log *sl
 	// response cache makes cost only what failed.
 	if failed := res.Coverage.Count(reviewer.OutcomeFailed); failed > 0 {
 		if info, _ := queue.JobInfo(ctx); info.Attempt < info.MaxAttempts {
-			return fmt.Errorf("%w: %d files failed to review", errIncomplete, failed)
+			err := fmt.Errorf("%w: %d files failed to review", errIncomplete, failed)
+			// Not before the gateway said its rate limit lifts.
+			if until := res.RateLimitedUntil; !until.IsZero() {
+				return queue.RetryAfter(err, time.Until(until))
+			}
+			return err
 		}
 	}
 	w.metrics.reviews.WithLabelValues(job.Forge, "reviewed").Inc()

@@ -402,7 +402,12 @@ func (c *Client) reviewWith(ctx context.Context, model string, msgs []openai.Cha
 		}
 		if retries >= c.opts.MaxRetries {
 			if rateLimited {
-				return nil, 0, fmt.Errorf("%w: %w", reviewer.ErrRateLimited, err)
+				// Say when the endpoint said it would serve again: a queued review waits.
+				limit := error(reviewer.ErrRateLimited)
+				if !res.holdOff.IsZero() {
+					limit = &reviewer.RateLimitError{Reset: res.holdOff}
+				}
+				return nil, 0, fmt.Errorf("%w: %w", limit, err)
 			}
 			return nil, 0, fmt.Errorf("%w after %d requests: %w", errUnavailable, retries+1, err)
 		}

@@ -248,7 +248,7 @@ func TestReviewRetryAfter(t *testing.T) {
 	t.Run("rate limited after every retry", func(t *testing.T) {
 		t.Parallel()
 		g := newGateway(t, func(int, received) reply { return rateLimited(t, map[string]string{"Retry-After": "1"}) })
-		c, s, _ := setup(t, g, func(o *llm.Options) { o.MaxRetries = 2 })
+		c, s, clk := setup(t, g, func(o *llm.Options) { o.MaxRetries = 2 })
 		got, err := c.Review(t.Context(), testPrompt(t))
 		if !errors.Is(err, reviewer.ErrRateLimited) {
 			t.Fatalf("err = %v, want ErrRateLimited", err)
@@ -258,6 +258,10 @@ func TestReviewRetryAfter(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), "rate_limit_exceeded") {
 			t.Errorf("err = %v, want the API's error code", err)
+		}
+		// It says when the endpoint will serve again, so a queued review can wait.
+		if reset, ok := reviewer.RateLimitReset(err); !ok || !reset.Equal(clk.Now().Add(time.Second)) {
+			t.Errorf("RateLimitReset = %v, %v; want a second after the last answer (Retry-After: 1), %v", reset, ok, clk.Now().Add(time.Second))
 		}
 	})
 }
