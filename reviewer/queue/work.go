@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"time"
@@ -99,8 +100,9 @@ func (e *retryAfterError) Unwrap() error { return e.err }
 
 // RetryAfter wraps err so that the job's next attempt waits d (bounded to between one
 // second and maxBackoff) instead of the usual backoff: a forge or gateway that answered
-// 429 with Retry-After knows better than the backoff when it will serve again. The
-// attempt still counts toward Options.MaxAttempts.
+// 429 with Retry-After knows better than the backoff when it will serve again. Such a
+// wait does not count toward Options.MaxAttempts, maxSnoozes times over (five hours of
+// ten-minute waits); after that it does.
 func RetryAfter(err error, d time.Duration) error {
 	if err == nil {
 		return nil
@@ -178,10 +180,29 @@ func (w *worker) Work(ctx context.Context, job *river.Job[reviewArgs]) error {
 		return river.JobCancel(err)
 	}
 	var ra *retryAfterError
-	if errors.As(err, &ra) && job.Attempt < job.MaxAttempts { // the last attempt is not retried
-		w.hints.Store(job.ID, time.Now().Add(min(max(ra.d, time.Second), maxBackoff)))
+	if errors.As(err, &ra) {
+		d := min(max(ra.d, time.Second), maxBackoff)
+		if snoozes(job.Metadata) < maxSnoozes {
+			return river.JobSnooze(d)
+		}
+		if job.Attempt < job.MaxAttempts { // the last attempt is not retried
+			w.hints.Store(job.ID, time.Now().Add(d))
+		}
 	}
 	return err
+}
+
+// maxSnoozes bounds the rate-limit waits a job may take without spending attempts.
+const maxSnoozes = 30
+
+// snoozes reads how often River has snoozed a job, from the count it keeps in the job's
+// metadata.
+func snoozes(metadata []byte) int64 {
+	var m struct {
+		Snoozes int64 `json:"snoozes"`
+	}
+	_ = json.Unmarshal(metadata, &m) // no metadata, no snoozes
+	return m.Snoozes
 }
 
 func (w *worker) NextRetry(job *river.Job[reviewArgs]) time.Time {
