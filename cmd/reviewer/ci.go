@@ -17,7 +17,6 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/git"
 	"github.com/reviewerbot/reviewer/reviewer/report"
-	"github.com/reviewerbot/reviewer/rules"
 )
 
 type ciFlags struct {
@@ -344,12 +343,7 @@ func ciForgeSource(ctx context.Context, e env, c *Config, job ciJob, post bool, 
 			return nil, nil
 		}
 	}
-	ropts := rules.RepoOptions{RulesDir: c.Review.RulesDir, NoBuiltin: !c.Review.Builtin, Disable: c.Review.Disable}
-	s := &source{change: change, diffs: client, rules: recorded(reviewer.TreeRules{Tree: client, Opts: ropts})}
-	if post {
-		s.forge = client
-	}
-	return s, nil
+	return forgeSource(client, job.ref, c, post), nil
 }
 
 // ciGitSource reviews the job's checkout when the forge can not be read: the diff from the
@@ -376,10 +370,9 @@ func ciGitSource(ctx context.Context, e env, c *Config, job ciJob) (*source, err
 			return nil, err
 		}
 	}
-	ropts := rules.RepoOptions{RulesDir: c.Review.RulesDir, NoBuiltin: !c.Review.Builtin, Disable: c.Review.Disable}
 	return &source{
 		change: reviewer.Change{Forge: "local", Repo: job.ref.repo, Number: job.ref.number, BaseSHA: base, HeadSHA: head},
 		diffs:  gitDiff{repo: repo, context: c.Review.ContextLines},
-		rules:  recorded(reviewer.TreeRules{Tree: repo, Opts: ropts}),
+		rules:  recorded(reviewer.TreeRules{Tree: repo, Opts: c.repoOptions()}),
 	}, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
+	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/rules"
 )
 
@@ -41,6 +42,19 @@ type Config struct {
 
 // IsSet reports whether key was given explicitly rather than defaulted.
 func (c *Config) IsSet(key string) bool { return c.set[key] }
+
+// repoOptions is how a repository's rules are loaded under this configuration.
+func (c *Config) repoOptions() rules.RepoOptions {
+	return rules.RepoOptions{RulesDir: c.Review.RulesDir, NoBuiltin: !c.Review.Builtin, Disable: c.Review.Disable}
+}
+
+// publishOptions is how a review is published under this configuration. Validate has
+// checked review.fail_on.
+func (c *Config) publishOptions() reviewer.PublishOptions {
+	fo, _ := parseFailOn(c.Review.FailOn)
+	return reviewer.PublishOptions{FailOn: fo.sev, FailOnNone: fo.none, FailOnSet: c.IsSet("review.fail_on"),
+		AllowIncomplete: c.Review.AllowIncomplete}
+}
 
 // LogConfig sets up logging.
 type LogConfig struct {

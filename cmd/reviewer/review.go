@@ -180,10 +180,8 @@ func reviewAndReport(ctx context.Context, e env, c *Config, logger *slog.Logger,
 	}
 	opts.DryRun = mode.dryRun
 	if src.forge != nil {
-		fo, _ := parseFailOn(c.Review.FailOn)
 		opts.Forge = src.forge
-		opts.Publish = reviewer.PublishOptions{FailOn: fo.sev, FailOnNone: fo.none, FailOnSet: c.IsSet("review.fail_on"),
-			AllowIncomplete: c.Review.AllowIncomplete}
+		opts.Publish = c.publishOptions()
 	}
 	if mode.dryRun && opts.Model == nil {
 		return usageError(errors.New("--dry-run shows the model requests: set gateway.base_url and gateway.model"))
@@ -270,6 +268,20 @@ func (e env) writeOutput(file string, data []byte) error {
 	return os.WriteFile(path, data, 0o644)
 }
 
+// forgeSource reads a change, its diff and its base's rules from the forge, and posts the
+// review there when post is set.
+func forgeSource(client forgeClient, ref changeRef, c *Config, post bool) *source {
+	s := &source{
+		change: reviewer.Change{Forge: ref.forge, Repo: ref.repo, Number: ref.number},
+		diffs:  client,
+		rules:  recorded(reviewer.TreeRules{Tree: client, Opts: c.repoOptions()}),
+	}
+	if post {
+		s.forge = client
+	}
+	return s
+}
+
 // source is where a local review gets its change, diff and rules.
 type source struct {
 	change reviewer.Change
@@ -280,7 +292,7 @@ type source struct {
 }
 
 func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *slog.Logger) (*source, error) {
-	ropts := rules.RepoOptions{RulesDir: c.Review.RulesDir, NoBuiltin: !c.Review.Builtin, Disable: c.Review.Disable}
+	ropts := c.repoOptions()
 	if f.change != "" {
 		ref, err := parseChangeURL(f.change)
 		if err != nil {
@@ -290,15 +302,7 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *
 		if err != nil {
 			return nil, err
 		}
-		s := &source{
-			change: reviewer.Change{Forge: ref.forge, Repo: ref.repo, Number: ref.number},
-			diffs:  client,
-			rules:  recorded(reviewer.TreeRules{Tree: client, Opts: ropts}),
-		}
-		if f.post {
-			s.forge = client
-		}
-		return s, nil
+		return forgeSource(client, ref, c, f.post), nil
 	}
 	if f.diff != "" {
 		data, name, err := readDiff(e, f.diff)

@@ -76,7 +76,7 @@ func loadRules(cmd *cobra.Command, e env, args []string) (*rules.Set, string, er
 	if err != nil {
 		return nil, "", err
 	}
-	set, err := rules.LoadRepo(fsys, rules.RepoOptions{RulesDir: c.Review.RulesDir, NoBuiltin: !c.Review.Builtin, Disable: c.Review.Disable})
+	set, err := rules.LoadRepo(fsys, c.repoOptions())
 	if err != nil {
 		for _, line := range flatten(err) {
 			fmt.Fprintln(e.stdout, line)

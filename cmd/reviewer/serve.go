@@ -302,12 +302,9 @@ func (w *worker) review(ctx context.Context, job queue.Job, pipelineLog, log *sl
 	}
 	opts := w.base
 	opts.Forge = client
-	fo, _ := parseFailOn(w.c.Review.FailOn)
-	opts.Publish = reviewer.PublishOptions{FailOn: fo.sev, FailOnNone: fo.none, FailOnSet: w.c.IsSet("review.fail_on"),
-		AllowIncomplete: w.c.Review.AllowIncomplete}
-	ropts := rules.RepoOptions{RulesDir: w.c.Review.RulesDir, NoBuiltin: !w.c.Review.Builtin, Disable: w.c.Review.Disable}
+	opts.Publish = w.c.publishOptions()
 	start := time.Now()
-	res, err := reviewer.New(client, serviceRules{reviewer.TreeRules{Tree: client, Opts: ropts}}, opts, pipelineLog).Review(ctx, reviewer.Request{Change: change})
+	res, err := reviewer.New(client, serviceRules{reviewer.TreeRules{Tree: client, Opts: w.c.repoOptions()}}, opts, pipelineLog).Review(ctx, reviewer.Request{Change: change})
 	if err != nil {
 		return err
 	}
