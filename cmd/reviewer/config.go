@@ -34,6 +34,8 @@ type Config struct {
 	GitLab  GitLabConfig  `mapstructure:"gitlab"`
 	Server  ServerConfig  `mapstructure:"server"`
 	Queue   QueueConfig   `mapstructure:"queue"`
+	// Security is the key that seals the bot's own state.
+	Security SecurityConfig `mapstructure:"security"`
 
 	// set holds the keys given by the file, the environment or a flag, as opposed to
 	// defaulted; a repository's .reviewer.yaml may only fill in what the operator left unset.
@@ -185,6 +187,16 @@ type CacheConfig struct {
 	MaxAge time.Duration `mapstructure:"max_age"`
 }
 
+// SecurityConfig holds the key that seals the state the bot keeps where a change's author
+// can write too: the head a summary comment names, and CI cache entries (package seal).
+type SecurityConfig struct {
+	// Key is the operator's secret; KeyFile names a file holding it. When neither is set,
+	// the key is derived from the gateway's API key; without that either, nothing is
+	// sealed: every push gets a whole review and the response cache is not used.
+	Key     secret `mapstructure:"key"`
+	KeyFile string `mapstructure:"key_file"`
+}
+
 // secret is a string that never shows in logs or formatted output.
 type secret string
 
@@ -247,6 +259,8 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("queue.poll_interval", "1s")
 	v.SetDefault("cache.dir", "")
 	v.SetDefault("cache.max_age", "168h")
+	v.SetDefault("security.key", "")
+	v.SetDefault("security.key_file", "")
 }
 
 // mapKeys are the keys whose value is a map with names of the user's choosing.
@@ -418,6 +432,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Gateway.APIKey != "" && c.Gateway.APIKeyFile != "" {
 		errs = append(errs, errors.New("gateway.api_key and gateway.api_key_file: set one, not both"))
+	}
+	if c.Security.Key != "" && c.Security.KeyFile != "" {
+		errs = append(errs, errors.New("security.key and security.key_file: set one, not both"))
 	}
 	if c.Gateway.Record != "" && c.Gateway.Replay != "" {
 		errs = append(errs, errors.New("gateway.record and gateway.replay (--record, --replay): record or replay, not both"))

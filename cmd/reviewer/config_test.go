@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/viper"
 
 	_ "github.com/reviewerbot/reviewer/internal/golden"
+	"github.com/reviewerbot/reviewer/reviewer/seal"
 	"github.com/reviewerbot/reviewer/rules"
 )
 
@@ -310,5 +311,51 @@ func TestConfigEmptyIsUnset(t *testing.T) {
 	}
 	if c.Gateway.Model != "from-file" || c.Review.FailOn != "error" || c.IsSet("review.fail_on") {
 		t.Errorf("model %q, fail_on %q (set %v); want from-file and the default error, unset", c.Gateway.Model, c.Review.FailOn, c.IsSet("review.fail_on"))
+	}
+}
+
+// TestSealKey: the operator's security.key (directly or from a file) seals; without it the
+// gateway's key is used under a label of its own; with neither, nothing is sealed.
+func TestSealKey(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	if err := os.WriteFile(keyFile, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	load := func(environ ...string) seal.Key {
+		t.Helper()
+		c, _, err := loadConfig("", pflag.NewFlagSet("x", pflag.ContinueOnError), nil, environ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := c.sealKey(env{dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	direct := load("REVIEWER_SECURITY_KEY=s3cret")
+	fromFile := load("REVIEWER_SECURITY_KEY_FILE=" + keyFile)
+	derived := load("REVIEWER_GATEWAY_API_KEY=s3cret")
+	both := load("REVIEWER_GATEWAY_API_KEY=other", "REVIEWER_SECURITY_KEY=s3cret")
+	none := load()
+
+	s := direct.Sum("x")
+	if s == "" || !fromFile.Verify(s, "x") || !both.Verify(s, "x") {
+		t.Error("security.key and security.key_file holding one secret do not seal alike, or the gateway key overrode security.key")
+	}
+	if derived.IsZero() || derived.Verify(s, "x") {
+		t.Error("the key derived from the gateway's API key is missing, or equals security.key of the same text")
+	}
+	if !none.IsZero() {
+		t.Error("with no security.key and no gateway key, a key was made up")
+	}
+	c, _, err := loadConfig("", pflag.NewFlagSet("x", pflag.ContinueOnError), nil, []string{"REVIEWER_SECURITY_KEY_FILE=" + filepath.Join(dir, "missing")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.sealKey(env{dir: dir}); err == nil || !strings.Contains(err.Error(), "security.key_file") {
+		t.Errorf("a missing key file: err = %v, want one naming security.key_file", err)
 	}
 }

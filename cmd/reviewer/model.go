@@ -15,6 +15,7 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer/chunk"
 	"github.com/reviewerbot/reviewer/reviewer/llm"
 	"github.com/reviewerbot/reviewer/reviewer/llm/replay"
+	"github.com/reviewerbot/reviewer/reviewer/seal"
 )
 
 // gateway is the model client modelOptions built, with the recorder or the player it
@@ -85,14 +86,9 @@ func modelOptions(e env, c *Config, logger *slog.Logger, shared llm.Cache) (revi
 	if httpClient != nil && c.Cache.Dir != "" {
 		fmt.Fprintln(e.stderr, "reviewer: the response cache (cache.dir) is not used while gateway answers are recorded or replayed")
 	}
-	key := c.Gateway.APIKey.reveal()
-	if c.Gateway.APIKeyFile != "" {
-		path := e.abs(c.Gateway.APIKeyFile)
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return opts, gw, usageError(fmt.Errorf("gateway.api_key_file: %w", err))
-		}
-		key = strings.TrimSpace(string(data))
+	key, err := c.gatewayAPIKey(e)
+	if err != nil {
+		return opts, gw, err
 	}
 	headers := map[string]string{}
 	for k, v := range c.Gateway.Headers {
@@ -210,4 +206,44 @@ func printPlan(w io.Writer, res *reviewer.Result, c *Config) error {
 		}
 	}
 	return nil
+}
+
+// gatewayAPIKey is gateway.api_key, or the content of gateway.api_key_file.
+func (c *Config) gatewayAPIKey(e env) (string, error) {
+	return secretValue(e, c.Gateway.APIKey, c.Gateway.APIKeyFile, "gateway.api_key_file")
+}
+
+// sealKey is the key that seals the bot's state (security.key, security.key_file), or one
+// derived from the gateway's API key, or the zero key when there is neither.
+func (c *Config) sealKey(e env) (seal.Key, error) {
+	k, err := secretValue(e, c.Security.Key, c.Security.KeyFile, "security.key_file")
+	if err != nil {
+		return seal.Key{}, err
+	}
+	if k != "" {
+		return seal.New([]byte(k)), nil
+	}
+	gk, err := c.gatewayAPIKey(e)
+	if err != nil {
+		return seal.Key{}, err
+	}
+	if gk == "" {
+		return seal.Key{}, nil
+	}
+	// Derived under a label of its own, so nothing sealed is an HMAC under the gateway
+	// key as such.
+	return seal.New([]byte(gk)).Derive("from gateway.api_key"), nil
+}
+
+// secretValue is a secret given directly, or read from the file at path (trimmed of the
+// newline a mounted secret often ends with).
+func secretValue(e env, direct secret, path, fileKey string) (string, error) {
+	if path == "" {
+		return direct.reveal(), nil
+	}
+	data, err := os.ReadFile(e.abs(path))
+	if err != nil {
+		return "", usageError(fmt.Errorf("%s: %w", fileKey, err))
+	}
+	return strings.TrimSpace(string(data)), nil
 }
