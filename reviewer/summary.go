@@ -49,7 +49,7 @@ func SummaryBody(c Change, res *Result, pub Published) string {
 			cov.Count(OutcomeSkipped)+cov.Count(OutcomeFailed), plural(len(cov.Files), "file"))
 	case cov.Unseen() > 0:
 		fmt.Fprintf(&b, "### reviewer: not all reviewed, %s\n\n", findingsPhrase(n, errs, warns, infos))
-		fmt.Fprintf(&b, "%s with code this change adds or changes not reviewed (filtered, withheld or lines too long to show, listed below): this is not a clean pass.\n\n",
+		fmt.Fprintf(&b, "Code this change adds or changes in %s was not reviewed (filtered, withheld, or lines too long to show; listed below): this is not a clean pass.\n\n",
 			plural(cov.Unseen(), "file"))
 	case n == 0:
 		b.WriteString("### reviewer: no findings\n\n")
