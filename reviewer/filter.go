@@ -1,6 +1,7 @@
 package reviewer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
@@ -232,15 +233,19 @@ func headerMarkers(f *diff.File) (base, added string) {
 }
 
 // baseMarker returns the generated-code marker in the header of a base version of a file,
-// or "".
+// or "". Only the header is looked at, however large the file.
 func baseMarker(data []byte) string {
-	for i, line := range strings.SplitN(string(data), "\n", generatedScanLines+1) {
-		if i == generatedScanLines {
+	for range generatedScanLines {
+		line, rest, _ := bytes.Cut(data, []byte("\n"))
+		if len(line) <= maxLineBytes {
+			if m := string(line); isGeneratedMarker(m) {
+				return strings.TrimSpace(m)
+			}
+		}
+		if len(rest) == 0 {
 			break
 		}
-		if isGeneratedMarker(line) {
-			return strings.TrimSpace(line)
-		}
+		data = rest
 	}
 	return ""
 }
