@@ -9,7 +9,8 @@
 //     and parse it;
 //   - load the rules from the change's base revision ([RuleSource]; [TreeRules] reads them
 //     through a forge's or git's [TreeReader]);
-//   - filter out noise, putting every file in the coverage ledger;
+//   - filter out noise (by path; by content only as the base revision has it), putting
+//     every file in the coverage ledger;
 //   - run the deterministic pattern rules on added lines;
 //   - with a [Model]: withhold sensitive files, mask secrets, pack token-budgeted chunks,
 //     ask, and anchor each answer to a line the model was shown;

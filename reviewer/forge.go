@@ -22,7 +22,9 @@ type ChangeReader interface {
 }
 
 // TreeReader reads files of the change's repository at a revision: the rules, settings
-// and instructions files at the change's base.
+// and instructions files at the change's base. A DiffSource that is also a TreeReader
+// gives the pipeline the base version of a file whose header, as the change has it, says
+// generated: only the base may say so.
 type TreeReader interface {
 	// Tree returns the files under paths (files or directories, relative to the root) at
 	// revision rev as a file system. Paths that do not exist are absent, not errors.

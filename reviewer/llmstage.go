@@ -95,18 +95,25 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 	originals := map[string]*diff.File{}
 	for _, f := range files {
 		if why, ok := redact.WithheldFile(f); ok {
-			*outcome[f.Path()] = FileCoverage{Path: f.Path(), Outcome: OutcomeWithheld, Reason: why}
+			*outcome[f.Path()] = FileCoverage{Path: f.Path(), Outcome: OutcomeWithheld, Reason: why, Unseen: holdsCode(f)}
 			continue
+		}
+		// Long lines are judged on the whole file: an earlier review masked them too.
+		if long := longLines(f); len(long) > 0 {
+			fc := outcome[f.Path()]
+			fc.Reason = addNote(fc.Reason, longLinesNote(long, f))
+			fc.Unseen = fc.Unseen || holdsCode(f)
 		}
 		if s.since != nil {
 			narrowed := s.since.narrow(f)
 			if narrowed == nil {
-				outcome[f.Path()].Reason = "unchanged since " + short(s.since.head) + ", reviewed then"
+				fc := outcome[f.Path()]
+				fc.Reason = addNote(fc.Reason, "unchanged since "+short(s.since.head)+", reviewed then")
 				continue
 			}
 			f = narrowed
 		}
-		rf, secrets := s.redactor.File(f)
+		rf, secrets := s.redactor.File(maskLongLines(f))
 		masked += len(secrets)
 		rf = s.maskPaths(rf, &masked)
 		originals[rf.Path()] = f
@@ -269,6 +276,14 @@ func (s *modelStage) prompt(ch *chunk.Chunk, cc prompts.Change, tags map[string]
 		p.Messages[i] = Message{Role: m.Role, Content: m.Content}
 	}
 	return p, nil
+}
+
+// addNote adds a note to a reviewed file's ledger reason.
+func addNote(reason, note string) string {
+	if reason == "" {
+		return note
+	}
+	return reason + "; " + note
 }
 
 // maskPaths masks secrets in a file's paths (a token can be part of a file name): the

@@ -17,8 +17,9 @@ type PublishOptions struct {
 	// FailOnSet says the operator chose FailOn; when not, the repository's .reviewer.yaml
 	// fail_on (read at the base) decides, as it does for the exit code of the command.
 	FailOnSet bool
-	// AllowIncomplete lets a review with skipped or failed files pass; by default its
-	// status is a failure, since it is not a clean pass.
+	// AllowIncomplete lets a review with skipped or failed files, or with code of the
+	// change it did not see (Coverage.Unseen), pass; by default its status is a failure,
+	// since it is not a clean pass.
 	AllowIncomplete bool
 }
 
@@ -159,8 +160,9 @@ func writeSummary(ctx context.Context, s Summarizer, c Change, res *Result, pub 
 }
 
 // status is the commit status of a result: failure for findings at or above FailOn (the
-// carried threads of earlier runs included), and for an incomplete review unless that is
-// allowed; success otherwise.
+// carried threads of earlier runs included), and for an incomplete review or one that did
+// not see all the code of the change (filtered or withheld files with code, lines too long
+// to show) unless that is allowed; success otherwise.
 func status(res *Result, carried []rules.Severity, opts PublishOptions) (StatusState, string) {
 	if !opts.FailOnNone {
 		n := 0
@@ -181,6 +183,9 @@ func status(res *Result, carried []rules.Severity, opts PublishOptions) (StatusS
 	if !res.Coverage.Complete() && !opts.AllowIncomplete {
 		n := res.Coverage.Count(OutcomeSkipped) + res.Coverage.Count(OutcomeFailed)
 		return StatusFailure, fmt.Sprintf("review incomplete: %d files not reviewed", n)
+	}
+	if n := res.Coverage.Unseen(); n > 0 && !opts.AllowIncomplete {
+		return StatusFailure, fmt.Sprintf("not all reviewed: %s with code left out", plural(n, "file"))
 	}
 	switch {
 	case len(res.Findings) == 0:

@@ -59,8 +59,14 @@ const (
 type FileCoverage struct {
 	Path    string
 	Outcome Outcome
-	// Reason says why a file was not reviewed; empty for reviewed files.
+	// Reason says why a file was not reviewed; for a reviewed file, it may note what the
+	// model was not shown or why the file was not filtered.
 	Reason string
+	// Unseen is set when the change adds code to the file (see holdsCode) that the review
+	// did not see: the file was filtered or withheld (not by an ignore glob of the
+	// operator's or the base revision's, which is the team's decision), or lines of it
+	// were too long to show the model. Such a review is not a clean pass.
+	Unseen bool
 }
 
 // Coverage is the ledger of every file of a change, in diff order.
@@ -83,6 +89,18 @@ func (c Coverage) Count(o Outcome) int {
 // findings be reported as a clean pass.
 func (c Coverage) Complete() bool {
 	return c.Count(OutcomeSkipped) == 0 && c.Count(OutcomeFailed) == 0
+}
+
+// Unseen counts the files with code of the change that the review did not see
+// (FileCoverage.Unseen): while there are any, the review is "not all reviewed".
+func (c Coverage) Unseen() int {
+	n := 0
+	for _, f := range c.Files {
+		if f.Unseen {
+			n++
+		}
+	}
+	return n
 }
 
 // Usage is what the model stage consumed.

@@ -92,7 +92,7 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 		return Result{}, fmt.Errorf("%s: %w", c, err)
 	}
 
-	reviewed, filtered, ledger := applyFilter(files, filter)
+	reviewed, filtered, ledger := applyFilter(ctx, r.diffs, c, files, filter, log)
 	ledger.Files = append(ledger.Files, gaps...)
 	findings, err := runPatterns(ctx, reviewed, filtered, set)
 	if err != nil {
@@ -206,24 +206,6 @@ func (c Change) String() string {
 		s += "@" + c.HeadSHA[:min(len(c.HeadSHA), 12)]
 	}
 	return s
-}
-
-// applyFilter puts every file in the ledger and returns those to review, and those
-// filtered for what their own lines say (for the secret rules).
-func applyFilter(files []*diff.File, f Filter) (reviewed, filtered []*diff.File, ledger Coverage) {
-	ledger = Coverage{Files: make([]FileCoverage, 0, len(files))}
-	reviewed = make([]*diff.File, 0, len(files))
-	for _, file := range files {
-		o, why, self := f.check(file)
-		ledger.Files = append(ledger.Files, FileCoverage{Path: file.Path(), Outcome: o, Reason: why})
-		switch {
-		case o == OutcomeReviewed:
-			reviewed = append(reviewed, file)
-		case self:
-			filtered = append(filtered, file)
-		}
-	}
-	return reviewed, filtered, ledger
 }
 
 // sortFindings orders findings as people read a change: by file in diff order, then line,

@@ -47,6 +47,10 @@ func SummaryBody(c Change, res *Result, pub Published) string {
 		fmt.Fprintf(&b, "### reviewer: review incomplete, %s\n\n", findingsPhrase(n, errs, warns, infos))
 		fmt.Fprintf(&b, "%d of %s not reviewed (skipped or failed, listed below): this is not a clean pass.\n\n",
 			cov.Count(OutcomeSkipped)+cov.Count(OutcomeFailed), plural(len(cov.Files), "file"))
+	case cov.Unseen() > 0:
+		fmt.Fprintf(&b, "### reviewer: not all reviewed, %s\n\n", findingsPhrase(n, errs, warns, infos))
+		fmt.Fprintf(&b, "Code this change adds or changes in %s was not reviewed (filtered, withheld, or lines too long to show; listed below): this is not a clean pass.\n\n",
+			plural(cov.Unseen(), "file"))
 	case n == 0:
 		b.WriteString("### reviewer: no findings\n\n")
 	default:
@@ -79,7 +83,7 @@ func SummaryBody(c Change, res *Result, pub Published) string {
 	b.WriteString("\n\n")
 	var not []FileCoverage
 	for _, f := range cov.Files {
-		if f.Outcome != OutcomeReviewed {
+		if f.Outcome != OutcomeReviewed || f.Unseen {
 			not = append(not, f)
 		}
 	}

@@ -88,8 +88,9 @@ type ReviewConfig struct {
 	// ContextLines is how many unchanged lines surround each change in the diffs git
 	// makes for a local review.
 	ContextLines int `mapstructure:"context_lines"`
-	// AllowIncomplete lets a run whose ledger has skipped or failed files exit by its
-	// findings alone; by default such a run exits 3, since it is not a clean pass.
+	// AllowIncomplete lets a run whose ledger has skipped or failed files, or code of the
+	// change it did not see, exit by its findings alone; by default such a run exits 3,
+	// since it is not a clean pass.
 	AllowIncomplete bool `mapstructure:"allow_incomplete"`
 }
 

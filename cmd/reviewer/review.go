@@ -235,6 +235,13 @@ func judge(c *Config, repoFailOn string, res *reviewer.Result) error {
 		n := res.Coverage.Count(reviewer.OutcomeSkipped) + res.Coverage.Count(reviewer.OutcomeFailed)
 		return &exitError{code: exitRuntime, err: fmt.Errorf("review incomplete: %d files were skipped or failed (see the report); set review.allow_incomplete to accept that", n)}
 	}
+	if n := res.Coverage.Unseen(); n > 0 && !c.Review.AllowIncomplete {
+		files := "files hold"
+		if n == 1 {
+			files = "file holds"
+		}
+		return &exitError{code: exitRuntime, err: fmt.Errorf("not all reviewed: %d %s code of the change that was not reviewed (filtered, withheld or lines too long to show; see the report); set review.allow_incomplete to accept that", n, files)}
+	}
 	return nil
 }
 
@@ -402,6 +409,12 @@ type gitDiff struct {
 
 func (g gitDiff) Diff(ctx context.Context, c reviewer.Change) ([]byte, error) {
 	return g.repo.Diff(ctx, c.BaseSHA, c.HeadSHA, git.DiffOptions{Untracked: g.untracked, Context: g.context})
+}
+
+// Tree reads files at a revision: the pipeline reads the base version of a file that
+// looks generated, since only the base may say so.
+func (g gitDiff) Tree(ctx context.Context, c reviewer.Change, rev string, paths []string) (fs.FS, error) {
+	return g.repo.Tree(ctx, c, rev, paths)
 }
 
 // fsRules loads a rule set from a directory on disk.

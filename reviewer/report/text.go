@@ -67,10 +67,10 @@ func writeText(w io.Writer, res *reviewer.Result, opts Options) error {
 
 	section()
 	cov := res.Coverage
-	if n := len(cov.Files) - cov.Count(reviewer.OutcomeReviewed); n > 0 {
+	if n := len(cov.Files) - cov.Count(reviewer.OutcomeReviewed) + cov.Unseen(); n > 0 {
 		bw.WriteString("not reviewed:\n")
 		for _, fc := range cov.Files {
-			if fc.Outcome == reviewer.OutcomeReviewed {
+			if fc.Outcome == reviewer.OutcomeReviewed && !fc.Unseen {
 				continue
 			}
 			bw.WriteString("  " + clean(fc.Path) + ": " + clean(string(fc.Outcome)))
@@ -84,6 +84,11 @@ func writeText(w io.Writer, res *reviewer.Result, opts Options) error {
 	if !cov.Complete() {
 		p.colored(ansiRed, fmt.Sprintf("review incomplete: %s not reviewed (skipped or failed); this is not a clean pass",
 			plural(cov.Count(reviewer.OutcomeSkipped)+cov.Count(reviewer.OutcomeFailed), "file", "files")))
+		bw.WriteByte('\n')
+	}
+	if n := cov.Unseen(); n > 0 {
+		p.colored(ansiRed, fmt.Sprintf("not all reviewed: code of the change in %s was not reviewed (filtered, withheld, or lines too long to show); this is not a clean pass",
+			plural(n, "file", "files")))
 		bw.WriteByte('\n')
 	}
 	bw.WriteString(countsLine(res) + "\n")
@@ -185,7 +190,7 @@ func coverageLine(cov reviewer.Coverage) string {
 func countsLine(res *reviewer.Result) string {
 	n := len(res.Findings)
 	if n == 0 && len(res.Unplaced) == 0 {
-		if res.Coverage.Complete() {
+		if res.Coverage.Complete() && res.Coverage.Unseen() == 0 {
 			return "no findings"
 		}
 		return "no findings in the reviewed files"

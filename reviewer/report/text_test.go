@@ -44,6 +44,18 @@ func TestTextSummary(t *testing.T) {
 			want: []string{"  c.go: failed\n", "3 files: 1 reviewed, 2 failed", "review incomplete: 2 files not reviewed"},
 		},
 		{
+			name: "unseen code is not a clean pass",
+			res: reviewer.Result{Coverage: reviewer.Coverage{Files: []reviewer.FileCoverage{
+				reviewed,
+				{Path: "c.py", Outcome: reviewer.OutcomeReviewed, Reason: "line 2 (5001 bytes) not shown to the model", Unseen: true},
+				{Path: "vendor/x.go", Outcome: reviewer.OutcomeFiltered, Reason: "vendored", Unseen: true},
+				{Path: "go.sum", Outcome: reviewer.OutcomeFiltered, Reason: "lock file"},
+			}}},
+			want: []string{"  c.py: reviewed (line 2 (5001 bytes) not shown to the model)\n", "  vendor/x.go: filtered (vendored)\n", "4 files: 2 reviewed, 2 filtered",
+				"not all reviewed: code of the change in 2 files was not reviewed (filtered, withheld, or lines too long to show); this is not a clean pass", "no findings in the reviewed files"},
+			notWant: []string{"  a.go", "no findings\n", "review incomplete"},
+		},
+		{
 			name: "findings with an incomplete ledger",
 			res: reviewer.Result{
 				Findings: []reviewer.Finding{finding},
