@@ -3,6 +3,7 @@ package cache
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -87,12 +88,13 @@ func NewDir(path string, key seal.Key, opts Options) (*Dir, error) {
 // verify: written by someone without the key, edited, moved, or of an older format.
 func (d *Dir) Rejected() int64 { return d.rejected.Load() }
 
-// file returns where key's value lives. Keys are hashed, so any string is a safe key, and
-// fanned out over 256 subdirectories so no directory grows huge.
+// file returns where key's value lives, relative to the directory. Keys are hashed, so
+// any string is a safe key, and fanned out over 256 subdirectories so no directory grows
+// huge.
 func (d *Dir) file(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	name := hex.EncodeToString(sum[:])
-	return filepath.Join(d.root, name[:2], name[2:])
+	return filepath.Join(name[:2], name[2:])
 }
 
 // Get returns the value stored for key. A missing or expired entry is a miss (false, nil),
@@ -101,8 +103,15 @@ func (d *Dir) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
 	}
+	// Through an os.Root, as every access here: a symlink planted in the directory (a
+	// change can commit one where GitLab keeps the cache) leads nowhere outside it.
+	root, err := os.OpenRoot(d.root)
+	if err != nil {
+		return nil, false, fmt.Errorf("cache get: %w", err)
+	}
+	defer func() { _ = root.Close() }()
 	name := d.file(key)
-	f, err := os.Open(name)
+	f, err := root.Open(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}
@@ -126,7 +135,7 @@ func (d *Dir) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	val, ok := d.open(key, b)
 	if !ok {
 		d.rejected.Add(1)
-		d.log.DebugContext(ctx, "cache entry rejected: its seal does not verify", slog.String("file", name))
+		d.log.DebugContext(ctx, "cache entry rejected: its seal does not verify", slog.String("file", filepath.Join(d.root, name)))
 		return nil, false, nil
 	}
 	return val, true, nil
@@ -167,28 +176,34 @@ func (d *Dir) Put(ctx context.Context, key string, val []byte) (err error) {
 	if len(val) > maxValue {
 		return fmt.Errorf("cache put: a value of %d bytes, over the limit of %d", len(val), maxValue)
 	}
-	path := d.file(key)
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	root, err := os.OpenRoot(d.root)
+	if err != nil {
 		return fmt.Errorf("cache put: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, tmpPrefix+"*")
+	defer func() { _ = root.Close() }()
+	path := d.file(key)
+	dir := filepath.Dir(path)
+	if err := root.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("cache put: %w", err)
+	}
+	tmp := filepath.Join(dir, tmpPrefix+rand.Text())
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("cache put: %w", err)
 	}
 	defer func() {
 		if err != nil {
-			_ = os.Remove(tmp.Name())
+			_ = root.Remove(tmp)
 		}
 	}()
-	if _, err := tmp.Write(d.seal(key, val)); err != nil {
-		_ = tmp.Close()
+	if _, err := f.Write(d.seal(key, val)); err != nil {
+		_ = f.Close()
 		return fmt.Errorf("cache put: %w", err)
 	}
-	if err := tmp.Close(); err != nil {
+	if err := f.Close(); err != nil {
 		return fmt.Errorf("cache put: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := root.Rename(tmp, path); err != nil {
 		return fmt.Errorf("cache put: %w", err)
 	}
 	return nil

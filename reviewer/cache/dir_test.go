@@ -282,3 +282,41 @@ func TestDirRejectsForgedEntries(t *testing.T) {
 		t.Errorf("the genuine entry: Get = %q, %v, %v; want a hit", got, ok, err)
 	}
 }
+
+// TestDirSymlinksStayInside replaces an entry's subdirectory with a symlink to a
+// directory outside, as a change can commit one where GitLab keeps the cache: Put writes
+// nothing there, and Get reads nothing from there.
+func TestDirSymlinksStayInside(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	root, outside := t.TempDir(), t.TempDir()
+	d, err := cache.NewDir(root, testKey, cache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := entryPath(t, root, d, "k")
+	genuine, err := os.ReadFile(filepath.Join(root, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(root, filepath.Dir(rel))
+	if err := os.RemoveAll(sub); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, sub); err != nil {
+		t.Skipf("no symlinks here: %v", err)
+	}
+	if err := d.Put(ctx, "k", []byte("v")); err == nil {
+		t.Error("Put through a symlink to outside succeeded")
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("Put wrote outside the cache: %v", entries)
+	}
+	// A genuine entry outside, where the symlink leads, is not read either.
+	if err := os.WriteFile(filepath.Join(outside, filepath.Base(rel)), genuine, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := d.Get(ctx, "k"); ok {
+		t.Error("Get read an entry through a symlink to outside")
+	}
+}
