@@ -680,3 +680,92 @@ func TestCIFilesImageRecipes(t *testing.T) {
 		t.Errorf("the Dockerfile's last stage is %q; want one built FROM runtime, which action.yml's image: Dockerfile builds", last)
 	}
 }
+
+// branchVars are the CI variables that name a branch or a change, one of which a cache
+// key must hold so that no branch reads the model answers another branch's jobs left.
+var branchVars = regexp.MustCompile(`\$\{?CI_COMMIT_REF_SLUG\b|\$\{\{\s*github\.(ref|head_ref)\s*\}\}`)
+
+// TestCIFilesCacheScope checks that the response caches the CI files set up are scoped
+// per branch, hold the directory the command writes, and, where the CI system allows it,
+// lie outside the checkout the change's author controls.
+func TestCIFilesCacheScope(t *testing.T) {
+	t.Parallel()
+
+	// GitLab caches only paths inside the build directory: the key carries the scope.
+	_, body, f := template(t)
+	job := lookup(body, "reviewer")
+	dir := strings.TrimSuffix(scalarOf(lookup(lookup(job, "variables"), "REVIEWER_CACHE_DIR")), "/")
+	cache := lookup(job, "cache")
+	if dir == "" || cache == nil {
+		t.Errorf("%s: the reviewer job sets no REVIEWER_CACHE_DIR (%q) or no cache:", f.name, dir)
+	} else {
+		if key := scalarOf(lookup(cache, "key")); !branchVars.MatchString(key) {
+			t.Errorf("%s: cache:key %q is shared by every branch; want $CI_COMMIT_REF_SLUG in it", f.name, key)
+		}
+		paths := scalars(lookup(cache, "paths"))
+		if !slices.ContainsFunc(paths, func(p string) bool { return strings.TrimSuffix(p, "/") == dir }) {
+			t.Errorf("%s: cache:paths %q does not hold REVIEWER_CACHE_DIR %s", f.name, paths, dir)
+		}
+	}
+
+	// GitHub Actions: a container action sees only the workspace and its home,
+	// /github/home, which is runner.temp/_github_home on the runner, where actions/cache
+	// runs.
+	cached := 0
+	for _, f := range readmeCI(t) {
+		if f.lang != "yaml" {
+			continue
+		}
+		for _, doc := range yamlDocs(t, f) {
+			for _, name := range yamlKeys(lookup(doc, "jobs")) {
+				steps := lookup(lookup(lookup(doc, "jobs"), name), "steps")
+				if steps == nil {
+					continue
+				}
+				var caches []*yaml.Node
+				for _, step := range steps.Content {
+					uses := scalarOf(lookup(step, "uses"))
+					if strings.HasPrefix(uses, "actions/cache@") {
+						caches = append(caches, lookup(step, "with"))
+					}
+					if !strings.HasPrefix(uses, "reviewerbot/reviewer@") {
+						continue
+					}
+					dir := scalarOf(lookup(lookup(step, "with"), "cache-dir"))
+					if dir == "" {
+						continue
+					}
+					cached++
+					rest, ok := strings.CutPrefix(dir, "/github/home/")
+					if !ok {
+						t.Errorf("%s: cache-dir %s is not under /github/home, outside the checkout", f.name, dir)
+						continue
+					}
+					want := "${{ runner.temp }}/_github_home/" + rest
+					found := false
+					for _, c := range caches {
+						if scalarOf(lookup(c, "path")) != want {
+							continue
+						}
+						found = true
+						if key := scalarOf(lookup(c, "key")); !branchVars.MatchString(key) {
+							t.Errorf("%s: the cache key %q is shared by every branch; want github.ref in it", f.name, key)
+						}
+						// One restore key a line.
+						for _, rk := range strings.Split(strings.TrimSpace(scalarOf(lookup(c, "restore-keys"))), "\n") {
+							if rk != "" && !branchVars.MatchString(rk) {
+								t.Errorf("%s: restore key %q restores other branches' caches", f.name, rk)
+							}
+						}
+					}
+					if !found {
+						t.Errorf("%s: cache-dir %s, but no actions/cache step before it saves %s", f.name, dir, want)
+					}
+				}
+			}
+		}
+	}
+	if cached == 0 {
+		t.Error("README.md's GitHub Actions workflow keeps no response cache (cache-dir with actions/cache)")
+	}
+}

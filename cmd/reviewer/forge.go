@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,6 +49,58 @@ func parseChangeURL(s string) (changeRef, error) {
 	return ref, nil
 }
 
+// checkChangeHost refuses a change whose URL is not on the host the forge's credentials
+// are configured for: github.base_url's (api.github.com by default, whose changes are on
+// github.com) or gitlab.base_url's (gitlab.com by default). A --change URL is typed or
+// pasted from anywhere, and the token is the operator's: it must not go to whatever host
+// the URL names. The check runs before any request is made.
+func checkChangeHost(ref changeRef, c *Config) error {
+	forge, key, base, suggest := "GitLab", "gitlab.base_url", c.GitLab.BaseURL, ref.scheme+"://"+ref.host
+	if base == "" {
+		base = gitlab.DefaultBaseURL
+	}
+	if ref.forge == "github" {
+		forge, key, base, suggest = "GitHub", "github.base_url", c.GitHub.BaseURL, ref.scheme+"://"+ref.host+"/api/v3/"
+		if base == "" {
+			base = "https://api.github.com/"
+		}
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return usageError(fmt.Errorf("%s %q: want an absolute http(s) URL", key, base))
+	}
+	api := hostPort(u.Scheme, u.Host)
+	hosts := []string{api}
+	if ref.forge == "github" {
+		// The web host of an API on a host of its own: github.com for api.github.com,
+		// SUBDOMAIN.ghe.com for api.SUBDOMAIN.ghe.com.
+		if web, ok := strings.CutPrefix(api, "api."); ok {
+			hosts = append(hosts, web)
+		}
+		if api == "api.github.com" {
+			hosts = append(hosts, "www.github.com")
+		}
+	}
+	if slices.Contains(hosts, hostPort(ref.scheme, ref.host)) {
+		return nil
+	}
+	return usageError(fmt.Errorf("--change: %s is not the %s host the token is for (%s), and the token goes nowhere else; "+
+		"to review changes there, set %s (%s) to %s", ref.host, forge, hosts[min(1, len(hosts)-1)], key, envName(key), suggest))
+}
+
+// hostPort is a URL's host in one comparable form: lower case, without the scheme's
+// default port.
+func hostPort(scheme, host string) string {
+	host = strings.ToLower(host)
+	switch {
+	case strings.EqualFold(scheme, "https"):
+		host = strings.TrimSuffix(host, ":443")
+	case strings.EqualFold(scheme, "http"):
+		host = strings.TrimSuffix(host, ":80")
+	}
+	return host
+}
+
 // forgeClient is what the command needs of a forge adapter.
 type forgeClient interface {
 	reviewer.DiffSource
@@ -56,8 +109,10 @@ type forgeClient interface {
 }
 
 // newForge returns the adapter for ref, configured from c. The API root comes from the
-// configuration, else from the URL's host: api.github.com and gitlab.com for the public
-// forges, https://HOST/api/v3/ for GitHub Enterprise Server, https://HOST for GitLab.
+// configuration, else from ref's host: api.github.com and gitlab.com for the public
+// forges, https://HOST/api/v3/ for GitHub Enterprise Server, https://HOST for GitLab. Only
+// a CI job's ref, whose host the CI system names, may lead to a host not configured:
+// a --change URL passes checkChangeHost first.
 func newForge(e env, ref changeRef, c *Config, logger *slog.Logger) (forgeClient, error) {
 	switch ref.forge {
 	case "github":

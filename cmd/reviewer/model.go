@@ -115,10 +115,21 @@ func modelOptions(e env, c *Config, logger *slog.Logger, shared llm.Cache) (revi
 	case httpClient != nil:
 		// Recording or replaying: no cache, as said above.
 	case shared != nil:
+		// The service's cache is a table of the queue's database, which only the operator
+		// and the service write: no change's author can reach it, and whoever can write it
+		// can as well rewrite the queue's jobs. So its entries are not sealed, unlike
+		// cache.dir's, which a CI system restores into a job the author controls.
 		lo.Cache = shared
 	case c.Cache.Dir != "":
-		dir := e.abs(c.Cache.Dir)
-		d, err := cache.NewDir(dir, c.Cache.MaxAge)
+		sk, err := c.sealKey(e)
+		if err != nil {
+			return opts, gw, err
+		}
+		if sk.IsZero() {
+			fmt.Fprintln(e.stderr, "reviewer: the response cache (cache.dir) is not used: without security.key or gateway.api_key there is no key to seal its entries, and an entry anyone could have written is not trusted")
+			break
+		}
+		d, err := cache.NewDir(e.abs(c.Cache.Dir), sk, cache.Options{MaxAge: c.Cache.MaxAge, Logger: logger})
 		if err != nil {
 			return opts, gw, usageError(fmt.Errorf("cache.dir: %w", err))
 		}

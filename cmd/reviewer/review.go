@@ -305,6 +305,9 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *
 		if err != nil {
 			return nil, usageError(err)
 		}
+		if err := checkChangeHost(ref, c); err != nil {
+			return nil, err
+		}
 		client, err := newForge(e, ref, c, logger)
 		if err != nil {
 			return nil, err

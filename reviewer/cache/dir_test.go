@@ -15,11 +15,14 @@ import (
 
 	_ "github.com/reviewerbot/reviewer/internal/golden"
 	"github.com/reviewerbot/reviewer/reviewer/cache"
+	"github.com/reviewerbot/reviewer/reviewer/seal"
 )
+
+var testKey = seal.New([]byte("operator secret"))
 
 func TestDirPutGet(t *testing.T) {
 	t.Parallel()
-	d, err := cache.NewDir(filepath.Join(t.TempDir(), "a", "b"), 0)
+	d, err := cache.NewDir(filepath.Join(t.TempDir(), "a", "b"), testKey, cache.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +64,7 @@ func TestDirPutGet(t *testing.T) {
 func TestDirFilesStayInsideAndAreFannedOut(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	d, err := cache.NewDir(root, 0)
+	d, err := cache.NewDir(root, testKey, cache.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +90,7 @@ func TestDirFilesStayInsideAndAreFannedOut(t *testing.T) {
 func TestDirMaxAge(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	d, err := cache.NewDir(root, time.Hour)
+	d, err := cache.NewDir(root, testKey, cache.Options{MaxAge: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +136,7 @@ func entryPath(t *testing.T, root string, d *cache.Dir, key string) string {
 		if err != nil || e.IsDir() {
 			return err
 		}
-		if b, _ := os.ReadFile(p); bytes.Equal(b, marker) {
+		if b, _ := os.ReadFile(p); bytes.HasSuffix(b, marker) {
 			found, _ = filepath.Rel(root, p)
 		}
 		return nil
@@ -152,7 +155,7 @@ func TestDirConcurrent(t *testing.T) {
 	ctx := t.Context()
 	var wg sync.WaitGroup
 	for w := range 8 {
-		d, err := cache.NewDir(root, time.Hour)
+		d, err := cache.NewDir(root, testKey, cache.Options{MaxAge: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,20 +188,23 @@ func TestDirConcurrent(t *testing.T) {
 
 func TestDirErrors(t *testing.T) {
 	t.Parallel()
-	if _, err := cache.NewDir("", 0); err == nil {
+	if _, err := cache.NewDir("", testKey, cache.Options{}); err == nil {
 		t.Error("NewDir(\"\") succeeded")
 	}
-	if _, err := cache.NewDir(t.TempDir(), -time.Second); err == nil {
+	if _, err := cache.NewDir(t.TempDir(), testKey, cache.Options{MaxAge: -time.Second}); err == nil {
 		t.Error("NewDir with a negative max age succeeded")
 	}
 	file := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cache.NewDir(file, 0); err == nil {
+	if _, err := cache.NewDir(file, testKey, cache.Options{}); err == nil {
 		t.Error("NewDir on a regular file succeeded")
 	}
-	d, err := cache.NewDir(t.TempDir(), 0)
+	if _, err := cache.NewDir(t.TempDir(), seal.Key{}, cache.Options{}); err == nil {
+		t.Error("NewDir with the zero key succeeded")
+	}
+	d, err := cache.NewDir(t.TempDir(), testKey, cache.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,5 +215,108 @@ func TestDirErrors(t *testing.T) {
 	}
 	if _, _, err := d.Get(ctx, "k"); err == nil {
 		t.Error("Get with a canceled context succeeded")
+	}
+}
+
+// TestDirRejectsForgedEntries plants files where a key's entry lives, as anyone who can
+// write the directory could (the file name is a hash of the key): none is a hit, and the
+// genuine entry still is.
+func TestDirRejectsForgedEntries(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	root := t.TempDir()
+	d, err := cache.NewDir(root, testKey, cache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const key = "victim"
+	genuine := []byte(`{"findings":[{"severity":"error"}]}`)
+	file := filepath.Join(root, entryPath(t, root, d, key))
+	if err := d.Put(ctx, key, genuine); err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An entry sealed under another key, as the attacker's own cache would write it.
+	otherRoot := t.TempDir()
+	other, err := cache.NewDir(otherRoot, seal.New([]byte("attacker")), cache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign, err := os.ReadFile(filepath.Join(otherRoot, entryPath(t, otherRoot, other, key)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A genuine entry of another key, moved into this key's file.
+	movedFile := filepath.Join(root, entryPath(t, root, d, "elsewhere"))
+	moved, err := os.ReadFile(movedFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := []byte(`{"findings":[]}`)
+	for name, content := range map[string][]byte{
+		"plain value, the old format": forged,
+		"edited value, old seal":      append(bytes.Clone(sealed[:bytes.IndexByte(sealed, '\n')+1]), forged...),
+		"sealed under another key":    foreign,
+		"another key's entry":         moved,
+		"seal only":                   sealed[:bytes.IndexByte(sealed, '\n')],
+		"empty file":                  {},
+	} {
+		if err := os.WriteFile(file, content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		before := d.Rejected()
+		if got, ok, err := d.Get(ctx, key); ok || err != nil {
+			t.Errorf("%s: Get = %q, %v, %v; want a miss", name, got, ok, err)
+		}
+		if d.Rejected() != before+1 {
+			t.Errorf("%s: Rejected went from %d to %d, want one more", name, before, d.Rejected())
+		}
+	}
+	if err := os.WriteFile(file, sealed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := d.Get(ctx, key); !ok || err != nil || !bytes.Equal(got, genuine) {
+		t.Errorf("the genuine entry: Get = %q, %v, %v; want a hit", got, ok, err)
+	}
+}
+
+// TestDirSymlinksStayInside replaces an entry's subdirectory with a symlink to a
+// directory outside, as a change can commit one where GitLab keeps the cache: Put writes
+// nothing there, and Get reads nothing from there.
+func TestDirSymlinksStayInside(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	root, outside := t.TempDir(), t.TempDir()
+	d, err := cache.NewDir(root, testKey, cache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := entryPath(t, root, d, "k")
+	genuine, err := os.ReadFile(filepath.Join(root, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(root, filepath.Dir(rel))
+	if err := os.RemoveAll(sub); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, sub); err != nil {
+		t.Skipf("no symlinks here: %v", err)
+	}
+	if err := d.Put(ctx, "k", []byte("v")); err == nil {
+		t.Error("Put through a symlink to outside succeeded")
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("Put wrote outside the cache: %v", entries)
+	}
+	// A genuine entry outside, where the symlink leads, is not read either.
+	if err := os.WriteFile(filepath.Join(outside, filepath.Base(rel)), genuine, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := d.Get(ctx, "k"); ok {
+		t.Error("Get read an entry through a symlink to outside")
 	}
 }

@@ -3,6 +3,9 @@
 // unchanged chunks costs nothing.
 //
 // Dir is meant for CI: point cache.dir at a path the CI system keeps between jobs
-// (GitLab's cache:, GitHub's actions/cache). The service will keep replies in its
-// database behind the same two-method interface (llm.Cache).
+// (GitLab's cache:, GitHub's actions/cache). Such a path is writable by whoever controls
+// a job, a change's author included, so every entry is sealed under a key the author does
+// not have (package seal) and an entry that does not verify is a miss. The service keeps
+// replies in its database instead (reviewer/queue), behind the same two-method interface
+// (llm.Cache), unsealed: only the operator and the service write that database.
 package cache

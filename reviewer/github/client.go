@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/redirect"
 )
 
 // The interfaces the pipeline discovers on a forge adapter.
@@ -56,7 +57,8 @@ type Options struct {
 	InstallationID int64
 	PrivateKey     []byte
 	// HTTPClient is the client whose transport and timeout are used; nil means
-	// http.DefaultTransport and no timeout beyond the context's.
+	// http.DefaultTransport and no timeout beyond the context's. A redirect to another
+	// host than the API's is never followed, whatever its CheckRedirect says.
 	HTTPClient *http.Client
 	// Logger receives debug lines about retries; nil discards them.
 	Logger *slog.Logger
@@ -92,11 +94,9 @@ func New(opts Options) (*Client, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	httpClient := &http.Client{}
-	if opts.HTTPClient != nil {
-		c := *opts.HTTPClient
-		httpClient = &c
-	}
+	// The token rides on every request the transports below send, redirected ones too:
+	// only redirects within the API's host are followed (package redirect).
+	httpClient := redirect.Confine(opts.HTTPClient)
 	inner := httpClient.Transport
 	if inner == nil {
 		inner = http.DefaultTransport
@@ -150,7 +150,7 @@ func New(opts Options) (*Client, error) {
 			return nil, fmt.Errorf("github: app private key: %w", err)
 		}
 		atr.BaseURL = itr.BaseURL
-		appGH = newGitHub(&http.Client{Transport: atr, Timeout: httpClient.Timeout}, base)
+		appGH = newGitHub(redirect.Confine(&http.Client{Transport: atr, Timeout: httpClient.Timeout}), base)
 		tr = itr
 	case opts.Token == "":
 		return nil, errors.New("github: a token or a GitHub App is required")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/diff"
+	"github.com/reviewerbot/reviewer/reviewer/redirect"
 )
 
 // Defaults of Options.
@@ -39,7 +40,8 @@ type Options struct {
 	// Token is a personal, project or group access token.
 	Token string
 	// HTTPClient sends the requests; nil uses a client of its own. Its transport is wrapped
-	// to count requests, the client itself is not modified.
+	// to count requests and it follows no redirect to another host; the client itself is
+	// not modified.
 	HTTPClient *http.Client
 	// Logger receives debug detail; nil discards.
 	Logger *slog.Logger
@@ -124,11 +126,9 @@ func New(opts Options) (*Client, error) {
 	if c.sleep == nil {
 		c.sleep = sleep
 	}
-	hc := &http.Client{}
-	if opts.HTTPClient != nil {
-		copied := *opts.HTTPClient
-		hc = &copied
-	}
+	// PRIVATE-TOKEN is a header of client-go's own, which http.Client keeps on a redirect
+	// to another host: only redirects within the instance are followed (package redirect).
+	hc := redirect.Confine(opts.HTTPClient)
 	next := hc.Transport
 	if next == nil {
 		next = http.DefaultTransport

@@ -16,6 +16,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/redirect"
 )
 
 // DefaultMetadataHeader is the header that carries Prompt.Tags when Options.MetadataHeader
@@ -86,7 +87,8 @@ type Options struct {
 	// Logger receives debug detail and warnings about degraded requests; nil discards.
 	Logger *slog.Logger
 	// HTTPClient sends the requests; nil means a new http.Client. Its own Timeout should
-	// be zero: Timeout above applies per request through the context.
+	// be zero: Timeout above applies per request through the context. A redirect to
+	// another host than BaseURL's is never followed.
 	HTTPClient *http.Client
 	// Sleep waits between retries; nil waits on a timer. Tests inject a recorder.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -141,9 +143,11 @@ func New(opts Options) (*Client, error) {
 	opts.Headers = maps.Clone(opts.Headers)
 	opts.FallbackModels = slices.Clone(opts.FallbackModels)
 
+	// The key rides in Authorization, which http.Client drops on a redirect to another
+	// host, but Headers may hold a gateway's own key header, which it keeps.
 	c := &Client{
 		opts:      opts,
-		http:      opts.HTTPClient,
+		http:      redirect.Confine(opts.HTTPClient),
 		sem:       make(chan struct{}, opts.MaxConcurrency),
 		log:       opts.Logger,
 		modes:     make(map[string]mode),

@@ -21,6 +21,7 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/cache"
 	"github.com/reviewerbot/reviewer/reviewer/llm"
+	"github.com/reviewerbot/reviewer/reviewer/seal"
 )
 
 func TestReviewAnswers(t *testing.T) {
@@ -684,7 +685,7 @@ func TestReviewConcurrencyBound(t *testing.T) {
 func TestReviewCache(t *testing.T) {
 	t.Parallel()
 	g := newGateway(t, func(int, received) reply { return okReply(t, answerJSON) })
-	dir, err := cache.NewDir(t.TempDir(), 0)
+	dir, err := cache.NewDir(t.TempDir(), seal.New([]byte("test")), cache.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -733,7 +734,7 @@ func TestReviewCacheNotFilledOnError(t *testing.T) {
 		}
 		return okReply(t, answerJSON)
 	})
-	dir, err := cache.NewDir(t.TempDir(), 0)
+	dir, err := cache.NewDir(t.TempDir(), seal.New([]byte("test")), cache.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -836,7 +837,7 @@ func TestReviewCacheFallback(t *testing.T) {
 		}
 		return okReply(t, answerJSON)
 	})
-	dir, err := cache.NewDir(t.TempDir(), 0)
+	dir, err := cache.NewDir(t.TempDir(), seal.New([]byte("test")), cache.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -885,7 +886,7 @@ func TestReviewCacheEndpoint(t *testing.T) {
 	t.Parallel()
 	g1 := newGateway(t, func(int, received) reply { return okReply(t, answerJSON) })
 	g2 := newGateway(t, func(int, received) reply { return okReply(t, `{"findings":[]}`) })
-	dir, err := cache.NewDir(t.TempDir(), 0)
+	dir, err := cache.NewDir(t.TempDir(), seal.New([]byte("test")), cache.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1036,7 +1037,7 @@ func TestReviewDropped(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			g := newGateway(t, func(int, received) reply { return okReply(t, tt.content) })
-			dir, err := cache.NewDir(t.TempDir(), 0)
+			dir, err := cache.NewDir(t.TempDir(), seal.New([]byte("test")), cache.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -17,6 +17,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/redirect"
 )
 
 // answerSchema is the JSON schema of the answer object of DESIGN.md, in the form strict
@@ -298,6 +299,14 @@ func (c *Client) mapError(err error, status int, timedOut bool) error {
 		return &transportError{msg: fmt.Sprintf("no answer within %s", c.opts.Timeout), timeout: true}
 	case status >= http.StatusOK && status < http.StatusMultipleChoices:
 		return &transportError{msg: "response is not a chat completion: " + clip(c.redact(err.Error()), maxErrorText)}
+	case errors.Is(err, redirect.ErrOtherHost):
+		// Not retried: the endpoint would redirect again. The refusal's own text names the
+		// two hosts and nothing else.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("send request: %w", err)
 	case isNetworkError(err):
 		return &transportError{msg: "send request: " + clip(c.redact(err.Error()), maxErrorText)}
 	default:
