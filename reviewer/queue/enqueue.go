@@ -75,15 +75,15 @@ func (e *riverEngine[TTx]) enqueue(ctx context.Context, q *Queue, j Job) (res En
 	nowMS := now.UnixMilli()
 
 	if j.DeliveryID != "" {
-		n, err := x.exec(ctx, `INSERT INTO reviewer_deliveries (delivery_id, received_ms) VALUES ($1, $2)
-			ON CONFLICT (delivery_id) DO NOTHING`, j.DeliveryID, nowMS)
+		n, err := x.exec(ctx, `INSERT INTO reviewer_forge_deliveries (forge, delivery_id, received_ms) VALUES ($1, $2, $3)
+			ON CONFLICT (forge, delivery_id) DO NOTHING`, j.Forge, j.DeliveryID, nowMS)
 		if err != nil {
 			return Enqueued{}, fmt.Errorf("record delivery: %w", err)
 		}
 		if n == 0 {
 			res := Enqueued{Duplicate: true}
-			if err := x.queryRow(ctx, `SELECT job_id FROM reviewer_deliveries WHERE delivery_id = $1`,
-				j.DeliveryID).Scan(&res.JobID); err != nil {
+			if err := x.queryRow(ctx, `SELECT job_id FROM reviewer_forge_deliveries WHERE forge = $1 AND delivery_id = $2`,
+				j.Forge, j.DeliveryID).Scan(&res.JobID); err != nil {
 				return Enqueued{}, fmt.Errorf("read delivery: %w", err)
 			}
 			e.rollback(ctx, tx) // nothing was written
@@ -152,8 +152,8 @@ func (e *riverEngine[TTx]) finish(ctx context.Context, tx TTx, x execer, j Job, 
 		return fmt.Errorf("record change: %w", err)
 	}
 	if j.DeliveryID != "" {
-		if _, err := x.exec(ctx, `UPDATE reviewer_deliveries SET job_id = $2 WHERE delivery_id = $1`,
-			j.DeliveryID, jobID); err != nil {
+		if _, err := x.exec(ctx, `UPDATE reviewer_forge_deliveries SET job_id = $3 WHERE forge = $1 AND delivery_id = $2`,
+			j.Forge, j.DeliveryID, jobID); err != nil {
 			return fmt.Errorf("record delivery: %w", err)
 		}
 	}
