@@ -486,6 +486,27 @@ func testNoHead(t *testing.T, url string) {
 	if diff := cmp.Diff(queue.Enqueued{JobID: pushed.JobID, Deduped: true}, merged); diff != "" {
 		t.Errorf("a job without head while one waits (-want +got):\n%s", diff)
 	}
+	// A /review whose requester the worker checks is not merged into the waiting push's
+	// job, which the worker may turn down (an outsider's push), nor does it cancel it.
+	asked := headless
+	asked.SenderID = 77
+	own := enqueue(t, q, asked)
+	if own.JobID == 0 || own.JobID == pushed.JobID || own.Deduped || len(own.Superseded) != 0 {
+		t.Errorf("a checked requester's job without head while a push's waits: %+v, want a job of its own", own)
+	}
+	if s, err := q.Superseded(t.Context(), job(1, "aaaa")); err != nil || s {
+		t.Errorf("the push's head is superseded (%v, %v) by a request for it", s, err)
+	}
+	// A later push cancels the push's job; the request, for the older head, finds itself
+	// superseded when it runs.
+	newer := enqueue(t, q, job(1, "bbbb"))
+	if diff := cmp.Diff([]int64{pushed.JobID}, newer.Superseded); diff != "" {
+		t.Errorf("a newer head's superseded jobs (-want +got):\n%s", diff)
+	}
+	if s, err := q.Superseded(t.Context(), job(1, "aaaa")); err != nil || !s {
+		t.Errorf("the request for the older head is not superseded (%v, %v)", s, err)
+	}
+	depthIs(t, q, map[string]int{"cancelled": 2, "available": 2})
 }
 
 func testBurst(t *testing.T, url string) {
