@@ -25,7 +25,8 @@ type Job struct {
 	// "note./review", for logs and metrics.
 	Event string `json:"event,omitempty"`
 	// Sender is the login of whoever caused the event; SenderID their numeric id, where
-	// the forge must be asked whether they may request a review (a GitLab /review note).
+	// the forge must be asked whether they may request a review (a /review comment or
+	// note: GitHub is asked by login, GitLab by id).
 	Sender   string `json:"sender,omitempty"`
 	SenderID int64  `json:"sender_id,omitempty"`
 }
