@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +16,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/queue"
 )
 
 // commentDelivery is a signed issue_comment webhook: login (user id id, with the given
@@ -278,5 +284,72 @@ func TestServeBudget(t *testing.T) {
 	}
 	if n := metric(t, p.addr, "reviewer_model_requests_total"); n != "1" {
 		t.Errorf("%s model requests, want 1 (the refused reviews asked nothing)", n)
+	}
+}
+
+// TestBudgetRefusal: the author's budget counts the author's reviews in every repository;
+// the repository's only its own; a spent budget names itself and its reset.
+func TestBudgetRefusal(t *testing.T) {
+	t.Parallel()
+	c, _, err := loadConfig("", pflag.NewFlagSet("test", pflag.ContinueOnError), nil,
+		[]string{"REVIEWER_REVIEW_BUDGET_REPO_TOKENS_PER_DAY=1000", "REVIEWER_REVIEW_BUDGET_AUTHOR_TOKENS_PER_DAY=500"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	q, err := queue.Open(t.Context(), "sqlite://"+filepath.Join(t.TempDir(), "reviewer.db"), queue.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(q.Close)
+	w := &worker{c: c, queue: q}
+	log := slog.New(slog.DiscardHandler)
+	mona := reviewer.Change{Forge: "github", Repo: "Acme/App", Number: 1, Author: "Mona"}
+	other := reviewer.Change{Forge: "github", Repo: "acme/lib", Number: 2, Author: "hubot"}
+	check := func(c reviewer.Change) *reviewer.Refusal {
+		t.Helper()
+		r, err := w.refusal(t.Context(), queue.Job{Forge: c.Forge, Repo: c.Repo, Number: c.Number}, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := check(mona); r != nil {
+		t.Fatalf("nothing spent, yet refused: %+v", r)
+	}
+	// mona spends 600 tokens in acme/app: her budget (500) is spent, the repository's
+	// (1000) is not.
+	w.charge(t.Context(), &reviewer.Result{Change: mona, Usage: reviewer.Usage{PromptTokens: 550, CompletionTokens: 50}}, log)
+	elsewhere := mona
+	elsewhere.Repo = "acme/lib"
+	r := check(elsewhere)
+	if r == nil {
+		t.Fatal("the author's spent budget let her change in another repository through")
+	}
+	reset := time.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
+	for _, want := range []string{"The daily token budget of the author `Mona` is spent: 600 of 500 tokens",
+		"`review.budget.author_tokens_per_day`", "It resets at 00:00 UTC on " + reset.Format("2006-01-02")} {
+		if !strings.Contains(r.Reason, want) && !strings.Contains(r.Reason, strings.Replace(want, reset.Format("2006-01-02"), reset.Add(24*time.Hour).Format("2006-01-02"), 1)) {
+			t.Errorf("refusal %q does not say %q", r.Reason, want)
+		}
+	}
+	if r.State != reviewer.StatusError || len(r.Status) > 140 || !strings.Contains(r.Status, "author") {
+		t.Errorf("status %q (%s): want an error naming the author's budget, at most 140 bytes", r.Status, r.State)
+	}
+	// Someone else in the same repository is still under both budgets (600 of 1000).
+	if r := check(reviewer.Change{Forge: "github", Repo: "acme/app", Number: 3, Author: "hubot"}); r != nil {
+		t.Errorf("another author refused: %q", r.Reason)
+	}
+	// The repository's budget is per repository (the name's case aside).
+	w.charge(t.Context(), &reviewer.Result{Change: reviewer.Change{Forge: "github", Repo: "ACME/app", Author: "hubot"},
+		Usage: reviewer.Usage{PromptTokens: 400}}, log)
+	if r := check(reviewer.Change{Forge: "github", Repo: "acme/app", Number: 3, Author: "octocat"}); r == nil ||
+		!strings.Contains(r.Reason, "of this repository is spent: 1000 of 1000 tokens") {
+		t.Errorf("the repository's spent budget: %+v", r)
+	}
+	if r := check(other); r != nil {
+		t.Errorf("another repository refused: %q", r.Reason)
 	}
 }
