@@ -20,8 +20,12 @@ const (
 	outsidersNever     = "never"
 )
 
-// errRefused marks a review a limit turned down; the refusal has been said on the change.
-var errRefused = errors.New("refused by a limit")
+// errRefused marks a review a limit turned down; the refusal has been said on the change,
+// unless the error is errUnsaid too.
+var (
+	errRefused = errors.New("refused by a limit")
+	errUnsaid  = errors.New("telling the change failed")
+)
 
 // requested reports whether a job was asked for with a command comment, whose writer must
 // be allowed to ask: a GitHub issue_comment or a GitLab note.
@@ -70,7 +74,7 @@ func (w *worker) admit(ctx context.Context, client forgeClient, job queue.Job, c
 		return err
 	}
 	if err := reviewer.ReportRefusal(ctx, client, c, *r); err != nil {
-		return fmt.Errorf("%w (and telling the change failed: %w)", errRefused, err)
+		return fmt.Errorf("%w: %s (%w: %w)", errRefused, r.Status, errUnsaid, err)
 	}
 	return fmt.Errorf("%w: %s", errRefused, r.Status)
 }

@@ -218,8 +218,12 @@ func (w *worker) handle(ctx context.Context, job queue.Job) error {
 		w.metrics.reviews.WithLabelValues(job.Forge, "refused").Inc()
 		return nil
 	case errors.Is(err, errRefused):
-		// Said on the change; a later push or /review asks again.
-		log.InfoContext(ctx, "not reviewed: "+err.Error())
+		// Said on the change (unless that failed); a later push or /review asks again.
+		level := slog.LevelInfo
+		if errors.Is(err, errUnsaid) {
+			level = slog.LevelWarn
+		}
+		log.Log(ctx, level, "not reviewed: turned down by a limit", slog.String("reason", err.Error()))
 		w.metrics.reviews.WithLabelValues(job.Forge, "limited").Inc()
 		return nil
 	case errors.Is(err, errSuperseded), queue.CancelledBySupersede(ctx):
