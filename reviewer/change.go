@@ -30,7 +30,20 @@ type Change struct {
 	Title       string
 	Description string
 	Author      string
+	// Fork is set when the change's head lives in another repository than its base (a
+	// fork, or on GitHub a head repository since deleted): its commits were pushed by
+	// someone who need not have any access to the base repository.
+	Fork bool
+	// Newcomer is set when the forge says the author is neither a member nor a
+	// collaborator of the repository and has not contributed to it before (GitHub's
+	// author_association FIRST_TIME_CONTRIBUTOR, FIRST_TIMER, NONE, or one it does not
+	// know). GitLab does not say; there only forks tell.
+	Newcomer bool
 }
+
+// Outsider reports whether the change comes from outside the repository's people: from a
+// fork, or from a newcomer.
+func (c Change) Outsider() bool { return c.Fork || c.Newcomer }
 
 // Request asks for one review.
 type Request struct {

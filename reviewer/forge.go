@@ -132,11 +132,20 @@ type HeadReader interface {
 	Head(ctx context.Context, c Change) (string, error)
 }
 
-// RequestChecker tells whether a user may ask the bot for a review of a change, where the
-// event that asked did not say (GitLab notes carry no role): reviews cost money, so only
-// those who may change the code may ask.
+// RequestChecker tells whether a user may ask the bot for a review of a change: reviews
+// cost money, so only those who may change the code (write access to the repository) may
+// ask. The event that asked says too little (GitLab notes carry no role; GitHub's
+// author_association MEMBER includes read-only organization members), so the forge is
+// asked.
 type RequestChecker interface {
-	MayRequestReview(ctx context.Context, c Change, userID int64) (bool, error)
+	MayRequestReview(ctx context.Context, c Change, u User) (bool, error)
+}
+
+// User is a forge account: its numeric id (GitLab asks by it) and its login (GitHub asks
+// by it).
+type User struct {
+	ID    int64
+	Login string
 }
 
 // CallCounter reports how many forge API requests an adapter has made so far.

@@ -92,6 +92,18 @@ type ReviewConfig struct {
 	// change it did not see, exit by its findings alone; by default such a run exits 3,
 	// since it is not a clean pass.
 	AllowIncomplete bool `mapstructure:"allow_incomplete"`
+	// Outsiders says how reviewer serve treats changes from forks and newcomers: auto
+	// (reviewed like any other), on_request (only on /review from someone with write
+	// access) or never.
+	Outsiders string `mapstructure:"outsiders"`
+	// Budget bounds the tokens reviewer serve spends per UTC day.
+	Budget BudgetConfig `mapstructure:"budget"`
+}
+
+// BudgetConfig bounds the model tokens reviewer serve spends per UTC day; 0 is no bound.
+type BudgetConfig struct {
+	RepoTokensPerDay   int64 `mapstructure:"repo_tokens_per_day"`
+	AuthorTokensPerDay int64 `mapstructure:"author_tokens_per_day"`
 }
 
 // GatewayConfig is the OpenAI-compatible endpoint the model stage talks to.
@@ -220,6 +232,9 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("review.max_comments", 30)
 	v.SetDefault("review.context_lines", 3)
 	v.SetDefault("review.allow_incomplete", false)
+	v.SetDefault("review.outsiders", outsidersOnRequest)
+	v.SetDefault("review.budget.repo_tokens_per_day", 0)
+	v.SetDefault("review.budget.author_tokens_per_day", 0)
 	v.SetDefault("gateway.base_url", "")
 	v.SetDefault("gateway.api_key", "")
 	v.SetDefault("gateway.api_key_file", "")
@@ -418,6 +433,18 @@ func (c *Config) Validate() error {
 	} {
 		if n < 0 {
 			errs = append(errs, fmt.Errorf("%s: %d is negative", key, n))
+		}
+	}
+	switch c.Review.Outsiders {
+	case outsidersAuto, outsidersOnRequest, outsidersNever:
+	default:
+		errs = append(errs, fmt.Errorf("review.outsiders: %q is not auto, on_request or never", c.Review.Outsiders))
+	}
+	for key, n := range map[string]int64{
+		"review.budget.repo_tokens_per_day": c.Review.Budget.RepoTokensPerDay, "review.budget.author_tokens_per_day": c.Review.Budget.AuthorTokensPerDay,
+	} {
+		if n < 0 {
+			errs = append(errs, fmt.Errorf("%s: %d is negative; 0 is no budget", key, n))
 		}
 	}
 	if c.Review.MaxChunkTokens > 0 && c.Review.MaxChunkTokens < 1000 {

@@ -54,6 +54,12 @@ type ghFake struct {
 	issueComments []*ghIssueComment
 	statuses      []ghStatus
 	nextID        int64
+	// permissions are the users' legacy base roles on the repository ("admin", "write",
+	// "read", "none"), as GET .../collaborators/{user}/permission reports them; editPull
+	// changes the pull request before it is served (a fork, a newcomer's).
+	permissions map[string]string
+	editPull    func(pr map[string]any)
+	permission  map[string]any
 }
 
 // ghComment is a review comment as GitHub keeps it.
@@ -103,6 +109,7 @@ func newGitHubFake(t testing.TB, rev forgeRev) *ghFake {
 	f.comment = items[0]
 	readForgeFixture(t, "github/issue-comment.json", &f.issueComment)
 	readForgeFixture(t, "github/status.json", &f.status)
+	readForgeFixture(t, "github/repository-collaborator-permission.json", &f.permission)
 
 	f.route("GET "+ghPrefix+"/pulls/"+strconv.Itoa(ghNumber), nil, nil, nil, f.getPull)
 	f.route("GET "+ghPrefix+"/git/trees/{sha}", []string{"recursive"}, nil, nil, f.getTree)
@@ -119,6 +126,7 @@ func newGitHubFake(t testing.TB, rev forgeRev) *ghFake {
 	f.route("POST "+ghPrefix+"/statuses/{sha}", nil,
 		[]string{"state", "target_url", "description", "context"}, []string{"state"}, f.createStatus)
 	f.route("GET /api/v3/user", nil, nil, nil, f.getUser)
+	f.route("GET "+ghPrefix+"/collaborators/{user}/permission", nil, nil, nil, f.getPermission)
 	f.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		req := fakeRequest{method: r.Method, path: r.URL.EscapedPath(), query: r.URL.Query()}
 		f.log.readBody(r, &req)
@@ -238,7 +246,29 @@ func (f *ghFake) getPull(w http.ResponseWriter, r *http.Request, _ fakeRequest) 
 	head, base := pr["head"].(map[string]any), pr["base"].(map[string]any)
 	head["sha"], head["ref"], head["label"] = rev.head, "feature", "acme:feature"
 	base["sha"], base["ref"], base["label"] = rev.base, "main", "acme:main"
+	f.mu.Lock()
+	edit := f.editPull
+	f.mu.Unlock()
+	if edit != nil {
+		edit(pr)
+	}
 	writeFakeJSON(w, http.StatusOK, pr)
+}
+
+// GET /repos/{owner}/{repo}/collaborators/{username}/permission: the user's legacy base
+// role from permissions; a user GitHub does not know is 404.
+func (f *ghFake) getPermission(w http.ResponseWriter, r *http.Request, _ fakeRequest) {
+	f.mu.Lock()
+	perm, ok := f.permissions[r.PathValue("user")]
+	body := cloneObject(f.permission)
+	f.mu.Unlock()
+	if !ok {
+		ghError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	body["permission"], body["role_name"] = perm, perm
+	body["user"].(map[string]any)["login"] = r.PathValue("user")
+	writeFakeJSON(w, http.StatusOK, body)
 }
 
 // GET /repos/{owner}/{repo}/git/trees/{tree_sha}?recursive=1: the base holds no rules

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -218,6 +217,15 @@ func (w *worker) handle(ctx context.Context, job queue.Job) error {
 		log.InfoContext(ctx, "refused: the user who asked may not change the code", slog.String("sender", job.Sender))
 		w.metrics.reviews.WithLabelValues(job.Forge, "refused").Inc()
 		return nil
+	case errors.Is(err, errRefused):
+		// Said on the change (unless that failed); a later push or /review asks again.
+		level := slog.LevelInfo
+		if errors.Is(err, errUnsaid) {
+			level = slog.LevelWarn
+		}
+		log.Log(ctx, level, "not reviewed: turned down by a limit", slog.String("reason", err.Error()))
+		w.metrics.reviews.WithLabelValues(job.Forge, "limited").Inc()
+		return nil
 	case errors.Is(err, errSuperseded), queue.CancelledBySupersede(ctx):
 		log.InfoContext(ctx, "superseded: the change has a newer head, whose review is queued")
 		w.metrics.reviews.WithLabelValues(job.Forge, "superseded").Inc()
@@ -280,18 +288,16 @@ func (w *worker) review(ctx context.Context, job queue.Job, pipelineLog, log *sl
 		return err
 	}
 	change := reviewer.Change{Forge: job.Forge, Repo: job.Repo, Number: job.Number}
-	// Who asked with a comment the forge sent no role for (a GitLab note) must be able to
-	// change the code; a note that names no user is refused.
-	if rc, ok := client.(reviewer.RequestChecker); ok && (job.SenderID != 0 || strings.HasPrefix(job.Event, "note.")) {
-		if job.SenderID == 0 {
-			return errNotAllowed
+	// Who asked with a comment must be able to change the code: the forge is asked, since
+	// the event says too little (a GitLab note no role, a GitHub MEMBER maybe read only).
+	if requested(job) {
+		if err := mayRequest(ctx, client, change, job); err != nil {
+			return err
 		}
-		may, err := rc.MayRequestReview(ctx, change, job.SenderID)
-		if err != nil {
-			return fmt.Errorf("may %s ask for a review: %w", job.Sender, err)
-		}
-		if !may {
-			return errNotAllowed
+	}
+	if w.limited() {
+		if err := w.admit(ctx, client, job, change); err != nil {
+			return err
 		}
 	}
 	switch stale, err := w.queue.Superseded(ctx, job); {
@@ -306,9 +312,11 @@ func (w *worker) review(ctx context.Context, job queue.Job, pipelineLog, log *sl
 	start := time.Now()
 	res, err := reviewer.New(client, serviceRules{reviewer.TreeRules{Tree: client, Opts: w.c.repoOptions()}}, opts, pipelineLog).Review(ctx, reviewer.Request{Change: change})
 	if err != nil {
+		w.charge(ctx, &res, log)
 		return err
 	}
 	w.metrics.observe(job.Forge, &res, time.Since(start))
+	w.charge(ctx, &res, log)
 	if res.Published.Stale {
 		return errSuperseded
 	}

@@ -29,7 +29,7 @@ type serviceMetrics struct {
 func newServiceMetrics(reg prometheus.Registerer, depth func(context.Context) (map[string]int, error)) *serviceMetrics {
 	m := &serviceMetrics{
 		reviews: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_reviews_total",
-			Help: "Review jobs by forge and outcome: reviewed, superseded (a newer head exists), retried, failed, refused (asked by someone who may not)."}, []string{"forge", "outcome"}),
+			Help: "Review jobs by forge and outcome: reviewed, superseded (a newer head exists), retried, failed, refused (asked by someone who may not), limited (turned down by review.outsiders or a budget)."}, []string{"forge", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "reviewer_review_duration_seconds",
 			Help:    "Time a worker spent on one review, from reading the change to the status.",
 			Buckets: []float64{0.5, 1, 2.5, 5, 10, 20, 40, 80, 160, 320, 640}}, []string{"forge"}),

@@ -160,3 +160,48 @@ func TestBadRepo(t *testing.T) {
 		t.Errorf("APICalls = %d, want 0", n)
 	}
 }
+
+// TestReadChangeOutsider: a pull request from a fork (another head repository, or one
+// deleted since) or by an author GitHub calls a first-timer or unrelated is an outsider's.
+func TestReadChangeOutsider(t *testing.T) {
+	t.Parallel()
+	sameRepo := func(r map[string]any) any { return r }
+	fork := func(r map[string]any) any { return with(r, "id", 4242, "full_name", "mallory/Hello-World") }
+	deleted := func(map[string]any) any { return nil }
+	for _, tc := range []struct {
+		name         string
+		association  string
+		headRepo     func(map[string]any) any
+		fork, newbie bool
+	}{
+		{"owner's branch", "OWNER", sameRepo, false, false},
+		{"member's branch", "MEMBER", sameRepo, false, false},
+		{"contributor's branch", "CONTRIBUTOR", sameRepo, false, false},
+		{"member's fork", "MEMBER", fork, true, false},
+		{"first-time contributor's fork", "FIRST_TIME_CONTRIBUTOR", fork, true, true},
+		{"first-timer's fork", "FIRST_TIMER", fork, true, true},
+		{"unrelated author's fork", "NONE", fork, true, true},
+		{"unknown association", "SOMETHING_NEW", sameRepo, false, true},
+		{"deleted fork", "COLLABORATOR", deleted, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t)
+			f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
+				pr := fixtureObject(t, "pull-request.json")
+				head := pr["head"].(map[string]any)
+				pr["head"] = with(head, "repo", tc.headRepo(head["repo"].(map[string]any)))
+				pr["author_association"] = tc.association
+				writeJSON(w, http.StatusOK, pr)
+			})
+			got, err := f.client(t).ReadChange(t.Context(), reviewer.Change{Repo: testRepo, Number: 1347})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Fork != tc.fork || got.Newcomer != tc.newbie || got.Outsider() != (tc.fork || tc.newbie) {
+				t.Errorf("Fork, Newcomer, Outsider = %v, %v, %v; want %v, %v, %v", got.Fork, got.Newcomer, got.Outsider(),
+					tc.fork, tc.newbie, tc.fork || tc.newbie)
+			}
+		})
+	}
+}

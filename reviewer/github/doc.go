@@ -1,7 +1,8 @@
 // Package github is the GitHub adapter of the review pipeline: it reads a pull request
 // (metadata, diff, files at a revision), diffs two of its heads for an incremental review,
 // lists the bot's review comments, posts findings as one review per 30 comments, keeps one
-// summary comment and sets the commit status.
+// summary comment and sets the commit status. It also tells whether a pull request comes
+// from a fork or a newcomer, and whether a user may ask for a review (write access).
 //
 // It is the only package that imports google/go-github and bradleyfalzon/ghinstallation;
 // their types never leave it. Errors are mapped onto the core's sentinels

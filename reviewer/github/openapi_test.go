@@ -45,6 +45,8 @@ var offSpec = []string{
 	// and, with App auth, https://docs.github.com/rest/apps/apps#get-the-authenticated-app
 	"GET /user",
 	"GET /app",
+	// Who may ask for a review: https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user
+	"GET /repos/{owner}/{repo}/collaborators/{username}/permission",
 }
 
 var loadOpenAPI = sync.OnceValues(func() (*openAPI, error) {

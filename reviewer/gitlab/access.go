@@ -18,9 +18,13 @@ var _ reviewer.RequestChecker = (*Client)(nil)
 // comment but not change the code.
 //
 // GitLab API: https://docs.gitlab.com/api/members/#get-a-member-of-a-group-or-project-including-inherited-and-invited-members
-func (c *Client) MayRequestReview(ctx context.Context, ch reviewer.Change, userID int64) (bool, error) {
+func (c *Client) MayRequestReview(ctx context.Context, ch reviewer.Change, u reviewer.User) (bool, error) {
+	userID := u.ID
 	if err := checkChange(ch); err != nil {
 		return false, err
+	}
+	if userID == 0 {
+		return false, nil
 	}
 	var m *gl.ProjectMember
 	err := c.call(ctx, true, func(o ...gl.RequestOptionFunc) (r *gl.Response, err error) {

@@ -9,8 +9,9 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer"
 )
 
-// ReadChange fills c with the merge request's title, description and author, and with the
-// SHAs of its latest diff version: BaseSHA is the version's base_commit_sha (the merge base,
+// ReadChange fills c with the merge request's title, description and author, whether it
+// comes from a fork (its source project is not its target) and from a newcomer, and with
+// the SHAs of its latest diff version: BaseSHA is the version's base_commit_sha (the merge base,
 // where rules are read), HeadSHA its head_commit_sha. The version's start_commit_sha, which
 // positions need and Change has no field for, is kept by the client for Post.
 //
@@ -41,6 +42,11 @@ func (c *Client) ReadChange(ctx context.Context, ch reviewer.Change) (reviewer.C
 	}
 	ch.BaseSHA, ch.StartSHA, ch.HeadSHA = v.base, v.start, v.head
 	ch.BaseRef, ch.HeadRef, ch.Draft = mr.TargetBranch, mr.SourceBranch, mr.Draft
+	ch.Fork = mr.SourceProjectID != mr.TargetProjectID
+	// first_contribution marks anyone's first merge request to the project, a new team
+	// member's too. A branch of the project itself can only be pushed by someone with the
+	// Developer role or more, so only a fork's first contribution is a newcomer's.
+	ch.Newcomer = ch.Fork && mr.FirstContribution
 	s := c.state(ch)
 	c.mu.Lock()
 	s.version = v

@@ -95,7 +95,7 @@ func route(format string) *regexp.Regexp {
 var endpoints = []endpoint{
 	{name: "get merge request", method: "GET", path: route("/projects/%s/merge_requests/%s"),
 		query: []string{"render_html", "include_diverged_commits_count", "include_rebase_in_progress"},
-		serve: file("merge_request.get.json")},
+		serve: (*fake).getMergeRequest},
 	{name: "list versions", method: "GET", path: route("/projects/%s/merge_requests/%s/versions"),
 		serve: file("merge_request.versions.list.target-moved.json")},
 	{name: "list diffs", method: "GET", path: route("/projects/%s/merge_requests/%s/diffs"),
@@ -176,7 +176,9 @@ type fake struct {
 	notes     map[int]string
 	statuses  []string
 	// members are the project's members, inherited ones included: user id -> access level.
-	members   map[int64]int
+	members map[int64]int
+	// editMR, when set, changes the merge request before it is served.
+	editMR    func(mr map[string]any)
 	nextNote  int
 	nextDraft int
 }
@@ -550,6 +552,26 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// getMergeRequest serves merge_request.get.json, changed by editMR.
+func (f *fake) getMergeRequest(w http.ResponseWriter, _ *http.Request, _ *request) {
+	body := readTestdata(f.t, "merge_request.get.json")
+	f.mu.Lock()
+	edit := f.editMR
+	f.mu.Unlock()
+	if edit != nil {
+		var mr map[string]any
+		if err := json.Unmarshal(body, &mr); err != nil {
+			f.t.Fatal(err)
+		}
+		edit(mr)
+		var err error
+		if body, err = json.Marshal(mr); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func file(name string) func(*fake, http.ResponseWriter, *http.Request, *request) {

@@ -59,6 +59,38 @@ func TestReadChange(t *testing.T) {
 	}
 }
 
+// TestReadChangeFork: a merge request whose source project is not its target comes from
+// a fork; first_contribution, which GitLab sets on a team member's first merge request
+// too, makes a newcomer only there.
+func TestReadChangeFork(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name         string
+		source       float64
+		first        bool
+		fork, newbie bool
+	}{
+		{"project branch, first contribution", 278964, true, false, false},
+		{"fork", 3, false, true, false},
+		{"fork, first contribution", 3, true, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t, "")
+			f.editMR = func(mr map[string]any) {
+				mr["source_project_id"], mr["first_contribution"] = tc.source, tc.first
+			}
+			got, err := f.client(t, nil).ReadChange(t.Context(), change())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Fork != tc.fork || got.Newcomer != tc.newbie {
+				t.Errorf("Fork, Newcomer = %v, %v; want %v, %v", got.Fork, got.Newcomer, tc.fork, tc.newbie)
+			}
+		})
+	}
+}
+
 func TestHead(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, "")
@@ -817,7 +849,7 @@ func TestMayRequestReview(t *testing.T) {
 	f.members = map[int64]int{7: 30, 8: 40, 9: 20, 10: 10}
 	c := f.client(t, nil)
 	for user, want := range map[int64]bool{7: true, 8: true, 9: false, 10: false, 11: false} {
-		got, err := c.MayRequestReview(t.Context(), change(), user)
+		got, err := c.MayRequestReview(t.Context(), change(), reviewer.User{ID: user, Login: "someone"})
 		if err != nil {
 			t.Fatalf("user %d: %v", user, err)
 		}
@@ -829,7 +861,7 @@ func TestMayRequestReview(t *testing.T) {
 	f.failNext("get member", failure{status: http.StatusInternalServerError, body: `{"message":"500 Internal Server Error"}`},
 		failure{status: http.StatusInternalServerError, body: `{"message":"500 Internal Server Error"}`},
 		failure{status: http.StatusInternalServerError, body: `{"message":"500 Internal Server Error"}`})
-	if _, err := c.MayRequestReview(t.Context(), change(), 7); err == nil {
+	if _, err := c.MayRequestReview(t.Context(), change(), reviewer.User{ID: 7}); err == nil {
 		t.Error("a 500 was taken for an answer")
 	}
 }

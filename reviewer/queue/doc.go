@@ -10,9 +10,13 @@
 //
 // What Enqueue guarantees, on both databases and across replicas:
 //
-//   - a delivery id seen in the last 7 days queues nothing ([Enqueued.Duplicate]);
+//   - a delivery id seen from the same forge in the last 7 days queues nothing
+//     ([Enqueued.Duplicate]); the forges name deliveries independently, so the same id
+//     from the other forge is another delivery;
 //   - a head with an unfinished job is merged into it ([Enqueued.Deduped]); once that
-//     job has finished, the same head may be queued again (a later /review);
+//     job has finished, the same head may be queued again (a later /review); a job whose
+//     requester the worker checks ([Job.SenderID]) is never merged with another, nor
+//     another with it, since the worker may turn one down and not the other;
 //   - a new head of a change cancels the change's job at another head, waiting or
 //     running ([Enqueued.Superseded]); with [Options.Debounce], a burst of pushes costs
 //     one review of the newest head.

@@ -75,15 +75,15 @@ func (e *riverEngine[TTx]) enqueue(ctx context.Context, q *Queue, j Job) (res En
 	nowMS := now.UnixMilli()
 
 	if j.DeliveryID != "" {
-		n, err := x.exec(ctx, `INSERT INTO reviewer_deliveries (delivery_id, received_ms) VALUES ($1, $2)
-			ON CONFLICT (delivery_id) DO NOTHING`, j.DeliveryID, nowMS)
+		n, err := x.exec(ctx, `INSERT INTO reviewer_forge_deliveries (forge, delivery_id, received_ms) VALUES ($1, $2, $3)
+			ON CONFLICT (forge, delivery_id) DO NOTHING`, j.Forge, j.DeliveryID, nowMS)
 		if err != nil {
 			return Enqueued{}, fmt.Errorf("record delivery: %w", err)
 		}
 		if n == 0 {
 			res := Enqueued{Duplicate: true}
-			if err := x.queryRow(ctx, `SELECT job_id FROM reviewer_deliveries WHERE delivery_id = $1`,
-				j.DeliveryID).Scan(&res.JobID); err != nil {
+			if err := x.queryRow(ctx, `SELECT job_id FROM reviewer_forge_deliveries WHERE forge = $1 AND delivery_id = $2`,
+				j.Forge, j.DeliveryID).Scan(&res.JobID); err != nil {
 				return Enqueued{}, fmt.Errorf("read delivery: %w", err)
 			}
 			e.rollback(ctx, tx) // nothing was written
@@ -115,12 +115,22 @@ func (e *riverEngine[TTx]) enqueue(ctx context.Context, q *Queue, j Job) (res En
 		}
 	}
 
+	// A request the worker checks the requester of (a /review comment) is a job of its
+	// own (see reviewArgs): merged into the live job, it would be lost if that job is
+	// turned down (an outsider's push under review.outsiders on_request). Without a head
+	// of its own it takes the live job's, so that it neither cancels that job nor is
+	// merged into it, and it stays beside it: the change's row keeps the live job, which
+	// a later push cancels, and the request then finds itself superseded when it runs.
+	beside := live && j.HeadSHA == "" && j.SenderID != 0
+	if beside {
+		j.HeadSHA = last.head
+	}
 	switch {
 	case live && j.HeadSHA == "":
 		// A job without a head (a /review comment) reviews whatever head is current
 		// when it runs, which the live job will do, or its replacement.
 		res.JobID, res.Deduped = last.jobID, true
-		return res, e.finish(ctx, tx, x, j, last, nowMS, res.JobID)
+		return res, e.finish(ctx, tx, x, j, last, nowMS, res.JobID, res.JobID)
 	case live && last.head != j.HeadSHA:
 		if _, err := e.client.JobCancelTx(ctx, tx, last.jobID); err != nil {
 			return Enqueued{}, fmt.Errorf("cancel job %d: %w", last.jobID, err)
@@ -142,18 +152,21 @@ func (e *riverEngine[TTx]) enqueue(ctx context.Context, q *Queue, j Job) (res En
 	// A duplicate here is the live job at this head: River's unique index merged them.
 	res.JobID, res.Deduped = ins.Job.ID, ins.UniqueSkippedAsDuplicate
 	last.head = j.HeadSHA
-	return res, e.finish(ctx, tx, x, j, last, nowMS, res.JobID)
+	if beside {
+		return res, e.finish(ctx, tx, x, j, last, nowMS, last.jobID, res.JobID)
+	}
+	return res, e.finish(ctx, tx, x, j, last, nowMS, res.JobID, res.JobID)
 }
 
 // finish records the change's latest job and the delivery's job, and commits.
-func (e *riverEngine[TTx]) finish(ctx context.Context, tx TTx, x execer, j Job, last lastJob, nowMS, jobID int64) error {
+func (e *riverEngine[TTx]) finish(ctx context.Context, tx TTx, x execer, j Job, last lastJob, nowMS, changeJob, jobID int64) error {
 	if _, err := x.exec(ctx, `UPDATE reviewer_changes SET head_sha = $2, job_id = $3, generation = $4, updated_ms = $5
-		WHERE change_key = $1`, j.Change(), last.head, jobID, last.generation, nowMS); err != nil {
+		WHERE change_key = $1`, j.Change(), last.head, changeJob, last.generation, nowMS); err != nil {
 		return fmt.Errorf("record change: %w", err)
 	}
 	if j.DeliveryID != "" {
-		if _, err := x.exec(ctx, `UPDATE reviewer_deliveries SET job_id = $2 WHERE delivery_id = $1`,
-			j.DeliveryID, jobID); err != nil {
+		if _, err := x.exec(ctx, `UPDATE reviewer_forge_deliveries SET job_id = $3 WHERE forge = $1 AND delivery_id = $2`,
+			j.Forge, j.DeliveryID, jobID); err != nil {
 			return fmt.Errorf("record delivery: %w", err)
 		}
 	}

@@ -19,13 +19,14 @@ type Job struct {
 	// (a GitHub /review comment): the worker then reviews the head it finds.
 	HeadSHA string `json:"head_sha,omitempty"`
 	// DeliveryID is the forge's delivery id (X-GitHub-Delivery, X-Gitlab-Event-UUID);
-	// a delivery seen before is not queued again.
+	// a delivery seen before from the same forge is not queued again.
 	DeliveryID string `json:"delivery_id,omitempty"`
 	// Event says what asked for the review, as "pull_request.synchronize" or
 	// "note./review", for logs and metrics.
 	Event string `json:"event,omitempty"`
 	// Sender is the login of whoever caused the event; SenderID their numeric id, where
-	// the forge must be asked whether they may request a review (a GitLab /review note).
+	// the forge must be asked whether they may request a review (a /review comment or
+	// note: GitHub is asked by login, GitLab by id).
 	Sender   string `json:"sender,omitempty"`
 	SenderID int64  `json:"sender_id,omitempty"`
 }

@@ -17,6 +17,9 @@ const (
 	// deliveryRetention is how long a delivery id is remembered. GitHub lets a delivery
 	// be redelivered for 3 days; GitLab retries a failed hook within hours.
 	deliveryRetention = 7 * 24 * time.Hour
+	// usageRetention is how many past days of token usage are kept: a budget reads
+	// today's only, the rest is for an operator's look.
+	usageRetention = 7
 )
 
 // maybePrune prunes if this instance has not for pruneEvery. The write that triggered
@@ -34,12 +37,13 @@ func (q *Queue) maybePrune(ctx context.Context) {
 
 // prune deletes deliveries older than deliveryRetention, the rows of changes idle as
 // long whose last job has finished (a live job's row holds its generation, which must
-// not restart), and cache entries past their age.
+// not restart), cache entries past their age, and token usage older than usageRetention
+// days.
 func (q *Queue) prune(ctx context.Context, now time.Time) error {
 	x := q.eng.pool()
 	cutoff := now.Add(-deliveryRetention).UnixMilli()
 	var errs []error
-	if _, err := x.exec(ctx, `DELETE FROM reviewer_deliveries WHERE received_ms < $1`, cutoff); err != nil {
+	if _, err := x.exec(ctx, `DELETE FROM reviewer_forge_deliveries WHERE received_ms < $1`, cutoff); err != nil {
 		errs = append(errs, fmt.Errorf("prune deliveries: %w", err))
 	}
 	if _, err := x.exec(ctx, `DELETE FROM reviewer_changes WHERE updated_ms < $1 AND NOT EXISTS (
@@ -50,6 +54,9 @@ func (q *Queue) prune(ctx context.Context, now time.Time) error {
 	if _, err := x.exec(ctx, `DELETE FROM reviewer_cache WHERE created_ms < $1`,
 		now.Add(-q.opts.CacheMaxAge).UnixMilli()); err != nil {
 		errs = append(errs, fmt.Errorf("prune cache: %w", err))
+	}
+	if _, err := x.exec(ctx, `DELETE FROM reviewer_usage WHERE day < $1`, Day(now)-usageRetention); err != nil {
+		errs = append(errs, fmt.Errorf("prune usage: %w", err))
 	}
 	return errors.Join(errs...)
 }

@@ -348,7 +348,7 @@ func createTables(ctx context.Context, x execer, d dialect) error {
 			return fmt.Errorf("create tables: %w", err)
 		}
 	}
-	return nil
+	return migrateDeliveries(ctx, x, d)
 }
 
 // riverEngine is the engine for one River transaction type.

@@ -48,6 +48,9 @@ var behaviours = []struct {
 	{"runs a job", testRuns},
 	{"enqueue is durable", testDurable},
 	{"duplicate delivery", testDuplicateDelivery},
+	{"delivery ids are per forge", testDeliveryPerForge},
+	{"deliveries of the old schema are kept", testLegacyDeliveries},
+	{"token usage", testUsage},
 	{"same head merges, and runs again once done", testSameHead},
 	{"job without head merges into the live job", testNoHead},
 	{"burst runs newest head once", testBurst},
@@ -298,6 +301,129 @@ func testDuplicateDelivery(t *testing.T, url string) {
 	rec.settle(t, 1)
 }
 
+// testDeliveryPerForge: GitHub and GitLab name their deliveries independently, so one
+// forge's delivery id must not suppress the other's (the shared table of old did).
+func testDeliveryPerForge(t *testing.T, url string) {
+	q, _ := open(t, url, queue.Options{Debounce: time.Hour})
+	gh := job(1, "aaaa")
+	gh.DeliveryID = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
+	gl := queue.Job{Forge: "gitlab", Repo: "group/app", ProjectID: 7, Number: 1, HeadSHA: "bbbb",
+		Event: "merge_request.open", Sender: "root", DeliveryID: gh.DeliveryID}
+	first := enqueue(t, q, gh)
+	other := enqueue(t, q, gl)
+	if other.Duplicate || other.JobID == 0 || other.JobID == first.JobID {
+		t.Errorf("GitLab delivery with a GitHub delivery's id: %+v, want a job of its own", other)
+	}
+	// Each forge's own redelivery is still one.
+	for _, j := range []queue.Job{gh, gl} {
+		if res := enqueue(t, q, j); !res.Duplicate {
+			t.Errorf("%s redelivery: %+v, want a duplicate", j.Forge, res)
+		}
+	}
+	depthIs(t, q, map[string]int{"available": 2})
+}
+
+// testLegacyDeliveries opens a database whose delivery table has the shape of versions
+// before deliveries were keyed per forge: its rows must still stop redeliveries.
+func testLegacyDeliveries(t *testing.T, url string) {
+	q1, err := queue.Open(t.Context(), url, queue.ForTest(queue.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UnixMilli()
+	for _, stmt := range []string{
+		`DROP TABLE reviewer_forge_deliveries`,
+		`CREATE TABLE reviewer_deliveries (
+			delivery_id TEXT PRIMARY KEY,
+			job_id BIGINT NOT NULL DEFAULT 0,
+			received_ms BIGINT NOT NULL
+		)`,
+		`CREATE INDEX reviewer_deliveries_received_ms ON reviewer_deliveries (received_ms)`,
+	} {
+		if _, err := queue.ExecForTest(t.Context(), q1, stmt); err != nil {
+			t.Fatalf("stage the old schema: %v", err)
+		}
+	}
+	if _, err := queue.ExecForTest(t.Context(), q1, `INSERT INTO reviewer_deliveries (delivery_id, job_id, received_ms) VALUES ($1, $2, $3)`,
+		"d-old", 41, now); err != nil {
+		t.Fatal(err)
+	}
+	q1.Close()
+
+	q, _ := open(t, url, queue.Options{Debounce: time.Hour})
+	for _, forge := range []string{"github", "gitlab"} {
+		j := job(1, "aaaa")
+		j.Forge, j.DeliveryID = forge, "d-old"
+		if diff := cmp.Diff(queue.Enqueued{JobID: 41, Duplicate: true}, enqueue(t, q, j)); diff != "" {
+			t.Errorf("%s redelivery of a delivery the old version took (-want +got):\n%s", forge, diff)
+		}
+	}
+	j := job(1, "aaaa")
+	j.DeliveryID = "d-new"
+	if res := enqueue(t, q, j); res.Duplicate || res.JobID == 0 {
+		t.Errorf("new delivery after the migration: %+v", res)
+	}
+	if _, err := queue.ExecForTest(t.Context(), q, `SELECT 1 FROM reviewer_deliveries`); err == nil {
+		t.Error("the old delivery table is still there after the migration")
+	}
+	// Opening again finds nothing left to migrate.
+	again, err := queue.Open(t.Context(), url, queue.ForTest(queue.Options{}))
+	if err != nil {
+		t.Fatalf("Open after the migration: %v", err)
+	}
+	again.Close()
+}
+
+func testUsage(t *testing.T, url string) {
+	q, _ := open(t, url, queue.Options{})
+	now := time.Date(2026, 11, 1, 23, 59, 0, 0, time.UTC)
+	queue.SetNowForTest(q, func() time.Time { return now })
+	u := q.Usage()
+	ctx := t.Context()
+	spent := func(key string, day int64) int64 {
+		t.Helper()
+		n, err := u.Spent(ctx, key, day)
+		if err != nil {
+			t.Fatalf("Spent(%q): %v", key, err)
+		}
+		return n
+	}
+	day := u.Today()
+	if got := queue.DayStart(day); !got.Equal(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("DayStart(Today()) = %s, want 2026-11-01 00:00 UTC", got)
+	}
+	if n := spent("repo:github:octo/app", day); n != 0 {
+		t.Errorf("nothing charged yet, Spent = %d", n)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := u.Charge(ctx, day, 1000, "repo:github:octo/app", "author:github:mona"); err != nil {
+				t.Errorf("Charge: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := u.Charge(ctx, day, 0, "repo:github:octo/app"); err != nil {
+		t.Errorf("Charge of nothing: %v", err)
+	}
+	if n := spent("repo:github:octo/app", day); n != 8000 {
+		t.Errorf("repo Spent = %d, want 8000 (eight concurrent charges of 1000)", n)
+	}
+	if n := spent("author:github:mona", day); n != 8000 {
+		t.Errorf("author Spent = %d, want 8000", n)
+	}
+	now = now.Add(2 * time.Minute) // past midnight UTC
+	if u.Today() != day+1 {
+		t.Fatalf("Today() = %d after midnight, want %d", u.Today(), day+1)
+	}
+	if n := spent("repo:github:octo/app", u.Today()); n != 0 {
+		t.Errorf("a new day starts at %d tokens, want 0", n)
+	}
+}
+
 func testSameHead(t *testing.T, url string) {
 	var q *queue.Queue
 	var stale atomic.Int64
@@ -360,6 +486,27 @@ func testNoHead(t *testing.T, url string) {
 	if diff := cmp.Diff(queue.Enqueued{JobID: pushed.JobID, Deduped: true}, merged); diff != "" {
 		t.Errorf("a job without head while one waits (-want +got):\n%s", diff)
 	}
+	// A /review whose requester the worker checks is not merged into the waiting push's
+	// job, which the worker may turn down (an outsider's push), nor does it cancel it.
+	asked := headless
+	asked.SenderID = 77
+	own := enqueue(t, q, asked)
+	if own.JobID == 0 || own.JobID == pushed.JobID || own.Deduped || len(own.Superseded) != 0 {
+		t.Errorf("a checked requester's job without head while a push's waits: %+v, want a job of its own", own)
+	}
+	if s, err := q.Superseded(t.Context(), job(1, "aaaa")); err != nil || s {
+		t.Errorf("the push's head is superseded (%v, %v) by a request for it", s, err)
+	}
+	// A later push cancels the push's job; the request, for the older head, finds itself
+	// superseded when it runs.
+	newer := enqueue(t, q, job(1, "bbbb"))
+	if diff := cmp.Diff([]int64{pushed.JobID}, newer.Superseded); diff != "" {
+		t.Errorf("a newer head's superseded jobs (-want +got):\n%s", diff)
+	}
+	if s, err := q.Superseded(t.Context(), job(1, "aaaa")); err != nil || !s {
+		t.Errorf("the request for the older head is not superseded (%v, %v)", s, err)
+	}
+	depthIs(t, q, map[string]int{"cancelled": 2, "available": 2})
 }
 
 func testBurst(t *testing.T, url string) {

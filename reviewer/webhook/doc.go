@@ -30,15 +30,16 @@
 //     Config.ReviewBots.
 //   - GitHub issue_comment created on a pull request whose first line is Config.Command,
 //     written by OWNER, MEMBER or COLLABORATOR. author_association is the only hint of
-//     the commenter's access the payload carries; these three are a proxy for write access
-//     (MEMBER is an organization member, who may lack write access to this repository, so
-//     the worker must still act with the bot's own credentials only).
+//     the commenter's access the payload carries, and not enough: MEMBER includes
+//     organization members who may only read this repository. The job names the
+//     commenter (Sender, SenderID), and the worker reviews only once GitHub says they
+//     have write access (admin, maintain or write).
 //   - GitLab merge request open, reopen, and update when it carries new commits
 //     (object_attributes.oldrev) or moved from draft to ready (changes.draft, changes
 //     work_in_progress, or on older GitLab a title that lost its "Draft:" prefix).
 //   - GitLab note on a merge request whose first line is Config.Command. GitLab sends no
-//     role with a note, so anyone who may comment on the merge request can ask for a
-//     review; the queue's dedupe by head bounds what that costs.
+//     role with a note: the job names the commenter, and the worker reviews only once
+//     GitLab says they have the Developer role or more in the project.
 //
 // Events caused by one of Config.BotLogins never trigger, whatever the other settings, so
 // the bot cannot loop on its own comments or pushes.

@@ -57,6 +57,7 @@ type githubEvent struct {
 }
 
 type githubUser struct {
+	ID    int64  `json:"id"`
 	Login string `json:"login"`
 	Type  string `json:"type"`
 }
@@ -167,8 +168,11 @@ func (s *Server) githubPullRequest(ctx context.Context, d *delivery, ev *githubE
 	return s.enqueue(ctx, d, j)
 }
 
-// githubComment queues a review when someone with write access comments the command on a
-// pull request. The payload has no head commit: the worker reviews the head it finds.
+// githubComment queues a review when someone who may have write access comments the
+// command on a pull request. author_association only rules out those who certainly lack
+// it: MEMBER includes read-only organization members, so the job names the commenter
+// and the worker asks GitHub for their permission before it reviews. The payload has no
+// head commit: the worker reviews the head it finds.
 func (s *Server) githubComment(ctx context.Context, d *delivery, ev *githubEvent) (reply, error) {
 	c := ev.Comment
 	j := queue.Job{
@@ -177,7 +181,8 @@ func (s *Server) githubComment(ctx context.Context, d *delivery, ev *githubEvent
 		InstallationID: ev.Installation.ID,
 		Number:         ev.Issue.Number,
 		Event:          "issue_comment." + s.command,
-		Sender:         ev.Sender.Login,
+		Sender:         c.User.Login,
+		SenderID:       c.User.ID,
 	}
 	d.describe(j)
 	switch {

@@ -62,7 +62,7 @@ func TestGitHubFixtures(t *testing.T) {
 			outcome: "queued",
 			job: &queue.Job{
 				Forge: "github", Repo: "chhsia0/knative-route-demo", Number: 3,
-				Event: "issue_comment./build", Sender: "chhsia0",
+				Event: "issue_comment./build", Sender: "chhsia0", SenderID: 4643017,
 			},
 		},
 		{file: "issue_comment.created.on-issue.json", status: 202, outcome: "ignored"},
@@ -202,9 +202,11 @@ func TestGitHubCommentCommand(t *testing.T) {
 		b = setJSON(t, b, login, "comment", "user", "login")
 		return setJSON(t, b, login, "sender", "login")
 	}
+	// The job names the commenter: the worker asks GitHub for their permission before it
+	// reviews, since their author_association does not tell.
 	wantJob := queue.Job{
 		Forge: "github", Repo: "chhsia0/knative-route-demo", Number: 3,
-		Event: "issue_comment./review", Sender: "octocat", DeliveryID: "d-2",
+		Event: "issue_comment./review", Sender: "octocat", SenderID: 4643017, DeliveryID: "d-2",
 	}
 
 	tests := []struct {

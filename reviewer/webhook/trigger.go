@@ -50,9 +50,11 @@ var gitlabBotUser = regexp.MustCompile(`^(project|group)_[0-9]+_bot([0-9]*|_[0-9
 // gitlabBot reports whether a GitLab username belongs to an access-token bot.
 func gitlabBot(username string) bool { return gitlabBotUser.MatchString(username) }
 
-// writeAssociations are the author_association values taken as write access to the
-// repository. The payload has nothing closer: OWNER owns it, COLLABORATOR was invited to
-// it, MEMBER belongs to its organization (and may in fact only read it).
+// writeAssociations are the author_association values that may come with write access to
+// the repository: OWNER owns it, COLLABORATOR was invited to it, MEMBER belongs to its
+// organization. Each may in fact only read it (a read-only member or collaborator), so
+// they only let a request through to the worker, which asks GitHub; the other values
+// (CONTRIBUTOR, FIRST_TIME_CONTRIBUTOR, FIRST_TIMER, NONE, MANNEQUIN) never have it.
 var writeAssociations = map[string]bool{"OWNER": true, "MEMBER": true, "COLLABORATOR": true}
 
 // draftPrefixes mark a GitLab draft in the title (lower case): "Draft:", "[Draft]",
