@@ -158,6 +158,9 @@ func renderLine(ln string, m mode) string {
 				continue
 			}
 			b.WriteString("\\[")
+		case c == ' ' && i > 0 && ln[i-1] == ' ':
+			// Runs of spaces fold into one: after a list marker they would start an
+			// indented code block.
 		case c == '\\', c == '[', c == ']', c == '|':
 			b.WriteByte('\\')
 			b.WriteByte(c)
@@ -184,7 +187,7 @@ func renderLine(ln string, m mode) string {
 			}
 		case c == ':' && strings.HasPrefix(ln[i:], "://") && !(m.links && webScheme(ln, i)):
 			b.WriteString(wordJoiner + ":")
-		case (c == 'w' || c == 'W') && strings.EqualFold(ln[i:min(i+4, len(ln))], "www.") && (i == 0 || !isWord(ln[i-1])) && !m.links:
+		case (c == 'w' || c == 'W') && strings.EqualFold(ln[i:min(i+4, len(ln))], "www.") && !m.links:
 			b.WriteString(ln[i:i+3] + wordJoiner + ".")
 			i += 4
 			continue
