@@ -10,9 +10,12 @@
 // The rules are those of how the forges read a body:
 //
 //   - GitLab runs a quick action from any line of a note that starts with "/" and a
-//     command, even inside an HTML comment, an inline code span that spans lines, or a
-//     fence its extractor does not recognise; so no line may start with "/", whatever
-//     the Markdown around it.
+//     command name. Its extractor (Gitlab::QuickActions::Extractor) skips only what runs
+//     from a line starting with three backticks to a line that is exactly three
+//     backticks, HTML tag blocks and ">>>" quotes; a line inside an HTML comment, a code
+//     span over several lines, a "~~~" or longer fence still runs. So no line may start
+//     with "/" and a word, whatever the Markdown around it (leading white space
+//     included, to be safe with other readers).
 //   - Mentions and references are found in the rendered text, so they are broken with an
 //     invisible word joiner (U+2060) after "@", "#" and the like, in code spans too.
 //   - Bare URLs are linked by GFM's autolink extension and by GitLab's filter, so "://"
