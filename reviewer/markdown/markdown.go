@@ -55,6 +55,11 @@ func code(s string, m mode) string {
 		// a backslash before it; escaped plain text can not be split.
 		return render(s, m)
 	}
+	return span(s, m)
+}
+
+// span writes s, one line with something in it, as a code span.
+func span(s string, m mode) string {
 	fence := strings.Repeat("`", longestRun(s, '`')+1)
 	var b strings.Builder
 	b.WriteString(fence)
@@ -78,20 +83,72 @@ func render(s string, m mode) string {
 	}
 	var b strings.Builder
 	blank := true // no blank line at the start, none doubled
-	for _, ln := range strings.Split(s, "\n") {
-		ln = trim(ln)
-		if ln == "" {
-			if !blank {
-				b.WriteString("\n")
+	paragraph := func() {
+		if !blank {
+			b.WriteString("\n")
+		}
+		blank = true
+	}
+	// A fenced code block in the text becomes its lines as code spans, one a line: a
+	// fence would be a block GitLab may not skip, and in a comment a suggestion.
+	var fence string
+	var code []string
+	endCode := func() {
+		paragraph()
+		for i, ln := range code {
+			b.WriteString(span(ln, m))
+			if i < len(code)-1 {
+				b.WriteString("\\") // a hard line break
 			}
-			blank = true
+			b.WriteString("\n")
+			blank = false
+		}
+		paragraph()
+		fence, code = "", nil
+	}
+	for _, raw := range strings.Split(s, "\n") {
+		ln := trim(raw)
+		if fence != "" {
+			if closesFence(ln, fence) {
+				endCode()
+			} else if ln != "" {
+				code = append(code, strings.TrimRight(raw, " "))
+			}
+			continue
+		}
+		if fence = opensFence(ln); fence != "" {
+			continue
+		}
+		if ln == "" {
+			paragraph()
 			continue
 		}
 		b.WriteString(renderLine(ln, m))
 		b.WriteString("\n")
 		blank = false
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	if fence != "" {
+		endCode()
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// opensFence returns the fence (three or more backticks or tildes) that opens a fenced
+// code block on line ln, or "".
+func opensFence(ln string) string {
+	if !strings.HasPrefix(ln, "```") && !strings.HasPrefix(ln, "~~~") {
+		return ""
+	}
+	n := runLen(ln, ln[0])
+	if ln[0] == '`' && strings.Contains(ln[n:], "`") {
+		return "" // CommonMark: a backtick fence's info string has no backtick
+	}
+	return ln[:n]
+}
+
+// closesFence reports whether ln closes a code block opened by fence.
+func closesFence(ln, fence string) bool {
+	return len(ln) >= len(fence) && runLen(ln, fence[0]) == len(ln)
 }
 
 // clean drops what has no place in a comment: control characters (tabs become spaces,
