@@ -2,28 +2,38 @@ package reviewer
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
+	"github.com/reviewerbot/reviewer/reviewer/markdown"
 	"github.com/reviewerbot/reviewer/rules"
 )
 
 // CommentBody renders a finding as the Markdown body of an inline comment: severity and
 // rule, the message, a committable suggestion in the forge's syntax when there is one,
-// and the hidden fingerprint marker. Text that came from a model or a rules file is
-// neutralised so that a comment never mentions anyone or references an issue.
+// and the hidden fingerprint marker as the last line. The message goes through package
+// markdown: a model's is shown as text and nothing more (no link, HTML, fence, mention or
+// quick action), a pattern rule's (the team's own rules, from the base branch) keeps its
+// links. A suggestion comes only from the finding's Suggestion field.
 func CommentBody(f Finding, style SuggestionStyle) string {
 	var b strings.Builder
 	b.WriteString(severityLabel(f.Severity))
 	if f.RuleID != "" {
-		b.WriteString(" · `" + strings.ReplaceAll(f.RuleID, "`", "") + "`")
+		b.WriteString(" · " + markdown.Code(f.RuleID))
 	}
 	b.WriteString("\n\n")
-	b.WriteString(Neutralize(strings.TrimSpace(f.Message)))
+	if f.Source == SourcePattern {
+		b.WriteString(markdown.Rules(f.Message))
+	} else {
+		b.WriteString(markdown.Text(f.Message))
+	}
 	b.WriteString("\n")
 	if f.Suggestion != "" && f.Side != SideOld {
 		b.WriteString("\n")
-		b.WriteString(suggestionBlock(f, style))
+		if safeSuggestion(f.Suggestion) {
+			b.WriteString(suggestionBlock(f, style))
+		} else {
+			b.WriteString("_A suggested change is not shown: a line of it would read as a GitLab quick action or an HTML comment._\n")
+		}
 	}
 	b.WriteString("\n")
 	b.WriteString(Marker(f.Fingerprint, f.Severity))
@@ -68,38 +78,22 @@ func longestRun(s string, c byte) int {
 	return best
 }
 
-// wordJoiner is an invisible character that breaks what forges auto-link without
-// changing what a reader sees.
-const wordJoiner = "\u2060"
-
-var (
-	// mention is an @-mention of a user or team: @name, @org/team.
-	mention = regexp.MustCompile(`(^|[^\w` + "`" + `])@([A-Za-z0-9][A-Za-z0-9_.-]*)`)
-	// issueRef is a reference to an issue or change that forges link and notify:
-	// #12, !12, group/project#12, GH-12.
-	issueRef = regexp.MustCompile(`(^|[^&])([#!])(\d)`)
-	ghRef    = regexp.MustCompile(`\b(GH)-(\d)`)
-)
-
-// Neutralize keeps text from a model or a rules file from pinging people or touching
-// issues when posted: @-mentions and issue references get an invisible word joiner that
-// stops the forge from linking them (and so from notifying anyone or closing anything by
-// keyword). Code spans and blocks are left alone: forges do not link inside them.
-func Neutralize(s string) string {
-	var b strings.Builder
-	for i, part := range strings.Split(s, "`") {
-		if i > 0 {
-			b.WriteString("`")
-		}
-		if i%2 == 1 {
-			// Inside a code span.
-			b.WriteString(part)
-			continue
-		}
-		part = mention.ReplaceAllString(part, "${1}@"+wordJoiner+"${2}")
-		part = issueRef.ReplaceAllString(part, "${1}${2}"+wordJoiner+"${3}")
-		part = ghRef.ReplaceAllString(part, "${1}-"+wordJoiner+"${2}")
-		b.WriteString(part)
+// safeSuggestion reports whether suggested code can be posted as it is: no line of it
+// starts (after white space) with "/" and a word, which GitLab would run as a quick action
+// whatever fence is around it, and nothing in it opens or closes an HTML comment. Code
+// can not be escaped without changing it, so such a suggestion is left out. GitLab drops
+// every "\r" before it looks for quick actions, and a reader may take one for a line end:
+// both readings are checked.
+func safeSuggestion(code string) bool {
+	if strings.Contains(code, "<!--") || strings.Contains(code, "-->") || strings.Contains(code, "--!>") {
+		return false
 	}
-	return b.String()
+	for _, text := range []string{strings.ReplaceAll(code, "\r", ""), strings.ReplaceAll(code, "\r", "\n")} {
+		for _, ln := range strings.Split(text, "\n") {
+			if markdown.QuickAction(ln) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -16,7 +16,9 @@
 //     ask, and anchor each answer to a line the model was shown;
 //   - merge, cap and sort the findings;
 //   - with a forge ([Poster] and the optional abilities beside it): post what is new,
-//     resolve what was fixed, edit the summary, set the status.
+//     resolve what was fixed, edit the summary, set the status. Every untrusted string in
+//     a body goes through package markdown, and the summary's head is sealed
+//     ([SummaryMarker]) so that no text on the change can say where the next review starts.
 //
 // The command line, the CI step and the webhook service only build a [Request] and call
 // Review; there is no second code path. The package imports no forge, model or

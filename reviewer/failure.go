@@ -5,23 +5,25 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/reviewerbot/reviewer/reviewer/markdown"
+	"github.com/reviewerbot/reviewer/reviewer/seal"
+	"github.com/reviewerbot/reviewer/rules"
 )
 
 // maxFailureReason bounds the reason a failure summary and status quote.
 const maxFailureReason = 600
 
 // ReportFailure tells the people on a change that its review failed for good: the summary
-// comment says why and how to ask again, and the head's status is error. The summary keeps
-// the head the last successful review named, so the next review still knows what was
-// reviewed before. What the forge does not support is skipped.
-func ReportFailure(ctx context.Context, p Poster, c Change, reason string) error {
-	reason = strings.TrimSpace(reason)
-	if len(reason) > maxFailureReason {
-		reason = strings.ToValidUTF8(reason[:maxFailureReason], "") + " [...]"
-	}
+// comment says why (FailureReason: what failed, never the error's own text, which may name
+// internal hosts) and how to ask again, and the head's status is error. The summary keeps
+// the head the last successful review named when its seal verifies under key, so the next
+// review still knows what was reviewed before. What the forge does not support is skipped.
+func ReportFailure(ctx context.Context, p Poster, c Change, cause error, key seal.Key) error {
+	reason := FailureReason(cause)
 	var errs []error
 	if s, ok := p.(Summarizer); ok {
-		if err := writeFailure(ctx, s, c, reason); err != nil {
+		if err := writeFailure(ctx, s, c, reason, key); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -37,7 +39,36 @@ func ReportFailure(ctx context.Context, p Poster, c Change, reason string) error
 	return errors.Join(errs...)
 }
 
-func writeFailure(ctx context.Context, s Summarizer, c Change, reason string) error {
+// FailureReason is what a public comment may say about why a review failed: the kind of
+// failure, in words of the bot's own. Only a rules error is quoted, since its file and line
+// are the repository's own, and what it must fix. Everything else the error says (the
+// gateway's or the forge's address, a response body) belongs in the service's log.
+func FailureReason(err error) string {
+	var re *rules.Error
+	switch {
+	case err == nil:
+		return "unknown error"
+	case errors.As(err, &re):
+		msg := re.Error()
+		if len(msg) > maxFailureReason {
+			msg = strings.ToValidUTF8(msg[:maxFailureReason], "") + " [...]"
+		}
+		return "a rules or settings file could not be read: " + msg
+	case errors.Is(err, ErrRateLimited):
+		return "rate limited by the forge or the model gateway after every retry"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the review ran out of time"
+	case errors.Is(err, ErrForbidden):
+		return "the forge refused the bot access to the change"
+	case errors.Is(err, ErrNotFound):
+		return "the change, its repository or a file it needs was not found on the forge"
+	case errors.Is(err, ErrTooLarge):
+		return "the change is too large to review"
+	}
+	return "an internal error; the service's log has the details"
+}
+
+func writeFailure(ctx context.Context, s Summarizer, c Change, reason string, key seal.Key) error {
 	old, err := s.FindSummary(ctx, c)
 	if err != nil {
 		return fmt.Errorf("find summary: %w", err)
@@ -45,21 +76,21 @@ func writeFailure(ctx context.Context, s Summarizer, c Change, reason string) er
 	id, reviewed := "", ""
 	if old != nil {
 		id = old.ID
-		reviewed, _ = ParseSummaryMarker(old.Body)
+		reviewed, _ = SummaryHead(c, old.Body, key)
 	}
 	var b strings.Builder
 	b.WriteString("### reviewer: review failed\n\n")
 	if c.HeadSHA != "" {
-		fmt.Fprintf(&b, "The review of `%s` could not be done:\n\n", short(c.HeadSHA))
+		fmt.Fprintf(&b, "The review of `%s` could not be done: ", short(c.HeadSHA))
 	} else {
-		b.WriteString("The review could not be done:\n\n")
+		b.WriteString("The review could not be done: ")
 	}
-	fmt.Fprintf(&b, "```\n%s\n```\n\n", strings.ReplaceAll(reason, "```", "'''"))
+	b.WriteString(markdown.Line(reason) + "\n\n")
 	b.WriteString("It is not retried by itself: once the cause is fixed, push a commit or comment `/review`.\n")
 	if reviewed != "" {
 		fmt.Fprintf(&b, "\nThe last review was of `%s`; its comments stand.\n", short(reviewed))
 	}
-	b.WriteString("\n" + SummaryMarker(reviewed) + "\n")
+	b.WriteString("\n" + SummaryMarker(c, reviewed, key) + "\n")
 	if err := s.WriteSummary(ctx, c, id, b.String()); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}

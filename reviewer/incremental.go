@@ -20,9 +20,12 @@ type since struct {
 // changedSince finds the head the last published review covered (its summary says) and
 // what changed after it, so the model sees only that. It returns nil, for a review of the
 // whole change, when there was no earlier review, when the forge can not compare commits,
-// or when the earlier head is gone (a force-push).
+// or when the earlier head is gone (a force-push). The head is trusted only when the
+// summary's seal verifies under the configured key: whoever names the head decides what
+// the model never sees, so a head anyone else could have written (or none sealed, under
+// the zero key) means a whole review.
 func (r *Reviewer) changedSince(ctx context.Context, c Change, summaries *summaryLookup, log *slog.Logger) (*since, error) {
-	if r.opts.Model == nil || c.HeadSHA == "" {
+	if r.opts.Model == nil || c.HeadSHA == "" || r.opts.Publish.Seal.IsZero() {
 		return nil, nil
 	}
 	var (
@@ -47,8 +50,9 @@ func (r *Reviewer) changedSince(ctx context.Context, c Change, summaries *summar
 	if posted == nil {
 		return nil, nil
 	}
-	last, ok := ParseSummaryMarker(posted.Body)
-	if !ok || last == "" {
+	last, ok := SummaryHead(c, posted.Body, r.opts.Publish.Seal)
+	if !ok {
+		log.DebugContext(ctx, "whole change reviewed: the summary names no head sealed under this key")
 		return nil, nil
 	}
 	s := &since{head: last, lines: map[string]map[int]bool{}}

@@ -210,6 +210,9 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 		defer mu.Unlock()
 		if err != nil {
 			why := failReason(err)
+			// The ledger, which is public, names the failure; its details are for the log.
+			s.log.WarnContext(ctx, "model request failed", slog.String("reason", why), slog.String("error", err.Error()),
+				slog.Any("paths", partPaths(&ch, originals)))
 			for _, part := range ch.Parts {
 				failed[originals[part.Path].Path()] = why
 			}
@@ -310,8 +313,9 @@ func (s *modelStage) price(model string) Price {
 	return Price{}
 }
 
-// failReason is the ledger's short account of a failed request: the sentinel when there
-// is one, else the error's text, cut short.
+// failReason is the ledger's short account of a failed request, which the summary shows on
+// the change: the kind of failure, never the error's text, which names the gateway's
+// address and may quote its answer.
 func failReason(err error) string {
 	switch {
 	case errors.Is(err, ErrTruncated):
@@ -325,11 +329,7 @@ func failReason(err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "model request timed out"
 	}
-	msg := err.Error()
-	if len(msg) > 200 {
-		msg = strings.ToValidUTF8(msg[:200], "") + "..."
-	}
-	return "model request failed: " + msg
+	return "model request failed (the service's log has the details)"
 }
 
 // partPaths lists the real paths of a chunk's files.

@@ -209,7 +209,9 @@ func TestReviewWithModelFailures(t *testing.T) {
 	t.Parallel()
 	model := &fakeModel{answer: func(user string) (reviewer.Reply, error) {
 		if strings.Contains(user, "FILE web/app.js") {
-			return reviewer.Reply{}, errors.New("gateway said 500 three times")
+			// The gateway's address is internal: the ledger, which the summary shows on
+			// the change, must not quote it.
+			return reviewer.Reply{}, errors.New(`Post "http://llm-gw.internal:4000/v1/chat/completions": 500 three times`)
 		}
 		return reviewer.Reply{Requests: 1, Model: "m"}, nil
 	}}
@@ -241,7 +243,7 @@ func TestReviewWithModelFailures(t *testing.T) {
 		case f.Path == ".env" || f.Path == "web/package-lock.json":
 			want[f.Path] = outcomes[f.Path]
 		case withFailing[f.Path]:
-			want[f.Path] = "failed model request failed: gateway said 500 three times"
+			want[f.Path] = "failed model request failed (the service's log has the details)"
 		default:
 			want[f.Path] = "reviewed "
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/reviewerbot/reviewer/reviewer/seal"
 	"github.com/reviewerbot/reviewer/rules"
 )
 
@@ -21,6 +22,10 @@ type PublishOptions struct {
 	// change it did not see (Coverage.Unseen), pass; by default its status is a failure,
 	// since it is not a clean pass.
 	AllowIncomplete bool
+	// Seal seals the head the summary names, and verifies it when the next review reads
+	// it back to review only what changed since (see SummaryMarker). The zero key (no
+	// security.key and no gateway key) seals nothing: every review is of the whole change.
+	Seal seal.Key
 }
 
 // PublishError is a failure to publish a review that was done: the Result returned with
@@ -128,7 +133,7 @@ func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishO
 	}
 
 	if s, ok := p.(Summarizer); ok {
-		if err := writeSummary(ctx, s, c, res, pub, summaries); err != nil {
+		if err := writeSummary(ctx, s, c, res, pub, summaries, opts.Seal); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -144,7 +149,7 @@ func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishO
 	return pub, errors.Join(errs...)
 }
 
-func writeSummary(ctx context.Context, s Summarizer, c Change, res *Result, pub Published, summaries *summaryLookup) error {
+func writeSummary(ctx context.Context, s Summarizer, c Change, res *Result, pub Published, summaries *summaryLookup, key seal.Key) error {
 	old, err := summaries.find(ctx, s, c)
 	if err != nil {
 		return fmt.Errorf("find summary: %w", err)
@@ -153,7 +158,7 @@ func writeSummary(ctx context.Context, s Summarizer, c Change, res *Result, pub 
 	if old != nil {
 		id = old.ID
 	}
-	if err := s.WriteSummary(ctx, c, id, SummaryBody(c, res, pub)); err != nil {
+	if err := s.WriteSummary(ctx, c, id, SummaryBody(c, res, pub, key)); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
 	return nil

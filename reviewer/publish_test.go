@@ -11,6 +11,7 @@ import (
 	"github.com/reviewerbot/reviewer/internal/golden"
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/reviewertest"
+	"github.com/reviewerbot/reviewer/reviewer/seal"
 	"github.com/reviewerbot/reviewer/rules"
 )
 
@@ -29,11 +30,14 @@ func pyDiff(pad int, lines ...string) []byte {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// testKey seals the summaries of the tests' reviews, as security.key would.
+var testKey = seal.New([]byte("test key"))
+
 func publishRun(t *testing.T, f *reviewertest.Forge) reviewer.Result {
 	t.Helper()
 	rv := reviewer.New(f, reviewer.TreeRules{Tree: f}, reviewer.Options{
 		Forge:   f,
-		Publish: reviewer.PublishOptions{FailOn: rules.SeverityError},
+		Publish: reviewer.PublishOptions{FailOn: rules.SeverityError, Seal: testKey},
 	}, nil)
 	res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "github", Repo: "o/r", Number: 7}})
 	if err != nil {
@@ -216,7 +220,7 @@ func TestIncrementalReview(t *testing.T) {
 	run := func() reviewer.Result {
 		t.Helper()
 		rv := reviewer.New(f, reviewer.TreeRules{Tree: f, Opts: rules.RepoOptions{NoBuiltin: true}}, reviewer.Options{
-			Forge: f, Model: model, Publish: reviewer.PublishOptions{FailOn: rules.SeverityError}}, nil)
+			Forge: f, Model: model, Publish: reviewer.PublishOptions{FailOn: rules.SeverityError, Seal: testKey}}, nil)
 		res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "gitlab", Repo: "g/p", Number: 1}})
 		if err != nil {
 			t.Fatal(err)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/reviewerbot/reviewer/reviewer/markdown"
+	"github.com/reviewerbot/reviewer/reviewer/seal"
 	"github.com/reviewerbot/reviewer/rules"
 )
 
@@ -25,9 +27,11 @@ type Published struct {
 }
 
 // SummaryBody renders the one summary comment of a change: what was found, what was and
-// was not reviewed and why, what could not be placed on a line, and what it cost. It ends
-// with the hidden marker naming the head it describes.
-func SummaryBody(c Change, res *Result, pub Published) string {
+// was not reviewed and why, what could not be placed on a line, and what it cost. Paths,
+// reasons and messages go through package markdown, so none of them can open an HTML
+// comment, link, mention or act. It ends
+// with the hidden marker naming the head it describes, sealed under key.
+func SummaryBody(c Change, res *Result, pub Published, key seal.Key) string {
 	var b strings.Builder
 	cov := res.Coverage
 	errs, warns, infos := 0, 0, 0
@@ -90,14 +94,14 @@ func SummaryBody(c Change, res *Result, pub Published) string {
 	if len(not) > 0 {
 		fmt.Fprintf(&b, "<details><summary>Not reviewed (%d)</summary>\n\n| file | outcome | why |\n| --- | --- | --- |\n", len(not))
 		for _, f := range not {
-			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", cell(f.Path), f.Outcome, cell(Neutralize(f.Reason)))
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", markdown.CodeCell(f.Path), f.Outcome, markdown.Cell(f.Reason))
 		}
 		b.WriteString("\n</details>\n\n")
 	}
 	if len(res.Unplaced) > 0 {
 		fmt.Fprintf(&b, "<details><summary>Findings not placed on a line (%d)</summary>\n\n", len(res.Unplaced))
 		for _, u := range res.Unplaced {
-			fmt.Fprintf(&b, "- `%s`: %s\n", cell(u.Path), Neutralize(oneLine(u.Message)))
+			fmt.Fprintf(&b, "- %s: %s\n", markdown.Code(u.Path), markdown.Line(u.Message))
 		}
 		b.WriteString("\n</details>\n\n")
 	}
@@ -106,7 +110,7 @@ func SummaryBody(c Change, res *Result, pub Published) string {
 	}
 	if res.LLMEnabled {
 		u := res.Usage
-		fmt.Fprintf(&b, "**Model:** %s · %d requests · %d prompt tokens", cell(u.Model), u.Requests, u.PromptTokens)
+		fmt.Fprintf(&b, "**Model:** %s · %d requests · %d prompt tokens", markdown.Line(u.Model), u.Requests, u.PromptTokens)
 		if u.CachedTokens > 0 {
 			fmt.Fprintf(&b, " (%d cached)", u.CachedTokens)
 		}
@@ -114,7 +118,7 @@ func SummaryBody(c Change, res *Result, pub Published) string {
 	} else {
 		b.WriteString("Only the deterministic pattern rules ran: no model is configured.\n\n")
 	}
-	b.WriteString(SummaryMarker(c.HeadSHA))
+	b.WriteString(SummaryMarker(c, c.HeadSHA, key))
 	b.WriteString("\n")
 	return b.String()
 }
@@ -127,13 +131,6 @@ func findingsPhrase(n, errs, warns, infos int) string {
 }
 
 func short(sha string) string { return sha[:min(len(sha), 12)] }
-
-// cell makes text safe inside a Markdown table cell or code span.
-func cell(s string) string {
-	s = oneLine(s)
-	s = strings.ReplaceAll(s, "|", "\\|")
-	return strings.ReplaceAll(s, "`", "'")
-}
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")

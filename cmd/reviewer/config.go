@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/seal"
 	"github.com/reviewerbot/reviewer/rules"
 )
 
@@ -50,12 +51,12 @@ func (c *Config) repoOptions() rules.RepoOptions {
 	return rules.RepoOptions{RulesDir: c.Review.RulesDir, NoBuiltin: !c.Review.Builtin, Disable: c.Review.Disable}
 }
 
-// publishOptions is how a review is published under this configuration. Validate has
-// checked review.fail_on.
-func (c *Config) publishOptions() reviewer.PublishOptions {
+// publishOptions is how a review is published under this configuration, the summary's
+// head sealed under key (Config.sealKey). Validate has checked review.fail_on.
+func (c *Config) publishOptions(key seal.Key) reviewer.PublishOptions {
 	fo, _ := parseFailOn(c.Review.FailOn)
 	return reviewer.PublishOptions{FailOn: fo.sev, FailOnNone: fo.none, FailOnSet: c.IsSet("review.fail_on"),
-		AllowIncomplete: c.Review.AllowIncomplete}
+		AllowIncomplete: c.Review.AllowIncomplete, Seal: key}
 }
 
 // LogConfig sets up logging.

@@ -198,7 +198,9 @@ func TestReviewWithGateway(t *testing.T) {
 }
 
 // TestReviewGatewayFailing: when the gateway fails, the report still says what happened
-// (the files failed, the pattern findings stand) and the run does not pass as clean.
+// (the files failed, the pattern findings stand) and the run does not pass as clean. The
+// ledger, which a summary comment shows on the change, names the failure; the gateway's
+// own message (and address) goes to the log.
 func TestReviewGatewayFailing(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -225,13 +227,16 @@ func TestReviewGatewayFailing(t *testing.T) {
 	for _, f := range rep.Coverage.Files {
 		if f.Outcome == "failed" {
 			failed++
-			if !strings.Contains(f.Reason, "model overloaded") {
-				t.Errorf("%s failed for %q, want the gateway's message", f.Path, f.Reason)
+			if strings.Contains(f.Reason, "model overloaded") || strings.Contains(f.Reason, srv.URL) || !strings.Contains(f.Reason, "model request failed") {
+				t.Errorf("%s failed for %q, want the failure named and the gateway's message and address left to the log", f.Path, f.Reason)
 			}
 		}
 	}
 	if failed != 3 || len(rep.Findings) == 0 {
 		t.Errorf("%d failed files and %d findings: want 3 failed and the pattern findings kept", failed, len(rep.Findings))
+	}
+	if !strings.Contains(r.stderr, "model overloaded") {
+		t.Errorf("the log does not hold the gateway's message:\n%s", r.stderr)
 	}
 
 	environ = append(environ, "REVIEWER_REVIEW_ALLOW_INCOMPLETE=true")

@@ -180,8 +180,12 @@ func reviewAndReport(ctx context.Context, e env, c *Config, logger *slog.Logger,
 	}
 	opts.DryRun = mode.dryRun
 	if src.forge != nil {
+		key, err := c.sealKey(e)
+		if err != nil {
+			return err
+		}
 		opts.Forge = src.forge
-		opts.Publish = c.publishOptions()
+		opts.Publish = c.publishOptions(key)
 	}
 	if mode.dryRun && opts.Model == nil {
 		return usageError(errors.New("--dry-run shows the model requests: set gateway.base_url and gateway.model"))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/queue"
+	"github.com/reviewerbot/reviewer/reviewer/seal"
 	"github.com/reviewerbot/reviewer/reviewer/webhook"
 	"github.com/reviewerbot/reviewer/rules"
 )
@@ -102,6 +103,12 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 	if w.base.Model == nil {
 		logger.WarnContext(ctx, "gateway.base_url is unset: only the deterministic pattern rules will run")
 	}
+	if w.seal, err = c.sealKey(e); err != nil {
+		return err
+	}
+	if w.seal.IsZero() && w.base.Model != nil {
+		logger.WarnContext(ctx, "security.key is unset and so is gateway.api_key: every push gets a whole review")
+	}
 
 	bots := []string{}
 	for _, b := range []string{c.GitHub.BotLogin, c.GitLab.BotUsername} {
@@ -163,6 +170,7 @@ type worker struct {
 	e       env
 	c       *Config
 	base    reviewer.Options
+	seal    seal.Key // seals the summary's head (security.key)
 	logger  *slog.Logger
 	metrics *serviceMetrics
 	queue   *queue.Queue
@@ -308,7 +316,7 @@ func (w *worker) review(ctx context.Context, job queue.Job, pipelineLog, log *sl
 	}
 	opts := w.base
 	opts.Forge = client
-	opts.Publish = w.c.publishOptions()
+	opts.Publish = w.c.publishOptions(w.seal)
 	start := time.Now()
 	res, err := reviewer.New(client, serviceRules{reviewer.TreeRules{Tree: client, Opts: w.c.repoOptions()}}, opts, pipelineLog).Review(ctx, reviewer.Request{Change: change})
 	if err != nil {
@@ -351,7 +359,7 @@ func (w *worker) reportFailure(ctx context.Context, job queue.Job, cause error, 
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	change := reviewer.Change{Forge: job.Forge, Repo: job.Repo, Number: job.Number, HeadSHA: job.HeadSHA}
-	if err := reviewer.ReportFailure(ctx, client, change, cause.Error()); err != nil {
+	if err := reviewer.ReportFailure(ctx, client, change, cause, w.seal); err != nil {
 		log.WarnContext(ctx, "could not report the failure on the change", slog.String("error", err.Error()))
 	}
 }

@@ -14,6 +14,7 @@ import (
 	_ "github.com/reviewerbot/reviewer/internal/golden" // defines -update for go test ./... -update
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/github"
+	"github.com/reviewerbot/reviewer/reviewer/seal"
 	"github.com/reviewerbot/reviewer/rules"
 )
 
@@ -24,7 +25,7 @@ func TestSummaryNotAPersonsComment(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
 	item := fixtureItem(t, "issue-comment-items.json")
-	pasted := "Why does it say this?\n" + reviewer.SummaryMarker(testHead)
+	pasted := "Why does it say this?\n" + reviewer.SummaryMarker(reviewer.Change{}, testHead, seal.Key{})
 	var mu sync.Mutex
 	comments := []map[string]any{with(item, "id", 1, "body", pasted)}
 	f.mux.HandleFunc("GET /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
@@ -55,7 +56,7 @@ func TestSummaryNotAPersonsComment(t *testing.T) {
 	if err != nil || s != nil {
 		t.Fatalf("FindSummary = %+v, %v; want nil, nil: the person's comment is not the summary", s, err)
 	}
-	body := reviewer.SummaryMarker(testHead) + "\n2 findings"
+	body := "2 findings\n" + reviewer.SummaryMarker(reviewer.Change{}, testHead, seal.Key{})
 	if err := c.WriteSummary(ctx, testChange, "", body); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestAppIdentity(t *testing.T) {
 	})
 	apps := f.serveApp(t, 12, "octoapp")
 	issueItem := fixtureItem(t, "issue-comment-items.json")
-	summary := reviewer.SummaryMarker(testHead) + "\nno findings"
+	summary := "no findings\n" + reviewer.SummaryMarker(reviewer.Change{}, testHead, seal.Key{})
 	issue := []map[string]any{
 		with(issueItem, "id", 1, "body", summary), // octocat's
 		with(issueItem, "id", 2, "body", summary, "user", userObject(t, testBot, "User")),
@@ -247,7 +248,7 @@ func TestBotLogin(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
 	item := fixtureItem(t, "issue-comment-items.json")
-	summary := reviewer.SummaryMarker(testHead) + "\n1 finding"
+	summary := "1 finding\n" + reviewer.SummaryMarker(reviewer.Change{}, testHead, seal.Key{})
 	f.mux.HandleFunc("GET /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
 		paginate(w, r, f.prefix, []map[string]any{
 			with(item, "id", 1, "body", summary, "user", userObject(t, "someone", "User")),

@@ -34,7 +34,7 @@ func (cl *Client) FindSummary(ctx context.Context, c reviewer.Change) (*reviewer
 			if !isBot(bot, cm.GetUser().GetLogin()) {
 				continue
 			}
-			if _, ok := reviewer.ParseSummaryMarker(cm.GetBody()); ok {
+			if reviewer.IsSummary(cm.GetBody()) {
 				return &reviewer.PostedSummary{ID: strconv.FormatInt(cm.GetID(), 10), Body: cm.GetBody()}, nil
 			}
 		}

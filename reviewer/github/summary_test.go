@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/seal"
 )
 
 // TestSummary finds no summary, creates one, finds it again on a later page, and edits
@@ -60,7 +61,7 @@ func TestSummary(t *testing.T) {
 	if err != nil || s != nil {
 		t.Fatalf("FindSummary before = %v, %v; want nil, nil", s, err)
 	}
-	first := reviewer.SummaryMarker(testHead) + "\n2 findings"
+	first := "2 findings\n" + reviewer.SummaryMarker(reviewer.Change{}, testHead, seal.Key{})
 	if err := c.WriteSummary(ctx, testChange, "", first); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func TestSummary(t *testing.T) {
 	if d := cmp.Diff(&reviewer.PostedSummary{ID: "9000", Body: first}, s); d != "" {
 		t.Fatalf("FindSummary (-want +got):\n%s", d)
 	}
-	second := reviewer.SummaryMarker("2222222222222222222222222222222222222222") + "\nno findings"
+	second := "no findings\n" + reviewer.SummaryMarker(reviewer.Change{}, "2222222222222222222222222222222222222222", seal.Key{})
 	if err := c.WriteSummary(ctx, testChange, s.ID, second); err != nil {
 		t.Fatal(err)
 	}

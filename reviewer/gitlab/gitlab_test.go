@@ -20,6 +20,7 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/diff"
 	"github.com/reviewerbot/reviewer/reviewer/gitlab"
+	"github.com/reviewerbot/reviewer/reviewer/seal"
 	"github.com/reviewerbot/reviewer/rules"
 )
 
@@ -524,7 +525,7 @@ func TestSummary(t *testing.T) {
 	if s == nil || s.ID != "2003" || !strings.Contains(s.Body, "head=3eed087b") {
 		t.Fatalf("FindSummary = %+v, want note 2003", s)
 	}
-	body := "## reviewer\n\n" + reviewer.SummaryMarker(headSHA) + "\n"
+	body := "## reviewer\n\n" + reviewer.SummaryMarker(reviewer.Change{}, headSHA, seal.Key{}) + "\n"
 	if err := c.WriteSummary(ctx, change(), "", body); err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func (c *Client) FindSummary(ctx context.Context, ch reviewer.Change) (*reviewer
 			if found != nil || n.System || n.Author.ID != bot {
 				continue
 			}
-			if _, ok := reviewer.ParseSummaryMarker(n.Body); ok {
+			if reviewer.IsSummary(n.Body) {
 				found = &reviewer.PostedSummary{ID: strconv.FormatInt(n.ID, 10), Body: n.Body}
 			}
 		}

@@ -171,7 +171,7 @@ func (f *Forge) FindSummary(context.Context, reviewer.Change) (*reviewer.PostedS
 	f.call()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, ok := reviewer.ParseSummaryMarker(f.Summary); !ok {
+	if !reviewer.IsSummary(f.Summary) {
 		return nil, nil
 	}
 	return &reviewer.PostedSummary{ID: "summary", Body: f.Summary}, nil
