@@ -284,5 +284,5 @@ func TestSummaryNotAllReviewed(t *testing.T) {
 		Usage:      reviewer.Usage{Requests: 1, PromptTokens: 900, CompletionTokens: 50, Model: "gpt-4o-mini"},
 	}
 	c := reviewer.Change{Forge: "github", Repo: "o/r", Number: 7, HeadSHA: "0123456789abcdef0123456789abcdef01234567"}
-	golden.Check(t, "testdata/golden/summary-not-all-reviewed.md", []byte(reviewer.SummaryBody(c, res, reviewer.Published{})))
+	golden.Check(t, "testdata/golden/summary-not-all-reviewed.md", []byte(reviewer.SummaryBody(c, res, reviewer.Published{}, testKey)))
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/reviewerbot/reviewer/reviewer/seal"
 )
 
 // Refusal is a review the service turned down by a limit its operator set (who may be
@@ -24,12 +26,12 @@ type Refusal struct {
 // when the summary says so already, so a refusal repeated for one head (a redelivery, a
 // second push of the same commit, a retry) is said once, and never as a new comment: the
 // one summary is edited. The summary keeps the head the last review named, so the next
-// review still knows what was reviewed before. What the forge does not support is
+// review still knows what was reviewed before, when its seal verifies under key. What the forge does not support is
 // skipped.
-func ReportRefusal(ctx context.Context, p Poster, c Change, r Refusal) error {
+func ReportRefusal(ctx context.Context, p Poster, c Change, r Refusal, key seal.Key) error {
 	s, ok := p.(Summarizer)
 	if ok {
-		said, err := writeRefusal(ctx, s, c, r)
+		said, err := writeRefusal(ctx, s, c, r, key)
 		if err != nil || said {
 			return err
 		}
@@ -48,7 +50,7 @@ func ReportRefusal(ctx context.Context, p Poster, c Change, r Refusal) error {
 
 // writeRefusal writes the refusal into the summary; said reports that the summary held
 // it already.
-func writeRefusal(ctx context.Context, s Summarizer, c Change, r Refusal) (said bool, err error) {
+func writeRefusal(ctx context.Context, s Summarizer, c Change, r Refusal, key seal.Key) (said bool, err error) {
 	old, err := s.FindSummary(ctx, c)
 	if err != nil {
 		return false, fmt.Errorf("find summary: %w", err)
@@ -56,7 +58,7 @@ func writeRefusal(ctx context.Context, s Summarizer, c Change, r Refusal) (said 
 	id, reviewed := "", ""
 	if old != nil {
 		id = old.ID
-		reviewed, _ = ParseSummaryMarker(old.Body)
+		reviewed, _ = SummaryHead(c, old.Body, key)
 	}
 	var b strings.Builder
 	b.WriteString("### reviewer: not reviewed\n\n")
@@ -67,7 +69,7 @@ func writeRefusal(ctx context.Context, s Summarizer, c Change, r Refusal) (said 
 	if reviewed != "" {
 		fmt.Fprintf(&b, "\nThe last review was of `%s`; its comments stand.\n", short(reviewed))
 	}
-	b.WriteString("\n" + SummaryMarker(reviewed) + "\n")
+	b.WriteString("\n" + SummaryMarker(c, reviewed, key) + "\n")
 	body := b.String()
 	if old != nil && old.Body == body {
 		return true, nil

@@ -25,7 +25,7 @@ func TestReportRefusal(t *testing.T) {
 	}
 	// Refused three times for one head (a redelivery, a /review, a retry): said once.
 	for range 3 {
-		if err := reviewer.ReportRefusal(t.Context(), f, next, r); err != nil {
+		if err := reviewer.ReportRefusal(t.Context(), f, next, r, testKey); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -41,7 +41,7 @@ func TestReportRefusal(t *testing.T) {
 			t.Errorf("the refusal does not say %q:\n%s", want, f.Summary)
 		}
 	}
-	if head, ok := reviewer.ParseSummaryMarker(f.Summary); !ok || head != f.Change.HeadSHA {
+	if head, ok := reviewer.SummaryHead(next, f.Summary, testKey); !ok || head != f.Change.HeadSHA {
 		t.Errorf("the refusal's marker names %q, want the reviewed head %s", head, f.Change.HeadSHA)
 	}
 	last := f.Statuses[len(f.Statuses)-1]
@@ -52,7 +52,7 @@ func TestReportRefusal(t *testing.T) {
 	// A new head refused is said again, in the same comment.
 	newer := next
 	newer.HeadSHA = "cccccccccccccccccccccccccccccccccccccccc"
-	if err := reviewer.ReportRefusal(t.Context(), f, newer, r); err != nil {
+	if err := reviewer.ReportRefusal(t.Context(), f, newer, r, testKey); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.SummaryWrites - writes; n != 2 {

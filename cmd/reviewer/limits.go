@@ -73,7 +73,7 @@ func (w *worker) admit(ctx context.Context, client forgeClient, job queue.Job, c
 	if err != nil || r == nil {
 		return err
 	}
-	if err := reviewer.ReportRefusal(ctx, client, c, *r); err != nil {
+	if err := reviewer.ReportRefusal(ctx, client, c, *r, w.seal); err != nil {
 		return fmt.Errorf("%w: %s (%w: %w)", errRefused, r.Status, errUnsaid, err)
 	}
 	return fmt.Errorf("%w: %s", errRefused, r.Status)
