@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"sync"
@@ -27,11 +28,12 @@ type budget struct {
 
 	mu      sync.Mutex
 	readers map[*reading]struct{}
+	queue   list.List // of *reading waiting to become readers, in order
 	bytes   int64
 	// changed is closed, and replaced, whenever readers or bytes are given back.
 	changed chan struct{}
 	// observe, when set (by tests), sees the state after every change, under mu.
-	observe func(readers int, bytes int64)
+	observe func(readers, waiting int, bytes int64)
 }
 
 // reading is one body being read: its share of the budget.
@@ -39,8 +41,11 @@ type reading struct {
 	start   time.Time
 	charged int64
 	reader  bool // holds one of maxReaders, and may be evicted
-	waiting bool // in take, waiting for the budget
 	evicted bool
+	// queued is rd's place in the line to become a reader; turn is closed when it is
+	// first.
+	queued *list.Element
+	turn   chan struct{}
 	// cut stops the read of an evicted body. It must not block.
 	cut func()
 }
@@ -56,15 +61,33 @@ func newBudget(maxReaders int, maxBytes int64, grace time.Duration) *budget {
 }
 
 // take charges n more bytes to rd, and when reader is set makes rd one of the readers.
-// It evicts the oldest readers past grace until both fit; otherwise it waits for what
-// others give back until ctx is done. It returns errEvicted when rd itself was evicted
-// meanwhile.
+// It evicts readers past grace (see victim) until both fit; otherwise it waits for what
+// others give back until ctx is done. Those waiting to become readers take turns, first
+// come first served, so a delivery waits for the slow bodies that came before it, not for
+// all that come after. It returns errEvicted when rd itself was evicted meanwhile.
 func (b *budget) take(ctx context.Context, rd *reading, reader bool, n int64) error {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	for {
 		if rd.evicted {
-			b.mu.Unlock()
 			return errEvicted
+		}
+		if reader && b.queue.Len() > 0 && (rd.queued == nil || b.queue.Front() != rd.queued) {
+			b.enqueue(rd)
+			turn := rd.turn
+			b.mu.Unlock()
+			var err error
+			select {
+			case <-turn:
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+			b.mu.Lock()
+			if err != nil {
+				b.dequeue(rd)
+				return err
+			}
+			continue
 		}
 		if b.bytes+n <= b.maxBytes && (!reader || len(b.readers) < b.maxReaders) {
 			b.bytes += n
@@ -72,9 +95,9 @@ func (b *budget) take(ctx context.Context, rd *reading, reader bool, n int64) er
 			if reader {
 				rd.reader = true
 				b.readers[rd] = struct{}{}
+				b.dequeue(rd)
 			}
 			b.note()
-			b.mu.Unlock()
 			return nil
 		}
 		// For bytes, only a reader holding more than rd would helps, and is evicted: a
@@ -89,15 +112,15 @@ func (b *budget) take(ctx context.Context, rd *reading, reader bool, n int64) er
 			b.evict(victim)
 			continue
 		}
-		changed := b.changed
-		var due *time.Timer
-		if next != nil {
-			due = time.NewTimer(next.start.Add(b.grace).Sub(now))
-		} else {
-			due = time.NewTimer(time.Hour) // nothing to evict: only what is given back helps
+		if reader {
+			b.enqueue(rd) // at the front: those who come later wait behind
 		}
-		// While it waits, rd is not stalling its sender: it is not evicted.
-		rd.waiting = true
+		changed := b.changed
+		wait := time.Hour // nothing to evict: only what is given back helps
+		if next != nil {
+			wait = next.start.Add(b.grace).Sub(now)
+		}
+		due := time.NewTimer(wait)
 		b.mu.Unlock()
 		var err error
 		select {
@@ -108,11 +131,33 @@ func (b *budget) take(ctx context.Context, rd *reading, reader bool, n int64) er
 		}
 		due.Stop()
 		b.mu.Lock()
-		rd.waiting = false
 		if err != nil {
-			b.mu.Unlock()
+			b.dequeue(rd)
 			return err
 		}
+	}
+}
+
+// enqueue puts rd in the line of those waiting to become readers, if it is not there yet.
+func (b *budget) enqueue(rd *reading) {
+	if rd.queued == nil {
+		rd.queued = b.queue.PushBack(rd)
+		rd.turn = make(chan struct{})
+		b.note()
+	}
+}
+
+// dequeue takes rd out of the line, if it is there, and tells the next that it is its
+// turn.
+func (b *budget) dequeue(rd *reading) {
+	if rd.queued == nil {
+		return
+	}
+	first := b.queue.Front() == rd.queued
+	b.queue.Remove(rd.queued)
+	rd.queued = nil
+	if first && b.queue.Len() > 0 {
+		close(b.queue.Front().Value.(*reading).turn)
 	}
 }
 
@@ -188,6 +233,6 @@ func (b *budget) wake() {
 
 func (b *budget) note() {
 	if b.observe != nil {
-		b.observe(len(b.readers), b.bytes)
+		b.observe(len(b.readers), b.queue.Len(), b.bytes)
 	}
 }

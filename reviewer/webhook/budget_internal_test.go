@@ -58,7 +58,7 @@ func newWatched(t *testing.T, cfg Config, b *budget) *watched {
 		s.budget = b
 	}
 	w := &watched{s: s, cond: make(chan struct{})}
-	s.budget.observe = func(readers int, bytes int64) {
+	s.budget.observe = func(readers, _ int, bytes int64) {
 		w.mu.Lock()
 		w.now.readers, w.now.bytes = readers, bytes
 		w.peak = max(w.peak, bytes)
@@ -278,4 +278,68 @@ func TestShortBodyGivesBack(t *testing.T) {
 		t.Errorf("a body shorter than its Content-Length: %d, want 400", resp.StatusCode)
 	}
 	w.until(t, "all given back", func(readers int, bytes int64) bool { return readers == 0 && bytes == 0 })
+}
+
+// Those waiting to become readers take turns in the order they came: a delivery waits for
+// the slow bodies that came before it, not for every one that comes after.
+func TestBudgetTurns(t *testing.T) {
+	t.Parallel()
+	b := newBudget(1, 1<<20, time.Hour)
+	var mu sync.Mutex
+	changed := make(chan struct{}, 1)
+	waiting := 0
+	b.observe = func(_, w int, _ int64) {
+		mu.Lock()
+		waiting = w
+		mu.Unlock()
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	untilWaiting := func(n int) {
+		t.Helper()
+		for {
+			mu.Lock()
+			w := waiting
+			mu.Unlock()
+			if w == n {
+				return
+			}
+			select {
+			case <-changed:
+			case <-time.After(guard):
+				t.Fatalf("never %d waiting", n)
+			}
+		}
+	}
+	first := &reading{start: time.Now(), cut: func() {}}
+	if err := b.take(t.Context(), first, true, 1); err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	admitted := make(chan int, n)
+	rds := make([]*reading, n)
+	for i := range n {
+		rds[i] = &reading{start: time.Now(), cut: func() {}}
+		go func() {
+			if err := b.take(t.Context(), rds[i], true, 1); err != nil {
+				t.Error(err)
+			}
+			admitted <- i
+		}()
+		untilWaiting(i + 1)
+	}
+	b.done(first)
+	for want := range n {
+		select {
+		case got := <-admitted:
+			if got != want {
+				t.Fatalf("reader %d was admitted, want %d: they came in order", got, want)
+			}
+			b.done(rds[got])
+		case <-time.After(guard):
+			t.Fatalf("reader %d never admitted", want)
+		}
+	}
 }
