@@ -266,9 +266,23 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (_ []byte, rel
 	return s.read(w, r, true)
 }
 
-// firstChunk is the buffer a body gets before its first byte arrives: a slow body that
-// sends nothing holds no more.
-const firstChunk = 4 << 10
+const (
+	// firstChunk is the buffer a larger body, or one of unknown length, gets before its
+	// first byte arrives: a slow body that sends nothing holds no more.
+	firstChunk = 4 << 10
+	// smallBody is the largest body given its whole declared length at once. Most real
+	// deliveries are smaller: they take the budget once, when they are admitted, and can
+	// not lose a race for more while a flood holds the rest.
+	smallBody = 64 << 10
+)
+
+// firstBuffer is the size of a body's first buffer.
+func firstBuffer(limit int64) int64 {
+	if limit <= smallBody {
+		return limit
+	}
+	return firstChunk
+}
 
 // read reads the whole body, at most s.maxBody bytes: larger is 413. A body whose
 // delivery is already authenticated by a header (a GitLab token), not unverified, is
@@ -319,13 +333,13 @@ func (s *Server) readBudgeted(ctx context.Context, w http.ResponseWriter, r *htt
 		limit = r.ContentLength
 	}
 	waitCtx, cancel := context.WithTimeout(ctx, s.budgetWait)
-	err := s.budget.take(waitCtx, rd, unverified, min(limit, firstChunk))
+	err := s.budget.take(waitCtx, rd, unverified, firstBuffer(limit))
 	cancel()
 	if err != nil {
 		return nil, err
 	}
 	body := http.MaxBytesReader(w, r.Body, s.maxBody)
-	buf := make([]byte, 0, min(limit, firstChunk))
+	buf := make([]byte, 0, firstBuffer(limit))
 	for {
 		if len(buf) == cap(buf) {
 			if int64(cap(buf)) >= limit {
