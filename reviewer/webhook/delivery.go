@@ -259,9 +259,10 @@ func deliveryAttrs(d *delivery, rep reply, err error, took time.Duration) []slog
 
 // readBody reads the body of a delivery that is not yet verified: it takes one of the
 // budget's readers and charges every byte of its buffer to the budget before the buffer
-// is allocated. The buffer grows as bytes arrive (doubling), so it holds at most twice what
-// was sent, whatever Content-Length claims. release gives the bytes back once the delivery
-// is handled. See read for what can go wrong.
+// is allocated. A body of at most smallBody declared bytes gets them at once; a larger
+// one, or one of unknown length, grows its buffer as bytes arrive (doubling), so it holds
+// at most twice what was sent, whatever Content-Length claims. release gives the bytes
+// back once the delivery is handled. See read for what can go wrong.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (_ []byte, release func(), _ error) {
 	return s.read(w, r, true)
 }
@@ -287,8 +288,8 @@ func firstBuffer(limit int64) int64 {
 // read reads the whole body, at most s.maxBody bytes: larger is 413. A body whose
 // delivery is already authenticated by a header (a GitLab token), not unverified, is
 // charged to the budget like any but takes none of the readers meant for bodies that are
-// not verified, and is never evicted. The body must arrive
-// within s.bodyTimeout of the handler's start, or it is 408. Waiting for the budget takes
+// not verified, and is never evicted. The body must arrive within s.bodyTimeout of the
+// handler's start, or it is 408. Waiting for the budget takes
 // at most s.budgetWait, then it is 503 with Retry-After, as it is for a body evicted for
 // a newer one (see budget).
 func (s *Server) read(w http.ResponseWriter, r *http.Request, unverified bool) (_ []byte, release func(), _ error) {
