@@ -323,7 +323,9 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request, unverified bool) (
 		return nil, nil, s.readError(err, !time.Now().Before(deadline))
 	}
 	// No longer evictable: the connection reads again without our deadline (the server
-	// sets its own for the next request).
+	// sets its own for the next request). A body evicted between its last byte and
+	// leave is read all the same: its bytes go uncounted while it is handled, which is
+	// better than refusing a delivery that has fully arrived.
 	_ = rc.SetReadDeadline(time.Time{})
 	return b, func() { s.budget.done(rd) }, nil
 }
