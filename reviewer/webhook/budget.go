@@ -38,7 +38,7 @@ type budget struct {
 
 // reading is one body being read: its share of the budget.
 type reading struct {
-	start   time.Time
+	start   time.Time // when it became a reader
 	charged int64
 	reader  bool // holds one of maxReaders, and may be evicted
 	evicted bool
@@ -93,6 +93,9 @@ func (b *budget) take(ctx context.Context, rd *reading, reader bool, n int64) er
 			b.bytes += n
 			rd.charged += n
 			if reader {
+				// Its grace runs from now: the time it waited in line was not its
+				// sender's doing.
+				rd.start = time.Now()
 				rd.reader = true
 				b.readers[rd] = struct{}{}
 				b.dequeue(rd)

@@ -343,3 +343,29 @@ func TestBudgetTurns(t *testing.T) {
 		}
 	}
 }
+
+// A reader's grace runs from when it became one, not from when it came: a delivery that
+// waited in line longer than the grace is not cut off the moment it is let in.
+func TestGraceRunsFromAdmission(t *testing.T) {
+	t.Parallel()
+	b := newBudget(1, 1<<20, 100*time.Millisecond)
+	cut := make(chan struct{})
+	first := &reading{start: time.Now(), cut: func() { close(cut) }}
+	if err := b.take(t.Context(), first, true, 1); err != nil {
+		t.Fatal(err)
+	}
+	// The second waits in line until the first has read for the grace, and evicts it.
+	second := &reading{start: time.Now(), cut: func() { t.Error("the second was cut off as it was let in") }}
+	if err := b.take(t.Context(), second, true, 1); err != nil {
+		t.Fatal(err)
+	}
+	<-cut
+	// Counted from its arrival, the second has waited out the grace; from its admission
+	// it has not, and a third must wait.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
+	defer cancel()
+	third := &reading{start: time.Now(), cut: func() {}}
+	if err := b.take(ctx, third, true, 1); err == nil {
+		t.Error("the third was let in at once: the second was evicted on arrival")
+	}
+}

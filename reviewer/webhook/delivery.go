@@ -301,7 +301,7 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request, unverified bool) (
 	rc := http.NewResponseController(w)
 	ctx, cancel := context.WithDeadline(r.Context(), deadline)
 	defer cancel()
-	rd := &reading{start: start, cut: func() {
+	rd := &reading{cut: func() {
 		cancel()
 		_ = rc.SetReadDeadline(time.Unix(1, 0)) // the blocked Read returns now
 	}}
