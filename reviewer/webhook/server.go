@@ -47,9 +47,10 @@ const (
 	// Config.BodyBudget is zero (and it is at least twice Config.MaxBody).
 	DefaultBodyBudget int64 = 64 << 20
 
-	// budgetWait bounds how long a body waits for its share of the body budget before it
-	// is answered 503.
-	budgetWait = 5 * time.Second
+	// budgetWait bounds how long a body waits for its turn and its share of the body
+	// budget before it is answered 503: long, as a delivery waits in line behind a flood,
+	// but short of the 10 seconds GitHub gives a delivery, so the answer still arrives.
+	budgetWait = 8 * time.Second
 	// evictGrace is how long a body must have been reading before a newer one may cut it
 	// off: a real delivery's body arrives well within it.
 	evictGrace = time.Second
