@@ -289,9 +289,8 @@ func firstBuffer(limit int64) int64 {
 // delivery is already authenticated by a header (a GitLab token), not unverified, is
 // charged to the budget like any but takes none of the readers meant for bodies that are
 // not verified, and is never evicted. The body must arrive within s.bodyTimeout of the
-// handler's start, or it is 408. Waiting for the budget takes
-// at most s.budgetWait, then it is 503 with Retry-After, as it is for a body evicted for
-// a newer one (see budget).
+// handler's start, or it is 408. Waiting for the budget takes at most s.budgetWait, then
+// it is 503 with Retry-After, as it is for a body evicted for a newer one (see budget).
 func (s *Server) read(w http.ResponseWriter, r *http.Request, unverified bool) (_ []byte, release func(), _ error) {
 	if r.ContentLength > s.maxBody {
 		return nil, nil, s.tooLarge()
@@ -330,6 +329,9 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request, unverified bool) (
 	return b, func() { s.budget.done(rd) }, nil
 }
 
+// readBudgeted reads the body into a buffer that starts at firstBuffer and doubles as it
+// fills, each size taken from the budget before it is allocated and the old one given
+// back once copied.
 func (s *Server) readBudgeted(ctx context.Context, w http.ResponseWriter, r *http.Request, rd *reading, unverified bool) ([]byte, error) {
 	limit := s.maxBody
 	if r.ContentLength >= 0 {
