@@ -5,6 +5,7 @@
 // Usage:
 //
 //	loadgen [-url URL] [-secret S] [-payload FILE] [-c N] [-n N] [-d DURATION] [-rate R] [-json]
+//	        [-slow N [-slow-size B] [-slow-prefix B] [-slow-rate B/s] [-slow-redial D]]
 //
 // Every delivery is the recorded pull_request payload of -payload with a repository of its
 // own (acme/load-RUN-N, RUN random per run) and a random 40-hex head SHA, so that the
@@ -34,6 +35,14 @@
 // -n is how many deliveries are prepared and the most that are sent. With -d the run
 // stops after that long even if some are left; with -d and -rate but no -n, rate×d are
 // prepared. Each body takes the payload's size in memory (28 KB for the default).
+//
+// With -slow N it also attacks, as someone without the secret could: for -d it keeps N
+// connections open, each an unsigned delivery (a well-formed X-Hub-Signature-256 that is
+// not the body's) declaring -slow-size bytes, of which it sends -slow-prefix at once and
+// then -slow-rate a second; a connection the service answers or closes is opened again
+// after -slow-redial. The signed deliveries start once all N have sent their headers,
+// and the report adds how the slow ones ended, by status. scripts/bench-intake uses it
+// to measure the service's memory under such a flood.
 //
 // The exit status is 0 when every delivery sent was accepted, 1 when some were not (after
 // the report), and 2 for bad flags or an unusable payload.

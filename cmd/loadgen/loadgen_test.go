@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -166,6 +168,8 @@ func TestFlags(t *testing.T) {
 		{"bad values, all reported", []string{"-secret", "x", "-c", "0", "-n", "0", "-rate", "-1", "-d", "-1s", "-url", "ftp://h/x"},
 			noEnv, []string{"-c 0", "-n 0", "-rate -1", "-d -1s is negative", `"ftp://h/x": want http`}},
 		{"arguments", []string{"-secret", "x", "extra"}, noEnv, []string{"unexpected arguments"}},
+		{"slow without a duration", []string{"-secret", "x", "-slow", "10"}, noEnv, []string{"-slow needs -d"}},
+		{"slow rate", []string{"-secret", "x", "-slow", "10", "-d", "1s", "-slow-rate", "0"}, noEnv, []string{"-slow-rate must be positive"}},
 		{"unknown flag", []string{"-bogus"}, noEnv, []string{"flag provided but not defined"}},
 	}
 	for _, tt := range tests {
@@ -263,5 +267,45 @@ func TestRun(t *testing.T) {
 		mu.Lock()
 		clear(seen)
 		mu.Unlock()
+	}
+}
+
+// The slow connections send their headers, then their body at the pace asked, and are
+// opened again once the service answers; each answer is counted by status.
+func TestSlowBody(t *testing.T) {
+	t.Parallel()
+	got := make(chan int64, 16)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		if r.Header.Get("X-Hub-Signature-256") != "sha256="+strings.Repeat("0", 64) {
+			t.Errorf("signature %q, want a well-formed wrong one", r.Header.Get("X-Hub-Signature-256"))
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+		select {
+		case got <- n:
+		default:
+		}
+	}))
+	defer srv.Close()
+	u, err := url.Parse(srv.URL + "/webhooks/github")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	ready := make(chan struct{})
+	st, wait := slowBody(ctx, u, slowConfig{conns: 2, size: 3000, prefix: 1000, rate: 100_000}, ready)
+	<-ready
+	// A connection sends its next body only after its answer is counted: of six bodies
+	// on two connections, at least four answers are.
+	for range 6 {
+		if n := <-got; n != 3000 {
+			t.Errorf("the service read %d bytes, want the declared 3000", n)
+		}
+	}
+	cancel()
+	wait()
+	rep := st.report()
+	if rep.Opened < 4 || rep.Answered["401"] < 4 {
+		t.Errorf("report %+v: want at least 4 opened and 4 answered 401", rep)
 	}
 }

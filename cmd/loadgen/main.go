@@ -75,6 +75,8 @@ type config struct {
 	timeout     time.Duration
 	json        bool
 	targetShown string // the URL as printed: without user info
+	target      *url.URL
+	slow        slowConfig
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -96,10 +98,31 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return &usageError{err: fmt.Errorf("-payload %s: %w", cfg.payload, err)}
 	}
 	fmt.Fprintf(stderr, "loadgen: sending to %s\n", cfg.targetShown)
+	var (
+		slow     *slowStats
+		stopSlow = func() {}
+	)
+	if cfg.slow.conns > 0 {
+		sctx, cancel := context.WithCancel(ctx)
+		ready := make(chan struct{})
+		var wait func()
+		slow, wait = slowBody(sctx, cfg.target, cfg.slow, ready)
+		stopSlow = func() { cancel(); wait() }
+		defer stopSlow()
+		select {
+		case <-ready:
+		case <-ctx.Done():
+		}
+		fmt.Fprintf(stderr, "loadgen: %d slow unsigned deliveries of %d bytes open, %d still sending\n", cfg.slow.conns, cfg.slow.size, slow.open.Load())
+	}
 	cpu := cpuTime()
 	res := newGenerator(cfg).run(ctx, ds)
 	res.cpu = cpuTime() - cpu
+	stopSlow()
 	rep := summarize(cfg, res)
+	if slow != nil {
+		rep.Slow = slow.report()
+	}
 	if cfg.json {
 		err = rep.writeJSON(stdout)
 	} else {
@@ -134,6 +157,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.Float64Var(&cfg.rate, "rate", 0, "open loop: start this many deliveries per second (0: closed loop, as fast as answered)")
 	fs.DurationVar(&cfg.timeout, "timeout", 30*time.Second, "give up on one delivery after this long")
 	fs.BoolVar(&cfg.json, "json", false, "print the report as JSON")
+	fs.IntVar(&cfg.slow.conns, "slow", 0, "meanwhile keep this many unsigned deliveries with slow bodies in flight (an attack)")
+	fs.Int64Var(&cfg.slow.size, "slow-size", 1<<20, "the Content-Length of each slow delivery")
+	fs.Int64Var(&cfg.slow.prefix, "slow-prefix", 0, "bytes of a slow body sent at once")
+	fs.Int64Var(&cfg.slow.rate, "slow-rate", 1024, "bytes per second of a slow body after its prefix")
+	fs.DurationVar(&cfg.slow.redial, "slow-redial", 100*time.Millisecond, "pause before a slow connection the service ended is opened again")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return config{}, err
@@ -157,6 +185,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		errs = append(errs, fmt.Errorf("-url %q has no host", u.Redacted()))
 	default:
 		cfg.targetShown = u.Redacted()
+		cfg.target = u
 	}
 	if cfg.secret == "" {
 		cfg.secret = getenv(envSecret)
@@ -178,6 +207,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if cfg.timeout <= 0 {
 		errs = append(errs, fmt.Errorf("-timeout %s: want a positive duration", cfg.timeout))
+	}
+	if cfg.slow.conns < 0 || cfg.slow.size < 0 || cfg.slow.prefix < 0 || cfg.slow.rate < 1 || cfg.slow.redial < 0 {
+		errs = append(errs, errors.New("-slow, -slow-size, -slow-prefix and -slow-redial may not be negative, -slow-rate must be positive"))
+	}
+	if cfg.slow.conns > 0 && cfg.duration == 0 {
+		errs = append(errs, errors.New("-slow needs -d: the slow connections are kept open for that long"))
 	}
 	if !nSet && cfg.duration > 0 && cfg.rate > 0 {
 		cfg.n = int(math.Ceil(cfg.rate * cfg.duration.Seconds()))

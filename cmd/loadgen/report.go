@@ -41,6 +41,15 @@ type report struct {
 	// CPUSeconds is the CPU time loadgen itself used while sending: on a small machine
 	// it is taken from the service.
 	CPUSeconds float64 `json:"cpu_seconds"`
+	// Slow is what the -slow connections got.
+	Slow *slowReport `json:"slow,omitempty"`
+}
+
+// slowReport is the outcome of the -slow attack: how many unsigned slow deliveries were
+// opened, and how each ended (the service's status, or "closed" without an answer).
+type slowReport struct {
+	Opened   int            `json:"opened"`
+	Answered map[string]int `json:"answered"`
 }
 
 // latencies are the nearest-rank percentiles of a set of durations, in milliseconds.
@@ -168,6 +177,9 @@ func (r *report) writeText(w io.Writer) error {
 	if r.Lag != nil {
 		fmt.Fprintf(&b, "start lag    %s\n", *r.Lag)
 	}
+	if r.Slow != nil {
+		fmt.Fprintf(&b, "slow bodies  %d opened; ended: %s\n", r.Slow.Opened, countsText(r.Slow.Answered))
+	}
 	if r.Deliveries > 0 {
 		fmt.Fprintf(&b, "loadgen cpu  %.2fs (%.3f ms/delivery)\n", r.CPUSeconds, 1000*r.CPUSeconds/float64(r.Deliveries))
 	}
@@ -179,18 +191,20 @@ func (l latencies) String() string {
 	return fmt.Sprintf("p50 %.2fms  p90 %.2fms  p99 %.2fms  max %.2fms", l.P50, l.P90, l.P99, l.Max)
 }
 
-func (r *report) errorsText() string {
-	if len(r.Errors) == 0 {
+func (r *report) errorsText() string { return countsText(r.Errors) }
+
+func countsText(counts map[string]int) string {
+	if len(counts) == 0 {
 		return "none"
 	}
-	kinds := make([]string, 0, len(r.Errors))
-	for k := range r.Errors {
+	kinds := make([]string, 0, len(counts))
+	for k := range counts {
 		kinds = append(kinds, k)
 	}
 	slices.Sort(kinds)
 	parts := make([]string, len(kinds))
 	for i, k := range kinds {
-		parts[i] = fmt.Sprintf("%s: %d", k, r.Errors[k])
+		parts[i] = fmt.Sprintf("%s: %d", k, counts[k])
 	}
 	return strings.Join(parts, ", ")
 }

@@ -178,6 +178,12 @@ type ServerConfig struct {
 	// ReviewDrafts and ReviewBots review draft changes and changes opened by bots.
 	ReviewDrafts bool `mapstructure:"review_drafts"`
 	ReviewBots   bool `mapstructure:"review_bots"`
+	// MaxUnverified, BodyTimeout and BodyBudgetMiB bound the bodies read before their
+	// signature can be checked: how many at once, how long one may take, and the memory
+	// all bodies hold together.
+	MaxUnverified int           `mapstructure:"max_unverified"`
+	BodyTimeout   time.Duration `mapstructure:"body_timeout"`
+	BodyBudgetMiB int           `mapstructure:"body_budget_mib"`
 }
 
 // QueueConfig is the service's durable queue.
@@ -268,6 +274,9 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("server.insecure_webhooks", false)
 	v.SetDefault("server.review_drafts", false)
 	v.SetDefault("server.review_bots", false)
+	v.SetDefault("server.max_unverified", 1024)
+	v.SetDefault("server.body_timeout", "10s")
+	v.SetDefault("server.body_budget_mib", 64)
 	v.SetDefault("queue.url", "sqlite://reviewer.db")
 	v.SetDefault("queue.workers", 4)
 	v.SetDefault("queue.debounce", "2s")
@@ -499,6 +508,16 @@ func (c *Config) Validate() error {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("%s: %s is negative", key, d))
 		}
+	}
+	if c.Server.MaxUnverified < 1 {
+		errs = append(errs, fmt.Errorf("server.max_unverified: %d; at least one body must be read at a time", c.Server.MaxUnverified))
+	}
+	if c.Server.BodyTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("server.body_timeout: %s must be positive", c.Server.BodyTimeout))
+	}
+	// GitHub's deliveries are at most 25 MB, and growing a buffer to that holds two.
+	if c.Server.BodyBudgetMiB < 50 {
+		errs = append(errs, fmt.Errorf("server.body_budget_mib: %d; at least 50 are needed to read one delivery of GitHub's 25 MB limit", c.Server.BodyBudgetMiB))
 	}
 	if c.Queue.Workers < 1 {
 		errs = append(errs, fmt.Errorf("queue.workers: %d; at least one worker is needed", c.Queue.Workers))

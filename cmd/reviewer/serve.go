@@ -52,6 +52,10 @@ var serveBind = map[string]string{
 	"server.insecure_webhooks": "insecure-webhooks",
 }
 
+// maxHeaderBytes caps a request's headers: GitHub's and GitLab's are about 1 KiB, and
+// net/http's default (1 MiB) would let each slow connection hold a megabyte.
+const maxHeaderBytes = 16 << 10
+
 // errRules and errConfig mark failures a retry can not mend: the repository's rules files,
 // or this service's configuration, need fixing first.
 var (
@@ -125,6 +129,10 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 		BotLogins:    bots,
 		Logger:       logger,
 		Registry:     reg,
+
+		MaxUnverified: c.Server.MaxUnverified,
+		BodyTimeout:   c.Server.BodyTimeout,
+		BodyBudget:    int64(c.Server.BodyBudgetMiB) << 20,
 	}, q)
 	if err != nil {
 		return usageError(err)
@@ -134,7 +142,11 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 	if err != nil {
 		return usageError(fmt.Errorf("server.listen: %w", err))
 	}
-	srv := &http.Server{Handler: hooks, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	// Headers arrive before anything is verified: each connection may hold MaxHeaderBytes
+	// for ReadHeaderTimeout (the forges send about 1 KiB). The body has its own deadline,
+	// server.body_timeout; ReadTimeout is a backstop.
+	srv := &http.Server{Handler: hooks, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
+		MaxHeaderBytes: maxHeaderBytes}
 	if err := q.Start(ctx); err != nil {
 		return err
 	}

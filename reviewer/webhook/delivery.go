@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -26,6 +27,8 @@ const (
 	outcomeUnauthorized = "unauthorized"
 	outcomeTooLarge     = "too_large"
 	outcomeBadRequest   = "bad_request"
+	outcomeTimeout      = "timeout"
+	outcomeBusy         = "busy"
 	outcomeError        = "error"
 
 	// Log attribute keys.
@@ -50,8 +53,6 @@ const (
 	// maxHeaderValue caps the delivery id and event name taken from headers: real ones
 	// are a few dozen bytes, and anything longer is not worth a log line or a queue key.
 	maxHeaderValue = 128
-	// maxPrealloc caps the buffer sized from Content-Length before a byte is verified.
-	maxPrealloc = 1 << 20
 	// retryAfter is the Retry-After of a 503 when the queue could not store a job.
 	retryAfter = 30 * time.Second
 )
@@ -256,40 +257,152 @@ func deliveryAttrs(d *delivery, rep reply, err error, took time.Duration) []slog
 	return attrs
 }
 
-// budgetWait bounds how long a large body waits for its share of the body budget.
-const budgetWait = 5 * time.Second
-
-// readBody reads the whole body, at most s.maxBody bytes: larger is 413. A body that
-// declares more than s.smallBody bytes, or no length, holds its share of the server's
-// body budget until release is called, once the delivery is handled; it waits for the
-// share at most budgetWait, then is answered 503.
+// readBody reads the body of a delivery that is not yet verified: it takes one of the
+// budget's readers and charges every byte of its buffer to the budget before the buffer
+// is allocated. A body of at most smallBody declared bytes gets them at once; a larger
+// one, or one of unknown length, grows its buffer as bytes arrive (doubling), so it holds
+// at most twice what was sent, whatever Content-Length claims. release gives the bytes
+// back once the delivery is handled. See read for what can go wrong.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (_ []byte, release func(), _ error) {
+	return s.read(w, r, true)
+}
+
+const (
+	// firstChunk is the buffer a larger body, or one of unknown length, gets before its
+	// first byte arrives: a slow body that sends nothing holds no more.
+	firstChunk = 4 << 10
+	// smallBody is the largest body given its whole declared length at once. Most real
+	// deliveries are smaller: they take the budget once, when they are admitted, and can
+	// not lose a race for more while a flood holds the rest.
+	smallBody = 64 << 10
+)
+
+// firstBuffer is the size of a body's first buffer.
+func firstBuffer(limit int64) int64 {
+	if limit <= smallBody {
+		return limit
+	}
+	return firstChunk
+}
+
+// read reads the whole body, at most s.maxBody bytes: larger is 413. A body whose
+// delivery is already authenticated by a header (a GitLab token), not unverified, is
+// charged to the budget like any but takes none of the readers meant for bodies that are
+// not verified, and is never evicted. The body must arrive within s.bodyTimeout of the
+// handler's start, or it is 408. Waiting for the budget takes at most s.budgetWait, then
+// it is 503 with Retry-After, as it is for a body evicted for a newer one (see budget).
+func (s *Server) read(w http.ResponseWriter, r *http.Request, unverified bool) (_ []byte, release func(), _ error) {
 	if r.ContentLength > s.maxBody {
 		return nil, nil, s.tooLarge()
 	}
-	release = func() {}
-	if r.ContentLength < 0 || r.ContentLength > s.smallBody {
-		share := s.maxBody // a body of unknown length may take all it is allowed
-		if r.ContentLength >= 0 {
-			share = r.ContentLength
+	start := time.Now()
+	deadline := start.Add(s.bodyTimeout)
+	rc := http.NewResponseController(w)
+	ctx, cancel := context.WithDeadline(r.Context(), deadline)
+	defer cancel()
+	rd := &reading{cut: func() {
+		cancel()
+		_ = rc.SetReadDeadline(time.Unix(1, 0)) // the blocked Read returns now
+	}}
+	// Tests serve through a ResponseRecorder, which has no connection to set it on.
+	if err := rc.SetReadDeadline(deadline); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return nil, nil, badRequest("body could not be read", err)
+	}
+	b, err := s.readBudgeted(ctx, w, r, rd, unverified)
+	evicted := s.budget.leave(rd)
+	if err != nil {
+		s.budget.done(rd)
+		// The server would otherwise read what is left of the body, up to our deadline,
+		// before it answers: end the reads so the answer goes now and the connection
+		// closes after it.
+		_ = rc.SetReadDeadline(time.Unix(1, 0))
+		if evicted {
+			err = errEvicted
 		}
-		if !s.bodies.TryAcquire(share) {
-			ctx, cancel := context.WithTimeout(r.Context(), budgetWait)
-			err := s.bodies.Acquire(ctx, share)
+		return nil, nil, s.readError(err, !time.Now().Before(deadline))
+	}
+	// No longer evictable: the connection reads again without our deadline (the server
+	// sets its own for the next request). A body evicted between its last byte and
+	// leave is read all the same: its bytes go uncounted while it is handled, which is
+	// better than refusing a delivery that has fully arrived.
+	_ = rc.SetReadDeadline(time.Time{})
+	return b, func() { s.budget.done(rd) }, nil
+}
+
+// readBudgeted reads the body into a buffer that starts at firstBuffer and doubles as it
+// fills, each size taken from the budget before it is allocated and the old one given
+// back once copied.
+func (s *Server) readBudgeted(ctx context.Context, w http.ResponseWriter, r *http.Request, rd *reading, unverified bool) ([]byte, error) {
+	limit := s.maxBody
+	if r.ContentLength >= 0 {
+		limit = r.ContentLength
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, s.budgetWait)
+	err := s.budget.take(waitCtx, rd, unverified, firstBuffer(limit))
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	body := http.MaxBytesReader(w, r.Body, s.maxBody)
+	buf := make([]byte, 0, firstBuffer(limit))
+	for {
+		if len(buf) == cap(buf) {
+			if int64(cap(buf)) >= limit {
+				// Full: the body must end here (a larger one is 413).
+				var probe [1]byte
+				n, err := body.Read(probe[:])
+				if n > 0 {
+					return nil, &http.MaxBytesError{Limit: s.maxBody}
+				}
+				if err == nil {
+					continue
+				}
+				if errors.Is(err, io.EOF) {
+					return buf, nil
+				}
+				return nil, err
+			}
+			grown := min(max(2*int64(cap(buf)), firstChunk), limit)
+			waitCtx, cancel := context.WithTimeout(ctx, s.budgetWait)
+			err := s.budget.take(waitCtx, rd, false, grown)
 			cancel()
 			if err != nil {
-				return nil, nil, &deliveryError{status: http.StatusServiceUnavailable, outcome: outcomeError,
-					public: "too many large deliveries at once; redeliver later", err: err}
+				return nil, err
 			}
+			nb := make([]byte, len(buf), grown)
+			copy(nb, buf)
+			s.budget.give(rd, int64(cap(buf)))
+			buf = nb
 		}
-		release = func() { s.bodies.Release(share) }
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	b, err := s.readLimited(w, r)
-	if err != nil {
-		release()
-		return nil, nil, err
+}
+
+// readError is the answer to a body that could not be read; late says the body's time
+// is up.
+func (s *Server) readError(err error, late bool) error {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return s.tooLarge()
+	case errors.Is(err, errEvicted):
+		return &deliveryError{status: http.StatusServiceUnavailable, outcome: outcomeBusy,
+			public: "cut off to make room: the body arrived too slowly while the server was busy; redeliver later", err: err}
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded) && late:
+		return &deliveryError{status: http.StatusRequestTimeout, outcome: outcomeTimeout,
+			public: fmt.Sprintf("body not received within %s", s.bodyTimeout), err: err}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return &deliveryError{status: http.StatusServiceUnavailable, outcome: outcomeBusy,
+			public: "too many deliveries are being read at once; redeliver later", err: err}
 	}
-	return b, release, nil
+	return badRequest("body could not be read", err)
 }
 
 func (s *Server) tooLarge() error {
@@ -298,27 +411,6 @@ func (s *Server) tooLarge() error {
 		outcome: outcomeTooLarge,
 		public:  fmt.Sprintf("body larger than %d bytes", s.maxBody),
 	}
-}
-
-func (s *Server) readLimited(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body := http.MaxBytesReader(w, r.Body, s.maxBody)
-	var (
-		b   []byte
-		err error
-	)
-	if n := r.ContentLength; n >= 0 && n <= maxPrealloc {
-		b = make([]byte, n)
-		_, err = io.ReadFull(body, b)
-	} else {
-		b, err = io.ReadAll(body)
-	}
-	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-		return nil, s.tooLarge()
-	}
-	if err != nil {
-		return nil, badRequest("body could not be read", err)
-	}
-	return b, nil
 }
 
 // enqueue stores j and answers once it is stored. The call is detached from the request:

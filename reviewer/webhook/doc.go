@@ -23,6 +23,13 @@
 // signature is 401 with nothing queued; no secret ever reaches a log line, an error or a
 // response.
 //
+// A GitHub body must be read before its signature can be checked, so bodies are read
+// within a budget (budget.go): Config.MaxUnverified of them at once, taking turns, every
+// buffer charged to Config.BodyBudget bytes before it is allocated and grown only as bytes
+// arrive, each body due within Config.BodyTimeout (408). When readers or bytes run short,
+// a body that has read for a second and holds the most is cut off (503, Retry-After), so a
+// flood of slow bodies gives way to real deliveries, which send theirs at once.
+//
 // What triggers a review:
 //
 //   - GitHub pull_request opened, synchronize, reopened, ready_for_review; drafts only

@@ -139,7 +139,7 @@ func (s *Server) gitlab(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	default:
 		return reply{}, notConfigured(forgeGitLab)
 	}
-	body, release, err := s.readBody(w, r)
+	body, release, err := s.read(w, r, d.unsigned)
 	if err != nil {
 		return reply{}, err
 	}

@@ -1,8 +1,6 @@
 package webhook
 
 import (
-	"golang.org/x/sync/semaphore"
-
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -39,6 +37,23 @@ const (
 	// DefaultEnqueueTimeout bounds Enqueue when Config.EnqueueTimeout is zero. GitHub and
 	// GitLab both give a delivery 10 seconds before they record it as failed.
 	DefaultEnqueueTimeout = 5 * time.Second
+	// DefaultMaxUnverified is how many bodies are read at once before they are verified
+	// when Config.MaxUnverified is zero.
+	DefaultMaxUnverified = 1024
+	// DefaultBodyTimeout is how long a body may take to arrive when Config.BodyTimeout is
+	// zero: the forges give the whole delivery 10 seconds.
+	DefaultBodyTimeout = 10 * time.Second
+	// DefaultBodyBudget is the bytes all bodies being read and handled may hold when
+	// Config.BodyBudget is zero (and it is at least twice Config.MaxBody).
+	DefaultBodyBudget int64 = 64 << 20
+
+	// budgetWait bounds how long a body waits for its turn and its share of the body
+	// budget before it is answered 503: long, as a delivery waits in line behind a flood,
+	// but short of the 10 seconds GitHub gives a delivery, so the answer still arrives.
+	budgetWait = 8 * time.Second
+	// evictGrace is how long a body must have been reading before a newer one may cut it
+	// off: a real delivery's body arrives well within it.
+	evictGrace = time.Second
 
 	// readyTimeout bounds the queue's Ready in /readyz, well under a probe's timeout.
 	readyTimeout = 2 * time.Second
@@ -60,6 +75,17 @@ type Config struct {
 	// MaxBody is the largest request body read, in bytes; larger is 413. Zero means
 	// DefaultMaxBody.
 	MaxBody int64
+	// MaxUnverified is how many bodies are read at once before their signature can be
+	// checked (GitHub's is in the body's HMAC; a GitLab token is checked before). Zero
+	// means DefaultMaxUnverified.
+	MaxUnverified int
+	// BodyTimeout is how long a body may take to arrive; a slower one is 408. Zero means
+	// DefaultBodyTimeout.
+	BodyTimeout time.Duration
+	// BodyBudget bounds the bytes of all request bodies held at once, being read or being
+	// handled; it must be at least twice MaxBody. Zero means DefaultBodyBudget, or twice
+	// MaxBody when that is more.
+	BodyBudget int64
 	// ReviewDrafts reviews draft pull and merge requests too. Without it a draft is
 	// reviewed when it is marked ready.
 	ReviewDrafts bool
@@ -88,6 +114,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("gitlab_secret_set", c.GitLabSecret != ""),
 		slog.Bool("insecure", c.Insecure),
 		slog.Int64("max_body", c.MaxBody),
+		slog.Int("max_unverified", c.MaxUnverified),
+		slog.Duration("body_timeout", c.BodyTimeout),
+		slog.Int64("body_budget", c.BodyBudget),
 		slog.Bool("review_drafts", c.ReviewDrafts),
 		slog.Bool("review_bots", c.ReviewBots),
 		slog.Any("bot_logins", c.BotLogins),
@@ -112,13 +141,13 @@ type Server struct {
 	mux      *http.ServeMux
 	insecure bool
 	maxBody  int64
-	// bodies bounds the bytes of the large bodies being read at once (bodyBudget): a body
-	// is read before its signature can be checked, so without it anyone could make the
-	// server hold many 25 MiB bodies. Bodies that declare at most smallBody bytes, as
-	// real deliveries do, take no share: connections that declare large bodies and send
-	// them slowly can not hold up the rest.
-	bodies         *semaphore.Weighted
-	smallBody      int64
+	// budget bounds the bodies read before they are verified, in number and in bytes:
+	// without it anyone who reaches the port could make the server hold as many bodies as
+	// they open connections. bodyTimeout bounds how long one takes to arrive, and
+	// budgetWait how long one waits for the budget.
+	budget         *budget
+	bodyTimeout    time.Duration
+	budgetWait     time.Duration
 	reviewDrafts   bool
 	reviewBots     bool
 	command        string
@@ -131,10 +160,6 @@ type Server struct {
 	// bots holds BotLogins, normalized by botKey.
 	bots map[string]bool
 }
-
-// bodyBudget is how many bytes of bodies the server reads at once: four of the largest,
-// and no less than 64 MiB, which real deliveries (a few KB to a few hundred) never reach.
-func bodyBudget(maxBody int64) int64 { return max(4*maxBody, 64<<20) }
 
 // New returns a Server that stores the jobs of the deliveries it accepts through enq.
 func New(cfg Config, enq Enqueuer) (*Server, error) {
@@ -150,6 +175,15 @@ func New(cfg Config, enq Enqueuer) (*Server, error) {
 	if cfg.EnqueueTimeout == 0 {
 		cfg.EnqueueTimeout = DefaultEnqueueTimeout
 	}
+	if cfg.MaxUnverified == 0 {
+		cfg.MaxUnverified = DefaultMaxUnverified
+	}
+	if cfg.BodyTimeout == 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
+	if cfg.BodyBudget == 0 {
+		cfg.BodyBudget = max(DefaultBodyBudget, 2*cfg.MaxBody)
+	}
 	var errs []error
 	if cfg.MaxBody < 0 {
 		errs = append(errs, fmt.Errorf("webhook: max body %d is negative", cfg.MaxBody))
@@ -159,6 +193,16 @@ func New(cfg Config, enq Enqueuer) (*Server, error) {
 	}
 	if cfg.EnqueueTimeout < 0 {
 		errs = append(errs, fmt.Errorf("webhook: enqueue timeout %s is negative", cfg.EnqueueTimeout))
+	}
+	if cfg.MaxUnverified < 0 {
+		errs = append(errs, fmt.Errorf("webhook: max unverified %d is negative", cfg.MaxUnverified))
+	}
+	if cfg.BodyTimeout < 0 {
+		errs = append(errs, fmt.Errorf("webhook: body timeout %s is negative", cfg.BodyTimeout))
+	}
+	// Growing a buffer to its last size holds the old and the new one at once.
+	if cfg.BodyBudget < 2*cfg.MaxBody {
+		errs = append(errs, fmt.Errorf("webhook: body budget %d is less than twice the largest body (%d)", cfg.BodyBudget, cfg.MaxBody))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -170,8 +214,9 @@ func New(cfg Config, enq Enqueuer) (*Server, error) {
 		reg:            cfg.Registry,
 		insecure:       cfg.Insecure,
 		maxBody:        cfg.MaxBody,
-		bodies:         semaphore.NewWeighted(bodyBudget(cfg.MaxBody)),
-		smallBody:      maxPrealloc,
+		budget:         newBudget(cfg.MaxUnverified, cfg.BodyBudget, evictGrace),
+		bodyTimeout:    cfg.BodyTimeout,
+		budgetWait:     budgetWait,
 		reviewDrafts:   cfg.ReviewDrafts,
 		reviewBots:     cfg.ReviewBots,
 		command:        cfg.Command,
