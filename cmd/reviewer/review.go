@@ -207,7 +207,7 @@ func reviewAndReport(ctx context.Context, e env, c *Config, logger *slog.Logger,
 		fmt.Fprintln(e.stderr, "reviewer: LLM review is off, so only the deterministic pattern rules ran; "+
 			"set gateway.base_url (REVIEWER_GATEWAY_BASE_URL) and gateway.model to an OpenAI-compatible endpoint to turn it on")
 	}
-	if err := writeReports(e, outs, &res); err != nil {
+	if err := writeReports(e, outs, &res, src.what); err != nil {
 		return err
 	}
 	if mode.onForge {
@@ -249,8 +249,9 @@ func judge(c *Config, repoFailOn string, res *reviewer.Result) error {
 	return nil
 }
 
-func writeReports(e env, outs []output, res *reviewer.Result) error {
-	opts := report.Options{ToolName: "reviewer", ToolVersion: versionString(), InformationURI: "https://github.com/reviewerbot/reviewer"}
+// writeReports writes each report; what says what was reviewed (source.what).
+func writeReports(e env, outs []output, res *reviewer.Result, what string) error {
+	opts := report.Options{ToolName: "reviewer", ToolVersion: versionString(), InformationURI: "https://github.com/reviewerbot/reviewer", Reviewed: what}
 	var errs []error
 	for _, o := range outs {
 		var buf bytes.Buffer
@@ -300,6 +301,9 @@ type source struct {
 	rules  *recordRules
 	// forge posts the result when the change is on a forge and --post is given.
 	forge reviewer.Poster
+	// what says what was reviewed, for the report: "main...HEAD, 3 commits", the diff
+	// file's name, the change's URL.
+	what string
 }
 
 func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *slog.Logger) (*source, error) {
@@ -316,7 +320,9 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *
 		if err != nil {
 			return nil, err
 		}
-		return forgeSource(client, ref, c, f.post), nil
+		s := forgeSource(client, ref, c, f.post)
+		s.what = f.change
+		return s, nil
 	}
 	if f.diff != "" {
 		data, name, err := readDiff(e, f.diff)
@@ -325,12 +331,15 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *
 		}
 		// A diff file has no base revision to read rules from: use the work tree of the
 		// repository we are in, or the current directory.
-		root := e.dir
+		root, repoName := e.dir, ""
 		if repo, err := git.Open(ctx, e.dir); err == nil {
-			root = repo.Root()
+			root, repoName = repo.Root(), repo.Name(ctx)
 		}
 		s := &source{
-			change: reviewer.Change{Forge: "local", Repo: name},
+			what: name,
+			// The change's repo goes into the gateway's metadata header: the origin's
+			// name, never a local path (the diff file's name may be one).
+			change: reviewer.Change{Forge: "local", Repo: repoName},
 			diffs:  bytesDiff(data),
 			rules:  recorded(&fsRules{fsys: os.DirFS(root), opts: ropts}),
 		}
@@ -349,11 +358,13 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *
 		}
 	}
 	var baseSHA string
+	what := base + ".." + head
 	if base == "" {
 		def, err := repo.DefaultBranch(ctx)
 		if err != nil {
 			return nil, usageError(err)
 		}
+		what = def + "...HEAD"
 		if baseSHA, err = repo.MergeBase(ctx, def, "HEAD"); err != nil {
 			return nil, usageError(err)
 		}
@@ -366,15 +377,21 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *
 			return nil, err
 		}
 	}
-	change := reviewer.Change{Forge: "local", Repo: repo.Root(), BaseSHA: baseSHA, HeadSHA: headSHA}
+	// The repo goes into the gateway's metadata header: the origin's name, never the
+	// checkout's path, nor the credentials of the origin's URL.
+	change := reviewer.Change{Forge: "local", Repo: repo.Name(ctx), BaseSHA: baseSHA, HeadSHA: headSHA}
 	if headSHA != "" {
 		msgs, branch, err := repo.Messages(ctx, baseSHA, headSHA)
 		if err != nil {
 			return nil, err
 		}
 		change.Title, change.Description = describe(msgs, branch)
+		what += ", " + plural(len(msgs), "commit", "commits")
+	} else {
+		what = "the uncommitted changes against " + base
 	}
 	s := &source{
+		what:   what,
 		change: change,
 		diffs:  gitDiff{repo: repo, untracked: f.untracked, context: c.Review.ContextLines},
 	}
@@ -496,6 +513,13 @@ func describe(msgs []string, branch string) (title, description string) {
 		branch = fmt.Sprintf("%d commits", len(msgs))
 	}
 	return branch, d
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // describePublished tells, on stderr, what the review did on the forge.
