@@ -456,3 +456,41 @@ func gitOutput(t *testing.T, dir string, args ...string) string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// TestCIOutputs: ci takes --format as review does, and the older --sarif, --codequality
+// and --json still work as aliases of --format FORMAT=FILE.
+func TestCIOutputs(t *testing.T) {
+	t.Parallel()
+	text := output{format: "text"}
+	tests := []struct {
+		name    string
+		f       ciFlags
+		want    []output
+		wantErr bool
+	}{
+		{"nothing asked: text on stdout", ciFlags{}, []output{text}, false},
+		{"aliases", ciFlags{sarif: "r.sarif", codequality: "cq.json", json: "r.json"},
+			[]output{text, {format: "sarif", file: "r.sarif"}, {format: "codequality", file: "cq.json"}, {format: "json", file: "r.json"}}, false},
+		{"an empty alias writes nothing", ciFlags{sarif: ""}, []output{text}, false},
+		{"--format with files", ciFlags{formats: []string{"sarif=r.sarif", "codequality=cq.json"}},
+			[]output{text, {format: "sarif", file: "r.sarif"}, {format: "codequality", file: "cq.json"}}, false},
+		{"--format and an alias", ciFlags{formats: []string{"sarif=r.sarif"}, json: "r.json"},
+			[]output{text, {format: "sarif", file: "r.sarif"}, {format: "json", file: "r.json"}}, false},
+		{"a format on stdout replaces the text", ciFlags{formats: []string{"json"}}, []output{{format: "json"}}, false},
+		{"--output", ciFlags{formats: []string{"sarif"}, output: "r.sarif"}, []output{text, {format: "sarif", file: "r.sarif"}}, false},
+		{"unknown format", ciFlags{formats: []string{"xml=r.xml"}}, nil, true},
+		{"two on stdout", ciFlags{formats: []string{"json=-", "sarif=-"}}, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ciOutputs(tt.f)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err %v, want an error: %v", err, tt.wantErr)
+			}
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(output{})); diff != "" {
+				t.Errorf("outputs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
