@@ -252,14 +252,15 @@ func ci(ctx context.Context, cmd *cobra.Command, e env, f ciFlags) error {
 	if !c.IsSet("log.level") {
 		level = "warn"
 	}
-	logger := newLogger(e.stderr, level)
+	progress := newProgress(e.stderr, e.stderrTerminal)
+	logger := newLogger(progress, level)
 	fmt.Fprintf(e.stderr, "reviewer: %s: %s\n", job.provider, describeJob(job))
 
 	canRead, post, why := ciAccess(c, job, vars)
 	if f.post && !post {
 		fmt.Fprintf(e.stderr, "reviewer: the review is not posted: %s; the reports are still written\n", why)
 	}
-	mode := runMode{onForge: canRead, post: post && f.post, notPosted: why}
+	mode := runMode{onForge: canRead, post: post && f.post, notPosted: why, progress: progress}
 	if !f.post {
 		mode.notPosted = "--post=false"
 	}

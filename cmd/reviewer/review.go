@@ -153,13 +153,14 @@ func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error
 	if !c.IsSet("log.level") {
 		level = "warn"
 	}
-	logger := newLogger(e.stderr, level)
+	progress := newProgress(e.stderr, e.stderrTerminal)
+	logger := newLogger(progress, level)
 
 	src, err := changeSource(ctx, e, f, c, logger)
 	if err != nil {
 		return err
 	}
-	return reviewAndReport(ctx, e, c, logger, src, outs, runMode{dryRun: f.dryRun, onForge: f.change != "", post: f.post, notPosted: "give --post to publish"})
+	return reviewAndReport(ctx, e, c, logger, src, outs, runMode{dryRun: f.dryRun, onForge: f.change != "", post: f.post, notPosted: "give --post to publish", progress: progress})
 }
 
 // runMode is how reviewAndReport runs a review.
@@ -169,6 +170,9 @@ type runMode struct {
 	onForge, post bool
 	// notPosted says why a change read from a forge is not published.
 	notPosted string
+	// progress shows the model stage's progress on a terminal's stderr; the logger
+	// writes through it. Nil shows none.
+	progress *progressLine
 }
 
 // reviewAndReport reviews the change src names, writes the reports and turns the result
@@ -190,8 +194,14 @@ func reviewAndReport(ctx context.Context, e env, c *Config, logger *slog.Logger,
 	if mode.dryRun && opts.Model == nil {
 		return usageError(errors.New("--dry-run shows the model requests: set gateway.base_url and gateway.model"))
 	}
+	if mode.progress != nil && !mode.dryRun {
+		opts.Progress = mode.progress.Update
+	}
 	rv := reviewer.New(src.diffs, src.rules, opts, logger)
 	res, err := rv.Review(ctx, reviewer.Request{Change: src.change})
+	if mode.progress != nil {
+		mode.progress.Done()
+	}
 	// A publish error leaves a complete result: report it, then fail.
 	var publishErr *reviewer.PublishError
 	if err != nil && !errors.As(err, &publishErr) {
