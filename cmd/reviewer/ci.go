@@ -47,7 +47,7 @@ longer the change's head reviews nothing: the newer pipeline does.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.formats, "format", nil, "report format text, json, sarif or codequality, optionally =FILE; repeatable (default: text on stdout, as beside any other)")
+	fl.StringArrayVar(&f.formats, "format", nil, "report format text, json, sarif or codequality, optionally =FILE; repeatable (text goes to stdout as well unless a format takes stdout)")
 	fl.StringVarP(&f.output, "output", "o", "", "file for the format given without =FILE (default stdout)")
 	fl.StringVar(&f.sarif, "sarif", "", "alias of --format sarif=FILE (GitHub code scanning); empty writes none")
 	fl.StringVar(&f.codequality, "codequality", "", "alias of --format codequality=FILE (GitLab artifacts:reports:codequality); empty writes none")
@@ -55,7 +55,9 @@ longer the change's head reviews nothing: the newer pipeline does.`,
 	fl.BoolVar(&f.post, "post", true, "post the comments, the summary and the commit status on the change when the token can")
 	fl.String("fail-on", "", "lowest severity that exits 1: info, warning, error or none (review.fail_on)")
 	fl.String("rules-dir", "", "rules directory, relative to the repository root (review.rules_dir)")
+	fl.StringArray("ignore", nil, "extra glob of files not to review, repeatable; !glob re-includes (review.ignore)")
 	fl.StringSlice("disable", nil, "rule ids not to apply (review.disable)")
+	fl.Bool("builtin", true, "apply the built-in starter rules (review.builtin)")
 	fl.Int("max-comments", 0, "the most findings to report, most severe first; 0 for no bound (review.max_comments)")
 	fl.String("model", "", "the model to ask (gateway.model)")
 	fl.String("cache-dir", "", "directory caching model answers between runs (cache.dir)")
@@ -65,7 +67,9 @@ longer the change's head reviews nothing: the newer pipeline does.`,
 var ciBind = map[string]string{
 	"review.fail_on":      "fail-on",
 	"review.rules_dir":    "rules-dir",
+	"review.ignore":       "ignore",
 	"review.disable":      "disable",
+	"review.builtin":      "builtin",
 	"review.max_comments": "max-comments",
 	"gateway.model":       "model",
 	"cache.dir":           "cache-dir",

@@ -494,3 +494,32 @@ func TestCIOutputs(t *testing.T) {
 		})
 	}
 }
+
+// TestFlagsSameAcrossCommands: a flag review and ci share means the same in both: same
+// name, same type, same configuration key. Flags only review has are about where the
+// change comes from (ci reads it from the CI) or about trying things out; --post is in
+// both, with different defaults (ci posts unless told not to).
+func TestFlagsSameAcrossCommands(t *testing.T) {
+	t.Parallel()
+	e := env{environ: nil, dir: t.TempDir()}
+	review, ci := reviewCmd(e).Flags(), ciCmd(e).Flags()
+	reviewOnly := map[string]bool{
+		"diff": true, "base": true, "uncommitted": true, "untracked": true, "rules-worktree": true,
+		"change": true, "dry-run": true, "record": true, "replay": true,
+	}
+	for _, name := range []string{"format", "output", "fail-on", "rules-dir", "ignore", "disable", "builtin", "max-comments", "model", "cache-dir"} {
+		r, c := review.Lookup(name), ci.Lookup(name)
+		if r == nil || c == nil {
+			t.Errorf("--%s: in review %v, in ci %v; want both", name, r != nil, c != nil)
+			continue
+		}
+		if r.Value.Type() != c.Value.Type() || r.Shorthand != c.Shorthand {
+			t.Errorf("--%s: review takes %s (-%s), ci %s (-%s)", name, r.Value.Type(), r.Shorthand, c.Value.Type(), c.Shorthand)
+		}
+	}
+	for key, flag := range reviewBind {
+		if !reviewOnly[flag] && ciBind[key] != flag {
+			t.Errorf("%s: review binds --%s, ci binds %q", key, flag, ciBind[key])
+		}
+	}
+}
