@@ -150,7 +150,9 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 		wg     sync.WaitGroup
 		failed = map[string]string{}
 		models []string
+		prog   = progress{fn: s.opts.Progress}
 	)
+	prog.update(func(p *Progress) { p.Chunks = len(chunks) })
 	ruleIDs := map[string]bool{}
 	for _, r := range set.Rules {
 		ruleIDs[r.ID] = true
@@ -168,6 +170,9 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 	}
 	var ask func(ch chunk.Chunk, depth int)
 	ask = func(ch chunk.Chunk, depth int) {
+		mu.Lock()
+		prog.update(func(p *Progress) { p.Sent++ })
+		mu.Unlock()
 		p, err := s.prompt(&ch, cc, tags)
 		var reply Reply
 		if err == nil {
@@ -197,10 +202,22 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 			res.unplaced = append(res.unplaced, Unplaced{Path: partPaths(&ch, originals)[0],
 				Message: fmt.Sprintf("%d items of the model's answer broke the answer format and were left out", reply.Dropped)})
 		}
+		if err == nil {
+			res.usage.Answers++
+			if reply.Cached {
+				res.usage.CachedAnswers++
+			}
+		}
+		prog.update(func(p *Progress) {
+			p.PromptTokens, p.CompletionTokens, p.CostUSD = res.usage.PromptTokens, res.usage.CompletionTokens, res.usage.CostUSD
+		})
 		mu.Unlock()
 		if (errors.Is(err, ErrTruncated) || errors.Is(err, ErrTooLarge)) && depth < maxSplits {
 			if a, b, ok := chunk.Split(ch); ok {
 				s.log.DebugContext(ctx, "answer cut off or prompt too long, chunk split", slog.Int("depth", depth+1))
+				mu.Lock()
+				prog.update(func(p *Progress) { p.Chunks += 2; p.Answered++ })
+				mu.Unlock()
 				ask(a, depth+1)
 				ask(b, depth+1)
 				return
@@ -208,6 +225,16 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 		}
 		mu.Lock()
 		defer mu.Unlock()
+		prog.update(func(p *Progress) {
+			if err != nil {
+				p.Failed++
+				return
+			}
+			p.Answered++
+			if reply.Cached {
+				p.Cached++
+			}
+		})
 		if err != nil {
 			why := failReason(err)
 			// The ledger, which is public, names the failure; its details are for the log.

@@ -163,7 +163,7 @@ func TestReviewWithModel(t *testing.T) {
 	}
 
 	// One request: 600 uncached prompt tokens at $1, 400 cached at $0.5, 100 out at $4 per million.
-	wantUsage := reviewer.Usage{Requests: 1, PromptTokens: 1000, CompletionTokens: 100, CachedTokens: 400, CostUSD: 0.0012, Model: "gpt-test"}
+	wantUsage := reviewer.Usage{Requests: 1, PromptTokens: 1000, CompletionTokens: 100, CachedTokens: 400, CostUSD: 0.0012, Model: "gpt-test", Answers: 1}
 	if diff := cmp.Diff(wantUsage, res.Usage, cmp.Comparer(func(a, b float64) bool { return a-b < 1e-12 && b-a < 1e-12 })); diff != "" {
 		t.Errorf("usage (-want +got):\n%s", diff)
 	}

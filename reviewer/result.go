@@ -111,6 +111,9 @@ type Usage struct {
 	CachedTokens     int
 	CostUSD          float64
 	Model            string
+	// Answers counts the chunks the model answered, CachedAnswers those of them that came
+	// from the response cache, which cost nothing this time.
+	Answers, CachedAnswers int
 }
 
 // Unplaced is a finding that could not be anchored on a line of the diff.
@@ -130,6 +133,10 @@ type Result struct {
 	Rules []*rules.Rule
 	// LLMEnabled is false when no gateway was configured and only pattern rules ran.
 	LLMEnabled bool
+	// Excerpts hold the code of each finding's span (SpanOf) as the review saw it, secrets
+	// masked, for reports to show under the finding; a span the diff does not hold, or
+	// one in a withheld file, has none.
+	Excerpts map[Span]Excerpt
 	// Omitted counts the findings left out by the per-change cap (review.max_comments).
 	Omitted int
 	// Egress lists what was sent to which model.

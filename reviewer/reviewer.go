@@ -39,6 +39,10 @@ type Options struct {
 	Forge Poster
 	// Publish decides the commit status the forge is given.
 	Publish PublishOptions
+	// Progress, when set, is told how far the model stage has come each time that
+	// changes: chunks sent and answered, tokens and cost so far. It is called one call at
+	// a time, from the goroutines that ask the model, and must return quickly.
+	Progress func(Progress)
 }
 
 // Reviewer runs the review pipeline. It is safe for concurrent use.
@@ -123,6 +127,7 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	findings, res.Omitted = capFindings(findings, r.opts.MaxComments)
 	sortFindings(findings, res.Coverage)
 	res.Findings = findings
+	res.Excerpts = excerpts(files, findings, r.redactor())
 	res.Change = c
 
 	if r.opts.Forge != nil && !r.opts.DryRun {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,6 +21,9 @@ import (
 )
 
 type ciFlags struct {
+	formats []string
+	output  string
+	// sarif, codequality and json are the older spellings of --format FORMAT=FILE.
 	sarif, codequality, json string
 	post                     bool
 }
@@ -43,13 +47,17 @@ longer the change's head reviews nothing: the newer pipeline does.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.sarif, "sarif", "", "write a SARIF 2.1.0 report to this file (GitHub code scanning)")
-	fl.StringVar(&f.codequality, "codequality", "", "write a GitLab Code Quality report to this file (artifacts:reports:codequality)")
-	fl.StringVar(&f.json, "json", "", "write the JSON report to this file")
+	fl.StringArrayVar(&f.formats, "format", nil, "report format text, json, sarif or codequality, optionally =FILE; repeatable (text goes to stdout as well unless a format takes stdout)")
+	fl.StringVarP(&f.output, "output", "o", "", "file for the format given without =FILE (default stdout)")
+	fl.StringVar(&f.sarif, "sarif", "", "alias of --format sarif=FILE (GitHub code scanning); empty writes none")
+	fl.StringVar(&f.codequality, "codequality", "", "alias of --format codequality=FILE (GitLab artifacts:reports:codequality); empty writes none")
+	fl.StringVar(&f.json, "json", "", "alias of --format json=FILE; empty writes none")
 	fl.BoolVar(&f.post, "post", true, "post the comments, the summary and the commit status on the change when the token can")
 	fl.String("fail-on", "", "lowest severity that exits 1: info, warning, error or none (review.fail_on)")
 	fl.String("rules-dir", "", "rules directory, relative to the repository root (review.rules_dir)")
+	fl.StringArray("ignore", nil, "extra glob of files not to review, repeatable; !glob re-includes (review.ignore)")
 	fl.StringSlice("disable", nil, "rule ids not to apply (review.disable)")
+	fl.Bool("builtin", true, "apply the built-in starter rules (review.builtin)")
 	fl.Int("max-comments", 0, "the most findings to report, most severe first; 0 for no bound (review.max_comments)")
 	fl.String("model", "", "the model to ask (gateway.model)")
 	fl.String("cache-dir", "", "directory caching model answers between runs (cache.dir)")
@@ -59,7 +67,9 @@ longer the change's head reviews nothing: the newer pipeline does.`,
 var ciBind = map[string]string{
 	"review.fail_on":      "fail-on",
 	"review.rules_dir":    "rules-dir",
+	"review.ignore":       "ignore",
 	"review.disable":      "disable",
+	"review.builtin":      "builtin",
 	"review.max_comments": "max-comments",
 	"gateway.model":       "model",
 	"cache.dir":           "cache-dir",
@@ -238,27 +248,23 @@ func ci(ctx context.Context, cmd *cobra.Command, e env, f ciFlags) error {
 	if err != nil {
 		return err
 	}
-	outs := []output{{format: report.FormatText}}
-	for _, o := range []struct {
-		format report.Format
-		file   string
-	}{{report.FormatSARIF, f.sarif}, {report.FormatCodeQuality, f.codequality}, {report.FormatJSON, f.json}} {
-		if o.file != "" {
-			outs = append(outs, output{format: o.format, file: o.file})
-		}
+	outs, err := ciOutputs(f)
+	if err != nil {
+		return usageError(err)
 	}
 	level := c.Log.Level
 	if !c.IsSet("log.level") {
 		level = "warn"
 	}
-	logger := newLogger(e.stderr, level)
+	progress := newProgress(e.stderr, e.stderrTerminal)
+	logger := newLogger(progress, level)
 	fmt.Fprintf(e.stderr, "reviewer: %s: %s\n", job.provider, describeJob(job))
 
 	canRead, post, why := ciAccess(c, job, vars)
 	if f.post && !post {
 		fmt.Fprintf(e.stderr, "reviewer: the review is not posted: %s; the reports are still written\n", why)
 	}
-	mode := runMode{onForge: canRead, post: post && f.post, notPosted: why}
+	mode := runMode{onForge: canRead, post: post && f.post, notPosted: why, progress: progress}
 	if !f.post {
 		mode.notPosted = "--post=false"
 	}
@@ -271,7 +277,37 @@ func ci(ctx context.Context, cmd *cobra.Command, e env, f ciFlags) error {
 	if err != nil || src == nil {
 		return err
 	}
+	src.what = describeJob(job)
 	return reviewAndReport(ctx, e, c, logger, src, outs, mode)
+}
+
+// ciOutputs reads --format as review does, with the older --sarif, --codequality and
+// --json as aliases of --format FORMAT=FILE (an empty one, as action.yml passes for an
+// input left out, writes nothing). The job's log always gets the text report, unless
+// another format was sent to stdout.
+func ciOutputs(f ciFlags) ([]output, error) {
+	specs := slices.Clone(f.formats)
+	for _, a := range []struct {
+		format report.Format
+		file   string
+	}{{report.FormatSARIF, f.sarif}, {report.FormatCodeQuality, f.codequality}, {report.FormatJSON, f.json}} {
+		if a.file != "" {
+			specs = append(specs, string(a.format)+"="+a.file)
+		}
+	}
+	if len(specs) == 0 {
+		return []output{{format: report.FormatText}}, nil
+	}
+	outs, err := parseOutputs(specs, f.output)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range outs {
+		if o.file == "" {
+			return outs, nil
+		}
+	}
+	return append([]output{{format: report.FormatText}}, outs...), nil
 }
 
 // describeJob names the change and commit a job reviews.

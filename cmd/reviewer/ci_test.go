@@ -456,3 +456,70 @@ func gitOutput(t *testing.T, dir string, args ...string) string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// TestCIOutputs: ci takes --format as review does, and the older --sarif, --codequality
+// and --json still work as aliases of --format FORMAT=FILE.
+func TestCIOutputs(t *testing.T) {
+	t.Parallel()
+	text := output{format: "text"}
+	tests := []struct {
+		name    string
+		f       ciFlags
+		want    []output
+		wantErr bool
+	}{
+		{"nothing asked: text on stdout", ciFlags{}, []output{text}, false},
+		{"aliases", ciFlags{sarif: "r.sarif", codequality: "cq.json", json: "r.json"},
+			[]output{text, {format: "sarif", file: "r.sarif"}, {format: "codequality", file: "cq.json"}, {format: "json", file: "r.json"}}, false},
+		{"an empty alias writes nothing", ciFlags{sarif: ""}, []output{text}, false},
+		{"--format with files", ciFlags{formats: []string{"sarif=r.sarif", "codequality=cq.json"}},
+			[]output{text, {format: "sarif", file: "r.sarif"}, {format: "codequality", file: "cq.json"}}, false},
+		{"--format and an alias", ciFlags{formats: []string{"sarif=r.sarif"}, json: "r.json"},
+			[]output{text, {format: "sarif", file: "r.sarif"}, {format: "json", file: "r.json"}}, false},
+		{"a format on stdout replaces the text", ciFlags{formats: []string{"json"}}, []output{{format: "json"}}, false},
+		{"--output", ciFlags{formats: []string{"sarif"}, output: "r.sarif"}, []output{text, {format: "sarif", file: "r.sarif"}}, false},
+		{"unknown format", ciFlags{formats: []string{"xml=r.xml"}}, nil, true},
+		{"two on stdout", ciFlags{formats: []string{"json=-", "sarif=-"}}, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ciOutputs(tt.f)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err %v, want an error: %v", err, tt.wantErr)
+			}
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(output{})); diff != "" {
+				t.Errorf("outputs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestFlagsSameAcrossCommands: a flag review and ci share means the same in both: same
+// name, same type, same configuration key. Flags only review has are about where the
+// change comes from (ci reads it from the CI) or about trying things out; --post is in
+// both, with different defaults (ci posts unless told not to).
+func TestFlagsSameAcrossCommands(t *testing.T) {
+	t.Parallel()
+	e := env{environ: nil, dir: t.TempDir()}
+	review, ci := reviewCmd(e).Flags(), ciCmd(e).Flags()
+	reviewOnly := map[string]bool{
+		"diff": true, "base": true, "uncommitted": true, "untracked": true, "rules-worktree": true,
+		"change": true, "dry-run": true, "record": true, "replay": true,
+	}
+	for _, name := range []string{"format", "output", "fail-on", "rules-dir", "ignore", "disable", "builtin", "max-comments", "model", "cache-dir"} {
+		r, c := review.Lookup(name), ci.Lookup(name)
+		if r == nil || c == nil {
+			t.Errorf("--%s: in review %v, in ci %v; want both", name, r != nil, c != nil)
+			continue
+		}
+		if r.Value.Type() != c.Value.Type() || r.Shorthand != c.Shorthand {
+			t.Errorf("--%s: review takes %s (-%s), ci %s (-%s)", name, r.Value.Type(), r.Shorthand, c.Value.Type(), c.Shorthand)
+		}
+	}
+	for key, flag := range reviewBind {
+		if !reviewOnly[flag] && ciBind[key] != flag {
+			t.Errorf("%s: review binds --%s, ci binds %q", key, flag, ciBind[key])
+		}
+	}
+}

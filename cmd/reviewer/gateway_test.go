@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -25,6 +27,16 @@ type fakeGateway struct {
 	sawKey   atomic.Bool
 	sawTags  atomic.Bool
 	leaked   atomic.Bool // a planted secret reached the gateway
+
+	mu       sync.Mutex
+	metadata []string // the cf-aig-metadata header of every request
+}
+
+// metadataHeaders returns the cf-aig-metadata header of every request so far.
+func (g *fakeGateway) metadataHeaders() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.metadata)
 }
 
 var promptFile = regexp.MustCompile(`(?m)^FILE (\S+)`)
@@ -45,9 +57,12 @@ func newFakeGateway(t *testing.T) *fakeGateway {
 		if r.Header.Get("Authorization") == "Bearer sk-test" {
 			g.sawKey.Store(true)
 		}
-		if strings.Contains(r.Header.Get("cf-aig-metadata"), `"repo"`) {
+		if strings.Contains(r.Header.Get("cf-aig-metadata"), `"forge"`) {
 			g.sawTags.Store(true)
 		}
+		g.mu.Lock()
+		g.metadata = append(g.metadata, r.Header.Get("cf-aig-metadata"))
+		g.mu.Unlock()
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, `{"error":{"message":"read","type":"invalid_request_error"}}`, http.StatusBadRequest)
@@ -242,5 +257,62 @@ func TestReviewGatewayFailing(t *testing.T) {
 	environ = append(environ, "REVIEWER_REVIEW_ALLOW_INCOMPLETE=true")
 	if r := runCmd(t, dir, environ, "review", "--diff", demoDiff(t), "--format", "json=report.json", "--fail-on", "none"); r.code != 0 {
 		t.Errorf("with review.allow_incomplete: exit %d, want 0; stderr %s", r.code, r.stderr)
+	}
+}
+
+// TestReviewMetadataNamesTheRepository: the metadata header, which goes to the gateway
+// and its logs, names the repository by its origin (host/owner/repo), never by the
+// checkout's path or the diff file's, and never with the token an origin URL may carry.
+func TestReviewMetadataNamesTheRepository(t *testing.T) {
+	t.Parallel()
+	const token = "glpat-S3cretT0kenInTheRemote"
+	dir := gitRepo(t)
+	gitRun(t, dir, "remote", "add", "origin", "https://ci-bot:"+token+"@gitlab.example.com/acme/app.git")
+	g := newFakeGateway(t)
+	environ := []string{"REVIEWER_GATEWAY_BASE_URL=" + g.URL + "/v1", "REVIEWER_GATEWAY_MODEL=gpt-test"}
+
+	r := runCmd(t, dir, environ, "review", "--base", "main", "--format", "json", "--fail-on", "none")
+	if r.code != 0 {
+		t.Fatalf("git mode: exit %d: %s", r.code, r.stderr)
+	}
+	if r := runCmd(t, dir, environ, "review", "--diff", demoDiff(t), "--format", "json", "--fail-on", "none"); r.code != 0 {
+		t.Fatalf("--diff: exit %d: %s", r.code, r.stderr)
+	}
+	headers := g.metadataHeaders()
+	if len(headers) < 2 {
+		t.Fatalf("the gateway saw %d requests, want one per run at least", len(headers))
+	}
+	for _, h := range headers {
+		var tags map[string]string
+		if err := json.Unmarshal([]byte(h), &tags); err != nil {
+			t.Fatalf("metadata header %q: %v", h, err)
+		}
+		if tags["repo"] != "gitlab.example.com/acme/app" {
+			t.Errorf("metadata %q: repo %q, want gitlab.example.com/acme/app", h, tags["repo"])
+		}
+		if strings.Contains(h, token) || strings.Contains(h, "ci-bot") || strings.Contains(h, filepath.Base(dir)) || strings.Contains(h, "change.diff") {
+			t.Errorf("metadata %q leaks the remote's credentials or a local path", h)
+		}
+	}
+}
+
+// TestReviewMetadataWithoutRemote: a checkout without an origin sends no repo at all
+// rather than its path.
+func TestReviewMetadataWithoutRemote(t *testing.T) {
+	t.Parallel()
+	dir := gitRepo(t)
+	g := newFakeGateway(t)
+	environ := []string{"REVIEWER_GATEWAY_BASE_URL=" + g.URL + "/v1", "REVIEWER_GATEWAY_MODEL=gpt-test"}
+	if r := runCmd(t, dir, environ, "review", "--base", "main", "--format", "json", "--fail-on", "none"); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	headers := g.metadataHeaders()
+	if len(headers) == 0 {
+		t.Fatal("the gateway saw no request")
+	}
+	for _, h := range headers {
+		if strings.Contains(h, `"repo"`) || strings.Contains(h, filepath.Base(dir)) {
+			t.Errorf("metadata %q names a repository without a remote, or the checkout's path", h)
+		}
 	}
 }

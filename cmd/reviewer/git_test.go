@@ -260,3 +260,50 @@ func TestReviewGitGeneratedHeader(t *testing.T) {
 		t.Errorf("with review.allow_incomplete: exit %d, want 0; stderr %s", r.code, r.stderr)
 	}
 }
+
+// TestReviewSaysWhatWasReviewed: the text report names the base it reviewed from and
+// how many commits, or the diff file, and ends with the coverage line.
+func TestReviewSaysWhatWasReviewed(t *testing.T) {
+	t.Parallel()
+	dir := gitRepo(t)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"review"}, "reviewed main...HEAD, 1 commit\n"},
+		{[]string{"review", "--base", "main"}, "reviewed main..HEAD, 1 commit\n"},
+		{[]string{"review", "--uncommitted"}, "reviewed the uncommitted changes against HEAD\n"},
+		{[]string{"review", "--diff", demoDiff(t)}, "reviewed " + demoDiff(t) + "\n"},
+	}
+	for _, tt := range tests {
+		r := runCmd(t, dir, nil, append(tt.args, "--fail-on", "none", "--builtin=false")...)
+		if r.code != 0 {
+			t.Errorf("%v: exit %d: %s", tt.args, r.code, r.stderr)
+			continue
+		}
+		if !strings.Contains(r.stdout, tt.want) {
+			t.Errorf("%v: the report does not say %q:\n%s", tt.args, tt.want, r.stdout)
+		}
+		lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+		if last := lines[len(lines)-1]; !strings.Contains(last, " reviewed") || !strings.Contains(last, "file") {
+			t.Errorf("%v: the report ends with %q, not the coverage line", tt.args, last)
+		}
+	}
+}
+
+// TestReviewTextKeepsSecretsMasked: the demo change holds an AWS access key id that a
+// built-in rule finds on the real line; the text report, which CI prints into its log,
+// shows the line with the key masked, never the key.
+func TestReviewTextKeepsSecretsMasked(t *testing.T) {
+	t.Parallel()
+	r := runCmd(t, t.TempDir(), nil, "review", "--diff", demoDiff(t), "--fail-on", "none")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "[secret-aws-access-key-id]") || !strings.Contains(r.stdout, `    6 | AWS_ACCESS_KEY_ID = "«redacted:aws-access-key#1»"`) {
+		t.Errorf("the report lacks the finding on the key or its masked line:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stdout+r.stderr, "AKIA2E0A8F3B244C9986") {
+		t.Errorf("the report prints the secret:\n%s", r.stdout)
+	}
+}

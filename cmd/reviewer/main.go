@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+
+	"golang.org/x/term"
 )
 
 func main() {
@@ -18,7 +20,8 @@ func main() {
 	wd, _ := os.Getwd()
 	err := run(ctx, os.Args[1:], env{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		environ: os.Environ(), dir: wd,
+		stderrTerminal: term.IsTerminal(int(os.Stderr.Fd())),
+		environ:        os.Environ(), dir: wd,
 	})
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
@@ -28,6 +31,9 @@ func main() {
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// stderrTerminal is set when stderr is a terminal: a long review then shows its
+	// progress there (progressLine).
+	stderrTerminal bool
 	environ        []string
 	// dir is the working directory; relative paths are resolved against it.
 	dir string

@@ -153,13 +153,14 @@ func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error
 	if !c.IsSet("log.level") {
 		level = "warn"
 	}
-	logger := newLogger(e.stderr, level)
+	progress := newProgress(e.stderr, e.stderrTerminal)
+	logger := newLogger(progress, level)
 
 	src, err := changeSource(ctx, e, f, c, logger)
 	if err != nil {
 		return err
 	}
-	return reviewAndReport(ctx, e, c, logger, src, outs, runMode{dryRun: f.dryRun, onForge: f.change != "", post: f.post, notPosted: "give --post to publish"})
+	return reviewAndReport(ctx, e, c, logger, src, outs, runMode{dryRun: f.dryRun, onForge: f.change != "", post: f.post, notPosted: "give --post to publish", progress: progress})
 }
 
 // runMode is how reviewAndReport runs a review.
@@ -169,6 +170,9 @@ type runMode struct {
 	onForge, post bool
 	// notPosted says why a change read from a forge is not published.
 	notPosted string
+	// progress shows the model stage's progress on a terminal's stderr; the logger
+	// writes through it. Nil shows none.
+	progress *progressLine
 }
 
 // reviewAndReport reviews the change src names, writes the reports and turns the result
@@ -190,8 +194,14 @@ func reviewAndReport(ctx context.Context, e env, c *Config, logger *slog.Logger,
 	if mode.dryRun && opts.Model == nil {
 		return usageError(errors.New("--dry-run shows the model requests: set gateway.base_url and gateway.model"))
 	}
+	if mode.progress != nil && !mode.dryRun {
+		opts.Progress = mode.progress.Update
+	}
 	rv := reviewer.New(src.diffs, src.rules, opts, logger)
 	res, err := rv.Review(ctx, reviewer.Request{Change: src.change})
+	if mode.progress != nil {
+		mode.progress.Done()
+	}
 	// A publish error leaves a complete result: report it, then fail.
 	var publishErr *reviewer.PublishError
 	if err != nil && !errors.As(err, &publishErr) {
@@ -207,7 +217,7 @@ func reviewAndReport(ctx context.Context, e env, c *Config, logger *slog.Logger,
 		fmt.Fprintln(e.stderr, "reviewer: LLM review is off, so only the deterministic pattern rules ran; "+
 			"set gateway.base_url (REVIEWER_GATEWAY_BASE_URL) and gateway.model to an OpenAI-compatible endpoint to turn it on")
 	}
-	if err := writeReports(e, outs, &res); err != nil {
+	if err := writeReports(e, outs, &res, src.what); err != nil {
 		return err
 	}
 	if mode.onForge {
@@ -249,8 +259,9 @@ func judge(c *Config, repoFailOn string, res *reviewer.Result) error {
 	return nil
 }
 
-func writeReports(e env, outs []output, res *reviewer.Result) error {
-	opts := report.Options{ToolName: "reviewer", ToolVersion: versionString(), InformationURI: "https://github.com/reviewerbot/reviewer"}
+// writeReports writes each report; what says what was reviewed (source.what).
+func writeReports(e env, outs []output, res *reviewer.Result, what string) error {
+	opts := report.Options{ToolName: "reviewer", ToolVersion: versionString(), InformationURI: "https://github.com/reviewerbot/reviewer", Reviewed: what}
 	var errs []error
 	for _, o := range outs {
 		var buf bytes.Buffer
@@ -300,6 +311,9 @@ type source struct {
 	rules  *recordRules
 	// forge posts the result when the change is on a forge and --post is given.
 	forge reviewer.Poster
+	// what says what was reviewed, for the report: "main...HEAD, 3 commits", the diff
+	// file's name, the change's URL.
+	what string
 }
 
 func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *slog.Logger) (*source, error) {
@@ -316,7 +330,9 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *
 		if err != nil {
 			return nil, err
 		}
-		return forgeSource(client, ref, c, f.post), nil
+		s := forgeSource(client, ref, c, f.post)
+		s.what = f.change
+		return s, nil
 	}
 	if f.diff != "" {
 		data, name, err := readDiff(e, f.diff)
@@ -325,12 +341,15 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *
 		}
 		// A diff file has no base revision to read rules from: use the work tree of the
 		// repository we are in, or the current directory.
-		root := e.dir
+		root, repoName := e.dir, ""
 		if repo, err := git.Open(ctx, e.dir); err == nil {
-			root = repo.Root()
+			root, repoName = repo.Root(), repo.Name(ctx)
 		}
 		s := &source{
-			change: reviewer.Change{Forge: "local", Repo: name},
+			what: name,
+			// The change's repo goes into the gateway's metadata header: the origin's
+			// name, never a local path (the diff file's name may be one).
+			change: reviewer.Change{Forge: "local", Repo: repoName},
 			diffs:  bytesDiff(data),
 			rules:  recorded(&fsRules{fsys: os.DirFS(root), opts: ropts}),
 		}
@@ -349,11 +368,13 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *
 		}
 	}
 	var baseSHA string
+	what := base + ".." + head
 	if base == "" {
 		def, err := repo.DefaultBranch(ctx)
 		if err != nil {
 			return nil, usageError(err)
 		}
+		what = def + "...HEAD"
 		if baseSHA, err = repo.MergeBase(ctx, def, "HEAD"); err != nil {
 			return nil, usageError(err)
 		}
@@ -366,15 +387,21 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *
 			return nil, err
 		}
 	}
-	change := reviewer.Change{Forge: "local", Repo: repo.Root(), BaseSHA: baseSHA, HeadSHA: headSHA}
+	// The repo goes into the gateway's metadata header: the origin's name, never the
+	// checkout's path, nor the credentials of the origin's URL.
+	change := reviewer.Change{Forge: "local", Repo: repo.Name(ctx), BaseSHA: baseSHA, HeadSHA: headSHA}
 	if headSHA != "" {
 		msgs, branch, err := repo.Messages(ctx, baseSHA, headSHA)
 		if err != nil {
 			return nil, err
 		}
 		change.Title, change.Description = describe(msgs, branch)
+		what += ", " + plural(len(msgs), "commit", "commits")
+	} else {
+		what = "the uncommitted changes against " + base
 	}
 	s := &source{
+		what:   what,
 		change: change,
 		diffs:  gitDiff{repo: repo, untracked: f.untracked, context: c.Review.ContextLines},
 	}
@@ -496,6 +523,13 @@ func describe(msgs []string, branch string) (title, description string) {
 		branch = fmt.Sprintf("%d commits", len(msgs))
 	}
 	return branch, d
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // describePublished tells, on stderr, what the review did on the forge.

@@ -166,6 +166,40 @@ func TestReviewHeaders(t *testing.T) {
 	}
 }
 
+// TestReviewHeadersEmptyTags: a tag with no value (a local review with no remote to name
+// its repository by) is left out of the metadata header, and with none left there is no
+// header at all.
+func TestReviewHeadersEmptyTags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		tags map[string]string
+		want string // the header; "" for none
+	}{
+		{"empty values left out", map[string]string{"forge": "local", "repo": "", "head_sha": "abc"}, `{"forge":"local","head_sha":"abc"}`},
+		{"nothing left", map[string]string{"repo": "", "head_sha": ""}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := newGateway(t, func(int, received) reply { return okReply(t, answerJSON) })
+			c, _, _ := setup(t, g, nil)
+			p := testPrompt(t)
+			p.Tags = tt.tags
+			if _, err := c.Review(t.Context(), p); err != nil {
+				t.Fatal(err)
+			}
+			h := g.received()[0].Header
+			if got := h.Get("Cf-Aig-Metadata"); got != tt.want {
+				t.Errorf("cf-aig-metadata = %q, want %q", got, tt.want)
+			}
+			if _, sent := h["Cf-Aig-Metadata"]; sent != (tt.want != "") {
+				t.Errorf("header sent: %v, want %v", sent, tt.want != "")
+			}
+		})
+	}
+}
+
 func TestReviewTruncated(t *testing.T) {
 	t.Parallel()
 	g := newGateway(t, func(int, received) reply {

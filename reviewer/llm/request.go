@@ -161,10 +161,14 @@ const maxMetadataEntries = 5
 // the prompt's tags, then Options.Headers.
 func (c *Client) requestHeaders(tags map[string]string) http.Header {
 	h := make(http.Header)
-	if c.header != "" && len(tags) > 0 {
+	if c.header != "" {
 		keys := make([]string, 0, len(tags))
-		for k := range tags {
-			keys = append(keys, k)
+		for k, v := range tags {
+			// An empty tag (no head in a diff file, no remote to name a local
+			// repository by) says nothing and takes one of the few entries.
+			if v != "" {
+				keys = append(keys, k)
+			}
 		}
 		sort.Strings(keys)
 		if len(keys) > maxMetadataEntries {
@@ -174,7 +178,7 @@ func (c *Client) requestHeaders(tags map[string]string) http.Header {
 		for _, k := range keys {
 			m[k] = tags[k]
 		}
-		if b, err := json.Marshal(m); err == nil {
+		if b, err := json.Marshal(m); err == nil && len(m) > 0 {
 			h.Set(c.header, string(b))
 		}
 	}

@@ -2,8 +2,11 @@
 // the last step of the pipeline: after the findings are anchored, deduplicated and posted,
 // the CLI and the CI step write the result in one of four formats:
 //
-//   - [FormatText]: for a terminal; findings grouped by file, then the coverage ledger, the
-//     counts by severity, the unplaced findings and, when a model ran, its usage.
+//   - [FormatText]: for a terminal; findings grouped by file, each with the code under it
+//     as the review saw it (Result.Excerpts, secrets masked), then the unplaced findings
+//     (identical ones merged), the files not reviewed (filtered ones counted by reason),
+//     what was reviewed, the counts by severity, the model's usage when a model ran, and
+//     last the coverage line.
 //   - [FormatJSON]: the machine-readable contract of DESIGN.md ("The JSON report").
 //   - [FormatSARIF]: SARIF 2.1.0 as GitHub code scanning accepts it.
 //   - [FormatCodeQuality]: the GitLab Code Quality report (artifacts:reports:codequality).

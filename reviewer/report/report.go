@@ -52,6 +52,9 @@ type Options struct {
 	// InformationURI is the tool's home page in SARIF (tool.driver.informationUri); left out
 	// when empty. It must be an absolute URI.
 	InformationURI string
+	// Reviewed says what was reviewed, for the text format's summary: "main...HEAD, 3
+	// commits", a diff file's name, a change's URL. Left out when empty.
+	Reviewed string
 	// Color makes the text format highlight severities with ANSI escape sequences. The caller
 	// decides (a terminal, NO_COLOR); the package never looks at the environment.
 	Color bool

@@ -19,6 +19,7 @@ import (
 
 // testOptions are the options of every golden test.
 var testOptions = report.Options{
+	Reviewed:       "main...HEAD, 3 commits",
 	ToolName:       "reviewer",
 	ToolVersion:    "1.2.3",
 	InformationURI: "https://github.com/reviewerbot/reviewer",
@@ -73,6 +74,7 @@ func sampleResult() *reviewer.Result {
 			},
 			{
 				Path: "internal/i18n/übersetzung.go", Line: 23, EndLine: 23, Side: reviewer.SideNew,
+				Column: 2, EndColumn: 12,
 				Severity: rules.SeverityWarning, RuleID: "go-wrap-errors",
 				Message: "Wrap the error with context: return fmt.Errorf(\"load catalog: %w\", err).",
 				Source:  reviewer.SourcePattern, Fingerprint: "2f6e0d8b4c7a9e15",
@@ -85,6 +87,8 @@ func sampleResult() *reviewer.Result {
 			{Path: "internal/i18n/übersetzung.go", Outcome: reviewer.OutcomeReviewed},
 			{Path: "go.sum", Outcome: reviewer.OutcomeFiltered, Reason: "lock file"},
 			{Path: "vendor/github.com/acme/retry/retry.go", Outcome: reviewer.OutcomeFiltered, Reason: "vendored"},
+			{Path: "web/package-lock.json", Outcome: reviewer.OutcomeFiltered, Reason: "lock file"},
+			{Path: "web/dist/app.min.js", Outcome: reviewer.OutcomeFiltered, Reason: "minified", Unseen: true},
 			{Path: "config/.env.production", Outcome: reviewer.OutcomeWithheld, Reason: "sensitive file"},
 			{Path: "internal/gen/schema.pb.go", Outcome: reviewer.OutcomeSkipped, Reason: "over the per-change token budget"},
 			{Path: "internal/store/store.go", Outcome: reviewer.OutcomeFailed, Reason: "model reply was not valid JSON after 3 attempts"},
@@ -92,11 +96,30 @@ func sampleResult() *reviewer.Result {
 		}},
 		Usage: reviewer.Usage{
 			Requests: 6, PromptTokens: 48210, CompletionTokens: 3904, CachedTokens: 12000,
-			CostUSD: 0.02134, Model: "openai/gpt-4.1-mini",
+			CostUSD: 0.02134, Model: "openai/gpt-4.1-mini", Answers: 9, CachedAnswers: 3,
 		},
 		Unplaced: []reviewer.Unplaced{
 			{Path: "internal/store/query.go", Message: "The migration in this change drops the index this query relies on."},
 			{Message: "The description says tests were added, but the diff has none."},
+			{Path: "cmd/server/main.go", Message: "Errors are both logged and returned; handle each error once."},
+			{Path: "internal/store/query.go", Message: "Errors are both logged and returned; handle each error once."},
+			{Path: "cmd/server/main.go", Message: "Errors are both logged and returned; handle each error once."},
+		},
+		// The code under the findings as the review saw it: the secret on token.go:42
+		// is masked, so its columns no longer fit and it gets no caret.
+		Excerpts: map[reviewer.Span]reviewer.Excerpt{
+			{Path: "cmd/server/main.go", Side: reviewer.SideNew, Line: 17, EndLine: 19}: {Lines: []string{"\tif err != nil {", "\t\treturn err", "\t}"}},
+			{Path: "cmd/server/main.go", Side: reviewer.SideNew, Line: 88, EndLine: 88}: {Lines: []string{"\tgo s.watch()"}},
+			{Path: "internal/auth/token.go", Side: reviewer.SideNew, Line: 42, EndLine: 42}: {
+				Lines: []string{"\tkey := \"«redacted:generic-api-key#1»\""}, Masked: true,
+			},
+			{Path: "internal/auth/token.go", Side: reviewer.SideOld, Line: 30, EndLine: 33}: {
+				Lines: []string{"\tif tok == \"\" {", "\t\treturn errEmptyToken", "\t}", ""},
+			},
+			{Path: "internal/i18n/übersetzung.go", Side: reviewer.SideNew, Line: 23, EndLine: 23}: {Lines: []string{"\treturn err"}},
+			{Path: "internal/store/query.go", Side: reviewer.SideNew, Line: 51, EndLine: 51}: {
+				Lines: []string{"\trows, err := db.QueryContext(ctx, \"SELECT name FROM users WHERE id = \"+id)"},
+			},
 		},
 		Rules: []*rules.Rule{
 			{

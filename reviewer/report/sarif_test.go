@@ -404,8 +404,8 @@ func TestSARIFContent(t *testing.T) {
 	if props.Coverage.Complete {
 		t.Errorf("coverage complete = true with a skipped and a failed file")
 	}
-	if len(props.Coverage.NotReviewed) != 5 {
-		t.Errorf("coverage.notReviewed has %d files, want 5", len(props.Coverage.NotReviewed))
+	if len(props.Coverage.NotReviewed) != 7 {
+		t.Errorf("coverage.notReviewed has %d files, want 7", len(props.Coverage.NotReviewed))
 	}
 	if len(props.NotLocated) != 1 || props.NotLocated[0].Side != "old" {
 		t.Errorf("notLocated = %+v, want the old-side finding", props.NotLocated)
@@ -418,8 +418,8 @@ func TestSARIFContent(t *testing.T) {
 	for _, n := range inv.ToolExecutionNotifications {
 		levels[n.Level]++
 	}
-	// filtered x2, withheld, old-side finding, unplaced x2: notes; skipped: warning; failed: error.
-	if diff := cmp.Diff(map[string]int{"note": 6, "warning": 1, "error": 1}, levels); diff != "" {
+	// filtered x4, withheld, old-side finding, unplaced x5: notes; skipped: warning; failed: error.
+	if diff := cmp.Diff(map[string]int{"note": 11, "warning": 1, "error": 1}, levels); diff != "" {
 		t.Errorf("notification levels (-want +got):\n%s", diff)
 	}
 }

@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -136,5 +137,112 @@ func TestTextColor(t *testing.T) {
 	plain := string(render(t, report.FormatText, res, report.Options{}))
 	if strings.Contains(plain, "\x1b") {
 		t.Errorf("output without Color has escape sequences:\n%q", plain)
+	}
+}
+
+// TestTextExcerpt: the code under a finding, with its line numbers and, where the
+// finding has columns that still fit the line shown, a caret line under them.
+func TestTextExcerpt(t *testing.T) {
+	t.Parallel()
+	at := func(line, end, col, endCol int) reviewer.Finding {
+		return reviewer.Finding{Path: "a.go", Line: line, EndLine: end, Column: col, EndColumn: endCol, Severity: rules.SeverityWarning, Message: "m"}
+	}
+	span := func(line, end int) reviewer.Span {
+		return reviewer.Span{Path: "a.go", Side: reviewer.SideNew, Line: line, EndLine: end}
+	}
+	tests := []struct {
+		name string
+		f    reviewer.Finding
+		ex   reviewer.Excerpt
+		want string // the lines after the finding's own
+	}{
+		{"caret under the columns, tabs kept", at(7, 7, 7, 18), reviewer.Excerpt{Lines: []string{"\tx := db.Query(q)"}},
+			"    7 | \tx := db.Query(q)\n      | \t     ^^^^^^^^^^^\n"},
+		{"no columns, no caret", at(7, 7, 0, 0), reviewer.Excerpt{Lines: []string{"x := 1"}},
+			"    7 | x := 1\n"},
+		{"indentation is not marked", at(9, 9, 1, 11), reviewer.Excerpt{Lines: []string{"    return"}},
+			"    9 |     return\n      |     ^^^^^^\n"},
+		{"characters, not bytes", at(3, 3, 7, 12), reviewer.Excerpt{Lines: []string{`s := "über"`}},
+			"    3 | s := \"über\"\n      |       ^^^^\n"},
+		{"a column inside a character", at(3, 3, 8, 12), reviewer.Excerpt{Lines: []string{`s := "über"`}},
+			"    3 | s := \"über\"\n"},
+		{"a masked line gets no caret: its columns moved", at(4, 4, 8, 28), reviewer.Excerpt{Lines: []string{`key := "«redacted:github-token#1»"`}, Masked: true},
+			"    4 | key := \"«redacted:github-token#1»\"\n"},
+		{"columns off the line", at(4, 4, 40, 44), reviewer.Excerpt{Lines: []string{"short"}},
+			"    4 | short\n"},
+		{"a range, line numbers aligned", at(9, 10, 0, 0), reviewer.Excerpt{Lines: []string{"a", "b"}},
+			"     9 | a\n    10 | b\n"},
+		{"a longer range than shown", at(9, 20, 0, 0), reviewer.Excerpt{Lines: []string{"a", "b", "c", "d"}},
+			"     9 | a\n    10 | b\n    11 | c\n    12 | d\n       | ... 8 more lines\n"},
+		{"a long line is cut", at(1, 1, 200, 210), reviewer.Excerpt{Lines: []string{strings.Repeat("x", 300)}},
+			"    1 | " + strings.Repeat("x", 160) + "…\n"},
+		{"control characters", at(1, 1, 0, 0), reviewer.Excerpt{Lines: []string{"a\x1b[2Jb"}},
+			"    1 | a\ufffd[2Jb\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res := &reviewer.Result{
+				Findings: []reviewer.Finding{tt.f},
+				Excerpts: map[reviewer.Span]reviewer.Excerpt{span(tt.f.Line, max(tt.f.Line, tt.f.EndLine)): tt.ex},
+			}
+			out := string(render(t, report.FormatText, res, report.Options{}))
+			_, rest, _ := strings.Cut(out, ": warning m\n")
+			got, _, _ := strings.Cut(rest, "\n\n")
+			got += "\n"
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("excerpt (-want +got):\n%s\nwhole output:\n%s", diff, out)
+			}
+		})
+	}
+}
+
+// TestTextSummaryLines: filtered files are counted by reason in one line, identical
+// unplaced findings are merged, the summary says what was reviewed and how many answers
+// came from the cache, and the report ends with the coverage line.
+func TestTextSummaryLines(t *testing.T) {
+	t.Parallel()
+	var files []reviewer.FileCoverage
+	for i := range 9 {
+		files = append(files, reviewer.FileCoverage{Path: fmt.Sprintf("vendor/m/%d.go", i), Outcome: reviewer.OutcomeFiltered, Reason: "vendored"})
+	}
+	for _, p := range []string{"go.sum", "web/package-lock.json", "Cargo.lock"} {
+		files = append(files, reviewer.FileCoverage{Path: p, Outcome: reviewer.OutcomeFiltered, Reason: "lock file"})
+	}
+	files = append(files,
+		reviewer.FileCoverage{Path: "main.go", Outcome: reviewer.OutcomeReviewed},
+		reviewer.FileCoverage{Path: "gen/x.pb.go", Outcome: reviewer.OutcomeFiltered, Reason: "generated", Unseen: true},
+	)
+	same := "Errors are logged and returned."
+	res := &reviewer.Result{
+		Coverage: reviewer.Coverage{Files: files},
+		Unplaced: []reviewer.Unplaced{
+			{Path: "a.go", Message: same}, {Path: "b.go", Message: same}, {Path: "a.go", Message: same},
+			{Path: "a.go", Message: "Something else."},
+			{Message: same},
+		},
+		LLMEnabled: true,
+		Usage:      reviewer.Usage{Requests: 2, Answers: 9, CachedAnswers: 7, Model: "m"},
+	}
+	out := string(render(t, report.FormatText, res, report.Options{Reviewed: "main...HEAD, 3 commits"}))
+	for _, want := range []string{
+		"  12 filtered: lock file (3), vendored (9)\n",
+		"  gen/x.pb.go: filtered (generated)\n",
+		"  a.go, b.go, (change) (4 times): Errors are logged and returned.\n",
+		"  a.go: Something else.\n",
+		"reviewed main...HEAD, 3 commits\n",
+		"; 7 of 9 answers from the cache\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, notWant := range []string{"vendor/m/", "go.sum"} {
+		if strings.Contains(out, notWant) {
+			t.Errorf("output lists %q, which the filtered line counts:\n%s", notWant, out)
+		}
+	}
+	if !strings.HasSuffix(out, "\n14 files: 1 reviewed, 13 filtered\n") {
+		t.Errorf("output does not end with the coverage line:\n%s", out)
 	}
 }
