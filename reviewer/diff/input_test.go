@@ -1,0 +1,362 @@
+package diff_test
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reviewerbot/reviewer/reviewer/diff"
+)
+
+// TestParseNotDiff is input that holds no diff at all: before, Parse skipped it as text
+// between files and returned no files, so a README or an image reviewed as "no findings".
+func TestParseNotDiff(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		in     string
+		reason error
+		want   string
+	}{
+		{
+			name:   "readme",
+			in:     "# My project\n\nIt does things.\n",
+			reason: diff.ErrNoDiff,
+			want:   `parse diff: line 1: no diff: it starts with "# My project"`,
+		},
+		{
+			name:   "text after blank lines",
+			in:     "\n\r\n  \nhello\n",
+			reason: diff.ErrNoDiff,
+			want:   `parse diff: line 4: no diff: it starts with "hello"`,
+		},
+		{
+			name:   "git log without -p",
+			in:     "commit 8b50b124d0cb5ea83bb6ad58d87ce9a895e4878b\nAuthor: n <a@b>\n\n    one\n",
+			reason: diff.ErrNoDiff,
+			want:   `parse diff: line 1: no diff: it starts with "commit 8b50b124d0cb5ea83bb6ad58d87ce9a895e4878b"`,
+		},
+		{
+			name:   "png",
+			in:     "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+			reason: diff.ErrBinary,
+			want:   `parse diff: line 1: binary data: its first line is not UTF-8 text: it starts with "\x89PNG"`,
+		},
+		{
+			name:   "gzip",
+			in:     "\x1f\x8b\x08\x00\x00\x00\x00\x00",
+			reason: diff.ErrBinary,
+			want:   `parse diff: line 1: binary data: its first line is not UTF-8 text: it starts with "\x1f\x8b\b\x00\x00\x00\x00\x00"`,
+		},
+		{
+			name:   "elf",
+			in:     "\x7fELF\x02\x01\x01\x00\x00",
+			reason: diff.ErrBinary,
+			want:   `parse diff: line 1: binary data: it holds a NUL byte`,
+		},
+		{
+			name:   "nul byte after a diff starts",
+			in:     "diff --git a/x b/x\nindex 1..2 100644\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\x00\n+b\n",
+			reason: diff.ErrBinary,
+			want:   `parse diff: line 6: binary data: it holds a NUL byte`,
+		},
+		{
+			name:   "invalid utf-8 first line",
+			in:     "\xc3\x28abc\ndiff --git a/x b/x\n",
+			reason: diff.ErrBinary,
+			want:   `parse diff: line 1: binary data: its first line is not UTF-8 text: it starts with "\xc3(abc"`,
+		},
+		{
+			name:   "control characters and no diff",
+			in:     "%PDF-1.4\n\x01\x02\x03 stream\n",
+			reason: diff.ErrBinary,
+			want:   `parse diff: line 1: binary data: it is not text: it starts with "%PDF-1.4"`,
+		},
+		{
+			name:   "utf-16 from powershell",
+			in:     "\xff\xfed\x00i\x00f\x00f\x00",
+			reason: diff.ErrBinary,
+			want:   `parse diff: line 1: binary data: it is UTF-16 text (Windows PowerShell's > writes it); write the diff with git diff --output=FILE`,
+		},
+		{
+			name:   "coloured git diff",
+			in:     "\x1b[1mdiff --git a/x b/x\x1b[m\n\x1b[1mindex 1..2 100644\x1b[m\n",
+			reason: diff.ErrColor,
+			want:   `parse diff: line 1: ANSI colour codes: git diff --color=always (or color.ui=always) wrote them; give git diff --no-color`,
+		},
+		{
+			name:   "colour only from the second file",
+			in:     "diff --git a/x b/x\nold mode 100644\nnew mode 100755\n\x1b[1mdiff --git a/y b/y\x1b[m\n",
+			reason: diff.ErrColor,
+			want:   `parse diff: line 4: ANSI colour codes: git diff --color=always (or color.ui=always) wrote them; give git diff --no-color`,
+		},
+		{
+			name:   "diff -r without -N",
+			in:     "Only in a: x.txt\n",
+			reason: diff.ErrNoDiff,
+			want:   `parse diff: line 1: no diff: it starts with "Only in a: x.txt" (diff -r without -N names new and deleted files without their lines: use diff -ruN)`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			files, err := diff.Parse([]byte(tt.in))
+			if err == nil {
+				t.Fatalf("Parse = %d files, nil error; want %v", len(files), tt.reason)
+			}
+			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
+				t.Errorf("error mismatch (-want +got):\n%s", diff)
+			}
+			if !errors.Is(err, tt.reason) {
+				t.Errorf("error %v is not %v", err, tt.reason)
+			}
+			var pe *diff.ParseError
+			var ie *diff.InputError
+			if !errors.As(err, &pe) || !errors.As(err, &ie) {
+				t.Errorf("error %T is not a *diff.ParseError holding a *diff.InputError", err)
+			}
+		})
+	}
+}
+
+// TestParseTextAroundDiff keeps what still parses: prose before a diff (a mail, a commit
+// message), a byte order mark, escapes inside a line's content, and an empty patch.
+func TestParseTextAroundDiff(t *testing.T) {
+	t.Parallel()
+	const file = "diff --git a/x b/x\nindex 1..2 100644\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b \x1b[31mred\x1b[m\n"
+	tests := []struct {
+		name  string
+		in    string
+		files int
+	}{
+		{name: "prose first", in: "Here is my change.\n\n" + file, files: 1},
+		{name: "byte order mark", in: "\xef\xbb\xbf" + file, files: 1},
+		{name: "latin-1 content", in: strings.Replace(file, "+b", "+caf\xe9", 1), files: 1},
+		{name: "format-patch of an empty commit", in: "From 8b50b124d0cb5ea83bb6ad58d87ce9a895e4878b Mon Sep 17 00:00:00 2001\nFrom: n <a@b>\nSubject: [PATCH] nothing\n\n---\n-- \n2.39.5\n", files: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			files, err := diff.Parse([]byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(files) != tt.files {
+				t.Fatalf("Parse = %d files, want %d", len(files), tt.files)
+			}
+			if tt.files == 1 && files[0].Path() != "x" {
+				t.Errorf("path %q, want x", files[0].Path())
+			}
+		})
+	}
+}
+
+// TestParseCutHeaders is a diff cut short inside its headers. Before, "+++ " cut before its
+// name read as the deletion of the file, and ---/+++ with no hunk as a file with no changed
+// lines.
+func TestParseCutHeaders(t *testing.T) {
+	t.Parallel()
+	const head = "diff --git a/pkg/a.go b/pkg/a.go\nindex 1..2 100644\n"
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{
+			name: "cut after +++ and its space",
+			in:   head + "--- a/pkg/a.go\n+++ ",
+			want: `parse diff: line 4 (file "pkg/a.go"): file header "+++ " names no file (was the diff cut short?)`,
+		},
+		{
+			name: "cut after ---",
+			in:   head + "--- ",
+			want: `parse diff: line 4 (file "pkg/a.go"): file header "--- " is not followed by a +++ line`,
+		},
+		{
+			name: "cut inside the +++ name",
+			in:   head + "--- a/pkg/a.go\n+++ b/pk",
+			want: `parse diff: line 4 (file "pk"): the input ends after the file header "+++ b/pk", before any hunk (was the diff cut short?)`,
+		},
+		{
+			name: "cut after the +++ line",
+			in:   head + "--- a/pkg/a.go\n+++ b/pkg/a.go\n",
+			want: `parse diff: line 4 (file "pkg/a.go"): the input ends after the file header "+++ b/pkg/a.go", before any hunk (was the diff cut short?)`,
+		},
+		{
+			name: "next file after the +++ line",
+			in:   head + "--- a/pkg/a.go\n+++ b/pkg/a.go\ndiff --git a/b.go b/b.go\n",
+			want: `parse diff: line 5 (file "pkg/a.go"): file header "+++ b/pkg/a.go" is followed by "diff --git a/b.go b/b.go", not by a hunk`,
+		},
+		{
+			name: "cut inside the hunk header",
+			in:   head + "--- a/pkg/a.go\n+++ b/pkg/a.go\n@@ -1,3 +1",
+			want: `parse diff: line 5 (file "pkg/a.go"): hunk header "@@ -1,3 +1": want " @@" after the new range`,
+		},
+		{
+			name: "cut after the hunk header",
+			in:   head + "--- a/pkg/a.go\n+++ b/pkg/a.go\n@@ -1,3 +1,3 @@\n",
+			want: `parse diff: line 5 (file "pkg/a.go"): hunk @@ -1,3 +1,3 @@ ends early: 3 old and 3 new lines missing at end of input`,
+		},
+		{
+			name: "plain diff cut after the +++ line",
+			in:   "--- pkg/a.go.orig\n+++ pkg/a.go\n",
+			want: `parse diff: line 2 (file "pkg/a.go"): the input ends after the file header "+++ pkg/a.go", before any hunk (was the diff cut short?)`,
+		},
+		{
+			name: "plain diff cut after +++",
+			in:   "--- pkg/a.go.orig\n+++ ",
+			want: `parse diff: line 1: file header without a file name`,
+		},
+		{
+			name: "combined diff of a merge",
+			in:   "diff --cc pkg/a.go\nindex 1,2..3\n--- a/pkg/a.go\n+++ b/pkg/a.go\n@@@ -1,1 -1,1 +1,1 @@@\n- a\n +b\n++c\n",
+			want: `parse diff: line 5 (file "pkg/a.go"): hunk header "@@@ -1,1 -1,1 +1,1 @@@" is from a combined diff of a merge, which cannot be reviewed: diff against one parent (git diff HEAD^1 HEAD)`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			files, err := diff.Parse([]byte(tt.in))
+			if err == nil {
+				t.Fatalf("Parse = %d files (first %+v), nil error; want %q", len(files), files[0], tt.want)
+			}
+			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
+				t.Errorf("error mismatch (-want +got):\n%s", diff)
+			}
+			var pe *diff.ParseError
+			if !errors.As(err, &pe) {
+				t.Errorf("error %T is not a *diff.ParseError", err)
+			}
+		})
+	}
+}
+
+// TestParseSVNHeaderWithoutHunk keeps svn's property-only change, whose ---/+++ lines come
+// before a "Property changes" block rather than a hunk.
+func TestParseSVNHeaderWithoutHunk(t *testing.T) {
+	t.Parallel()
+	in := "Index: x.py\n===================================================================\n" +
+		"--- x.py\t(revision 10)\n+++ x.py\t(working copy)\n\n" +
+		"Property changes on: x.py\n___________________________________________________________________\n" +
+		"Added: svn:eol-style\n## -0,0 +1 ##\n+native\n"
+	files, err := diff.Parse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || files[0].Path() != "x.py" || len(files[0].Hunks) != 0 {
+		t.Errorf("Parse = %+v, want x.py without hunks", files)
+	}
+}
+
+func TestStripColorLeavesPlainInput(t *testing.T) {
+	t.Parallel()
+	// A plain diff whose content holds an escape keeps it: only a coloured diff, one with a
+	// line that starts with an escape, is stripped.
+	in := []byte("diff --git a/x b/x\nindex 1..2 100644\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+\x1b[31mred\x1b[m\n")
+	out, stripped := diff.StripColor(in)
+	if stripped || string(out) != string(in) {
+		t.Errorf("StripColor changed a plain diff: %q, %v", out, stripped)
+	}
+}
+
+func TestStripColorKeepsOtherEscapes(t *testing.T) {
+	t.Parallel()
+	in := "\x1b[1mdiff --git a/x b/x\x1b[m\n+a\x1b]0;title\x07 \x1b[2J\x1b\n"
+	out, stripped := diff.StripColor([]byte(in))
+	if want := "diff --git a/x b/x\n+a\x1b]0;title\x07 \x1b[2J\x1b\n"; !stripped || string(out) != want {
+		t.Errorf("StripColor = %q, %v; want %q, true", out, stripped, want)
+	}
+}
+
+// TestStripColorGit compares real git diff --color=always output, stripped, with git diff
+// --no-color of the same change, byte for byte, under colour settings that put codes in
+// every place git puts them: headers, hunk headers and their function context, added and
+// deleted lines, whitespace errors, moved lines, CRLF and missing final newlines.
+func TestStripColorGit(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir := t.TempDir()
+	git := func(args ...string) []byte {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
+			"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("git %s: %v", strings.Join(args, " "), err)
+		}
+		return out
+	}
+	write := func(name, content string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var long strings.Builder
+	for i := range 40 {
+		long.WriteString(strings.Repeat("x", i) + " line\n")
+	}
+	git("init", "-q", "-b", "main")
+	write("main.go", "package main\n\nfunc main() {\n\tprintln(1)\n\tprintln(2)\n}\n\nfunc other() {\n\tprintln(3)\n}\n")
+	write("crlf.txt", "one\r\ntwo\r\nthree\r\n")
+	write("noeol.txt", "a\nb")
+	write("moved.txt", long.String()+"end\n")
+	write("old name.txt", "keep\nthis\ncontent\nhere\n")
+	write("gone.txt", "bye\n")
+	write("run.sh", "echo hi\n")
+	write("img.bin", "\x00\x01\x02")
+	write("esc.txt", "plain\n")
+	git("add", "-A")
+	git("commit", "-q", "-m", "base")
+
+	write("main.go", "package main\n\nfunc main() {\n\tprintln(1)   \n\tprintln(22)\n}\n\nfunc other() {\n\tprintln(4)\n}\n")
+	write("crlf.txt", "one\r\n2\r\nthree\r\n")
+	write("noeol.txt", "a\nc")
+	write("moved.txt", "end\n"+long.String())
+	write("new.txt", "\tfresh \n+plus\n-minus\n @@ -1 +1 @@\n")
+	write("img.bin", "\x00\x03")
+	write("esc.txt", "plain \\x1b[31m text\n")
+	git("mv", "old name.txt", "new name.txt")
+	write("new name.txt", "keep\nthis\ncontent\nhere\nplus\n")
+	git("rm", "-q", "gone.txt")
+	if err := os.Chmod(filepath.Join(dir, "run.sh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	git("add", "-A")
+
+	plain := git("diff", "--cached", "--no-color")
+	configs := [][]string{
+		{"-c", "color.ui=always"},
+		{"-c", "color.diff=always", "-c", "diff.colorMoved=zebra"},
+		{"-c", "color.ui=always", "-c", "color.diff.meta=bold yellow", "-c", "color.diff.whitespace=red reverse",
+			"-c", "color.diff.context=dim", "-c", "color.diff.func=green ul", "-c", "diff.wsErrorHighlight=all"},
+	}
+	for _, cfg := range configs {
+		colored := git(append(cfg, "diff", "--cached")...)
+		if string(colored) == string(plain) {
+			t.Fatalf("git %v diff wrote no colour", cfg)
+		}
+		if _, err := diff.Parse(colored); !errors.Is(err, diff.ErrColor) {
+			t.Errorf("Parse(git %v diff) = %v, want %v", cfg, err, diff.ErrColor)
+		}
+		got, stripped := diff.StripColor(colored)
+		if !stripped {
+			t.Errorf("StripColor(git %v diff) reports nothing stripped", cfg)
+		}
+		if d := cmp.Diff(strings.SplitAfter(string(plain), "\n"), strings.SplitAfter(string(got), "\n")); d != "" {
+			t.Errorf("git %v diff, stripped, differs from --no-color (-want +got):\n%s", cfg, d)
+		}
+	}
+	if _, err := diff.Parse(plain); err != nil {
+		t.Errorf("Parse(git diff --no-color): %v", err)
+	}
+}
