@@ -54,7 +54,7 @@ func checkInput(data []byte) error {
 	}
 	first, _, _ := bytes.Cut(head, []byte("\n"))
 	if !validPrefix(first) {
-		return inputError(1, ErrBinary, fmt.Sprintf("its first line is not UTF-8 text: it starts with %q", clip(trimCR(string(first)))))
+		return inputError(1, ErrBinary, fmt.Sprintf("it does not start with UTF-8 text but with the bytes % x", head[:min(len(head), 8)]))
 	}
 	if i := bytes.IndexByte(head, 0); i >= 0 {
 		return inputError(lineOf(data, i), ErrBinary, "it holds a NUL byte")

@@ -45,13 +45,13 @@ func TestParseNotDiff(t *testing.T) {
 			name:   "png",
 			in:     "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
 			reason: diff.ErrBinary,
-			want:   `parse diff: line 1: binary data: its first line is not UTF-8 text: it starts with "\x89PNG"`,
+			want:   `parse diff: line 1: binary data: it does not start with UTF-8 text but with the bytes 89 50 4e 47 0d 0a 1a 0a`,
 		},
 		{
 			name:   "gzip",
 			in:     "\x1f\x8b\x08\x00\x00\x00\x00\x00",
 			reason: diff.ErrBinary,
-			want:   `parse diff: line 1: binary data: its first line is not UTF-8 text: it starts with "\x1f\x8b\b\x00\x00\x00\x00\x00"`,
+			want:   `parse diff: line 1: binary data: it does not start with UTF-8 text but with the bytes 1f 8b 08 00 00 00 00 00`,
 		},
 		{
 			name:   "elf",
@@ -69,7 +69,7 @@ func TestParseNotDiff(t *testing.T) {
 			name:   "invalid utf-8 first line",
 			in:     "\xc3\x28abc\ndiff --git a/x b/x\n",
 			reason: diff.ErrBinary,
-			want:   `parse diff: line 1: binary data: its first line is not UTF-8 text: it starts with "\xc3(abc"`,
+			want:   `parse diff: line 1: binary data: it does not start with UTF-8 text but with the bytes c3 28 61 62 63 0a 64 69`,
 		},
 		{
 			name:   "control characters and no diff",
