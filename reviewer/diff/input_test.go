@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -359,4 +360,29 @@ func TestStripColorGit(t *testing.T) {
 	if _, err := diff.Parse(plain); err != nil {
 		t.Errorf("Parse(git diff --no-color): %v", err)
 	}
+}
+
+// colorCode is what StripColor removes, written as a regexp to check it independently.
+var colorCode = regexp.MustCompile("\x1b\\[[0-9;:]*[mK]")
+
+// FuzzStripColor checks that StripColor removes colour codes and nothing else, and leaves
+// input with no line starting with an escape as it is.
+func FuzzStripColor(f *testing.F) {
+	f.Add([]byte("\x1b[1mdiff --git a/x b/x\x1b[m\n\x1b[32m+\x1b[m\x1b[32mx\x1b[m\x1b[41m \x1b[m\n"))
+	f.Add([]byte("+a\n\x1b[\x1b[31mm\n\x1b[1;38;5;208mx\x1b[K\x1b]0;t\x07\n"))
+	f.Add([]byte("diff --git a/x b/x\n+\x1b[31mred\x1b[m\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out, stripped := diff.StripColor(in)
+		colored := strings.HasPrefix(string(in), "\x1b[") || strings.Contains(string(in), "\n\x1b[")
+		if stripped != colored {
+			t.Fatalf("StripColor(%q) reports %v, want %v", in, stripped, colored)
+		}
+		want := in
+		if colored {
+			want = colorCode.ReplaceAll(in, nil)
+		}
+		if string(out) != string(want) {
+			t.Fatalf("StripColor(%q) = %q, want %q", in, out, want)
+		}
+	})
 }
