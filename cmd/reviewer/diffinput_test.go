@@ -58,7 +58,7 @@ func TestReviewBadInput(t *testing.T) {
 			name:  "nul bytes on stdin",
 			stdin: "diff --git a/x b/x\x00\x00",
 			args:  []string{"--diff", "-"},
-			want:  []string{"stdin holds binary data, not a diff: it holds a NUL byte (line 1)"},
+			want:  []string{"stdin holds binary data, not a diff: it holds a NUL byte before any hunk"},
 		},
 		{
 			name: "diff cut inside its +++ header",

@@ -45,19 +45,17 @@ const sniffLen = 8000
 
 var utf8BOM = []byte("\xef\xbb\xbf")
 
-// checkInput refuses input that cannot be a diff, whatever follows: binary data, and
-// colour codes (every line of a diff starts with a letter or a diff marker, never an escape).
+// checkInput refuses input that cannot be a diff, whatever follows: UTF-16, a NUL byte
+// before the first hunk (where only headers and text can be), and colour codes (every line
+// of a diff starts with a letter or a diff marker, never an escape). A NUL in a hunk is
+// content: git diff --text and diff -a write them.
 func checkInput(data []byte) error {
 	head := data[:min(len(data), sniffLen)]
 	if bytes.HasPrefix(head, []byte("\xff\xfe")) || bytes.HasPrefix(head, []byte("\xfe\xff")) {
 		return inputError(1, ErrBinary, "it is UTF-16 text (Windows PowerShell's > writes it); write the diff with git diff --output=FILE")
 	}
-	first, _, _ := bytes.Cut(head, []byte("\n"))
-	if !validPrefix(first) {
-		return inputError(1, ErrBinary, fmt.Sprintf("it does not start with UTF-8 text but with the bytes % x", head[:min(len(head), 8)]))
-	}
-	if i := bytes.IndexByte(head, 0); i >= 0 {
-		return inputError(lineOf(data, i), ErrBinary, "it holds a NUL byte")
+	if i := bytes.IndexByte(head, 0); i >= 0 && !afterHunk(data, i) {
+		return inputError(lineOf(data, i), ErrBinary, fmt.Sprintf("it holds a NUL byte before any hunk, and starts with the bytes % x", head[:min(len(head), 8)]))
 	}
 	if i := colorLine(data); i >= 0 {
 		return inputError(lineOf(data, i), ErrColor, "git diff --color=always (or color.ui=always) wrote them; give git diff --no-color")
@@ -65,13 +63,32 @@ func checkInput(data []byte) error {
 	return nil
 }
 
+// afterHunk reports whether byte offset i of data comes after the start of a hunk header.
+func afterHunk(data []byte, i int) bool {
+	if bytes.HasPrefix(data, []byte("@@ ")) {
+		return true
+	}
+	h := bytes.Index(data[:i], []byte("\n@@ "))
+	return h >= 0
+}
+
+// checkBinary explains input that gave no file, or an error, by what it starts with: a first
+// line that is not text (not UTF-8, or with control characters) is not the start of a diff
+// or of a mail or message before one, and its bytes say more than any parse error would.
+func checkBinary(data []byte) error {
+	first, _, _ := bytes.Cut(data[:min(len(data), sniffLen)], []byte("\n"))
+	if isText(first) {
+		return nil
+	}
+	return inputError(1, ErrBinary, fmt.Sprintf("it does not start with text but with the bytes % x", data[:min(len(data), 8)]))
+}
+
 // checkNoDiff explains why input that gave no file is not an empty diff. Blank input is an
 // empty diff, and so is a format-patch of a commit that changes nothing (its "From <id> Mon
 // Sep 17 00:00:00 2001" line says what it is).
 func checkNoDiff(data []byte) error {
-	text := string(data)
 	lineNo := 0
-	for line := range strings.SplitSeq(text, "\n") {
+	for line := range strings.SplitSeq(string(data), "\n") {
 		lineNo++
 		line = trimCR(line)
 		if strings.TrimSpace(line) == "" {
@@ -79,9 +96,6 @@ func checkNoDiff(data []byte) error {
 		}
 		if isMboxFrom(line) {
 			return nil
-		}
-		if !isText(data[:min(len(data), sniffLen)]) {
-			return inputError(lineNo, ErrBinary, fmt.Sprintf("it is not text: it starts with %q", clip(line)))
 		}
 		detail := fmt.Sprintf("it starts with %q", clip(line))
 		if strings.HasPrefix(line, "Only in ") {
@@ -106,14 +120,14 @@ func isMboxFrom(line string) bool {
 	return true
 }
 
-// isText reports whether b, the start of an input, is UTF-8 text without control characters
-// other than tab, form feed, CR and LF; a rune cut by the end of b counts as text.
+// isText reports whether b is UTF-8 text without control characters other than tab, form
+// feed, vertical tab, CR, LF and escape; a rune cut by the end of b counts as text.
 func isText(b []byte) bool {
 	if !validPrefix(b) {
 		return false
 	}
 	for _, c := range b {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != 0x1b {
 			return false
 		}
 	}

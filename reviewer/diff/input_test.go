@@ -46,37 +46,49 @@ func TestParseNotDiff(t *testing.T) {
 			name:   "png",
 			in:     "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
 			reason: diff.ErrBinary,
-			want:   `parse diff: line 1: binary data: it does not start with UTF-8 text but with the bytes 89 50 4e 47 0d 0a 1a 0a`,
+			want:   `parse diff: line 3: binary data: it holds a NUL byte before any hunk, and starts with the bytes 89 50 4e 47 0d 0a 1a 0a`,
 		},
 		{
 			name:   "gzip",
 			in:     "\x1f\x8b\x08\x00\x00\x00\x00\x00",
 			reason: diff.ErrBinary,
-			want:   `parse diff: line 1: binary data: it does not start with UTF-8 text but with the bytes 1f 8b 08 00 00 00 00 00`,
+			want:   `parse diff: line 1: binary data: it holds a NUL byte before any hunk, and starts with the bytes 1f 8b 08 00 00 00 00 00`,
 		},
 		{
 			name:   "elf",
 			in:     "\x7fELF\x02\x01\x01\x00\x00",
 			reason: diff.ErrBinary,
-			want:   `parse diff: line 1: binary data: it holds a NUL byte`,
+			want:   `parse diff: line 1: binary data: it holds a NUL byte before any hunk, and starts with the bytes 7f 45 4c 46 02 01 01 00`,
 		},
 		{
-			name:   "nul byte after a diff starts",
-			in:     "diff --git a/x b/x\nindex 1..2 100644\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\x00\n+b\n",
+			name:   "nul in a diff's header",
+			in:     "diff --git a/x b/x\x00\x00\nindex 1..2 100644\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n",
 			reason: diff.ErrBinary,
-			want:   `parse diff: line 6: binary data: it holds a NUL byte`,
+			want:   `parse diff: line 1: binary data: it holds a NUL byte before any hunk, and starts with the bytes 64 69 66 66 20 2d 2d 67`,
 		},
 		{
-			name:   "invalid utf-8 first line",
-			in:     "\xc3\x28abc\ndiff --git a/x b/x\n",
+			name:   "first line not utf-8, no diff",
+			in:     "\xc3\x28abc\nmore\n",
 			reason: diff.ErrBinary,
-			want:   `parse diff: line 1: binary data: it does not start with UTF-8 text but with the bytes c3 28 61 62 63 0a 64 69`,
+			want:   `parse diff: line 1: binary data: it does not start with text but with the bytes c3 28 61 62 63 0a 6d 6f`,
 		},
 		{
-			name:   "control characters and no diff",
-			in:     "%PDF-1.4\n\x01\x02\x03 stream\n",
+			name:   "first line not text, then a stray hunk",
+			in:     "\xff\xd8\xff\xe0 JFIF\n@@ -1 +1 @@\n-a\n+b\n",
 			reason: diff.ErrBinary,
-			want:   `parse diff: line 1: binary data: it is not text: it starts with "%PDF-1.4"`,
+			want:   `parse diff: line 1: binary data: it does not start with text but with the bytes ff d8 ff e0 20 4a 46 49`,
+		},
+		{
+			name:   "control characters",
+			in:     "\x01\x02\x03 stream\n",
+			reason: diff.ErrBinary,
+			want:   `parse diff: line 1: binary data: it does not start with text but with the bytes 01 02 03 20 73 74 72 65`,
+		},
+		{
+			name:   "pdf",
+			in:     "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n",
+			reason: diff.ErrNoDiff,
+			want:   `parse diff: line 1: no diff: it starts with "%PDF-1.4"`,
 		},
 		{
 			name:   "utf-16 from powershell",
@@ -131,14 +143,16 @@ func TestParseTextAroundDiff(t *testing.T) {
 	t.Parallel()
 	const file = "diff --git a/x b/x\nindex 1..2 100644\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b \x1b[31mred\x1b[m\n"
 	tests := []struct {
-		name  string
-		in    string
-		files int
+		name string
+		in   string
+		path string // of the one file, "" for none
 	}{
-		{name: "prose first", in: "Here is my change.\n\n" + file, files: 1},
-		{name: "byte order mark", in: "\xef\xbb\xbf" + file, files: 1},
-		{name: "latin-1 content", in: strings.Replace(file, "+b", "+caf\xe9", 1), files: 1},
-		{name: "format-patch of an empty commit", in: "From 8b50b124d0cb5ea83bb6ad58d87ce9a895e4878b Mon Sep 17 00:00:00 2001\nFrom: n <a@b>\nSubject: [PATCH] nothing\n\n---\n-- \n2.39.5\n", files: 0},
+		{name: "prose first", in: "Here is my change.\n\n" + file, path: "x"},
+		{name: "byte order mark", in: "\xef\xbb\xbf" + file, path: "x"},
+		{name: "latin-1 content", in: strings.Replace(file, "+b", "+caf\xe9", 1), path: "x"},
+		{name: "latin-1 name", in: "diff --git a/caf\xe9 b/caf\xe9\nnew file mode 100644\nindex 0..1\n--- /dev/null\n+++ b/caf\xe9\n@@ -0,0 +1 @@\n+x\n", path: "caf\xe9"},
+		{name: "nul in a hunk, as diff -a writes", in: strings.Replace(file, "+b", "+b\x00", 1), path: "x"},
+		{name: "format-patch of an empty commit", in: "From 8b50b124d0cb5ea83bb6ad58d87ce9a895e4878b Mon Sep 17 00:00:00 2001\nFrom: n <a@b>\nSubject: [PATCH] nothing\n\n---\n-- \n2.39.5\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,11 +161,16 @@ func TestParseTextAroundDiff(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(files) != tt.files {
-				t.Fatalf("Parse = %d files, want %d", len(files), tt.files)
+			var paths []string
+			for _, f := range files {
+				paths = append(paths, f.Path())
 			}
-			if tt.files == 1 && files[0].Path() != "x" {
-				t.Errorf("path %q, want x", files[0].Path())
+			var want []string
+			if tt.path != "" {
+				want = []string{tt.path}
+			}
+			if d := cmp.Diff(want, paths); d != "" {
+				t.Errorf("files (-want +got):\n%s", d)
 			}
 		})
 	}

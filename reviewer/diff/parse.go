@@ -69,6 +69,11 @@ func Parse(data []byte) ([]*File, error) {
 	}
 	p := &parser{src: string(data)}
 	files, err := p.parse()
+	if err != nil || len(files) == 0 {
+		if berr := checkBinary(data); berr != nil {
+			return nil, berr
+		}
+	}
 	if err == nil && len(files) == 0 {
 		err = checkNoDiff(data)
 	}
