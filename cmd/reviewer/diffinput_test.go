@@ -37,6 +37,7 @@ func TestReviewBadInput(t *testing.T) {
 		stdin string
 		args  []string
 		want  []string
+		not   string // stderr must not say this
 	}{
 		{
 			name: "readme file",
@@ -53,6 +54,13 @@ func TestReviewBadInput(t *testing.T) {
 			name: "image file",
 			args: []string{"--diff", "logo.png"},
 			want: []string{"logo.png holds binary data, not a diff", "89 50 4e 47"},
+		},
+		{
+			name:  "executable with a line that starts with an escape",
+			stdin: "\x7fELF\x02\x01\x01\x00\n\x1b[31mred\x1b[m\n",
+			args:  []string{"--diff", "-"},
+			want:  []string{"stdin holds binary data, not a diff", "7f 45 4c 46"},
+			not:   "colour",
 		},
 		{
 			name:  "nul bytes on stdin",
@@ -83,6 +91,9 @@ func TestReviewBadInput(t *testing.T) {
 				if !strings.Contains(r.stderr, w) {
 					t.Errorf("stderr does not say %q:\n%s", w, r.stderr)
 				}
+			}
+			if tt.not != "" && strings.Contains(r.stderr, tt.not) {
+				t.Errorf("stderr says %q:\n%s", tt.not, r.stderr)
 			}
 			if r.stdout != "" {
 				t.Errorf("a report was written for bad input:\n%s", r.stdout)

@@ -50,15 +50,23 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 // of a diff starts with a letter or a diff marker, never an escape). A NUL in a hunk is
 // content: git diff --text and diff -a write them.
 func checkInput(data []byte) error {
+	if err := checkHead(data); err != nil {
+		return err
+	}
+	if i := colorLine(data); i >= 0 {
+		return inputError(lineOf(data, i), ErrColor, "git diff --color=always (or color.ui=always) wrote them; give git diff --no-color")
+	}
+	return nil
+}
+
+// checkHead refuses UTF-16, and a NUL byte in the first sniffLen bytes before any hunk.
+func checkHead(data []byte) error {
 	head := data[:min(len(data), sniffLen)]
 	if bytes.HasPrefix(head, []byte("\xff\xfe")) || bytes.HasPrefix(head, []byte("\xfe\xff")) {
 		return inputError(1, ErrBinary, "it is UTF-16 text (Windows PowerShell's > writes it); write the diff with git diff --output=FILE")
 	}
 	if i := bytes.IndexByte(head, 0); i >= 0 && !afterHunk(data, i) {
 		return inputError(lineOf(data, i), ErrBinary, fmt.Sprintf("it holds a NUL byte before any hunk, and starts with the bytes % x", head[:min(len(head), 8)]))
-	}
-	if i := colorLine(data); i >= 0 {
-		return inputError(lineOf(data, i), ErrColor, "git diff --color=always (or color.ui=always) wrote them; give git diff --no-color")
 	}
 	return nil
 }
@@ -167,10 +175,11 @@ func colorLine(data []byte) int {
 // StripColor removes the colour codes git diff --color=always writes (SGR sequences, ESC [
 // params m, and the erase-to-end-of-line ESC [ K some tools add) when data is a coloured
 // diff, one with a line that starts with such a code; it reports whether it removed any.
-// Other input is returned unchanged, so that a file whose own text holds escapes keeps them
-// in a plain diff. In a coloured diff they cannot be told from git's and are removed too.
+// Other input, binary data included, is returned unchanged, so that a file whose own text
+// holds escapes keeps them in a plain diff. In a coloured diff they cannot be told from
+// git's and are removed too.
 func StripColor(data []byte) ([]byte, bool) {
-	if colorLine(data) < 0 {
+	if colorLine(data) < 0 || checkHead(data) != nil {
 		return data, false
 	}
 	out := make([]byte, 0, len(data))

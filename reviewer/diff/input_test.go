@@ -284,6 +284,16 @@ func TestStripColorLeavesPlainInput(t *testing.T) {
 	}
 }
 
+func TestStripColorLeavesBinary(t *testing.T) {
+	t.Parallel()
+	// An executable can hold a line that starts with an escape: it is binary, not coloured.
+	in := []byte("\x7fELF\x02\x01\x01\x00\n\x1b[31mred\x1b[m\n")
+	out, stripped := diff.StripColor(in)
+	if stripped || string(out) != string(in) {
+		t.Errorf("StripColor changed binary data: %q, %v", out, stripped)
+	}
+}
+
 func TestStripColorKeepsOtherEscapes(t *testing.T) {
 	t.Parallel()
 	in := "\x1b[1mdiff --git a/x b/x\x1b[m\n+a\x1b]0;title\x07 \x1b[2J\x1b\n"
@@ -392,7 +402,8 @@ func FuzzStripColor(f *testing.F) {
 	f.Add([]byte("diff --git a/x b/x\n+\x1b[31mred\x1b[m\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		out, stripped := diff.StripColor(in)
-		colored := strings.HasPrefix(string(in), "\x1b[") || strings.Contains(string(in), "\n\x1b[")
+		_, perr := diff.Parse(in)
+		colored := (strings.HasPrefix(string(in), "\x1b[") || strings.Contains(string(in), "\n\x1b[")) && !errors.Is(perr, diff.ErrBinary)
 		if stripped != colored {
 			t.Fatalf("StripColor(%q) reports %v, want %v", in, stripped, colored)
 		}
