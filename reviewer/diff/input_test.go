@@ -200,7 +200,7 @@ func TestParseCutHeaders(t *testing.T) {
 		{
 			name: "cut inside the +++ name",
 			in:   head + "--- a/pkg/a.go\n+++ b/pk",
-			want: `parse diff: line 4 (file "pk"): the input ends after the file header "+++ b/pk", before any hunk (was the diff cut short?)`,
+			want: `parse diff: line 4 (file "pkg/a.go"): the input ends after the file header "+++ b/pk", before any hunk (was the diff cut short?)`,
 		},
 		{
 			name: "cut after the +++ line",

@@ -329,7 +329,8 @@ func (p *parser) parseGitFile() (*File, error) {
 		return f, nil
 	}
 	// git writes ---/+++ lines only for a file with hunks: without one, the diff was cut.
-	if err := p.needHunk(f, h.plus, true); err != nil {
+	// The "diff --git" line names the file even when the +++ line was cut inside its name.
+	if err := p.needHunk(hint, h.plus, true); err != nil {
 		return nil, err
 	}
 	if err := p.parseHunks(f); err != nil {
@@ -350,15 +351,15 @@ func (p *parser) checkHeaderName(line, prefix, hint string) error {
 // needHunk fails when the ---/+++ lines just read, the last of them plus, are not followed
 // by a hunk: at the end of the input (the diff was cut inside its headers), before a
 // combined diff's "@@@" hunk, or, when always is set, before anything else.
-func (p *parser) needHunk(f *File, plus string, always bool) error {
+func (p *parser) needHunk(path, plus string, always bool) error {
 	line, ok := p.peek()
 	switch {
 	case !ok:
-		return p.errorf(p.lineNo, f.Path(), "the input ends after the file header %q, before any hunk (was the diff cut short?)", trimCR(plus))
+		return p.errorf(p.lineNo, path, "the input ends after the file header %q, before any hunk (was the diff cut short?)", trimCR(plus))
 	case strings.HasPrefix(line, "@@@"):
-		return p.errorf(p.lineNo+1, f.Path(), "hunk header %q is from a combined diff of a merge, which cannot be reviewed: diff against one parent (git diff HEAD^1 HEAD)", clip(trimCR(line)))
+		return p.errorf(p.lineNo+1, path, "hunk header %q is from a combined diff of a merge, which cannot be reviewed: diff against one parent (git diff HEAD^1 HEAD)", clip(trimCR(line)))
 	case always && !strings.HasPrefix(line, "@@ "):
-		return p.errorf(p.lineNo+1, f.Path(), "file header %q is followed by %q, not by a hunk", trimCR(plus), clip(trimCR(line)))
+		return p.errorf(p.lineNo+1, path, "file header %q is followed by %q, not by a hunk", trimCR(plus), clip(trimCR(line)))
 	}
 	return nil
 }
@@ -591,7 +592,7 @@ func (p *parser) parseUnifiedFile() (*File, error) {
 	}
 	// Other tools may write ---/+++ without a hunk (svn, before its "Property changes"
 	// block): only the end of the input and a combined diff are sure to be wrong.
-	if err := p.needHunk(f, plus, false); err != nil {
+	if err := p.needHunk(f.Path(), plus, false); err != nil {
 		return nil, err
 	}
 	if err := p.parseHunks(f); err != nil {
