@@ -39,7 +39,9 @@ workflow. The review is posted on the change when a token that can write is ther
 (REVIEWER_GITLAB_TOKEN on GitLab; GITHUB_TOKEN or REVIEWER_GITHUB_TOKEN on GitHub); the
 reports are written either way, and the exit status follows --fail-on.
 
-Outside a merge request pipeline it says so and exits 0. A pipeline whose commit is no
+In a pipeline or workflow that is not for a change it says so and exits 0. Outside GitLab
+CI and GitHub Actions (on a laptop, in another CI) it exits 2: there is no change to find,
+and reviewer review --base TARGET is the command to run there. A pipeline whose commit is no
 longer the change's head reviews nothing: the newer pipeline does.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -446,6 +446,37 @@ func TestCIOutsideAChange(t *testing.T) {
 	none.wantCode(t, exitUsage)
 }
 
+// TestCIOutsideAnyCI: on a laptop or in a CI other than GitLab CI and GitHub Actions, ci
+// finds no change to review. It exits 2, as the README says, rather than 0: a step that
+// passes would claim a review that never ran. It names the command that works there.
+func TestCIOutsideAnyCI(t *testing.T) {
+	t.Parallel()
+	for name, vars := range map[string]map[string]string{
+		"no CI":     {},
+		"Jenkins":   {"CI": "true", "JENKINS_URL": "https://ci.example.com/", "BUILD_NUMBER": "7"},
+		"CircleCI":  {"CI": "true", "CIRCLECI": "true", "CIRCLE_PULL_REQUEST": "https://github.com/o/r/pull/1"},
+		"GITLAB_CI": {"GITLAB_CI": "false", "GITHUB_ACTIONS": ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := runCI(t, t.TempDir(), vars)
+			r.wantCode(t, exitUsage)
+			if !strings.Contains(r.stderr, "not in a GitLab CI or GitHub Actions job") || !strings.Contains(r.stderr, "reviewer review --base") {
+				t.Errorf("stderr does not say why and what to run instead:\n%s", r.stderr)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout %q, want nothing", r.stdout)
+			}
+		})
+	}
+	// The README says the same.
+	section, _ := readmeCISection(t)
+	words := strings.Join(strings.Fields(section), " ")
+	if want := "Outside GitLab CI and GitHub Actions (on a laptop, in Jenkins or another CI) it exits 2"; !strings.Contains(words, want) {
+		t.Errorf("README.md's In CI section does not say %q", want)
+	}
+}
+
 func gitOutput(t *testing.T, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("git", args...)

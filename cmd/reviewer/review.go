@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/diff"
 	"github.com/reviewerbot/reviewer/reviewer/git"
 	"github.com/reviewerbot/reviewer/reviewer/report"
 	"github.com/reviewerbot/reviewer/rules"
@@ -205,6 +206,9 @@ func reviewAndReport(ctx context.Context, e env, c *Config, logger *slog.Logger,
 	// A publish error leaves a complete result: report it, then fail.
 	var publishErr *reviewer.PublishError
 	if err != nil && !errors.As(err, &publishErr) {
+		if src.input != "" {
+			return badInput(src.input, err)
+		}
 		return err
 	}
 	if err := gw.replayErr(0); err != nil {
@@ -314,6 +318,9 @@ type source struct {
 	// what says what was reviewed, for the report: "main...HEAD, 3 commits", the diff
 	// file's name, the change's URL.
 	what string
+	// input names the diff the user gave (a file, or "stdin"), "" when git or a forge
+	// makes the diff: a diff that does not parse is then the user's to fix.
+	input string
 }
 
 func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *slog.Logger) (*source, error) {
@@ -339,6 +346,7 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *
 		if err != nil {
 			return nil, usageError(err)
 		}
+		data = checkedDiff(e, name, data)
 		// A diff file has no base revision to read rules from: use the work tree of the
 		// repository we are in, or the current directory.
 		root, repoName := e.dir, ""
@@ -352,6 +360,7 @@ func changeSource(ctx context.Context, e env, f reviewFlags, c *Config, logger *
 			change: reviewer.Change{Forge: "local", Repo: repoName},
 			diffs:  bytesDiff(data),
 			rules:  recorded(&fsRules{fsys: os.DirFS(root), opts: ropts}),
+			input:  name,
 		}
 		return s, nil
 	}
@@ -427,6 +436,46 @@ func readDiff(e env, name string) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("read diff: %w", err)
 	}
 	return data, name, nil
+}
+
+// checkedDiff returns the diff the user gave, without the colour codes of git diff
+// --color=always (or of color.ui=always), which a user piping git diff expects to work; it
+// says so on stderr, as it does for empty input, which reviews as a change with no files.
+func checkedDiff(e env, name string, data []byte) []byte {
+	if len(bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))) == 0 {
+		fmt.Fprintf(e.stderr, "reviewer: %s is empty: no changes to review\n", name)
+		return data
+	}
+	data, stripped := diff.StripColor(data)
+	if stripped {
+		fmt.Fprintf(e.stderr, "reviewer: %s has ANSI colour codes (git diff --color=always, or color.ui=always); "+
+			"they were removed before the review (git diff --no-color writes none)\n", name)
+	}
+	return data
+}
+
+// badInput turns the error of a review of the diff the user gave into what to do about
+// it: a diff that does not parse is bad input (exit 2), like a bad flag.
+func badInput(name string, err error) error {
+	var pe *diff.ParseError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	run := "git diff --no-color > change.diff"
+	if name == "stdin" {
+		run = "git diff --no-color | reviewer review --diff -"
+	}
+	var ie *diff.InputError
+	switch {
+	case errors.As(err, &ie) && errors.Is(ie, diff.ErrNoDiff):
+		return usageError(fmt.Errorf("%s holds no diff: %s; review a diff instead (%s), or run reviewer review in a git work tree without --diff", name, ie.Detail, run))
+	case ie != nil && errors.Is(ie, diff.ErrBinary):
+		return usageError(fmt.Errorf("%s holds binary data, not a diff: %s (line %d); review a diff instead (%s)", name, ie.Detail, pe.Line, run))
+	case ie != nil && errors.Is(ie, diff.ErrColor):
+		// Left after StripColor: escapes that are not colours.
+		return usageError(fmt.Errorf("%s has terminal escape codes at line %d; review a plain diff instead (%s)", name, pe.Line, run))
+	}
+	return usageError(fmt.Errorf("%s: %w; a whole diff comes from %s", name, pe, run))
 }
 
 // bytesDiff is a diff already in memory.

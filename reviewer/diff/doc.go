@@ -4,7 +4,9 @@
 //
 // It is the second step of the pipeline. The forge adapter or the CLI fetches the diff of a
 // change (git diff, GitHub's diff or patch media type, a GitLab diff, a patch file); Parse
-// reads it into []*File with exact old/new line numbers on every line. The filter then drops
+// reads it into []*File with exact old/new line numbers on every line, and refuses what is not
+// a diff (text, binary data, colour codes: an *InputError) or was cut short, so that such
+// input is never reviewed as a change with nothing in it. The filter then drops
 // binary, deleted, generated and vendored files by Status, Binary, Submodule and path; chunk
 // packs hunks under the token budget; the prompt shows each line with its new-file number;
 // and anchor uses CommentableNew, CommentableOld and HunkOfNew to keep findings on lines the

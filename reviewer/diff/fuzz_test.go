@@ -22,6 +22,12 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("Index: x\n====\n--- x\t(nonexistent)\n+++ x\t(working copy)\n@@ -0,0 +1 @@\n+b\n"))
 	f.Add([]byte("diff --git i/x w/x\nindex 1..2 100644\n--- i/x\n+++ w/x\n@@ -1 +1 @@\n-a\n+b\n"))
 	f.Add([]byte("diff --git a/x b/x\nindex 1..2 100644\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\r\n\\ No newline at end of file\n+b\r\n-- \n2.43.0\n"))
+	// Input that is not a diff, and diffs cut inside their headers.
+	f.Add([]byte("# My project\n\nText.\n"))
+	f.Add([]byte("\x1b[1mdiff --git a/x b/x\x1b[m\n\x1b[1m--- a/x\x1b[m\n"))
+	f.Add([]byte("\xef\xbb\xbfdiff --git a/x b/x\nindex 1..2 100644\n--- a/x\n+++ "))
+	f.Add([]byte("--- x.orig\n+++ x\n"))
+	f.Add([]byte("diff --cc x\nindex 1,2..3\n--- a/x\n+++ b/x\n@@@ -1,1 -1,1 +1,1 @@@\n- a\n +b\n++c\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		files, err := diff.Parse(data)
 		if err != nil {

@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -35,8 +36,14 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // diffstat before the first file are skipped, and so is a trailing "-- " signature), hg diff,
 // svn diff, or a plain diff -u with ---/+++ headers. Text between files that is not part of a
 // diff (svn's "Index:" and "====" lines, hg's "diff -r" line) is skipped, as git apply does; a
-// hunk whose lines do not match the counts in its header is an error. Empty input gives no
-// files and no error.
+// hunk whose lines do not match the counts in its header is an error, and so is a file header
+// that no hunk follows, which is what a diff cut short inside its headers leaves. Empty or
+// blank input gives no files and no error (so does a format-patch of a commit that changes
+// nothing); a UTF-8 byte order mark at the start is skipped.
+//
+// Input that is not a diff at all gives an *InputError: text with no diff in it (ErrNoDiff),
+// binary data (ErrBinary), and a diff coloured by git diff --color=always (ErrColor; see
+// StripColor).
 //
 // Paths lose git's a/ and b/ prefixes, and the i/ w/ c/ o/ (and 1/ 2/) pairs that
 // diff.mnemonicPrefix writes, but only when the "diff --git" line (or, without one, the ---/+++
@@ -53,11 +60,24 @@ func (e *ParseError) Unwrap() error { return e.Err }
 //
 // Parse never panics. A malformed diff gives a *ParseError naming the input line and the file.
 func Parse(data []byte) ([]*File, error) {
+	data = bytes.TrimPrefix(data, utf8BOM)
 	if len(data) == 0 {
 		return nil, nil
 	}
+	if err := checkInput(data); err != nil {
+		return nil, err
+	}
 	p := &parser{src: string(data)}
-	return p.parse()
+	files, err := p.parse()
+	if err != nil || len(files) == 0 {
+		if berr := checkBinary(data); berr != nil {
+			return nil, berr
+		}
+	}
+	if err == nil && len(files) == 0 {
+		err = checkNoDiff(data)
+	}
+	return files, err
 }
 
 type parser struct {
@@ -274,7 +294,13 @@ func (p *parser) parseGitFile() (*File, error) {
 				return nil, p.errorf(p.lineNo+2, hint, "file header %q is not followed by a +++ line", trimCR(line))
 			}
 			p.next()
+			if err := p.checkHeaderName(line, "--- ", hint); err != nil {
+				return nil, err
+			}
 			p.next()
+			if err := p.checkHeaderName(l2, "+++ ", hint); err != nil {
+				return nil, err
+			}
 			h.minus, h.plus = line, l2
 			end = p.pos
 		case strings.HasPrefix(line, "Binary files ") && strings.HasSuffix(trimCR(line), " differ"):
@@ -302,10 +328,40 @@ func (p *parser) parseGitFile() (*File, error) {
 		}
 		return f, nil
 	}
+	// git writes ---/+++ lines only for a file with hunks: without one, the diff was cut.
+	// The "diff --git" line names the file even when the +++ line was cut inside its name.
+	if err := p.needHunk(hint, h.plus, true); err != nil {
+		return nil, err
+	}
 	if err := p.parseHunks(f); err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+// checkHeaderName fails when the ---/+++ line just read names no file: "+++ " alone is
+// what a diff cut inside that header leaves, and must not read as a deleted file.
+func (p *parser) checkHeaderName(line, prefix, hint string) error {
+	if name, _ := headerName(line, prefix); name == "" {
+		return p.errorf(p.lineNo, hint, "file header %q names no file (was the diff cut short?)", trimCR(line))
+	}
+	return nil
+}
+
+// needHunk fails when the ---/+++ lines just read, the last of them plus, are not followed
+// by a hunk: at the end of the input (the diff was cut inside its headers), before a
+// combined diff's "@@@" hunk, or, when always is set, before anything else.
+func (p *parser) needHunk(path, plus string, always bool) error {
+	line, ok := p.peek()
+	switch {
+	case !ok:
+		return p.errorf(p.lineNo, path, "the input ends after the file header %q, before any hunk (was the diff cut short?)", trimCR(plus))
+	case strings.HasPrefix(line, "@@@"):
+		return p.errorf(p.lineNo+1, path, "hunk header %q is from a combined diff of a merge, which cannot be reviewed: diff against one parent (git diff HEAD^1 HEAD)", clip(trimCR(line)))
+	case always && !strings.HasPrefix(line, "@@ "):
+		return p.errorf(p.lineNo+1, path, "file header %q is followed by %q, not by a hunk", trimCR(plus), clip(trimCR(line)))
+	}
+	return nil
 }
 
 // skipBinaryPatch consumes the base85 data of a "GIT binary patch": a "literal"/"delta" line,
@@ -488,13 +544,13 @@ func (p *parser) parseUnifiedFile() (*File, error) {
 	p.next()
 	p.next()
 	seg := p.src[start:p.pos]
+	minus, plus, _ := strings.Cut(strings.TrimSuffix(seg, "\n"), "\n")
 	var oldName, newName, oldStamp, newStamp string
 	if fds, err := parseHeaders(seg); err == nil && len(fds) == 1 {
 		oldName, newName = fds[0].OrigName, fds[0].NewName
 	} else {
 		// go-diff rejects what it cannot read as a timestamp after the names (hg's "Thu Jan
 		// 01 00:00:00 1970 +0000", svn's "(revision 10)"); we never use the timestamp.
-		minus, plus, _ := strings.Cut(strings.TrimSuffix(seg, "\n"), "\n")
 		oldName, oldStamp = headerName(minus, "--- ")
 		newName, newStamp = headerName(plus, "+++ ")
 	}
@@ -523,6 +579,7 @@ func (p *parser) parseUnifiedFile() (*File, error) {
 	f := &File{}
 	switch {
 	case oldName == "" || newName == "":
+		// A "+++ " cut before its name ends up here too.
 		return nil, &ParseError{Line: startLine, Err: errors.New("file header without a file name")}
 	case oldName == "/dev/null" && newName == "/dev/null":
 		return nil, &ParseError{Line: startLine, Err: errors.New("both file names are /dev/null")}
@@ -532,6 +589,11 @@ func (p *parser) parseUnifiedFile() (*File, error) {
 		f.Status, f.OldPath = StatusDeleted, oldName
 	default:
 		f.OldPath, f.NewPath = oldName, newName
+	}
+	// Other tools may write ---/+++ without a hunk (svn, before its "Property changes"
+	// block): only the end of the input and a combined diff are sure to be wrong.
+	if err := p.needHunk(f.Path(), plus, false); err != nil {
+		return nil, err
 	}
 	if err := p.parseHunks(f); err != nil {
 		return nil, err

@@ -137,6 +137,9 @@ func TestParseFixturesSucceed(t *testing.T) {
 		// three times, or logo-old.png deleted, modified and renamed onto, as several
 		// commits' diffs run together would. One git diff never does that.
 		repeatedPath = "a path changed more than once"
+		// diff -r without -N lists files that only one side has ("Only in dir: name") and
+		// shows no lines of them: nothing in the file is a diff.
+		onlyIn = "no diff, only diff -r's list of files on one side"
 	)
 	wantErr := map[string]string{
 		"sourcegraph-go-diff/empty_new.diff":                                   bareHunks,
@@ -164,6 +167,8 @@ func TestParseFixturesSucceed(t *testing.T) {
 		"sourcegraph-go-diff/sample_onlyin_line_isnt_a_file_header.diff":       badFirstHunk,
 		"sourcegraph-go-diff/delete_empty_file.diff":                           repeatedPath,
 		"sourcegraph-go-diff/sample_binary_inline.diff":                        repeatedPath,
+		"sourcegraph-go-diff/sample_onlyin_complex_filenames.diff":             onlyIn,
+		"sourcegraph-go-diff/sample_contains_only_added_deleted_files.diff":    onlyIn,
 	}
 	for _, rel := range fixtures(t) {
 		t.Run(rel, func(t *testing.T) {
@@ -185,7 +190,7 @@ func TestParseFixturesSucceed(t *testing.T) {
 
 func TestParseEmpty(t *testing.T) {
 	t.Parallel()
-	for _, in := range []string{"", "\n", "just some text\n", "From 123 Mon Sep 17 00:00:00 2001\nSubject: x\n\n---\n"} {
+	for _, in := range []string{"", "\n", " \r\n\t\n", "\xef\xbb\xbf", "From 123 Mon Sep 17 00:00:00 2001\nSubject: x\n\n---\n"} {
 		files, err := diff.Parse([]byte(in))
 		if err != nil || len(files) != 0 {
 			t.Errorf("Parse(%q) = %d files, %v; want 0 files, nil", in, len(files), err)
