@@ -94,7 +94,7 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 
 	reviewed, filtered, ledger := applyFilter(files, filter)
 	ledger.Files = append(ledger.Files, gaps...)
-	findings, err := runPatterns(ctx, reviewed, filtered, set)
+	findings, err := runPatterns(ctx, reviewed, filtered, set, r.redactor())
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: pattern rules: %w", c, err)
 	}

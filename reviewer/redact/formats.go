@@ -127,8 +127,9 @@ func Formats() []Format {
 var structural = []Format{
 	{ID: "private-key", Description: "A private key block (PEM, OpenSSH, PGP), followed across lines", Source: "structure"},
 	{ID: "url-password", Description: "The password of scheme://user:password@host", Source: "structure"},
+	{ID: "aws-secret-access-key", Description: "A value assigned to an AWS secret access key's name", Source: "structure"},
 	{ID: "secret-assignment", Description: "A literal assigned to a secret-looking name (password, token, api_key, ...)", Source: "structure"},
-	{ID: "secret-entropy", Description: "A long high-entropy value of KEY=value in a config file", Source: "structure"},
+	{ID: "high-entropy-value", Description: "A long high-entropy value of KEY=value in a config file", Source: "structure"},
 	{ID: "base64-secret", Description: "Base64 that decodes to a key block, credentials or another format", Source: "structure"},
 	{ID: "unscannable-line", Description: "A line too contrived to scan within the work budget, masked whole", Source: "structure"},
 }
