@@ -9,9 +9,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // secretFormat is one line of testdata/secrets/corpus.tsv: a fake secret in a format a
@@ -111,6 +115,46 @@ var placements = []placement{
 	}, plain},
 }
 
+// egressReport is the part of the JSON report this test reads.
+type egressReport struct {
+	Coverage struct {
+		Files []struct {
+			Path    string `json:"path"`
+			Outcome string `json:"outcome"`
+			Reason  string `json:"reason"`
+		} `json:"files"`
+	} `json:"coverage"`
+	Egress []struct {
+		Files []struct {
+			Path  string   `json:"path"`
+			Hunks []string `json:"hunks"`
+		} `json:"files"`
+	} `json:"egress"`
+}
+
+var (
+	egressFileLine = regexp.MustCompile(`^FILE (.*?)(?: \([^()]*\))?$`)
+	egressHunkLine = regexp.MustCompile(`^@@ -(\d+),(\d+) \+(\d+),(\d+) @@`)
+)
+
+// shownHunks lists "path @@ -a,b +c,d @@" for every hunk of every prompt, sorted.
+func shownHunks(users []string) []string {
+	var out []string
+	for _, u := range users {
+		path := ""
+		for _, l := range strings.Split(u, "\n") {
+			if m := egressFileLine.FindStringSubmatch(l); m != nil {
+				path = m[1]
+			}
+			if m := egressHunkLine.FindStringSubmatch(l); m != nil {
+				out = append(out, fmt.Sprintf("%s @@ -%s,%s +%s,%s @@", path, m[1], m[2], m[3], m[4]))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // fileSafe is s as it can stand in a file name: git quotes a path with a backslash.
 func fileSafe(s string) string { return strings.ReplaceAll(s, `\`, "_") }
 
@@ -120,6 +164,8 @@ type captureGateway struct {
 	*httptest.Server
 	mu   sync.Mutex
 	sent []string
+	// users are the user messages, the diff the model was shown.
+	users []string
 }
 
 func newCaptureGateway(t *testing.T) *captureGateway {
@@ -137,7 +183,7 @@ func newCaptureGateway(t *testing.T) *captureGateway {
 				Content string `json:"content"`
 			} `json:"messages"`
 		}
-		if err != nil || json.Unmarshal(body, &req) != nil {
+		if err != nil || json.Unmarshal(body, &req) != nil || len(req.Messages) == 0 {
 			http.Error(w, `{"error":{"message":"bad request","type":"invalid_request_error"}}`, http.StatusBadRequest)
 			return
 		}
@@ -147,6 +193,7 @@ func newCaptureGateway(t *testing.T) *captureGateway {
 		for _, m := range req.Messages {
 			g.sent = append(g.sent, m.Content)
 		}
+		g.users = append(g.users, req.Messages[len(req.Messages)-1].Content)
 		g.mu.Unlock()
 		var resp map[string]any
 		if err := json.Unmarshal(tmpl, &resp); err != nil {
@@ -197,7 +244,7 @@ func TestSecretCorpusMasked(t *testing.T) {
 			if r.code != 0 {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
 			}
-			var rep jsonReport
+			var rep egressReport
 			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 				t.Fatalf("not a JSON report: %v", err)
 			}
@@ -208,7 +255,30 @@ func TestSecretCorpusMasked(t *testing.T) {
 			}
 			g.mu.Lock()
 			sent := strings.Join(g.sent, "\n")
+			shown := shownHunks(g.users)
 			g.mu.Unlock()
+			// The egress record is exact: the files and hunks it lists are those the
+			// gateway was shown, under the names it was shown (masked), request by request.
+			if len(rep.Egress) != len(g.users) {
+				t.Errorf("%d egress records for %d requests", len(rep.Egress), len(g.users))
+			}
+			var recorded []string
+			for _, e := range rep.Egress {
+				for _, f := range e.Files {
+					for _, c := range corpus {
+						if strings.Contains(f.Path, fileSafe(c.secret)) {
+							t.Errorf("the egress record names %s: %s", c.id, f.Path)
+						}
+					}
+					for _, h := range f.Hunks {
+						recorded = append(recorded, f.Path+" "+h)
+					}
+				}
+			}
+			slices.Sort(recorded)
+			if diff := cmp.Diff(shown, recorded); diff != "" {
+				t.Errorf("the egress record differs from what the gateway was shown (-shown +recorded):\n%s", diff)
+			}
 			if len(sent) == 0 {
 				t.Fatal("nothing reached the gateway")
 			}
