@@ -16,6 +16,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/viper"
+
+	"github.com/reviewerbot/reviewer/reviewer/redact"
 )
 
 // secretFormat is one line of testdata/secrets/corpus.tsv: a fake secret in a format a
@@ -305,4 +308,17 @@ func TestSecretCorpusMasked(t *testing.T) {
 	t.Cleanup(func() {
 		t.Logf("%d formats x %d placements: %d of %d masked", len(corpus), len(placements), masked, len(corpus)*len(placements))
 	})
+}
+
+// TestMaskerLeavesGlobalViper: the masker reads gitleaks' rule set without gitleaks'
+// loader, which would read it through viper's global instance; only cmd/reviewer may use
+// viper, and only through its own instance.
+func TestMaskerLeavesGlobalViper(t *testing.T) {
+	r := redact.New()
+	if _, secrets := r.String("ghp_" + strings.Repeat("aB3dE5gH7j", 4)[:36]); len(secrets) == 0 {
+		t.Fatal("the masker found nothing: the rule set did not load")
+	}
+	if keys := viper.AllKeys(); len(keys) != 0 || viper.ConfigFileUsed() != "" {
+		t.Errorf("viper's global instance was touched: keys %q, config file %q", keys, viper.ConfigFileUsed())
+	}
 }
