@@ -344,8 +344,9 @@ func (rs *ruleSet) find(s, path string, fs *formatScan, spans []span, work *int)
 		fs.hit = make([]bool, len(rs.formats))
 	}
 	fs.order = append(fs.order[:0], rs.always...)
+	pairs := rs.pairs
 	for i := 0; i+1 < len(s); i++ {
-		if !rs.pairs[int(s[i])<<8|int(s[i+1])] {
+		if !pairs[uint16(s[i])<<8|uint16(s[i+1])] {
 			continue
 		}
 		a, b := lower[s[i]], lower[s[i+1]]
