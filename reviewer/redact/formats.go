@@ -4,9 +4,11 @@ import (
 	_ "embed"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	toml "github.com/pelletier/go-toml/v2"
 	"github.com/zricethezav/gitleaks/v8/config"
@@ -49,6 +51,9 @@ type Format struct {
 type format struct {
 	rule   config.Rule
 	source string
+	// minLen is the fewest bytes a match takes, from the regexp's syntax tree: a shorter
+	// line cannot hold one.
+	minLen int
 }
 
 // ruleSet is the compiled table of formats with gitleaks' keyword prefilter: a rule's
@@ -68,6 +73,9 @@ type ruleSet struct {
 	// always are the formats without keywords, run on every line.
 	always []int
 	global []*config.Allowlist
+	// minLen is the least of the formats' minLen: shorter lines (a brace, "return nil")
+	// skip the scan.
+	minLen int
 }
 
 // tomlConfig is the part of gitleaks' config format the masker reads. It is decoded here
@@ -185,6 +193,9 @@ func compileRuleSet(sources map[string]string) (*ruleSet, error) {
 			f.source = source
 			n := len(rs.formats)
 			rs.formats = append(rs.formats, f)
+			if n == 0 || f.minLen < rs.minLen {
+				rs.minLen = f.minLen
+			}
 			if len(f.rule.Keywords) == 0 {
 				rs.always = append(rs.always, n)
 			}
@@ -254,7 +265,45 @@ func compileFormat(tr tomlRule, extra []*config.Allowlist) (format, error) {
 	if err := r.Validate(); err != nil {
 		return format{}, err
 	}
-	return format{rule: r}, nil
+	tree, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		return format{}, fmt.Errorf("rule %s: %w", tr.ID, err)
+	}
+	return format{rule: r, minLen: minMatchLen(tree.Simplify())}, nil
+}
+
+// minMatchLen is the fewest bytes a match of re takes (a lower bound: a character class
+// counts one byte).
+func minMatchLen(re *syntax.Regexp) int {
+	switch re.Op {
+	case syntax.OpLiteral:
+		n := 0
+		for _, r := range re.Rune {
+			n += utf8.RuneLen(r)
+		}
+		return n
+	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return 1
+	case syntax.OpCapture, syntax.OpPlus:
+		return minMatchLen(re.Sub[0])
+	case syntax.OpRepeat:
+		return re.Min * minMatchLen(re.Sub[0])
+	case syntax.OpConcat:
+		n := 0
+		for _, sub := range re.Sub {
+			n += minMatchLen(sub)
+		}
+		return n
+	case syntax.OpAlternate:
+		n := -1
+		for _, sub := range re.Sub {
+			if m := minMatchLen(sub); n < 0 || m < n {
+				n = m
+			}
+		}
+		return max(n, 0)
+	}
+	return 0 // empty-width assertions, stars, quests, empty matches
 }
 
 // compileAllowlist builds gitleaks' allowlist. Commit and path entries are dropped: a path
@@ -337,7 +386,7 @@ func hasFoldPrefix(s, kw string) bool {
 // find appends the spans of every format found in s, a line of the file at path ("" for
 // text that is no file's).
 func (rs *ruleSet) find(s, path string, fs *formatScan, spans []span, work *int) []span {
-	if len(s) < 8 {
+	if len(s) < rs.minLen {
 		return spans
 	}
 	if len(fs.hit) != len(rs.formats) {
@@ -366,7 +415,7 @@ func (rs *ruleSet) find(s, path string, fs *formatScan, spans []span, work *int)
 	}
 	for _, i := range fs.order {
 		fs.hit[i] = false
-		if p := rs.formats[i].rule.Path; p != nil && (path == "" || !p.MatchString(path)) {
+		if p := rs.formats[i].rule.Path; p != nil && (path == "" || !p.MatchString(path)) || len(s) < rs.formats[i].minLen {
 			continue
 		}
 		// Each regexp is linear in the line; the charge lets some sixty formats run on

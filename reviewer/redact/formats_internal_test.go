@@ -1,6 +1,8 @@
 package redact
 
 import (
+	"os"
+	"regexp/syntax"
 	"strings"
 	"testing"
 
@@ -88,6 +90,37 @@ func TestCompileRuleSetErrors(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		} else if name != "bad toml" && !strings.Contains(err.Error(), "x") {
 			t.Errorf("%s: %v does not name the rule", name, err)
+		}
+	}
+}
+
+// TestMinMatchLen: the bound lines are skipped by is never above a real match's length.
+func TestMinMatchLen(t *testing.T) {
+	t.Parallel()
+	for pat, want := range map[string]int{`a{3}b+`: 4, `(?:ab|c)d?`: 1, `\bx\b`: 1, `é.`: 3, `x*`: 0, `(?i)key-[a-f0-9]{32}`: 36} {
+		tree, err := syntax.Parse(pat, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := minMatchLen(tree.Simplify()); got != want {
+			t.Errorf("minMatchLen(%s) = %d, want %d", pat, got, want)
+		}
+	}
+	raw, err := os.ReadFile("../../testdata/secrets/corpus.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := defaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		for _, f := range rs.formats {
+			for _, m := range f.rule.Regex.FindAllString(line, -1) {
+				if len(m) < f.minLen {
+					t.Errorf("%s: match %q is shorter than its bound %d", f.rule.RuleID, m, f.minLen)
+				}
+			}
 		}
 	}
 }
