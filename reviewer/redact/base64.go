@@ -64,6 +64,18 @@ var b64run = newCharset("a-z", "A-Z", "0-9", "+/_-")
 
 // decodesToSecret decodes run (base64 without padding) and looks for a secret in it.
 func (st *scanner) decodesToSecret(run string) bool {
+	// Text encodes to groups of four whose first character holds the top six bits of a
+	// byte below 0x80: 'C' to 'f' for tabs, newlines and printable ASCII. Identifiers and
+	// random base64 fail this for most groups, and are passed over without decoding.
+	off := 0
+	for k := 0; k < len(run); k += 4 {
+		if c := run[k]; c < 'C' || c > 'f' || ('Z' < c && c < 'a') {
+			off++
+		}
+	}
+	if off*10 > (len(run)+3)/4 {
+		return false
+	}
 	n := len(run) &^ 3
 	if len(run)%4 >= 2 {
 		n = len(run)

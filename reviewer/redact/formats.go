@@ -66,10 +66,10 @@ type ruleSet struct {
 	// keywords are lower-case; byKeyword[k] are the formats that name keywords[k].
 	keywords  []string
 	byKeyword [][]int
-	// byFirst lists the keywords by their first byte; pairs has a bit for the first two
-	// bytes of every keyword in every case, indexed by the two bytes.
-	byFirst [256][]int
-	pairs   *[1 << 16]bool
+	// pairs maps the first two bytes of a keyword, in any case, to an index into byPair,
+	// the keywords that start so; 0 for a pair that starts none, which most do.
+	pairs  *[1 << 16]uint16
+	byPair []pairEntry
 	// always are the formats without keywords, run on every line.
 	always []int
 	global []*config.Allowlist
@@ -143,7 +143,7 @@ var structural = []Format{
 }
 
 func compileRuleSet(sources map[string]string) (*ruleSet, error) {
-	rs := &ruleSet{pairs: new([1 << 16]bool)}
+	rs := &ruleSet{pairs: new([1 << 16]uint16), byPair: []pairEntry{{}}}
 	seen := map[string]bool{}
 	kwIndex := map[string]int{}
 	for _, source := range []string{"gitleaks", "reviewer"} {
@@ -209,10 +209,23 @@ func compileRuleSet(sources map[string]string) (*ruleSet, error) {
 					kwIndex[k] = ki
 					rs.keywords = append(rs.keywords, k)
 					rs.byKeyword = append(rs.byKeyword, nil)
-					rs.byFirst[k[0]] = append(rs.byFirst[k[0]], ki)
 					for _, a := range foldings(k[0]) {
 						for _, b := range foldings(k[1]) {
-							rs.pairs[int(a)<<8|int(b)] = true
+							p := uint16(a)<<8 | uint16(b)
+							if rs.pairs[p] == 0 {
+								if len(rs.byPair) == 1<<16 {
+									return nil, fmt.Errorf("%s rules: too many keyword starts", source)
+								}
+								rs.pairs[p] = uint16(len(rs.byPair))
+								rs.byPair = append(rs.byPair, pairEntry{})
+							}
+							e := &rs.byPair[rs.pairs[p]]
+							e.kws = append(e.kws, ki)
+							if len(k) == 2 {
+								e.short = true
+							} else {
+								e.third[k[2]>>6] |= 1 << (k[2] & 63)
+							}
 						}
 					}
 				}
@@ -345,6 +358,18 @@ func compileAllowlist(a tomlAllowlist) (*config.Allowlist, error) {
 	return al, nil
 }
 
+// pairEntry lists the keywords that start with one pair of bytes, and which third bytes
+// (lower-cased) they go on with, so that most places where a pair of common letters
+// starts a keyword ("ke", "pa") are passed over without comparing keywords.
+type pairEntry struct {
+	// short is set when a keyword is the pair itself ("s.", "ey"): any third byte goes.
+	short bool
+	third [4]uint64
+	kws   []int
+}
+
+func (e *pairEntry) goesOn(c byte) bool { return e.short || e.third[c>>6]&(1<<(c&63)) != 0 }
+
 // formatScan is the per-scanner state of ruleSet.find: buffers reused line after line.
 type formatScan struct {
 	hit   []bool
@@ -395,12 +420,16 @@ func (rs *ruleSet) find(s, path string, fs *formatScan, spans []span, work *int)
 	fs.order = append(fs.order[:0], rs.always...)
 	pairs := rs.pairs
 	for i := 0; i+1 < len(s); i++ {
-		if !pairs[uint16(s[i])<<8|uint16(s[i+1])] {
+		x := pairs[uint16(s[i])<<8|uint16(s[i+1])]
+		if x == 0 {
 			continue
 		}
-		a, b := lower[s[i]], lower[s[i+1]]
-		for _, k := range rs.byFirst[a] {
-			if kw := rs.keywords[k]; kw[1] == b && hasFoldPrefix(s[i:], kw) {
+		e := &rs.byPair[x]
+		if !e.short && (i+2 >= len(s) || !e.goesOn(lower[s[i+2]])) {
+			continue
+		}
+		for _, k := range e.kws {
+			if hasFoldPrefix(s[i:], rs.keywords[k]) {
 				for _, f := range rs.byKeyword[k] {
 					if !fs.hit[f] {
 						fs.hit[f] = true
