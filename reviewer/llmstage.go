@@ -66,7 +66,9 @@ type modelStage struct {
 	model    Model
 	opts     Options
 	redactor *redact.Redactor
-	log      *slog.Logger
+	// masks, when set, holds what the secret rules already masked.
+	masks *masks
+	log   *slog.Logger
 	// since, when set, narrows what is sent to the hunks changed after an earlier review.
 	since *since
 }
@@ -106,7 +108,7 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 			}
 			f = narrowed
 		}
-		rf, secrets := s.redactor.File(f)
+		rf, secrets := s.maskFile(f)
 		masked += len(secrets)
 		rf = s.maskPaths(rf, &masked)
 		originals[rf.Path()] = f
@@ -269,6 +271,14 @@ func (s *modelStage) prompt(ch *chunk.Chunk, cc prompts.Change, tags map[string]
 		p.Messages[i] = Message{Role: m.Role, Content: m.Content}
 	}
 	return p, nil
+}
+
+// maskFile masks f, once per review.
+func (s *modelStage) maskFile(f *diff.File) (*diff.File, []redact.Secret) {
+	if s.masks != nil {
+		return s.masks.file(f)
+	}
+	return s.redactor.File(f)
 }
 
 // maskPaths masks secrets in a file's paths (a token can be part of a file name): the

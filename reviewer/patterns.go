@@ -25,7 +25,7 @@ const secretPrefix = "secret-"
 // (filtered) against the secret rules, and returns one finding per hit in file order, then line order, then rule
 // order. Files are spread over the available processors: on a 100,000-line change the
 // regexps are most of the pipeline's time.
-func runPatterns(ctx context.Context, reviewed, filtered []*diff.File, set *rules.Set, red *redact.Redactor) ([]Finding, error) {
+func runPatterns(ctx context.Context, reviewed, filtered []*diff.File, set *rules.Set, red *masks) ([]Finding, error) {
 	files := append(slices.Clip(reviewed), filtered...)
 	out := make([][]Finding, len(files))
 	workers := min(runtime.GOMAXPROCS(0), len(files))
@@ -77,7 +77,7 @@ func secretRules(rs []*rules.Rule) []*rules.Rule {
 
 // filePatterns runs rs on the added lines of one file. A rule with Secrets reports what
 // the masker finds, so that a secret format is defined once, for masking and findings.
-func filePatterns(f *diff.File, rs []*rules.Rule, red *redact.Redactor) []Finding {
+func filePatterns(f *diff.File, rs []*rules.Rule, red *masks) []Finding {
 	if len(rs) == 0 {
 		return nil
 	}
@@ -138,12 +138,12 @@ type lineSecrets struct {
 }
 
 // fileSecrets runs the masker on f when one of rs reports its formats.
-func fileSecrets(f *diff.File, rs []*rules.Rule, red *redact.Redactor) lineSecrets {
+func fileSecrets(f *diff.File, rs []*rules.Rule, red *masks) lineSecrets {
 	owners := newSecretOwners(rs)
 	if owners.empty() {
 		return lineSecrets{}
 	}
-	_, found := red.File(f)
+	_, found := red.file(f)
 	ls := lineSecrets{owners: owners}
 	for _, s := range found {
 		if s.Index < 0 {
