@@ -68,7 +68,7 @@ func TestExcerpts(t *testing.T) {
 		}
 	}
 	want := map[string]reviewer.Excerpt{
-		"app/config.py": {Lines: []string{`AWS_ACCESS_KEY_ID = "«redacted:aws-access-key#1»"`}, Masked: true},
+		"app/config.py": {Lines: []string{`AWS_ACCESS_KEY_ID = "«redacted:aws-access-key-id#1»"`}, Masked: true},
 		"deploy/.env":   {Lines: []string{"(none)"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -66,7 +66,9 @@ type modelStage struct {
 	model    Model
 	opts     Options
 	redactor *redact.Redactor
-	log      *slog.Logger
+	// masks, when set, holds what the secret rules already masked.
+	masks *masks
+	log   *slog.Logger
 	// since, when set, narrows what is sent to the hunks changed after an earlier review.
 	since *since
 }
@@ -113,7 +115,10 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 			}
 			f = narrowed
 		}
-		rf, secrets := s.redactor.File(maskLongLines(f))
+		// Masked once per review (the secret rules saw the same answer), then each line
+		// too long to show is replaced by its placeholder.
+		rf, secrets := s.maskFile(f)
+		rf = maskLongLines(rf)
 		masked += len(secrets)
 		rf = s.maskPaths(rf, &masked)
 		originals[rf.Path()] = f
@@ -314,6 +319,14 @@ func addNote(reason, note string) string {
 		return note
 	}
 	return reason + "; " + note
+}
+
+// maskFile masks f, once per review.
+func (s *modelStage) maskFile(f *diff.File) (*diff.File, []redact.Secret) {
+	if s.masks != nil {
+		return s.masks.file(f)
+	}
+	return s.redactor.File(f)
 }
 
 // maskPaths masks secrets in a file's paths (a token can be part of a file name): the

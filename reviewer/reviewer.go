@@ -98,7 +98,8 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 
 	reviewed, filtered, ledger := applyFilter(ctx, r.diffs, c, files, filter, log)
 	ledger.Files = append(ledger.Files, gaps...)
-	findings, err := runPatterns(ctx, reviewed, filtered, set)
+	masks := newMasks(r.redactor())
+	findings, err := runPatterns(ctx, reviewed, filtered, set, masks)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: pattern rules: %w", c, err)
 	}
@@ -115,7 +116,7 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 		res.Since = sc.head
 	}
 	if r.opts.Model != nil {
-		stage := &modelStage{model: r.opts.Model, opts: r.opts, redactor: r.redactor(), log: log, since: sc}
+		stage := &modelStage{model: r.opts.Model, opts: r.opts, redactor: masks.red, masks: masks, log: log, since: sc}
 		m, err := stage.run(ctx, c, reviewed, set, &res.Coverage)
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: model review: %w", c, err)

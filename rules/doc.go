@@ -13,7 +13,9 @@
 // instructions, and the built-in rules. The resulting Set answers, for each changed
 // file, which rules apply (ForPath, for the prompt of the file's chunk) and which
 // deterministic rules to run on its added lines (PatternRulesFor, then Rule.Find on each
-// line: findings without any model call).
+// line: findings without any model call). A rule with Secrets instead of a pattern
+// reports the formats of the reviewer's secret masker (reviewer/redact), which the
+// reviewer package matches: the secret formats are defined once, for both.
 //
 // A rules file is Markdown with YAML front matter (see Parse and DESIGN.md). Every
 // problem in a rules file, an instructions file or .reviewer.yaml is reported at once,

@@ -7,7 +7,7 @@ import (
 )
 
 // ruleKeys are the front matter keys of a rules file, in the order DESIGN.md lists them.
-var ruleKeys = []string{"id", "title", "severity", "paths", "exclude", "pattern", "message", "examples"}
+var ruleKeys = []string{"id", "title", "severity", "paths", "exclude", "pattern", "secrets", "message", "examples"}
 
 var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
 
@@ -36,7 +36,7 @@ func Parse(name string, data []byte) (*Rule, error) {
 		p.node(root, "front matter must be a mapping of keys, not %s", kindName(root))
 		return nil, p.err()
 	}
-	var patternLine, examplesLine int
+	var patternLine, secretsLine, examplesLine int
 	if root != nil && root.Kind == mappingNode {
 		for _, f := range p.fields(root, "key", ruleKeys) {
 			switch f.name {
@@ -68,6 +68,15 @@ func Parse(name string, data []byte) (*Rule, error) {
 						p.node(f.value, "pattern: %v", err)
 					}
 				}
+			case "secrets":
+				secretsLine = f.key.Line + p.offset
+				for _, it := range p.list(f) {
+					if it.value != "*" && !idRE.MatchString(it.value) {
+						p.node(it.node, "secrets: %q is not a format id (lowercase letters, digits, '-') or *", it.value)
+						continue
+					}
+					r.Secrets = append(r.Secrets, it.value)
+				}
 			case "message":
 				r.Message, _ = p.str(f)
 			case "examples":
@@ -82,8 +91,14 @@ func Parse(name string, data []byte) (*Rule, error) {
 	if r.Pattern != "" && strings.TrimSpace(r.Message) == "" {
 		p.at(patternLine, "pattern needs a message: the text a pattern finding carries")
 	}
-	if r.Pattern == "" && examplesLine > 0 {
-		p.at(examplesLine, "examples need a pattern to be checked against")
+	if r.Pattern != "" && secretsLine > 0 {
+		p.at(secretsLine, "secrets and pattern: a rule reports the masker's secret formats or matches its own pattern, not both")
+	}
+	if len(r.Secrets) > 0 && strings.TrimSpace(r.Message) == "" {
+		p.at(secretsLine, "secrets needs a message: the text a finding carries")
+	}
+	if r.Pattern == "" && len(r.Secrets) == 0 && examplesLine > 0 {
+		p.at(examplesLine, "examples need a pattern or secrets to be checked against")
 	}
 	if err := p.err(); err != nil {
 		return nil, err

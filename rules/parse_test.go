@@ -106,12 +106,12 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "unknown key with suggestion",
 			data: "---\nid: x\nseverty: error\n---\n",
-			want: []string{`r.md:3: unknown key "severty" (did you mean "severity"?); allowed keys: id, title, severity, paths, exclude, pattern, message, examples`},
+			want: []string{`r.md:3: unknown key "severty" (did you mean "severity"?); allowed keys: id, title, severity, paths, exclude, pattern, secrets, message, examples`},
 		},
 		{
 			name: "unknown key without suggestion",
 			data: "---\nid: x\nowner: team-a\n---\n",
-			want: []string{`r.md:3: unknown key "owner"; allowed keys: id, title, severity, paths, exclude, pattern, message, examples`},
+			want: []string{`r.md:3: unknown key "owner"; allowed keys: id, title, severity, paths, exclude, pattern, secrets, message, examples`},
 		},
 		{
 			name: "every problem at once, by line",
@@ -134,13 +134,26 @@ func TestParseErrors(t *testing.T) {
 				"r.md:3: title: want a string, got a mapping",
 				"r.md:4: paths: want a list of strings, got a mapping",
 				"r.md:5: examples: want a mapping with keys bad and good, got a list",
-				"r.md:5: examples need a pattern to be checked against",
+				"r.md:5: examples need a pattern or secrets to be checked against",
 			},
 		},
 		{
 			name: "examples without pattern",
 			data: "---\nid: x\nexamples:\n  bad: [x]\n---\n",
-			want: []string{"r.md:3: examples need a pattern to be checked against"},
+			want: []string{"r.md:3: examples need a pattern or secrets to be checked against"},
+		},
+		{
+			name: "secrets with a pattern, without a message, with a bad id",
+			data: "---\nid: x\npattern: a\nmessage: m\nsecrets: [github-pat, Bad_ID]\n---\n---\nid: y\n",
+			want: []string{
+				`r.md:5: secrets: "Bad_ID" is not a format id (lowercase letters, digits, '-') or *`,
+				"r.md:5: secrets and pattern: a rule reports the masker's secret formats or matches its own pattern, not both",
+			},
+		},
+		{
+			name: "secrets without a message",
+			data: "---\nid: x\nsecrets: ['*']\n---\n",
+			want: []string{"r.md:3: secrets needs a message: the text a finding carries"},
 		},
 		{
 			name: "duplicate key",

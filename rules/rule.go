@@ -14,6 +14,13 @@ type Rule struct {
 	// Pattern, when set, makes the rule deterministic: an RE2 regexp matched against the
 	// content of each added line.
 	Pattern string
+	// Secrets, instead of a Pattern, makes the rule report the secret formats of the
+	// reviewer's masker (reviewer/redact) named here, on each added line: the masker's
+	// format ids ("github-pat", "vault-token", "private-key"), or "*" for every token
+	// format no other applicable rule names. The rules package cannot see the masker
+	// (it sits below it), so the reviewer package matches these rules and checks their
+	// examples; one table of formats serves both masking and findings.
+	Secrets []string
 	// Message is the finding text a pattern hit carries.
 	Message  string
 	Examples Examples

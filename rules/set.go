@@ -229,8 +229,9 @@ func (s *Set) index() *setIndex {
 // by id. path is slash-separated and relative to the repository root.
 func (s *Set) ForPath(path string) []*Rule { return s.forPath(path, false) }
 
-// PatternRulesFor returns the rules with a pattern that apply to the file at path,
-// sorted by id: the rules to run Find with on the file's added lines.
+// PatternRulesFor returns the deterministic rules that apply to the file at path, sorted
+// by id: those with a pattern, to run Find with on the file's added lines, and those with
+// Secrets, which the reviewer matches with its masker.
 func (s *Set) PatternRulesFor(path string) []*Rule { return s.forPath(path, true) }
 
 func (s *Set) forPath(path string, patternOnly bool) []*Rule {
@@ -246,7 +247,7 @@ func (s *Set) forPath(path string, patternOnly bool) []*Rule {
 			i, b = b[0], b[1:]
 		}
 		r, m := idx.rules[i], idx.matchers[i]
-		if patternOnly && r.Pattern == "" {
+		if patternOnly && r.Pattern == "" && len(r.Secrets) == 0 {
 			continue
 		}
 		if m.paths.match(path) && !m.exclude.match(path) {

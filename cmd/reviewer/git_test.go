@@ -300,7 +300,7 @@ func TestReviewTextKeepsSecretsMasked(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "[secret-aws-access-key-id]") || !strings.Contains(r.stdout, `    6 | AWS_ACCESS_KEY_ID = "«redacted:aws-access-key#1»"`) {
+	if !strings.Contains(r.stdout, "[secret-aws-access-key-id]") || !strings.Contains(r.stdout, `    6 | AWS_ACCESS_KEY_ID = "«redacted:aws-access-key-id#1»"`) {
 		t.Errorf("the report lacks the finding on the key or its masked line:\n%s", r.stdout)
 	}
 	if strings.Contains(r.stdout+r.stderr, "AKIA2E0A8F3B244C9986") {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/git"
 	"github.com/reviewerbot/reviewer/rules"
 )
@@ -102,11 +103,11 @@ func rulesTest(cmd *cobra.Command, e env, args []string) error {
 	}
 	tested, failed := 0, 0
 	for _, r := range set.Rules {
-		if r.Pattern == "" {
+		if r.Pattern == "" && len(r.Secrets) == 0 {
 			continue
 		}
 		tested++
-		if err := r.CheckExamples(); err != nil {
+		if err := reviewer.CheckRuleExamples(r); err != nil {
 			failed++
 			fmt.Fprintf(e.stdout, "FAIL %s (%s)\n", r.ID, r.Source)
 			for _, line := range flatten(err) {

@@ -345,8 +345,11 @@ func secretValue(s string, from int, m valueMode, work *int) (int, int, bool) {
 
 // isAWSSecretKey reports whether key and value look like an AWS secret access key: 40
 // base64 characters under a key such as aws_secret_access_key or SecretAccessKey.
+//
+// AWS's documentation keys end in EXAMPLEKEY: such a value is still masked, as any
+// literal after a secret's name, but not named an AWS key.
 func isAWSSecretKey(key, value string) bool {
-	if len(value) != 40 || !isAll(value, b64std) {
+	if len(value) != 40 || !isAll(value, b64std) || strings.HasSuffix(value, "EXAMPLEKEY") {
 		return false
 	}
 	k := strings.ToLower(key)

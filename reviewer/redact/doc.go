@@ -17,13 +17,24 @@
 //
 // # Detectors
 //
-//   - Tokens with a known prefix, matched as prefix + charset + length: AWS access key IDs
-//     (AKIA, ASIA, ...), GCP API keys (AIza), Google OAuth client secrets (GOCSPX-), Azure
-//     AccountKey= / SharedAccessKey=, GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_),
-//     GitLab (glpat-, gldt-, glrt-, ...), Slack tokens and webhooks, Stripe (sk_live_,
-//     rk_live_, whsec_, ...), Twilio API keys, SendGrid (SG.), npm (npm_), PyPI (pypi-AgE),
-//     Anthropic (sk-ant-), OpenAI (sk-proj-, sk-), Hugging Face, Shopify, DigitalOcean, age,
-//     and JWTs (eyJ….eyJ….…).
+//   - Token formats from a maintained rule set: gitleaks' default rules
+//     (github.com/zricethezav/gitleaks/v8, config/gitleaks.toml, some 220 formats), read
+//     from the TOML gitleaks embeds and matched as gitleaks' detector does (secret group,
+//     entropy floor, global and per-rule allowlists), behind gitleaks' keyword prefilter:
+//     a rule's regexp runs only on a line that holds one of its keywords. What gitleaks
+//     lacks is added on top in formats.toml, in gitleaks' own format: tokens it finds only
+//     beside a telling name (Mailgun key-, New Relic NRAK-, Telegram bot tokens, Azure AD
+//     …Q~…), tokens it does not know (Doppler dp.st., Google 1//0 and ya29., Sentry
+//     sntrys_ of any shape, Vault hvs. of any length, Discord and Teams webhooks) and
+//     credentials in URLs whatever the variable is called (an Azure SAS sig=, access_token=
+//     and the like in a query string). Formats lists them all; the pattern rules'
+//     secret-* rules report the same formats (rules.Rule.Secrets), so the two never
+//     drift apart. gitleaks' rules end a token at whitespace, a quote or ';': here a token
+//     also ends at the punctuation of prose and file names (ghp_….txt, "was dapi…, ask").
+//     Four gitleaks rules are left out (skippedRules): the generic one, whose job the
+//     assignment detector below does knowing code from config, the private-key rule,
+//     whose job the key-block detectors do across lines, and two that read file paths or
+//     span lines.
 //   - Private key blocks: the base64 between -----BEGIN … PRIVATE KEY----- and -----END …-----,
 //     on one line or across the consecutive lines of a file, followed separately on the old
 //     side (context + deleted lines) and the new side (context + added lines).
@@ -33,6 +44,13 @@
 //     line, with the block's short last line. A line must mix upper and lower case with
 //     digits, '+' or '/', so hex digests, base32, identifiers and comment banners pass;
 //     certificate bodies and long base64 data are masked too, which costs nothing.
+//   - Hunk sections: git copies the nearest column-0 line above a hunk into its header,
+//     and a key body line starts in column 0. A section that is a full body line, or any
+//     base64 inside a block an earlier hunk of the file left open, is masked.
+//   - Base64 that decodes to a secret: a run of 20 or more base64 characters (standard or
+//     URL-safe) is decoded, and masked whole when the text holds a private key (a
+//     Kubernetes Secret's tls.key), credential JSON (a service account key, a
+//     .dockerconfigjson) or anything the other detectors find, down to two levels.
 //   - Passwords in URLs: scheme://user:«redacted:url-password#1»@host. The password runs
 //     to the last '@' that a host follows, so '/', '#', '?' and '@' inside it are masked.
 //   - Assignments to secret-looking keys (password, passwd, pwd, secret, token, api_key,
@@ -48,20 +66,17 @@
 //   - In config files, any KEY=value whose value is long and high in entropy.
 //   - Extra rules and an allowlist through Options.
 //
-// # Why not a maintained rule set
+// # How gitleaks is used
 //
-// The detectors were written for this package, informed by the public gitleaks rule set
-// (config/gitleaks.toml) and the vendors' documented token formats; no rule text was
-// copied. Importing gitleaks (github.com/zricethezav/gitleaks/v8) would add some sixty
-// modules, and its default detector is configured through viper's global instance, which
-// this project allows only in cmd/. Its detector also matches each rule's regexp against
-// whole fragments, where this package must cost a few milliseconds on a 100,000-line diff:
-// here one pass over each line hops from word to word and looks closer only where a word's
-// first two bytes begin a token prefix, a JWT or a key block's BEGIN; strings.Contains
-// gates the URL detector, and the assignment detector looks only around '=' and ':'. No
-// regexp runs per line unless Options add one. A per-line work budget keeps contrived
-// lines (sk-sk-sk-…, token=token=…) linear; a line that exhausts it is masked whole as
-// «redacted:unscannable-line#n».
+// Only its config package is imported: the rule table (config.DefaultConfig) and its
+// types (config.Rule, config.Allowlist with its allowlist checks). Its loader is not
+// used, because it reads through viper's global instance, which this project keeps out
+// of every package; the TOML is decoded here with go-toml into the same structs. Nor is
+// its detect package, which would bring archive readers, terminal styling and a second
+// diff parser for what is here a loop over a line's formats. A per-line work budget
+// keeps contrived lines (sk-sk-sk-…, token=token=…) linear; a line that exhausts it is
+// masked whole as «redacted:unscannable-line#n». The cost on large diffs is in
+// BENCHMARKS.md (BenchmarkFile, BenchmarkFixtures).
 //
 // Nothing a detector matched appears in a placeholder, a Secret, a log or an error: Secret
 // holds only the rule, the position and the extent. A secret in a hunk's section (the

@@ -217,8 +217,8 @@ func TestFileSections(t *testing.T) {
 		{
 			name: "token in a go section", path: "main.go",
 			section: `var tok = "ghp_` + fake(90, alnum, 36) + `"`,
-			want:    `var tok = "«redacted:github-token#1»"`,
-			secrets: []redact.Secret{{Rule: "github-token", Index: redact.SectionIndex, Start: 11, End: 51}},
+			want:    `var tok = "«redacted:github-pat#1»"`,
+			secrets: []redact.Secret{{Rule: "github-pat", Index: redact.SectionIndex, Start: 11, End: 51}},
 		},
 		{
 			name: "bare value in a config file", path: "config/app.ini",

@@ -54,6 +54,7 @@ type Options struct {
 // Redactor masks secrets in diff lines and text. It is compiled once and is safe for
 // concurrent use.
 type Redactor struct {
+	rs    *ruleSet
 	extra []extraRule
 	allow []*regexp.Regexp
 }
@@ -65,11 +66,21 @@ type extraRule struct {
 }
 
 // New returns a Redactor with the built-in detectors.
-func New() *Redactor { return &Redactor{} }
+func New() *Redactor {
+	rs, err := defaultRules()
+	if err != nil {
+		panic(err) // the embedded tables are tested; a broken one is a programmer error
+	}
+	return &Redactor{rs: rs}
+}
 
 // NewWithOptions returns a Redactor with the built-in detectors plus those of opts.
 func NewWithOptions(opts Options) (*Redactor, error) {
-	r := &Redactor{}
+	rs, err := defaultRules()
+	if err != nil {
+		return nil, err
+	}
+	r := &Redactor{rs: rs}
 	for i, rule := range opts.Rules {
 		if !validID(rule.ID) {
 			return nil, fmt.Errorf("rule %d: id %q: want lower-case letters, digits and hyphens", i, rule.ID)
@@ -116,7 +127,7 @@ func (r *Redactor) File(f *diff.File) (*diff.File, []Secret) {
 	out := *f
 	out.Hunks = make([]diff.Hunk, len(f.Hunks))
 	var (
-		st      = scanner{r: r, config: configMode(f.Path()) || f.OldPath != "" && configMode(f.OldPath)}
+		st      = scanner{r: r, path: f.Path(), config: configMode(f.Path()) || f.OldPath != "" && configMode(f.OldPath)}
 		oldSide blockState
 		newSide blockState
 		secrets []Secret
@@ -125,10 +136,17 @@ func (r *Redactor) File(f *diff.File) (*diff.File, []Secret) {
 		h := &f.Hunks[hi]
 		out.Hunks[hi] = *h
 		if h.Section != "" {
-			// A section is a line from above the hunk: it neither opens nor closes the
-			// key block the hunk's own lines are in.
-			var side blockState
-			text, found := st.line(h.Section, [2]*blockState{&side}, span{})
+			// A section is a line from above the hunk, below the one before: inside a
+			// key block that an earlier hunk left open, it is key text. A key body line
+			// is a line git may take for a section (it starts in column 0 with a
+			// letter), so one is masked whatever the state. The section neither opens
+			// nor closes the block the hunk's own lines are in.
+			side := blockState{in: oldSide.in || newSide.in}
+			var pre span
+			if kl := classifyKeyLine(h.Section); kl.class == keyFull || side.in && kl.class == keyShort {
+				pre = span{kl.start, kl.end, "private-key", prioKey}
+			}
+			text, found := st.line(h.Section, [2]*blockState{&side}, pre)
 			if len(found) > 0 {
 				out.Hunks[hi].Section = text
 			}
@@ -247,7 +265,14 @@ const (
 type scanner struct {
 	r      *Redactor
 	config bool
-	spans  []span
+	// path is the file's, for formats that hold in some files only; "" for text.
+	path string
+	// depth counts decodings: a scanner of decoded base64 is one deeper.
+	depth int
+	spans []span
+	// Buffers of the format scan and of base64Secrets.
+	formats       formatScan
+	b64in, b64out []byte
 	// seen numbers the distinct values per rule; keys point into the input, not copies.
 	seen  map[seenKey]int
 	count map[string]int
@@ -348,9 +373,9 @@ func (st *scanner) line(s string, sides [2]*blockState, pre span) (string, []spa
 	// budget keeps the cost linear, and a line that exhausts it is masked whole, so that
 	// a crafted line can neither stall the review nor carry a secret past the scan.
 	work := 8*len(s) + 4096
-	var begin bool
-	st.spans, begin = tokens(s, st.spans, &work)
-	st.spans = privateKeys(s, begin, sides, st.spans)
+	st.spans = st.r.rs.find(s, st.path, &st.formats, st.spans, &work)
+	st.spans = privateKeys(s, strings.Contains(s, "-----BEGIN"), sides, st.spans)
+	st.spans = st.base64Secrets(s, st.spans, &work)
 	if strings.Contains(s, "://") {
 		st.spans = urlPasswords(s, st.spans)
 	}

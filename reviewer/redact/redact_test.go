@@ -37,32 +37,32 @@ func fake(seed uint64, set string, n int) string {
 var detectorCases = []struct {
 	name, line, secret, rule string
 }{
-	{"aws access key id", `aws_access_key_id = %s`, "AKIA" + fake(1, upperDigits, 16), "aws-access-key"},
-	{"aws session key id", `"AccessKeyId": "%s",`, "ASIA" + fake(2, upperDigits, 16), "aws-access-key"},
+	{"aws access key id", `aws_access_key_id = %s`, "AKIA" + fake(1, upperDigits, 16), "aws-access-token"},
+	{"aws session key id", `"AccessKeyId": "%s",`, "ASIA" + fake(2, upperDigits, 16), "aws-access-token"},
 	{"aws secret key env", `AWS_SECRET_ACCESS_KEY="%s"`, fake(3, b64, 40), "aws-secret-access-key"},
 	{"aws secret key yaml", `  aws_secret_access_key: '%s'`, fake(4, b64, 40), "aws-secret-access-key"},
 	{"gcp api key", `const mapsKey = "%s";`, "AIza" + fake(5, b64url, 35), "gcp-api-key"},
-	{"google oauth secret", `client_secret: %s`, "GOCSPX-" + fake(6, b64url, 28), "google-oauth-secret"},
+	{"google oauth secret", `client_secret: %s`, "GOCSPX-" + fake(6, b64url, 28), "google-oauth-client-secret"},
 	{"azure storage", `conn = "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=%s;EndpointSuffix=core.windows.net"`, fake(7, b64, 86) + "==", "azure-storage-key"},
-	{"azure service bus", `Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=%s`, fake(8, b64, 43) + "=", "azure-shared-access-key"},
-	{"github classic", `token := "%s"`, "ghp_" + fake(9, alnum, 36), "github-token"},
-	{"github oauth", `Authorization: token %s`, "gho_" + fake(10, alnum, 36), "github-token"},
-	{"github app", `GH_TOKEN=%s`, "ghs_" + fake(11, alnum, 36), "github-token"},
-	{"github fine-grained", `git clone https://%s@github.com/acme/app`, "github_pat_" + fake(12, alnum+"_", 82), "github-token"},
-	{"gitlab", `curl --header "PRIVATE-TOKEN: %s" https://gitlab.example.com/api/v4/projects`, "glpat-" + fake(13, b64url, 20), "gitlab-token"},
-	{"gitlab deploy", `- git clone https://deploy:%s@gitlab.com/acme/app.git`, "gldt-" + fake(14, b64url, 20), "gitlab-token"},
-	{"slack bot", `SLACK = '%s'`, "xoxb-2048151121-4096226312-" + fake(15, alnum, 24), "slack-token"},
-	{"slack webhook", `url: https://hooks.slack.com/services/%s`, "T0" + fake(16, upperDigits, 8) + "/B0" + fake(17, upperDigits, 8) + "/" + fake(18, alnum, 24), "slack-webhook"},
-	{"stripe live", `stripe.api_key = "%s"`, "sk_live_" + fake(19, alnum, 24), "stripe-key"},
-	{"stripe restricted", `STRIPE=%s`, "rk_live_" + fake(20, alnum, 99), "stripe-key"},
+	{"azure service bus", `Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=%s`, fake(8, b64, 43) + "=", "azure-storage-key"},
+	{"github classic", `token := "%s"`, "ghp_" + fake(9, alnum, 36), "github-pat"},
+	{"github oauth", `Authorization: token %s`, "gho_" + fake(10, alnum, 36), "github-oauth"},
+	{"github app", `GH_TOKEN=%s`, "ghs_" + fake(11, alnum, 36), "github-app-token"},
+	{"github fine-grained", `git clone https://%s@github.com/acme/app`, "github_pat_" + fake(12, alnum+"_", 82), "github-fine-grained-pat"},
+	{"gitlab", `curl --header "PRIVATE-TOKEN: %s" https://gitlab.example.com/api/v4/projects`, "glpat-" + fake(13, b64url, 20), "gitlab-pat"},
+	{"gitlab deploy", `- git clone https://deploy:%s@gitlab.com/acme/app.git`, "gldt-" + fake(14, b64url, 20), "gitlab-deploy-token"},
+	{"slack bot", `SLACK = '%s'`, "xoxb-2048151121-4096226312-" + fake(15, alnum, 24), "slack-bot-token"},
+	{"slack webhook", `url: %s`, "https://hooks.slack.com/services/T0" + fake(16, upperDigits, 8) + "/B0" + fake(17, upperDigits, 8) + "/" + fake(18, alnum, 24), "slack-webhook-url"},
+	{"stripe live", `stripe.api_key = "%s"`, "sk_live_" + fake(19, alnum, 24), "stripe-access-token"},
+	{"stripe restricted", `STRIPE=%s`, "rk_live_" + fake(20, alnum, 99), "stripe-access-token"},
 	{"twilio", `twilio_key: %s`, "SK" + fake(21, hexLower, 32), "twilio-api-key"},
-	{"sendgrid", `sg = SendGridAPIClient("%s")`, "SG." + fake(22, b64url, 22) + "." + fake(23, b64url, 43), "sendgrid-api-key"},
-	{"npm", `//registry.npmjs.org/:_authToken=%s`, "npm_" + fake(24, alnum, 36), "npm-token"},
-	{"pypi", `password = %s`, "pypi-AgEIcHlwaS5vcmc" + fake(25, b64url, 70), "pypi-token"},
+	{"sendgrid", `sg = SendGridAPIClient("%s")`, "SG." + fake(22, b64url, 22) + "." + fake(23, b64url, 43), "sendgrid-api-token"},
+	{"npm", `//registry.npmjs.org/:_authToken=%s`, "npm_" + fake(24, alnum, 36), "npm-access-token"},
+	{"pypi", `password = %s`, "pypi-AgEIcHlwaS5vcmc" + fake(25, b64url, 70), "pypi-upload-token"},
 	{"openai project", `OPENAI_API_KEY=%s`, "sk-proj-" + fake(26, b64url, 74) + "T3BlbkFJ" + fake(27, b64url, 74), "openai-api-key"},
 	{"openai legacy", `openai.api_key = '%s'`, "sk-" + fake(28, alnum, 20) + "T3BlbkFJ" + fake(29, alnum, 20), "openai-api-key"},
 	{"anthropic", `client = Anthropic(api_key="%s")`, "sk-ant-api03-" + fake(30, b64url, 93) + "AA", "anthropic-api-key"},
-	{"huggingface", `HF_TOKEN=%s`, "hf_" + fake(31, alnum, 34) + "1a", "huggingface-token"},
+	{"huggingface", `HF_TOKEN=%s`, "hf_" + fake(31, alnum, 34) + "1a", "huggingface-token-any"},
 	{"jwt", `const auth = "Bearer %s";`, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0." + fake(32, b64url, 43), "jwt"},
 	{"private key one line", `  "private_key": "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n",`, fake(33, b64, 64) + `\n` + fake(34, b64, 60) + "==", "private-key"},
 	{"url password", `DATABASE_URL=postgres://app:%s@db.internal:5432/app`, fake(35, alnum, 18), "url-password"},
@@ -192,14 +192,14 @@ func TestStringNumbersDistinctValues(t *testing.T) {
 	a, b := "ghp_"+fake(50, alnum, 36), "ghp_"+fake(51, alnum, 36)
 	in := "first " + a + "\nsecond " + b + "\nfirst again " + a
 	got, secrets := redact.New().String(in)
-	want := "first «redacted:github-token#1»\nsecond «redacted:github-token#2»\nfirst again «redacted:github-token#1»"
+	want := "first «redacted:github-pat#1»\nsecond «redacted:github-pat#2»\nfirst again «redacted:github-pat#1»"
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	wantSecrets := []redact.Secret{
-		{Rule: "github-token", Line: 1, Start: 6, End: 46},
-		{Rule: "github-token", Line: 2, Start: 7, End: 47},
-		{Rule: "github-token", Line: 3, Start: 12, End: 52},
+		{Rule: "github-pat", Line: 1, Start: 6, End: 46},
+		{Rule: "github-pat", Line: 2, Start: 7, End: 47},
+		{Rule: "github-pat", Line: 3, Start: 12, End: 52},
 	}
 	if diff := cmp.Diff(wantSecrets, secrets); diff != "" {
 		t.Errorf("secrets (-want +got):\n%s", diff)
