@@ -7,7 +7,7 @@ import (
 )
 
 // ruleKeys are the front matter keys of a rules file, in the order DESIGN.md lists them.
-var ruleKeys = []string{"id", "title", "severity", "paths", "exclude", "pattern", "message", "examples"}
+var ruleKeys = []string{"id", "title", "severity", "paths", "exclude", "pattern", "unless", "inline", "message", "examples"}
 
 var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
 
@@ -36,7 +36,7 @@ func Parse(name string, data []byte) (*Rule, error) {
 		p.node(root, "front matter must be a mapping of keys, not %s", kindName(root))
 		return nil, p.err()
 	}
-	var patternLine, examplesLine int
+	var patternLine, unlessLine, examplesLine int
 	if root != nil && root.Kind == mappingNode {
 		for _, f := range p.fields(root, "key", ruleKeys) {
 			switch f.name {
@@ -68,6 +68,17 @@ func Parse(name string, data []byte) (*Rule, error) {
 						p.node(f.value, "pattern: %v", err)
 					}
 				}
+			case "unless":
+				if v, ok := p.str(f); ok && v != "" {
+					r.Unless, unlessLine = v, f.key.Line+p.offset
+					if _, err := compilePattern(v); err != nil {
+						p.node(f.value, "unless: %v", err)
+					}
+				}
+			case "inline":
+				if v, ok := p.boolean(f); ok {
+					r.SummaryOnly = !v
+				}
 			case "message":
 				r.Message, _ = p.str(f)
 			case "examples":
@@ -81,6 +92,9 @@ func Parse(name string, data []byte) (*Rule, error) {
 	}
 	if r.Pattern != "" && strings.TrimSpace(r.Message) == "" {
 		p.at(patternLine, "pattern needs a message: the text a pattern finding carries")
+	}
+	if r.Pattern == "" && unlessLine > 0 {
+		p.at(unlessLine, "unless needs a pattern: it vetoes the pattern's hits")
 	}
 	if r.Pattern == "" && examplesLine > 0 {
 		p.at(examplesLine, "examples need a pattern to be checked against")

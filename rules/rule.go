@@ -14,6 +14,14 @@ type Rule struct {
 	// Pattern, when set, makes the rule deterministic: an RE2 regexp matched against the
 	// content of each added line.
 	Pattern string
+	// Unless, when set, is an RE2 regexp that vetoes a Pattern hit on the same line: a
+	// line that also matches it is not a finding. It says what makes a hit harmless that
+	// the pattern alone cannot (an explanatory comment, an escaped identifier).
+	Unless string
+	// SummaryOnly rules (front matter "inline: false") are measured to be right too
+	// seldom to interrupt a change with a line comment: their findings go to the summary
+	// and the reports, not inline, unless the repository asks (Settings.Inline).
+	SummaryOnly bool
 	// Message is the finding text a pattern hit carries.
 	Message  string
 	Examples Examples
