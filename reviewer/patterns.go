@@ -35,7 +35,7 @@ func runPatterns(ctx context.Context, reviewed, filtered []*diff.File, set *rule
 				if i >= len(reviewed) {
 					rs = secretRules(rs)
 				}
-				out[i] = filePatterns(files[i], rs)
+				out[i] = filePatterns(files[i], rs, set)
 			}
 		})
 	}
@@ -72,8 +72,8 @@ func secretRules(rs []*rules.Rule) []*rules.Rule {
 	return out
 }
 
-// filePatterns runs rs on the added lines of one file.
-func filePatterns(f *diff.File, rs []*rules.Rule) []Finding {
+// filePatterns runs rs, rules of set, on the added lines of one file.
+func filePatterns(f *diff.File, rs []*rules.Rule, set *rules.Set) []Finding {
 	if len(rs) == 0 {
 		return nil
 	}
@@ -109,6 +109,7 @@ func filePatterns(f *diff.File, rs []*rules.Rule) []Finding {
 					RuleID:      r.ID,
 					Message:     r.Message,
 					Source:      SourcePattern,
+					SummaryOnly: !set.Inline(r),
 					Fingerprint: Fingerprint(r.ID, path, l.Content, n),
 				})
 			}
@@ -118,3 +119,22 @@ func filePatterns(f *diff.File, rs []*rules.Rule) []Finding {
 }
 
 type seenKey struct{ rule, code string }
+
+// boundByRules holds each model finding that cites a rule of set to that rule: its
+// severity at most the rule's (a model cannot turn an info rule into a failing error),
+// and the rule's placement (a summary-only rule's finding is not posted inline either).
+// A finding citing no rule, or an id the set does not hold, keeps what the model said.
+func boundByRules(fs []Finding, set *rules.Set) []Finding {
+	for i := range fs {
+		if fs[i].RuleID == "" {
+			continue
+		}
+		r := set.Rule(fs[i].RuleID)
+		if r == nil {
+			continue
+		}
+		fs[i].Severity = min(fs[i].Severity, r.Severity)
+		fs[i].SummaryOnly = !set.Inline(r)
+	}
+	return fs
+}
