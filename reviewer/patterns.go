@@ -72,7 +72,9 @@ func secretRules(rs []*rules.Rule) []*rules.Rule {
 	return out
 }
 
-// filePatterns runs rs, rules of set, on the added lines of one file.
+// filePatterns runs rs, rules of set, on the added lines of one file. A rule with
+// ExcludeRegions skips the lines a RegionScanner, reading each hunk from its heading on,
+// places in those regions.
 func filePatterns(f *diff.File, rs []*rules.Rule, set *rules.Set) []Finding {
 	if len(rs) == 0 {
 		return nil
@@ -80,14 +82,29 @@ func filePatterns(f *diff.File, rs []*rules.Rule, set *rules.Set) []Finding {
 	var found []Finding
 	var seen map[seenKey]int // occurrences of (rule, folded code) so far, for Fingerprint
 	path := f.Path()
+	regions := slices.ContainsFunc(rs, func(r *rules.Rule) bool { return r.ExcludeRegions != 0 })
 	for hi := range f.Hunks {
 		lines := f.Hunks[hi].Lines
+		var scan *rules.RegionScanner
+		if regions {
+			scan = rules.NewRegionScanner(f.Hunks[hi].Section)
+		}
 		for li := range lines {
 			l := &lines[li]
+			if l.Kind == diff.Deleted {
+				continue
+			}
+			var in rules.Regions
+			if scan != nil {
+				in = scan.Next(l.Content)
+			}
 			if l.Kind != diff.Added {
 				continue
 			}
 			for _, r := range rs {
+				if r.Excludes(in) {
+					continue
+				}
 				start, end, ok := r.Find(l.Content)
 				if !ok {
 					continue

@@ -7,7 +7,7 @@ import (
 )
 
 // ruleKeys are the front matter keys of a rules file, in the order DESIGN.md lists them.
-var ruleKeys = []string{"id", "title", "severity", "paths", "exclude", "pattern", "unless", "inline", "message", "examples"}
+var ruleKeys = []string{"id", "title", "severity", "paths", "exclude", "exclude_regions", "pattern", "unless", "inline", "message", "examples"}
 
 var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
 
@@ -61,6 +61,14 @@ func Parse(name string, data []byte) (*Rule, error) {
 				r.Paths = p.globs(f)
 			case "exclude":
 				r.Exclude = p.globs(f)
+			case "exclude_regions":
+				for _, it := range p.list(f) {
+					reg, ok := regionNames[strings.TrimSpace(it.value)]
+					if !ok {
+						p.node(it.node, "exclude_regions: unknown region %q (known: %s)", it.value, regionNameList())
+					}
+					r.ExcludeRegions |= reg
+				}
 			case "pattern":
 				if v, ok := p.str(f); ok && v != "" {
 					r.Pattern, patternLine = v, f.key.Line+p.offset

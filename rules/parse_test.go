@@ -117,12 +117,12 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "unknown key with suggestion",
 			data: "---\nid: x\nseverty: error\n---\n",
-			want: []string{`r.md:3: unknown key "severty" (did you mean "severity"?); allowed keys: id, title, severity, paths, exclude, pattern, unless, inline, message, examples`},
+			want: []string{`r.md:3: unknown key "severty" (did you mean "severity"?); allowed keys: id, title, severity, paths, exclude, exclude_regions, pattern, unless, inline, message, examples`},
 		},
 		{
 			name: "unknown key without suggestion",
 			data: "---\nid: x\nowner: team-a\n---\n",
-			want: []string{`r.md:3: unknown key "owner"; allowed keys: id, title, severity, paths, exclude, pattern, unless, inline, message, examples`},
+			want: []string{`r.md:3: unknown key "owner"; allowed keys: id, title, severity, paths, exclude, exclude_regions, pattern, unless, inline, message, examples`},
 		},
 		{
 			name: "every problem at once, by line",

@@ -11,6 +11,9 @@ type Rule struct {
 	// every file.
 	Paths   []string
 	Exclude []string
+	// ExcludeRegions are kinds of code inside a file the pattern does not apply to (front
+	// matter "exclude_regions: [rust-tests]"), told from the hunk by a RegionScanner.
+	ExcludeRegions Regions
 	// Pattern, when set, makes the rule deterministic: an RE2 regexp matched against the
 	// content of each added line.
 	Pattern string
