@@ -50,7 +50,7 @@ func TestPublishOnceAndOnlyOnce(t *testing.T) {
 	t.Parallel()
 	f := &reviewertest.Forge{
 		Change: reviewer.Change{BaseSHA: "b0", HeadSHA: "aaaaaaaaaaaa1"},
-		Patch:  pyDiff(0, "y = eval(a)", "r = requests.get(u, verify=False)"),
+		Patch:  pyDiff(0, "y = eval(a)", "cur.execute(\"DELETE FROM t WHERE id = %s\" % i)"),
 	}
 	res := publishRun(t, f)
 	if got := res.Published; got.Posted != 2 || got.Kept != 0 || got.Stale || got.Status != reviewer.StatusFailure {
@@ -73,14 +73,14 @@ func TestPublishOnceAndOnlyOnce(t *testing.T) {
 	}
 
 	// A rebase that moves the lines down: still nothing new.
-	f.Change.HeadSHA, f.Patch = "bbbbbbbbbbbb2", pyDiff(3, "y = eval(a)", "r = requests.get(u, verify=False)")
+	f.Change.HeadSHA, f.Patch = "bbbbbbbbbbbb2", pyDiff(3, "y = eval(a)", "cur.execute(\"DELETE FROM t WHERE id = %s\" % i)")
 	res = publishRun(t, f)
 	if got := res.Published; got.Posted != 0 || got.Kept != 2 || got.Resolved != 0 {
 		t.Errorf("after a rebase published %+v, want 0 posted, 2 kept", got)
 	}
 
 	// A push that fixes the eval: its thread is resolved, the other stays.
-	f.Change.HeadSHA, f.Patch = "cccccccccccc3", pyDiff(3, "y = ast.literal_eval(a)", "r = requests.get(u, verify=False)")
+	f.Change.HeadSHA, f.Patch = "cccccccccccc3", pyDiff(3, "y = ast.literal_eval(a)", "cur.execute(\"DELETE FROM t WHERE id = %s\" % i)")
 	res = publishRun(t, f)
 	if got := res.Published; got.Posted != 0 || got.Resolved != 1 {
 		t.Errorf("after a fix published %+v, want 1 resolved", got)
@@ -124,7 +124,7 @@ func TestPublishRejected(t *testing.T) {
 	t.Parallel()
 	f := &reviewertest.Forge{
 		Change: reviewer.Change{BaseSHA: "b0", HeadSHA: "aaaaaaaaaaaa1"},
-		Patch:  pyDiff(0, "y = eval(a)", "r = requests.get(u, verify=False)"),
+		Patch:  pyDiff(0, "y = eval(a)", "cur.execute(\"DELETE FROM t WHERE id = %s\" % i)"),
 		Reject: map[string]string{"app/x.py:1": "line must be part of the diff"},
 	}
 	res := publishRun(t, f)
