@@ -20,7 +20,7 @@ for i, l in enumerate(open(os.environ.get("CORPUS_RUN", "/tmp/corpus") + "/all.j
         else:
             why = "unwrap of a value the code just checked or built (invariant); a reviewer of this code base would not ask"
     elif r == "js-console-log":
-        if "/dist/" in p: why = "built bundle (ui/dist), not source under review"
+        if "/dist/" in p: why = "built bundle (dist/), not source under review"
         elif "benchmarks/" in p or p.startswith("build/"): why = "benchmark/build script: console output is its purpose"
         elif "apiPreview" in p or t.lstrip().startswith("*") or "generated" in p or '"console.log' in t: why = "example code shown to users (docs string or JSDoc), not a call"
         elif "route" in p: why = "JSDoc example"
@@ -50,6 +50,10 @@ for i, l in enumerate(open(os.environ.get("CORPUS_RUN", "/tmp/corpus") + "/all.j
         why = "deliberate import for datasette's --pdb option (try ipdb, else pdb), not a left-over breakpoint"
     elif r == "py-sql-string-format":
         why = "PRAGMA with an identifier escaped by escape_sqlite(); PRAGMA takes no parameters"
+    elif r == "py-eval-exec":
+        why = "runs an uploaded custom script on purpose (NetBox's custom scripts feature): executing it is the function's job"
+    elif r == "js-eval":
+        why = "built bundle (project-static/dist), not source under review"
     elif r == "java-empty-catch":
         why = "catch variable named 'ignored': deliberately empty, and says so"
     else:

@@ -1,8 +1,9 @@
 import os, json, re, collections, subprocess
 lab = json.load(open(os.environ.get("CORPUS_RUN", "/tmp/corpus") + "/labelled.json"))
 lic = {"caddyserver/caddy": "Apache-2.0", "pocketbase/pocketbase": "MIT", "BurntSushi/ripgrep": "MIT OR Unlicense",
-       "simonw/datasette": "Apache-2.0", "encode/httpx": "BSD-3-Clause", "honojs/hono": "MIT", "jhy/jsoup": "MIT", "flyway/flyway": "Apache-2.0", "pressly/goose": "MIT", "gohugoio/hugo": "Apache-2.0"}
-KEYS = {"js-console-log": r"\bconsole\.(?:log|debug|trace|dir)\(", "secret-private-key": "PRIVATE KEY"}
+       "simonw/datasette": "Apache-2.0", "encode/httpx": "BSD-3-Clause", "honojs/hono": "MIT", "jhy/jsoup": "MIT", "flyway/flyway": "Apache-2.0", "pressly/goose": "MIT", "gohugoio/hugo": "Apache-2.0", "netbox-community/netbox": "Apache-2.0"}
+KEYS = {"js-console-log": r"\bconsole\.(?:log|debug|trace|dir)\(", "secret-private-key": "PRIVATE KEY",
+        "js-eval": r"(?:^|[^\w.$])eval\(|\bnew\s+Function\(|\bset(?:Timeout|Interval)\(\s*[\"'`]"}
 def crop(s, key=None, n=160):
     if len(s) <= n: return s
     m = re.search(key, s) if key else None
