@@ -106,7 +106,7 @@ func filePatterns(f *diff.File, rs []*rules.Rule, set *rules.Set) []Finding {
 					continue
 				}
 				start, end, ok := r.Find(l.Content)
-				if !ok {
+				if !ok || r.UnlessBlock != "" && r.VetoedByBlock(blockOpener(lines, li)) {
 					continue
 				}
 				if seen == nil {
@@ -136,6 +136,24 @@ func filePatterns(f *diff.File, rs []*rules.Rule, set *rules.Set) []Finding {
 }
 
 type seenKey struct{ rule, code string }
+
+// blockOpener returns the line that opens the block lines[i] is in, as far as the hunk
+// shows: the nearest line above it, not deleted and not blank, that is indented less. It
+// returns "" when the hunk shows none.
+func blockOpener(lines []diff.Line, i int) string {
+	indent := func(s string) int { return len(s) - len(strings.TrimLeft(s, " \t")) }
+	own := indent(lines[i].Content)
+	for j := i - 1; j >= 0; j-- {
+		l := lines[j].Content
+		if lines[j].Kind == diff.Deleted || strings.TrimSpace(l) == "" {
+			continue
+		}
+		if indent(l) < own {
+			return l
+		}
+	}
+	return ""
+}
 
 // boundByRules holds each model finding that cites a rule of set to that rule: its
 // severity at most the rule's (a model cannot turn an info rule into a failing error),

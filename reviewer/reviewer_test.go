@@ -198,3 +198,36 @@ func TestReviewRustTestModule(t *testing.T) {
 		t.Errorf("rust-unwrap lines (-want +got):\n%s", diff)
 	}
 }
+
+// TestReviewUnlessBlock: go-tls-insecure-skip-verify leaves alone the code that implements a
+// user's explicit insecure option (the block's opening line names it), and still flags a
+// verification turned off by default.
+func TestReviewUnlessBlock(t *testing.T) {
+	t.Parallel()
+	const patch = "diff --git a/tls.go b/tls.go\n--- a/tls.go\n+++ b/tls.go\n" +
+		"@@ -1,2 +1,10 @@ func (t *TLSConfig) unmarshal(d *Dispenser) error {\n" +
+		" \tswitch d.Val() {\n" +
+		"+\tcase \"insecure_skip_verify\":\n" +
+		"+\t\tif t.TLS == nil {\n" +
+		"+\t\t\tt.TLS = new(tls.Config)\n" +
+		"+\t\t}\n" +
+		"+\t\tt.TLS.InsecureSkipVerify = true\n" +
+		"+\tcase \"ca\":\n" +
+		"+\t\tcfg := &tls.Config{InsecureSkipVerify: true}\n" +
+		"+\t\tuse(cfg)\n" +
+		" \t}\n"
+	rv := reviewer.New(diffBytes(patch), ruleFS{fsys: fstest.MapFS{}}, reviewer.Options{}, nil)
+	res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "local", Repo: "demo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []int
+	for _, f := range res.Findings {
+		if f.RuleID == "go-tls-insecure-skip-verify" {
+			lines = append(lines, f.Line)
+		}
+	}
+	if diff := cmp.Diff([]int{8}, lines); diff != "" {
+		t.Errorf("go-tls-insecure-skip-verify lines (-want +got):\n%s", diff)
+	}
+}

@@ -72,6 +72,9 @@ func TestBuiltinTable(t *testing.T) {
 		if r.Unless != "" {
 			fmt.Fprintf(&b, "  unless:   %s\n", r.Unless)
 		}
+		if r.UnlessBlock != "" {
+			fmt.Fprintf(&b, "  unless block: %s\n", r.UnlessBlock)
+		}
 		if r.SummaryOnly {
 			b.WriteString("  inline:   false (summary only)\n")
 		}

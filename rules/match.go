@@ -16,6 +16,7 @@ type matcher struct {
 	re      *regexp.Regexp // nil without a pattern
 	pre     *prefilter     // nil when no sound prefilter exists
 	unless  *regexp.Regexp // nil without Unless
+	block   *regexp.Regexp // nil without UnlessBlock
 }
 
 // globSet is a list of doublestar globs sorted by shape, so that the common shapes are
@@ -192,6 +193,13 @@ func compileMatcher(r *Rule) (*matcher, error) {
 		}
 		m.unless = re
 	}
+	if r.UnlessBlock != "" {
+		re, err := compilePattern(r.UnlessBlock)
+		if err != nil {
+			return nil, fmt.Errorf("unless_block: %w", err)
+		}
+		m.block = re
+	}
 	return m, nil
 }
 
@@ -249,4 +257,11 @@ func (r *Rule) Find(line string) (start, end int, ok bool) {
 		return 0, 0, false
 	}
 	return loc[0], loc[1], true
+}
+
+// VetoedByBlock reports whether the rule's UnlessBlock matches opener, the line that opens
+// the block of a hit ("" when the hunk does not show one).
+func (r *Rule) VetoedByBlock(opener string) bool {
+	m := r.compiled()
+	return m != nil && m.block != nil && opener != "" && m.block.MatchString(opener)
 }

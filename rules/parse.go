@@ -7,7 +7,7 @@ import (
 )
 
 // ruleKeys are the front matter keys of a rules file, in the order DESIGN.md lists them.
-var ruleKeys = []string{"id", "title", "severity", "paths", "exclude", "exclude_regions", "pattern", "unless", "inline", "message", "examples"}
+var ruleKeys = []string{"id", "title", "severity", "paths", "exclude", "exclude_regions", "pattern", "unless", "unless_block", "inline", "message", "examples"}
 
 var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
 
@@ -36,7 +36,7 @@ func Parse(name string, data []byte) (*Rule, error) {
 		p.node(root, "front matter must be a mapping of keys, not %s", kindName(root))
 		return nil, p.err()
 	}
-	var patternLine, unlessLine, examplesLine int
+	var patternLine, unlessLine, blockLine, examplesLine int
 	if root != nil && root.Kind == mappingNode {
 		for _, f := range p.fields(root, "key", ruleKeys) {
 			switch f.name {
@@ -83,6 +83,13 @@ func Parse(name string, data []byte) (*Rule, error) {
 						p.node(f.value, "unless: %v", err)
 					}
 				}
+			case "unless_block":
+				if v, ok := p.str(f); ok && v != "" {
+					r.UnlessBlock, blockLine = v, f.key.Line+p.offset
+					if _, err := compilePattern(v); err != nil {
+						p.node(f.value, "unless_block: %v", err)
+					}
+				}
 			case "inline":
 				if v, ok := p.boolean(f); ok {
 					r.SummaryOnly = !v
@@ -103,6 +110,9 @@ func Parse(name string, data []byte) (*Rule, error) {
 	}
 	if r.Pattern == "" && unlessLine > 0 {
 		p.at(unlessLine, "unless needs a pattern: it vetoes the pattern's hits")
+	}
+	if r.Pattern == "" && blockLine > 0 {
+		p.at(blockLine, "unless_block needs a pattern: it vetoes the pattern's hits")
 	}
 	if r.Pattern == "" && examplesLine > 0 {
 		p.at(examplesLine, "examples need a pattern to be checked against")

@@ -63,9 +63,9 @@ Errors carry context.
 		},
 		{
 			name: "inline false and unless",
-			data: "---\nid: x\npattern: 'a'\nunless: '//'\ninline: false\nmessage: m\n---\n",
-			want: &rules.Rule{ID: "x", Severity: rules.SeverityWarning, Pattern: "a", Unless: "//", SummaryOnly: true,
-				Message: "m", Source: "r.md"},
+			data: "---\nid: x\npattern: 'a'\nunless: '//'\nunless_block: '^case'\ninline: false\nmessage: m\n---\n",
+			want: &rules.Rule{ID: "x", Severity: rules.SeverityWarning, Pattern: "a", Unless: "//", UnlessBlock: "^case",
+				SummaryOnly: true, Message: "m", Source: "r.md"},
 		},
 		{
 			name: "inline true",
@@ -117,12 +117,12 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "unknown key with suggestion",
 			data: "---\nid: x\nseverty: error\n---\n",
-			want: []string{`r.md:3: unknown key "severty" (did you mean "severity"?); allowed keys: id, title, severity, paths, exclude, exclude_regions, pattern, unless, inline, message, examples`},
+			want: []string{`r.md:3: unknown key "severty" (did you mean "severity"?); allowed keys: id, title, severity, paths, exclude, exclude_regions, pattern, unless, unless_block, inline, message, examples`},
 		},
 		{
 			name: "unknown key without suggestion",
 			data: "---\nid: x\nowner: team-a\n---\n",
-			want: []string{`r.md:3: unknown key "owner"; allowed keys: id, title, severity, paths, exclude, exclude_regions, pattern, unless, inline, message, examples`},
+			want: []string{`r.md:3: unknown key "owner"; allowed keys: id, title, severity, paths, exclude, exclude_regions, pattern, unless, unless_block, inline, message, examples`},
 		},
 		{
 			name: "every problem at once, by line",
@@ -138,11 +138,13 @@ func TestParseErrors(t *testing.T) {
 		},
 		{
 			name: "bad inline and unless",
-			data: "---\nid: x\ninline: no\nunless: 'a('\n---\n",
+			data: "---\nid: x\ninline: no\nunless: 'a('\nunless_block: 'b['\n---\n",
 			want: []string{
 				`r.md:3: inline: want true or false, got "no"`,
 				"r.md:4: unless: bad regexp: error parsing regexp: missing closing ): `a(`",
 				"r.md:4: unless needs a pattern: it vetoes the pattern's hits",
+				"r.md:5: unless_block: bad regexp: error parsing regexp: missing closing ]: `[`",
+				"r.md:5: unless_block needs a pattern: it vetoes the pattern's hits",
 			},
 		},
 		{

@@ -21,6 +21,11 @@ type Rule struct {
 	// line that also matches it is not a finding. It says what makes a hit harmless that
 	// the pattern alone cannot (an explanatory comment, an escaped identifier).
 	Unless string
+	// UnlessBlock, when set, is an RE2 regexp matched against the line that opens the
+	// block a hit is in, as far as the hunk shows it (the nearest line above that is
+	// indented less): a match vetoes the hit. It tells the implementation of an explicit
+	// option (case "insecure_skip_verify":, if verify is False:) from a default.
+	UnlessBlock string
 	// SummaryOnly rules (front matter "inline: false") are measured to be right too
 	// seldom to interrupt a change with a line comment: their findings go to the summary
 	// and the reports, not inline, unless the repository asks (Settings.Inline).

@@ -44,6 +44,16 @@ for f in d["findings"]:
     keep = [j for j, l in enumerate(h["lines"]) if l[0] != "-"]
     pos = keep.index(i)
     win = keep[max(0, pos-CTX): pos+CTX+1]
+    # reach back to the line that opens the finding's block (nearest line above, indented
+    # less), within 30 lines, since rules may read it (unless_block)
+    ind = lambda t: len(t) - len(t.lstrip(" \t"))
+    own = ind(h["lines"][i][1])
+    for k in range(pos-1, max(-1, pos-31), -1):
+        t = h["lines"][keep[k]][1]
+        if t.strip() and ind(t) < own:
+            if keep[k] < win[0]:
+                win = keep[k: pos+CTX+1]
+            break
     first = h["lines"][win[0]]
     # excerpt as a hunk: context lines stay context, added stay added
     ex = [l[0] + l[1] for l in (h["lines"][j] for j in win)]
