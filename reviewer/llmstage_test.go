@@ -371,3 +371,39 @@ func TestReviewWithModelRateLimited(t *testing.T) {
 		}
 	}
 }
+
+// TestModelCannotEscalateRule: a model finding that cites a rule takes that rule's
+// severity at most, and its placement; a finding citing no rule keeps its own severity.
+func TestModelCannotEscalateRule(t *testing.T) {
+	t.Parallel()
+	const diff = "diff --git a/app/x.py b/app/x.py\nnew file mode 100644\n--- /dev/null\n+++ b/app/x.py\n@@ -0,0 +1,3 @@\n+a = 1\n+b = 2\n+c = 3\n"
+	repo := fstest.MapFS{
+		".reviewer/rules/style.md": {Data: []byte("---\nid: py-style\nseverity: info\npaths: ['**/*.py']\n---\nStyle notes.\n")},
+		".reviewer/rules/quiet.md": {Data: []byte("---\nid: py-quiet\nseverity: warning\ninline: false\npaths: ['**/*.py']\n---\nHousekeeping.\n")},
+	}
+	model := &fakeModel{answer: func(string) (reviewer.Reply, error) {
+		return reviewer.Reply{Requests: 1, Model: "gpt-test", Findings: []reviewer.ModelFinding{
+			{Path: "app/x.py", Line: 1, Severity: "error", RuleID: "py-style", Message: "Escalated style note.", Quote: "a = 1"},
+			{Path: "app/x.py", Line: 2, Severity: "error", RuleID: "py-quiet", Message: "Escalated housekeeping.", Quote: "b = 2"},
+			{Path: "app/x.py", Line: 3, Severity: "error", Message: "A real bug, no rule.", Quote: "c = 3"},
+		}}, nil
+	}}
+	rv := reviewer.New(diffBytes(diff), ruleFS{fsys: repo, opts: rules.RepoOptions{NoBuiltin: true}}, reviewer.Options{Model: model}, nil)
+	res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "local", Repo: "demo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		Line        int
+		Severity    rules.Severity
+		SummaryOnly bool
+	}
+	var have []got
+	for _, f := range res.Findings {
+		have = append(have, got{f.Line, f.Severity, f.SummaryOnly})
+	}
+	want := []got{{1, rules.SeverityInfo, false}, {2, rules.SeverityWarning, true}, {3, rules.SeverityError, false}}
+	if diff := cmp.Diff(want, have); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}

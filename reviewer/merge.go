@@ -40,8 +40,9 @@ func merge(pattern, model []Finding) []Finding {
 	return append(out, oneModelFindingPerLine(rest)...)
 }
 
-// capFindings keeps at most limit findings (0 keeps all), the most severe first, pattern
-// findings before model findings of the same severity, then in reading order. It returns
+// capFindings keeps at most limit findings (0 keeps all), the most severe first, findings
+// posted inline before summary-only ones of the same severity (housekeeping does not crowd
+// out a line comment), pattern findings before model findings, then in reading order. It returns
 // the kept findings in their original order and how many were left out.
 func capFindings(fs []Finding, limit int) ([]Finding, int) {
 	if limit <= 0 || len(fs) <= limit {
@@ -54,6 +55,7 @@ func capFindings(fs []Finding, limit int) ([]Finding, int) {
 	slices.SortStableFunc(idx, func(a, b int) int {
 		return cmp.Or(
 			cmp.Compare(fs[b].Severity, fs[a].Severity),
+			cmp.Compare(boolRank(fs[a].SummaryOnly), boolRank(fs[b].SummaryOnly)),
 			cmp.Compare(sourceRank(fs[a].Source), sourceRank(fs[b].Source)),
 		)
 	})
@@ -64,6 +66,13 @@ func capFindings(fs []Finding, limit int) ([]Finding, int) {
 		out = append(out, fs[i])
 	}
 	return out, len(fs) - limit
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func sourceRank(s Source) int {

@@ -35,11 +35,13 @@ func TestMerge(t *testing.T) {
 func TestCapFindings(t *testing.T) {
 	t.Parallel()
 	fs := []Finding{
+		{Line: 0, Severity: rules.SeverityInfo, Source: SourcePattern, SummaryOnly: true},
 		{Line: 1, Severity: rules.SeverityInfo, Source: SourcePattern},
 		{Line: 2, Severity: rules.SeverityError, Source: SourceLLM},
 		{Line: 3, Severity: rules.SeverityWarning, Source: SourceLLM},
 		{Line: 4, Severity: rules.SeverityError, Source: SourcePattern},
 		{Line: 5, Severity: rules.SeverityWarning, Source: SourcePattern},
+		{Line: 6, Severity: rules.SeverityError, Source: SourcePattern, SummaryOnly: true},
 	}
 	lines := func(fs []Finding) []int {
 		var out []int
@@ -53,11 +55,13 @@ func TestCapFindings(t *testing.T) {
 		want    []int
 		omitted int
 	}{
-		{0, []int{1, 2, 3, 4, 5}, 0},
-		{5, []int{1, 2, 3, 4, 5}, 0},
-		{1, []int{4}, 4},
-		{2, []int{2, 4}, 3},
-		{3, []int{2, 4, 5}, 2},
+		{0, []int{0, 1, 2, 3, 4, 5, 6}, 0},
+		{7, []int{0, 1, 2, 3, 4, 5, 6}, 0},
+		{1, []int{4}, 6},
+		{2, []int{2, 4}, 5},
+		{3, []int{2, 4, 6}, 4},
+		{4, []int{2, 4, 5, 6}, 3},
+		{6, []int{1, 2, 3, 4, 5, 6}, 1},
 	}
 	for _, tt := range tests {
 		got, omitted := capFindings(fs, tt.max)

@@ -38,7 +38,7 @@ func runPatterns(ctx context.Context, reviewed, filtered []*diff.File, set *rule
 				if i >= len(reviewed) {
 					rs = secretRules(rs)
 				}
-				out[i] = filePatterns(files[i], rs, red)
+				out[i] = filePatterns(files[i], rs, set, red)
 			}
 		})
 	}
@@ -75,9 +75,11 @@ func secretRules(rs []*rules.Rule) []*rules.Rule {
 	return out
 }
 
-// filePatterns runs rs on the added lines of one file. A rule with Secrets reports what
-// the masker finds, so that a secret format is defined once, for masking and findings.
-func filePatterns(f *diff.File, rs []*rules.Rule, red *masks) []Finding {
+// filePatterns runs rs, rules of set, on the added lines of one file. A rule with Secrets
+// reports what the masker finds, so that a secret format is defined once, for masking and
+// findings. A rule with ExcludeRegions skips the lines a RegionScanner, reading each hunk
+// from its heading on, places in those regions.
+func filePatterns(f *diff.File, rs []*rules.Rule, set *rules.Set, red *masks) []Finding {
 	if len(rs) == 0 {
 		return nil
 	}
@@ -85,14 +87,29 @@ func filePatterns(f *diff.File, rs []*rules.Rule, red *masks) []Finding {
 	var seen map[seenKey]int // occurrences of (rule, folded code) so far, for Fingerprint
 	path := f.Path()
 	secrets := fileSecrets(f, rs, red)
+	regions := slices.ContainsFunc(rs, func(r *rules.Rule) bool { return r.ExcludeRegions != 0 })
 	for hi := range f.Hunks {
 		lines := f.Hunks[hi].Lines
+		var scan *rules.RegionScanner
+		if regions {
+			scan = rules.NewRegionScanner(f.Hunks[hi].Section)
+		}
 		for li := range lines {
 			l := &lines[li]
+			if l.Kind == diff.Deleted {
+				continue
+			}
+			var in rules.Regions
+			if scan != nil {
+				in = scan.Next(l.Content)
+			}
 			if l.Kind != diff.Added {
 				continue
 			}
 			for _, r := range rs {
+				if r.Excludes(in) {
+					continue
+				}
 				var (
 					start, end int
 					ok         bool
@@ -102,7 +119,7 @@ func filePatterns(f *diff.File, rs []*rules.Rule, red *masks) []Finding {
 				} else {
 					start, end, ok = r.Find(l.Content)
 				}
-				if !ok {
+				if !ok || r.UnlessBlock != "" && r.VetoedByBlock(blockOpener(lines, li)) {
 					continue
 				}
 				if seen == nil {
@@ -122,6 +139,7 @@ func filePatterns(f *diff.File, rs []*rules.Rule, red *masks) []Finding {
 					RuleID:      r.ID,
 					Message:     r.Message,
 					Source:      SourcePattern,
+					SummaryOnly: !set.Inline(r),
 					Fingerprint: Fingerprint(r.ID, path, l.Content, n),
 				})
 			}
@@ -271,3 +289,40 @@ func CheckRuleExamples(r *rules.Rule) error {
 }
 
 type seenKey struct{ rule, code string }
+
+// blockOpener returns the line that opens the block lines[i] is in, as far as the hunk
+// shows: the nearest line above it, not deleted and not blank, that is indented less. It
+// returns "" when the hunk shows none.
+func blockOpener(lines []diff.Line, i int) string {
+	indent := func(s string) int { return len(s) - len(strings.TrimLeft(s, " \t")) }
+	own := indent(lines[i].Content)
+	for j := i - 1; j >= 0; j-- {
+		l := lines[j].Content
+		if lines[j].Kind == diff.Deleted || strings.TrimSpace(l) == "" {
+			continue
+		}
+		if indent(l) < own {
+			return l
+		}
+	}
+	return ""
+}
+
+// boundByRules holds each model finding that cites a rule of set to that rule: its
+// severity at most the rule's (a model cannot turn an info rule into a failing error),
+// and the rule's placement (a summary-only rule's finding is not posted inline either).
+// A finding citing no rule, or an id the set does not hold, keeps what the model said.
+func boundByRules(fs []Finding, set *rules.Set) []Finding {
+	for i := range fs {
+		if fs[i].RuleID == "" {
+			continue
+		}
+		r := set.Rule(fs[i].RuleID)
+		if r == nil {
+			continue
+		}
+		fs[i].Severity = min(fs[i].Severity, r.Severity)
+		fs[i].SummaryOnly = !set.Inline(r)
+	}
+	return fs
+}

@@ -75,6 +75,9 @@ func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishO
 	var fresh []Comment
 	for _, f := range res.Findings {
 		current[f.Fingerprint] = true
+		if f.SummaryOnly {
+			continue // listed in the summary (writeSummary)
+		}
 		if posted[f.Fingerprint] {
 			pub.Kept++
 			continue

@@ -50,7 +50,7 @@ func TestPublishOnceAndOnlyOnce(t *testing.T) {
 	t.Parallel()
 	f := &reviewertest.Forge{
 		Change: reviewer.Change{BaseSHA: "b0", HeadSHA: "aaaaaaaaaaaa1"},
-		Patch:  pyDiff(0, "y = eval(a)", "r = requests.get(u, verify=False)"),
+		Patch:  pyDiff(0, "y = eval(a)", "cur.execute(\"DELETE FROM t WHERE id = %s\" % i)"),
 	}
 	res := publishRun(t, f)
 	if got := res.Published; got.Posted != 2 || got.Kept != 0 || got.Stale || got.Status != reviewer.StatusFailure {
@@ -73,14 +73,14 @@ func TestPublishOnceAndOnlyOnce(t *testing.T) {
 	}
 
 	// A rebase that moves the lines down: still nothing new.
-	f.Change.HeadSHA, f.Patch = "bbbbbbbbbbbb2", pyDiff(3, "y = eval(a)", "r = requests.get(u, verify=False)")
+	f.Change.HeadSHA, f.Patch = "bbbbbbbbbbbb2", pyDiff(3, "y = eval(a)", "cur.execute(\"DELETE FROM t WHERE id = %s\" % i)")
 	res = publishRun(t, f)
 	if got := res.Published; got.Posted != 0 || got.Kept != 2 || got.Resolved != 0 {
 		t.Errorf("after a rebase published %+v, want 0 posted, 2 kept", got)
 	}
 
 	// A push that fixes the eval: its thread is resolved, the other stays.
-	f.Change.HeadSHA, f.Patch = "cccccccccccc3", pyDiff(3, "y = ast.literal_eval(a)", "r = requests.get(u, verify=False)")
+	f.Change.HeadSHA, f.Patch = "cccccccccccc3", pyDiff(3, "y = ast.literal_eval(a)", "cur.execute(\"DELETE FROM t WHERE id = %s\" % i)")
 	res = publishRun(t, f)
 	if got := res.Published; got.Posted != 0 || got.Resolved != 1 {
 		t.Errorf("after a fix published %+v, want 1 resolved", got)
@@ -124,7 +124,7 @@ func TestPublishRejected(t *testing.T) {
 	t.Parallel()
 	f := &reviewertest.Forge{
 		Change: reviewer.Change{BaseSHA: "b0", HeadSHA: "aaaaaaaaaaaa1"},
-		Patch:  pyDiff(0, "y = eval(a)", "r = requests.get(u, verify=False)"),
+		Patch:  pyDiff(0, "y = eval(a)", "cur.execute(\"DELETE FROM t WHERE id = %s\" % i)"),
 		Reject: map[string]string{"app/x.py:1": "line must be part of the diff"},
 	}
 	res := publishRun(t, f)
@@ -285,4 +285,49 @@ func TestSummaryNotAllReviewed(t *testing.T) {
 	}
 	c := reviewer.Change{Forge: "github", Repo: "o/r", Number: 7, HeadSHA: "0123456789abcdef0123456789abcdef01234567"}
 	golden.Check(t, "testdata/golden/summary-not-all-reviewed.md", []byte(reviewer.SummaryBody(c, res, reviewer.Published{}, testKey)))
+}
+
+// TestPublishSummaryOnly: a rule marked inline: false is listed in the summary, not posted
+// on the line, unless the repository's .reviewer.yaml names it under inline:.
+func TestPublishSummaryOnly(t *testing.T) {
+	t.Parallel()
+	const rule = "---\nid: py-todo\nseverity: info\ninline: false\npattern: 'tidy-me'\nmessage: Tidy it.\n---\n"
+	for _, tt := range []struct {
+		name     string
+		settings string
+		posted   int
+		summary  bool
+	}{
+		{"summary only", "", 1, true},
+		{"repository asks for it inline", "inline: [py-todo]\n", 2, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := &reviewertest.Forge{
+				Change: reviewer.Change{BaseSHA: "b0", HeadSHA: "aaaaaaaaaaaa1"},
+				Patch:  pyDiff(0, "y = eval(a)", "z = 1  # tidy-me"),
+				Files: fstest.MapFS{
+					".reviewer/rules/todo.md": {Data: []byte(rule)},
+					".reviewer.yaml":          {Data: []byte(tt.settings)},
+				},
+			}
+			res := publishRun(t, f)
+			if len(res.Findings) != 2 {
+				t.Fatalf("findings %d, want 2 (the summary-only one is still a finding)", len(res.Findings))
+			}
+			if len(f.Comments) != tt.posted {
+				t.Errorf("posted %d comments, want %d", len(f.Comments), tt.posted)
+			}
+			for _, c := range f.Comments {
+				if c.Finding.RuleID == "py-todo" && !strings.Contains(tt.settings, "py-todo") {
+					t.Errorf("summary-only finding posted inline: %+v", c.Finding)
+				}
+			}
+			listed := strings.Contains(f.Summary, "Findings not posted inline (1)") &&
+				strings.Contains(f.Summary, "`py-todo` (1): app/x.py:2")
+			if listed != tt.summary {
+				t.Errorf("summary lists the finding: %v, want %v; summary:\n%s", listed, tt.summary, f.Summary)
+			}
+		})
+	}
 }

@@ -38,6 +38,9 @@ type Finding struct {
 	Message    string
 	Suggestion string
 	Source     Source
+	// SummaryOnly findings are of a rule that is not posted inline (rules.Set.Inline): a
+	// forge review lists them in the summary comment instead of on the line.
+	SummaryOnly bool
 	// Fingerprint identifies the finding across runs: it does not change when unrelated
 	// lines above it move.
 	Fingerprint string

@@ -121,7 +121,7 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: model review: %w", c, err)
 		}
-		findings = merge(findings, m.findings)
+		findings = merge(findings, boundByRules(m.findings, set))
 		res.Unplaced = append(res.Unplaced, m.unplaced...)
 		res.Usage, res.Egress, res.Planned, res.RateLimitedUntil = m.usage, m.egress, m.planned, m.limitedUntil
 	}

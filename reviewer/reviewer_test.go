@@ -175,3 +175,59 @@ func TestReviewSecretsInGeneratedFiles(t *testing.T) {
 		t.Errorf("ledger outcome %s, want filtered", o)
 	}
 }
+
+// TestReviewRustTestModule: rust-unwrap keeps out of a #[cfg(test)] module, whether the
+// hunk shows the attribute or only git's section heading says where it starts.
+func TestReviewRustTestModule(t *testing.T) {
+	t.Parallel()
+	const patch = "diff --git a/src/lib.rs b/src/lib.rs\n--- a/src/lib.rs\n+++ b/src/lib.rs\n" +
+		"@@ -1,2 +1,9 @@\n fn parse(s: &str) -> u32 {\n+    s.parse().unwrap()\n }\n+\n+#[cfg(test)]\n+mod tests {\n+    fn it() { parse(\"1\").unwrap(); }\n+}\n+fn after() -> u8 { x().unwrap() }\n" +
+		"@@ -40,1 +47,2 @@ mod tests {\n     fn more() {}\n+    fn again() { y().unwrap(); }\n"
+	rv := reviewer.New(diffBytes(patch), ruleFS{fsys: fstest.MapFS{}}, reviewer.Options{}, nil)
+	res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "local", Repo: "demo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []int
+	for _, f := range res.Findings {
+		if f.RuleID == "rust-unwrap" {
+			lines = append(lines, f.Line)
+		}
+	}
+	if diff := cmp.Diff([]int{2, 9}, lines); diff != "" {
+		t.Errorf("rust-unwrap lines (-want +got):\n%s", diff)
+	}
+}
+
+// TestReviewUnlessBlock: go-tls-insecure-skip-verify leaves alone the code that implements a
+// user's explicit insecure option (the block's opening line names it), and still flags a
+// verification turned off by default.
+func TestReviewUnlessBlock(t *testing.T) {
+	t.Parallel()
+	const patch = "diff --git a/tls.go b/tls.go\n--- a/tls.go\n+++ b/tls.go\n" +
+		"@@ -1,2 +1,10 @@ func (t *TLSConfig) unmarshal(d *Dispenser) error {\n" +
+		" \tswitch d.Val() {\n" +
+		"+\tcase \"insecure_skip_verify\":\n" +
+		"+\t\tif t.TLS == nil {\n" +
+		"+\t\t\tt.TLS = new(tls.Config)\n" +
+		"+\t\t}\n" +
+		"+\t\tt.TLS.InsecureSkipVerify = true\n" +
+		"+\tcase \"ca\":\n" +
+		"+\t\tcfg := &tls.Config{InsecureSkipVerify: true}\n" +
+		"+\t\tuse(cfg)\n" +
+		" \t}\n"
+	rv := reviewer.New(diffBytes(patch), ruleFS{fsys: fstest.MapFS{}}, reviewer.Options{}, nil)
+	res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "local", Repo: "demo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []int
+	for _, f := range res.Findings {
+		if f.RuleID == "go-tls-insecure-skip-verify" {
+			lines = append(lines, f.Line)
+		}
+	}
+	if diff := cmp.Diff([]int{8}, lines); diff != "" {
+		t.Errorf("go-tls-insecure-skip-verify lines (-want +got):\n%s", diff)
+	}
+}

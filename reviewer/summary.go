@@ -105,6 +105,7 @@ func SummaryBody(c Change, res *Result, pub Published, key seal.Key) string {
 		}
 		b.WriteString("\n</details>\n\n")
 	}
+	summaryOnlySection(&b, res.Findings)
 	if res.Omitted > 0 {
 		fmt.Fprintf(&b, "%d more findings are not shown (review.max_comments).\n\n", res.Omitted)
 	}
@@ -142,3 +143,40 @@ func plural(n int, one string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, one)
 }
+
+// summaryOnlySection lists the findings of rules that are not posted inline (see
+// Finding.SummaryOnly), one line per rule with its count and places.
+func summaryOnlySection(b *strings.Builder, fs []Finding) {
+	var ids []string
+	at := map[string][]string{}
+	for _, f := range fs {
+		if !f.SummaryOnly {
+			continue
+		}
+		if _, ok := at[f.RuleID]; !ok {
+			ids = append(ids, f.RuleID)
+		}
+		at[f.RuleID] = append(at[f.RuleID], fmt.Sprintf("%s:%d", f.Path, f.Line))
+	}
+	if len(ids) == 0 {
+		return
+	}
+	n := 0
+	for _, id := range ids {
+		n += len(at[id])
+	}
+	fmt.Fprintf(b, "<details><summary>Findings not posted inline (%d)</summary>\n\n", n)
+	for _, id := range ids {
+		places := at[id]
+		more := ""
+		if len(places) > summaryOnlyPlaces {
+			more = fmt.Sprintf(" and %d more", len(places)-summaryOnlyPlaces)
+			places = places[:summaryOnlyPlaces]
+		}
+		fmt.Fprintf(b, "- %s (%d): %s%s\n", markdown.Code(id), len(at[id]), markdown.Line(strings.Join(places, ", ")), more)
+	}
+	b.WriteString("\nThese rules are not posted as line comments by default; list a rule under `inline:` in .reviewer.yaml to post it.\n\n</details>\n\n")
+}
+
+// summaryOnlyPlaces is how many places the summary names for one summary-only rule.
+const summaryOnlyPlaces = 10

@@ -68,6 +68,18 @@ func TestBuiltinTable(t *testing.T) {
 		if len(r.Exclude) > 0 {
 			fmt.Fprintf(&b, "  exclude:  %s\n", strings.Join(r.Exclude, " "))
 		}
+		if r.ExcludeRegions != 0 {
+			fmt.Fprintf(&b, "  regions:  excluded %b\n", r.ExcludeRegions)
+		}
+		if r.Unless != "" {
+			fmt.Fprintf(&b, "  unless:   %s\n", r.Unless)
+		}
+		if r.UnlessBlock != "" {
+			fmt.Fprintf(&b, "  unless block: %s\n", r.UnlessBlock)
+		}
+		if r.SummaryOnly {
+			b.WriteString("  inline:   false (summary only)\n")
+		}
 		if p := r.matcher.pre; p != nil {
 			fmt.Fprintf(&b, "  literals: %q (fold %v)\n", p.lits, p.fold)
 		}

@@ -62,7 +62,7 @@ func TestLoad(t *testing.T) {
 			},
 			wantErr: []string{
 				"r/c.md:1: no front matter: a rules file starts with a --- line, then YAML keys, then a closing --- line",
-				`r/d/e.md:3: unknown key "patern" (did you mean "pattern"?); allowed keys: id, title, severity, paths, exclude, pattern, secrets, message, examples`,
+				`r/d/e.md:3: unknown key "patern" (did you mean "pattern"?); allowed keys: id, title, severity, paths, exclude, exclude_regions, pattern, secrets, unless, unless_block, inline, message, examples`,
 				`r/b.md:3: duplicate rule id "same", also defined in r/a.md:2`,
 			},
 		},

@@ -15,6 +15,8 @@ type matcher struct {
 	exclude globSet
 	re      *regexp.Regexp // nil without a pattern
 	pre     *prefilter     // nil when no sound prefilter exists
+	unless  *regexp.Regexp // nil without Unless
+	block   *regexp.Regexp // nil without UnlessBlock
 }
 
 // globSet is a list of doublestar globs sorted by shape, so that the common shapes are
@@ -184,6 +186,20 @@ func compileMatcher(r *Rule) (*matcher, error) {
 		m.re = re
 		m.pre = newPrefilter(r.Pattern)
 	}
+	if r.Unless != "" {
+		re, err := compilePattern(r.Unless)
+		if err != nil {
+			return nil, fmt.Errorf("unless: %w", err)
+		}
+		m.unless = re
+	}
+	if r.UnlessBlock != "" {
+		re, err := compilePattern(r.UnlessBlock)
+		if err != nil {
+			return nil, fmt.Errorf("unless_block: %w", err)
+		}
+		m.block = re
+	}
 	return m, nil
 }
 
@@ -223,7 +239,8 @@ func (r *Rule) AppliesTo(path string) bool {
 
 // Find matches the rule's pattern against the content of one added line (without the
 // leading "+" and without the line ending) and returns the byte offsets of the leftmost
-// match. A rule without a pattern never matches.
+// match. A rule without a pattern never matches, and a line that also matches the rule's
+// Unless regexp is no match.
 //
 // Most lines never reach the regexp: a prefilter derived from the pattern's syntax
 // first looks for literal text any match must contain (see prefilter).
@@ -236,8 +253,15 @@ func (r *Rule) Find(line string) (start, end int, ok bool) {
 		return 0, 0, false
 	}
 	loc := m.re.FindStringIndex(line)
-	if loc == nil {
+	if loc == nil || m.unless != nil && m.unless.MatchString(line) {
 		return 0, 0, false
 	}
 	return loc[0], loc[1], true
+}
+
+// VetoedByBlock reports whether the rule's UnlessBlock matches opener, the line that opens
+// the block of a hit ("" when the hunk does not show one).
+func (r *Rule) VetoedByBlock(opener string) bool {
+	m := r.compiled()
+	return m != nil && m.block != nil && opener != "" && m.block.MatchString(opener)
 }

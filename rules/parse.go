@@ -7,7 +7,7 @@ import (
 )
 
 // ruleKeys are the front matter keys of a rules file, in the order DESIGN.md lists them.
-var ruleKeys = []string{"id", "title", "severity", "paths", "exclude", "pattern", "secrets", "message", "examples"}
+var ruleKeys = []string{"id", "title", "severity", "paths", "exclude", "exclude_regions", "pattern", "secrets", "unless", "unless_block", "inline", "message", "examples"}
 
 var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
 
@@ -36,7 +36,7 @@ func Parse(name string, data []byte) (*Rule, error) {
 		p.node(root, "front matter must be a mapping of keys, not %s", kindName(root))
 		return nil, p.err()
 	}
-	var patternLine, secretsLine, examplesLine int
+	var patternLine, secretsLine, unlessLine, blockLine, examplesLine int
 	if root != nil && root.Kind == mappingNode {
 		for _, f := range p.fields(root, "key", ruleKeys) {
 			switch f.name {
@@ -61,6 +61,14 @@ func Parse(name string, data []byte) (*Rule, error) {
 				r.Paths = p.globs(f)
 			case "exclude":
 				r.Exclude = p.globs(f)
+			case "exclude_regions":
+				for _, it := range p.list(f) {
+					reg, ok := regionNames[strings.TrimSpace(it.value)]
+					if !ok {
+						p.node(it.node, "exclude_regions: unknown region %q (known: %s)", it.value, regionNameList())
+					}
+					r.ExcludeRegions |= reg
+				}
 			case "pattern":
 				if v, ok := p.str(f); ok && v != "" {
 					r.Pattern, patternLine = v, f.key.Line+p.offset
@@ -76,6 +84,24 @@ func Parse(name string, data []byte) (*Rule, error) {
 						continue
 					}
 					r.Secrets = append(r.Secrets, it.value)
+				}
+			case "unless":
+				if v, ok := p.str(f); ok && v != "" {
+					r.Unless, unlessLine = v, f.key.Line+p.offset
+					if _, err := compilePattern(v); err != nil {
+						p.node(f.value, "unless: %v", err)
+					}
+				}
+			case "unless_block":
+				if v, ok := p.str(f); ok && v != "" {
+					r.UnlessBlock, blockLine = v, f.key.Line+p.offset
+					if _, err := compilePattern(v); err != nil {
+						p.node(f.value, "unless_block: %v", err)
+					}
+				}
+			case "inline":
+				if v, ok := p.boolean(f); ok {
+					r.SummaryOnly = !v
 				}
 			case "message":
 				r.Message, _ = p.str(f)
@@ -96,6 +122,12 @@ func Parse(name string, data []byte) (*Rule, error) {
 	}
 	if len(r.Secrets) > 0 && strings.TrimSpace(r.Message) == "" {
 		p.at(secretsLine, "secrets needs a message: the text a finding carries")
+	}
+	if r.Pattern == "" && unlessLine > 0 {
+		p.at(unlessLine, "unless needs a pattern: it vetoes the pattern's hits")
+	}
+	if r.Pattern == "" && blockLine > 0 {
+		p.at(blockLine, "unless_block needs a pattern: it vetoes the pattern's hits")
 	}
 	if r.Pattern == "" && len(r.Secrets) == 0 && examplesLine > 0 {
 		p.at(examplesLine, "examples need a pattern or secrets to be checked against")

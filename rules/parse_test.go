@@ -62,6 +62,17 @@ Errors carry context.
 			want: &rules.Rule{ID: "one", Severity: rules.SeverityWarning, Paths: []string{"src/**/*.ts"}, Source: "r.md"},
 		},
 		{
+			name: "inline false and unless",
+			data: "---\nid: x\npattern: 'a'\nunless: '//'\nunless_block: '^case'\ninline: false\nmessage: m\n---\n",
+			want: &rules.Rule{ID: "x", Severity: rules.SeverityWarning, Pattern: "a", Unless: "//", UnlessBlock: "^case",
+				SummaryOnly: true, Message: "m", Source: "r.md"},
+		},
+		{
+			name: "inline true",
+			data: "---\nid: x\ninline: True\n---\n",
+			want: &rules.Rule{ID: "x", Severity: rules.SeverityWarning, Source: "r.md"},
+		},
+		{
 			name: "empty body",
 			data: "---\nid: x\n---",
 			want: &rules.Rule{ID: "x", Severity: rules.SeverityWarning, Source: "r.md"},
@@ -106,12 +117,12 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "unknown key with suggestion",
 			data: "---\nid: x\nseverty: error\n---\n",
-			want: []string{`r.md:3: unknown key "severty" (did you mean "severity"?); allowed keys: id, title, severity, paths, exclude, pattern, secrets, message, examples`},
+			want: []string{`r.md:3: unknown key "severty" (did you mean "severity"?); allowed keys: id, title, severity, paths, exclude, exclude_regions, pattern, secrets, unless, unless_block, inline, message, examples`},
 		},
 		{
 			name: "unknown key without suggestion",
 			data: "---\nid: x\nowner: team-a\n---\n",
-			want: []string{`r.md:3: unknown key "owner"; allowed keys: id, title, severity, paths, exclude, pattern, secrets, message, examples`},
+			want: []string{`r.md:3: unknown key "owner"; allowed keys: id, title, severity, paths, exclude, exclude_regions, pattern, secrets, unless, unless_block, inline, message, examples`},
 		},
 		{
 			name: "every problem at once, by line",
@@ -124,6 +135,22 @@ func TestParseErrors(t *testing.T) {
 				"r.md:7: pattern needs a message: the text a pattern finding carries",
 				`r.md:10: unknown examples key "ugly"; allowed keys: bad, good`,
 			},
+		},
+		{
+			name: "bad inline and unless",
+			data: "---\nid: x\ninline: no\nunless: 'a('\nunless_block: 'b['\n---\n",
+			want: []string{
+				`r.md:3: inline: want true or false, got "no"`,
+				"r.md:4: unless: bad regexp: error parsing regexp: missing closing ): `a(`",
+				"r.md:4: unless needs a pattern: it vetoes the pattern's hits",
+				"r.md:5: unless_block: bad regexp: error parsing regexp: missing closing ]: `[`",
+				"r.md:5: unless_block needs a pattern: it vetoes the pattern's hits",
+			},
+		},
+		{
+			name: "inline list",
+			data: "---\nid: x\ninline: [a]\n---\n",
+			want: []string{"r.md:3: inline: want true or false, got a list"},
 		},
 		{
 			name: "wrong types",

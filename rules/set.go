@@ -135,6 +135,12 @@ func LoadRepo(fsys fs.FS, opts RepoOptions) (*Set, error) {
 				Msg: fmt.Sprintf("disable: no rule has id %q", id)})
 		}
 	}
+	for i, id := range settings.Inline {
+		if _, ok := byID[id]; !ok {
+			errs = append(errs, &Error{File: SettingsFile, Line: lines.inline[i],
+				Msg: fmt.Sprintf("inline: no rule has id %q", id)})
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -223,6 +229,22 @@ func (s *Set) index() *setIndex {
 		s.idx = idx
 	})
 	return s.idx
+}
+
+// Inline reports whether findings of r are posted as line comments: every rule's are,
+// except those of a rule marked "inline: false" that the repository's inline list does
+// not name.
+func (s *Set) Inline(r *Rule) bool {
+	return !r.SummaryOnly || slices.Contains(s.Settings.Inline, r.ID)
+}
+
+// Rule returns the rule with the given id, or nil.
+func (s *Set) Rule(id string) *Rule {
+	i := slices.IndexFunc(s.Rules, func(r *Rule) bool { return r.ID == id })
+	if i < 0 {
+		return nil
+	}
+	return s.Rules[i]
 }
 
 // ForPath returns the rules that apply to the file at path (see Rule.AppliesTo), sorted

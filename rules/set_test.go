@@ -150,7 +150,7 @@ func TestLoadRepoOptions(t *testing.T) {
 		{
 			name: "unknown disabled ids, and a rule file clashing with an import",
 			fsys: fstest.MapFS{
-				".reviewer.yaml":                  file("# our settings\ndisable:\n  - a\n  - nosuch-rule\n"),
+				".reviewer.yaml":                  file("# our settings\ndisable:\n  - a\n  - nosuch-rule\ninline: [no-such-inline]\n"),
 				".reviewer/rules/a.md":            ruleFile("a"),
 				".reviewer/rules/copilot.md":      ruleFile("copilot-instructions"),
 				".github/copilot-instructions.md": file("Hi."),
@@ -160,13 +160,14 @@ func TestLoadRepoOptions(t *testing.T) {
 				`.github/copilot-instructions.md: duplicate rule id "copilot-instructions", also defined in .reviewer/rules/copilot.md:2`,
 				`disable: no rule has id "typo-rule"`,
 				`.reviewer.yaml:4: disable: no rule has id "nosuch-rule"`,
+				`.reviewer.yaml:5: inline: no rule has id "no-such-inline"`,
 			},
 		},
 		{
 			name:    "bad settings and bad rule reported together",
 			fsys:    fstest.MapFS{".reviewer.yaml": file("ignor: [x]\n"), ".reviewer/rules/a.md": file("---\nid: a\nseverity: high\n---\n")},
 			opts:    rules.RepoOptions{NoBuiltin: true},
-			wantErr: []string{`.reviewer.yaml:1: unknown key "ignor" (did you mean "ignore"?); allowed keys: ignore, disable, fail_on, instructions, rules_dir`, `.reviewer/rules/a.md:3: severity: unknown severity "high" (want info, warning or error)`},
+			wantErr: []string{`.reviewer.yaml:1: unknown key "ignor" (did you mean "ignore"?); allowed keys: ignore, disable, inline, fail_on, instructions, rules_dir`, `.reviewer/rules/a.md:3: severity: unknown severity "high" (want info, warning or error)`},
 		},
 	}
 	for _, tt := range tests {
@@ -189,6 +190,47 @@ func TestLoadRepoOptions(t *testing.T) {
 				t.Errorf("LoadRepo rules (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestSetInline(t *testing.T) {
+	t.Parallel()
+	inline := newRule(t, "inline", nil, nil, "x")
+	summary := newRule(t, "summary", nil, nil, "x")
+	summary.SummaryOnly = true
+	asked := newRule(t, "asked", nil, nil, "x")
+	asked.SummaryOnly = true
+	set := rules.NewSet([]*rules.Rule{inline, summary, asked}, rules.Settings{Inline: []string{"asked"}})
+	for _, tt := range []struct {
+		r    *rules.Rule
+		want bool
+	}{{inline, true}, {summary, false}, {asked, true}} {
+		if got := set.Inline(tt.r); got != tt.want {
+			t.Errorf("Inline(%s) = %v, want %v", tt.r.ID, got, tt.want)
+		}
+	}
+	if got := set.Rule("summary"); got != summary {
+		t.Errorf("Rule(summary) = %v, want the summary rule", got)
+	}
+	if got := set.Rule("nosuch"); got != nil {
+		t.Errorf("Rule(nosuch) = %v, want nil", got)
+	}
+}
+
+func TestUnless(t *testing.T) {
+	t.Parallel()
+	r := &rules.Rule{ID: "u", Pattern: `_ = f\.Sync\(\)`, Unless: `//\s*\S`, Message: "m"}
+	if err := r.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	for line, want := range map[string]bool{
+		"_ = f.Sync()":                    true,
+		"_ = f.Sync() //":                 true,
+		"_ = f.Sync() // ignore: exiting": false,
+	} {
+		if _, _, got := r.Find(line); got != want {
+			t.Errorf("Find(%q) = %v, want %v", line, got, want)
+		}
 	}
 }
 

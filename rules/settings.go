@@ -14,6 +14,7 @@ const SettingsFile = ".reviewer.yaml"
 //
 //	ignore: ["docs/generated/**", "**/*.pb.go"]   # files never reviewed
 //	disable: [js-console-log]                      # rule ids turned off
+//	inline: [code-todo-without-ticket]             # summary-only rules posted inline
 //	fail_on: error                                 # info | warning | error | none
 //	instructions: |                                # extra guidance for every review
 //	  We target Go 1.26; prefer the standard library.
@@ -26,6 +27,9 @@ type Settings struct {
 	Ignore []string
 	// Disable holds ids of rules to drop; an id that matches no rule is an error.
 	Disable []string
+	// Inline holds ids of rules whose findings are posted as line comments although
+	// the rule says "inline: false"; an id that matches no rule is an error.
+	Inline []string
 	// FailOn is the lowest finding severity that fails the run: "info", "warning",
 	// "error", "none", or "" when the repository does not say.
 	FailOn string
@@ -35,7 +39,7 @@ type Settings struct {
 	RulesDir string
 }
 
-var settingsKeys = []string{"ignore", "disable", "fail_on", "instructions", "rules_dir"}
+var settingsKeys = []string{"ignore", "disable", "inline", "fail_on", "instructions", "rules_dir"}
 
 // FailOnSeverity returns the severity FailOn names, and false when FailOn is "" or
 // "none".
@@ -58,6 +62,7 @@ func ParseSettings(name string, data []byte) (Settings, error) {
 // settingsLines locates values of Settings in the file, for errors LoadRepo finds.
 type settingsLines struct {
 	disable  []int // line of each Disable entry
+	inline   []int // line of each Inline entry
 	rulesDir int
 }
 
@@ -83,15 +88,20 @@ func parseSettings(name string, data []byte) (Settings, settingsLines, error) {
 		switch f.name {
 		case "ignore":
 			s.Ignore = p.ignoreGlobs(f)
-		case "disable":
+		case "disable", "inline":
 			for _, it := range p.list(f) {
 				id := strings.TrimSpace(it.value)
 				if !idRE.MatchString(id) {
-					p.node(it.node, "disable: %q is not a rule id", it.value)
+					p.node(it.node, "%s: %q is not a rule id", f.name, it.value)
 					continue
 				}
-				s.Disable = append(s.Disable, id)
-				lines.disable = append(lines.disable, it.node.Line)
+				if f.name == "disable" {
+					s.Disable = append(s.Disable, id)
+					lines.disable = append(lines.disable, it.node.Line)
+				} else {
+					s.Inline = append(s.Inline, id)
+					lines.inline = append(lines.inline, it.node.Line)
+				}
 			}
 		case "fail_on":
 			v, ok := p.str(f)

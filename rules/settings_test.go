@@ -21,6 +21,7 @@ func TestParseSettings(t *testing.T) {
 			name: "all keys",
 			data: `ignore: ["docs/**", "**/*.pb.go"]
 disable: [js-console-log, rust-unwrap]
+inline: code-todo-without-ticket
 fail_on: Error
 instructions: |
   We target Go 1.26.
@@ -29,6 +30,7 @@ rules_dir: ./tools/rules/
 			want: rules.Settings{
 				Ignore:       []string{"docs/**", "**/*.pb.go"},
 				Disable:      []string{"js-console-log", "rust-unwrap"},
+				Inline:       []string{"code-todo-without-ticket"},
 				FailOn:       "error",
 				Instructions: "We target Go 1.26.",
 				RulesDir:     "tools/rules",
@@ -52,14 +54,15 @@ rules_dir: ./tools/rules/
 		},
 		{
 			name: "every problem",
-			data: "ignore: [\"[x\"]\ndisable: [\"Not An Id\"]\nfail_on: critical\nrules_dir: ../elsewhere\nfailon: error\ninstructions: [a]\n",
+			data: "ignore: [\"[x\"]\ndisable: [\"Not An Id\"]\nfail_on: critical\nrules_dir: ../elsewhere\nfailon: error\ninstructions: [a]\ninline: [\"Bad Id\"]\n",
 			wantErr: []string{
 				`.reviewer.yaml:1: ignore: bad glob "[x"`,
 				`.reviewer.yaml:2: disable: "Not An Id" is not a rule id`,
 				`.reviewer.yaml:3: fail_on: unknown value "critical" (want info, warning, error or none)`,
 				`.reviewer.yaml:4: rules_dir: "../elsewhere" is not a directory inside the repository`,
-				`.reviewer.yaml:5: unknown key "failon" (did you mean "fail_on"?); allowed keys: ignore, disable, fail_on, instructions, rules_dir`,
+				`.reviewer.yaml:5: unknown key "failon" (did you mean "fail_on"?); allowed keys: ignore, disable, inline, fail_on, instructions, rules_dir`,
 				".reviewer.yaml:6: instructions: want a string, got a list",
+				`.reviewer.yaml:7: inline: "Bad Id" is not a rule id`,
 			},
 		},
 		{

@@ -138,6 +138,24 @@ func (p *problems) str(f field) (string, bool) {
 	return f.value.Value, true
 }
 
+// boolean reads a true or false scalar (YAML 1.2 spelling: true, false, any case).
+func (p *problems) boolean(f field) (bool, bool) {
+	if f.value.Kind == yaml.ScalarNode && !isNull(f.value) {
+		switch strings.ToLower(f.value.Value) {
+		case "true":
+			return true, true
+		case "false":
+			return false, true
+		}
+	}
+	if f.value.Kind == yaml.ScalarNode {
+		p.node(f.value, "%s: want true or false, got %q", f.name, f.value.Value)
+	} else {
+		p.node(f.value, "%s: want true or false, got %s", f.name, kindName(f.value))
+	}
+	return false, false
+}
+
 // item is one string of a list, with its node for line numbers.
 type item struct {
 	value string
