@@ -296,7 +296,8 @@ var noCodeNoise = map[string]bool{"lock file": true, "source map": true, "snapsh
 // (filtered, withheld, or lines too long to show) leaves code of the change unreviewed. A
 // change adds code to a file when it adds a line that is not blank to a file that is not,
 // by its new path, one of the kinds that hold no code:
-//   - a dependency lock file, a source map or a test snapshot (noCodeNoise);
+//   - a dependency lock file, a source map or a test snapshot (noCodeNoise), by its
+//     name;
 //   - a document, a data table or a text asset: Markdown, reStructuredText, AsciiDoc, plain
 //     text, CSV, TSV, JSON, SVG, gettext catalogues (noCodeExt);
 //   - a key, credential or environment file (redact.Withheld): those hold secrets, which
@@ -311,7 +312,10 @@ func holdsCode(f *diff.File) bool {
 		return false
 	}
 	p := f.NewPath
-	if noCodeNoise[noiseReason(p)] || noCodeExt[strings.ToLower(path.Ext(p))] {
+	// The kinds that hold no code are known by the file's own name (go.sum, *.js.map,
+	// *.snap), never by the directory it is in: a change can put a module of its own in
+	// a __snapshots__ directory, and import it from anywhere.
+	if noCodeNoise[noiseReason(path.Base(p))] || noCodeExt[strings.ToLower(path.Ext(p))] {
 		return false
 	}
 	if _, ok := redact.Withheld(p); ok {

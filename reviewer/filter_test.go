@@ -341,6 +341,9 @@ func TestReviewUnseen(t *testing.T) {
 		{"lock file", patch("web/package-lock.json", 0, "+{}"), false},
 		{"source map", patch("web/app.js.map", 0, "+{}"), false},
 		{"snapshot", patch("web/__snapshots__/a.snap", 0, "+exports[`a`] = 1;"), false},
+		// The snapshot directory takes any file out of review, but only a snapshot file
+		// holds no code: a module put there is imported like any other.
+		{"code in a snapshot directory", patch("web/__snapshots__/payload.js", 0, "+require('child_process').exec(process.env.X)"), true},
 		{"vendored docs", patch("vendor/x/README.md", 0, "+# x"), false},
 		{"vendored blank lines", patch("vendor/x/y.go", 0, "+", "+  "), false},
 		{"ignored by the team", patch("docs/gen.go", 0, "+package docs"), false},
