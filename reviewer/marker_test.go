@@ -1,7 +1,9 @@
 package reviewer_test
 
 import (
+	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/reviewerbot/reviewer/reviewer"
@@ -136,5 +138,76 @@ func TestPlantedFingerprintMarker(t *testing.T) {
 	// A marker that is not the last line is not the bot's.
 	if fp, ok := reviewer.ParseMarker(reviewer.Marker("ffffffffffffffffffffffff", rules.SeverityInfo) + "\ntrailing text"); ok {
 		t.Errorf("ParseMarker took a marker that does not end the body: %q", fp)
+	}
+}
+
+// TestIncompleteReviewSealsNoHead replays a change that gets code past the model by making
+// its first review fail for that file: its text makes the model's answer fail (a content
+// filter, an answer steered past the format, or enough files to spend
+// review.max_tokens_per_change) and the review is incomplete, but its summary still
+// sealed the head as reviewed. The retry of that head then found it "reviewed already"
+// and passed every file as unchanged, and so did the next push for the files it did not
+// touch: a.py reached the model never, and the status turned success. A summary now seals
+// a head only when the model saw every file it was to see; else it keeps the head the
+// review started from.
+func TestIncompleteReviewSealsNoHead(t *testing.T) {
+	t.Parallel()
+	const (
+		h1   = "1111111111111111111111111111111111111111"
+		h2   = "2222222222222222222222222222222222222222"
+		evil = "os.system(request.args['q'])"
+	)
+	file := func(name string, lines ...string) string {
+		return "diff --git a/" + name + " b/" + name + "\nnew file mode 100644\n--- /dev/null\n+++ b/" + name + "\n" +
+			"@@ -0,0 +1," + itoa(len(lines)) + " @@\n+" + strings.Join(lines, "\n+") + "\n"
+	}
+	f := &reviewertest.Forge{
+		Change: reviewer.Change{BaseSHA: "b0", HeadSHA: h1},
+		Patch:  []byte(file("app/a.py", "import os", evil) + file("app/b.py", "x = 1")),
+		Interdiffs: map[string][]byte{
+			h1 + ".." + h2: []byte("diff --git a/app/b.py b/app/b.py\n--- a/app/b.py\n+++ b/app/b.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"),
+		},
+	}
+	var fail atomic.Bool
+	fail.Store(true)
+	model := &fakeModel{answer: func(user string) (reviewer.Reply, error) {
+		if strings.Contains(user, evil) {
+			if fail.Load() {
+				return reviewer.Reply{Requests: 1}, errors.New("the gateway refused the request")
+			}
+			return reviewer.Reply{Requests: 1, Model: "m", Findings: []reviewer.ModelFinding{
+				{Path: "app/a.py", Line: 2, Severity: "error", Message: "Command injection.", Quote: evil}}}, nil
+		}
+		return reviewer.Reply{Requests: 1, Model: "m"}, nil
+	}}
+	opts := reviewer.Options{Forge: f, Model: model, Publish: reviewer.PublishOptions{FailOn: rules.SeverityError, Seal: testKey}}
+	run := func() reviewer.Result {
+		t.Helper()
+		rv := reviewer.New(f, reviewer.TreeRules{Tree: f, Opts: rules.RepoOptions{NoBuiltin: true}}, opts, nil)
+		res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "gitlab", Repo: "g/p", Number: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := run()
+	if res.Coverage.Count(reviewer.OutcomeFailed) == 0 || res.Published.Status != reviewer.StatusFailure {
+		t.Fatalf("first review: %+v, %s; want a.py failed and a failure status, or the test tests nothing", res.Coverage, res.Published.Status)
+	}
+	fail.Store(false)
+	sent := len(model.prompts)
+	for _, step := range []struct {
+		name, head string
+	}{{"the retry of the head", h1}, {"the next push", h2}} {
+		f.Change.HeadSHA = step.head
+		res = run()
+		shown := false
+		for _, p := range model.prompts[sent:] {
+			shown = shown || strings.Contains(p.Messages[len(p.Messages)-1].Content, evil)
+		}
+		if !shown || res.Published.Status != reviewer.StatusFailure {
+			t.Errorf("%s: a.py shown to the model since it failed: %v; status %s (want failure: its finding stands), coverage %+v",
+				step.name, shown, res.Published.Status, res.Coverage.Files)
+		}
 	}
 }

@@ -118,9 +118,22 @@ func SummaryBody(c Change, res *Result, pub Published, key seal.Key) string {
 	} else {
 		b.WriteString("Only the deterministic pattern rules ran: no model is configured.\n\n")
 	}
-	b.WriteString(SummaryMarker(c, c.HeadSHA, key))
+	b.WriteString(SummaryMarker(c, sealedHead(c, res), key))
 	b.WriteString("\n")
 	return b.String()
+}
+
+// sealedHead is the head a summary's marker names as reviewed, from which the next review
+// shows the model only what changed since: the head under review when the model saw every
+// file it was to see. When files were skipped or failed it is the head this review started
+// from (res.Since, "" for a whole review), so that the next review, a retry of the same
+// head included, shows them again: a change must not get code past the model by making
+// one review of it fail.
+func sealedHead(c Change, res *Result) string {
+	if res.Coverage.Complete() {
+		return c.HeadSHA
+	}
+	return res.Since
 }
 
 func findingsPhrase(n, errs, warns, infos int) string {
