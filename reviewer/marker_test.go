@@ -211,3 +211,53 @@ func TestIncompleteReviewSealsNoHead(t *testing.T) {
 		}
 	}
 }
+
+// TestRenameAfterSealedHead replays a change that gets code past the model in two pushes:
+// the first adds it where the review does not look (vendor/, left out as vendored: "not
+// all reviewed", but the model saw every file it was to see, so the head is sealed), the
+// second only moves it to app/. The comparison with the sealed head is a rename without a
+// changed line, so the incremental review took app/evil.py for "unchanged since, reviewed
+// then": it never reached the model, and the status was success. A file that moved since
+// the sealed head was judged under another path there: it is shown whole.
+func TestRenameAfterSealedHead(t *testing.T) {
+	t.Parallel()
+	const (
+		h1   = "1111111111111111111111111111111111111111"
+		h2   = "2222222222222222222222222222222222222222"
+		evil = "os.system(request.args['q'])"
+	)
+	added := func(name string) string {
+		return "diff --git a/" + name + " b/" + name + "\nnew file mode 100644\n--- /dev/null\n+++ b/" + name + "\n" +
+			"@@ -0,0 +1,2 @@\n+import os\n+" + evil + "\n"
+	}
+	f := &reviewertest.Forge{
+		Change: reviewer.Change{BaseSHA: "b0", HeadSHA: h1},
+		Patch:  []byte(added("vendor/lib/evil.py")),
+		Interdiffs: map[string][]byte{
+			h1 + ".." + h2: []byte("diff --git a/vendor/lib/evil.py b/app/evil.py\nsimilarity index 100%\nrename from vendor/lib/evil.py\nrename to app/evil.py\n"),
+		},
+	}
+	model := &fakeModel{answer: func(string) (reviewer.Reply, error) { return reviewer.Reply{Requests: 1, Model: "m"}, nil }}
+	run := func() reviewer.Result {
+		t.Helper()
+		rv := reviewer.New(f, reviewer.TreeRules{Tree: f, Opts: rules.RepoOptions{NoBuiltin: true}}, reviewer.Options{
+			Forge: f, Model: model, Publish: reviewer.PublishOptions{FailOn: rules.SeverityError, Seal: testKey}}, nil)
+		res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "gitlab", Repo: "g/p", Number: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	run()
+	if !strings.Contains(f.Summary, "seal=") {
+		t.Fatalf("the first review sealed no head, so the test tests nothing:\n%s", f.Summary)
+	}
+	f.Change.HeadSHA, f.Patch = h2, []byte(added("app/evil.py"))
+	res := run()
+	if res.Since != h1 {
+		t.Fatalf("the second review started from %q, want %s: the test tests nothing", res.Since, h1)
+	}
+	if !strings.Contains(model.sent(), evil) {
+		t.Errorf("app/evil.py never reached the model: coverage %+v, status %s", res.Coverage.Files, res.Published.Status)
+	}
+}
