@@ -261,3 +261,63 @@ func TestRenameAfterSealedHead(t *testing.T) {
 		t.Errorf("app/evil.py never reached the model: coverage %+v, status %s", res.Coverage.Files, res.Published.Status)
 	}
 }
+
+// TestOmittedFindingsSealNoHead replays a change that buries a finding under
+// review.max_comments: its first push adds lines that draw more severe or earlier findings
+// than its real code's, so the model's finding on that code is counted but left out
+// ("N more findings are not shown"), never posted. The head was sealed all the same; the
+// second push fixes the decoys, whose threads are resolved, the incremental review skips
+// the unchanged code, no thread carries the finding, and the status turned success. A review that left findings
+// out seals no head: the next one looks at the whole change again.
+func TestOmittedFindingsSealNoHead(t *testing.T) {
+	t.Parallel()
+	const (
+		h1   = "1111111111111111111111111111111111111111"
+		h2   = "2222222222222222222222222222222222222222"
+		evil = "os.system(request.args['q'])"
+	)
+	added := func(name string, lines ...string) string {
+		return "diff --git a/" + name + " b/" + name + "\nnew file mode 100644\n--- /dev/null\n+++ b/" + name + "\n" +
+			"@@ -0,0 +1," + itoa(len(lines)) + " @@\n+" + strings.Join(lines, "\n+") + "\n"
+	}
+	f := &reviewertest.Forge{
+		Change: reviewer.Change{BaseSHA: "b0", HeadSHA: h1},
+		Patch:  []byte(added("app/a_decoy.py", "eval(x)") + added("app/z_evil.py", "import os", evil)),
+		Interdiffs: map[string][]byte{
+			h1 + ".." + h2: []byte("diff --git a/app/a_decoy.py b/app/a_decoy.py\n--- a/app/a_decoy.py\n+++ b/app/a_decoy.py\n@@ -1 +1 @@\n-eval(x)\n+int(x)\n"),
+		},
+	}
+	model := &fakeModel{answer: func(user string) (reviewer.Reply, error) {
+		var fs []reviewer.ModelFinding
+		if strings.Contains(user, "eval(x)") {
+			fs = append(fs, reviewer.ModelFinding{Path: "app/a_decoy.py", Line: 1, Severity: "error", Message: "eval.", Quote: "eval(x)"})
+		}
+		if strings.Contains(user, evil) {
+			fs = append(fs, reviewer.ModelFinding{Path: "app/z_evil.py", Line: 2, Severity: "error", Message: "Command injection.", Quote: evil})
+		}
+		return reviewer.Reply{Requests: 1, Model: "m", Findings: fs}, nil
+	}}
+	run := func() reviewer.Result {
+		t.Helper()
+		rv := reviewer.New(f, reviewer.TreeRules{Tree: f, Opts: rules.RepoOptions{NoBuiltin: true}}, reviewer.Options{
+			Forge: f, Model: model, MaxComments: 1, Publish: reviewer.PublishOptions{FailOn: rules.SeverityError, Seal: testKey}}, nil)
+		res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "gitlab", Repo: "g/p", Number: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := run(); res.Omitted != 1 {
+		t.Fatalf("first review omitted %d findings, want 1: the test tests nothing", res.Omitted)
+	}
+	// The decoy is "fixed": its thread is resolved.
+	f.Change.HeadSHA, f.Patch = h2, []byte(added("app/a_decoy.py", "int(x)")+added("app/z_evil.py", "import os", evil))
+	res := run()
+	posted := false
+	for _, c := range f.Comments {
+		posted = posted || c.Finding.Path == "app/z_evil.py"
+	}
+	if !posted || res.Published.Status != reviewer.StatusFailure {
+		t.Errorf("the finding on app/z_evil.py was never posted (%v) and the status is %s", posted, res.Published.Status)
+	}
+}

@@ -125,12 +125,13 @@ func SummaryBody(c Change, res *Result, pub Published, key seal.Key) string {
 
 // sealedHead is the head a summary's marker names as reviewed, from which the next review
 // shows the model only what changed since: the head under review when the model saw every
-// file it was to see. When files were skipped or failed it is the head this review started
-// from (res.Since, "" for a whole review), so that the next review, a retry of the same
-// head included, shows them again: a change must not get code past the model by making
-// one review of it fail.
+// file it was to see and every finding was posted. When files were skipped or failed, or
+// findings were left out (review.max_comments), it is the head this review started from
+// (res.Since, "" for a whole review), so that the next review, a retry of the same head
+// included, looks at them again: a change must not get code past the model by making one
+// review of it fail, nor bury a finding under decoys it then removes.
 func sealedHead(c Change, res *Result) string {
-	if res.Coverage.Complete() {
+	if res.Coverage.Complete() && res.Omitted == 0 {
 		return c.HeadSHA
 	}
 	return res.Since
