@@ -287,6 +287,11 @@ var noCodeExt = map[string]bool{
 	".csv": true, ".tsv": true, ".json": true, ".svg": true, ".po": true, ".pot": true,
 }
 
+// codeNames are files named like text or data that build and package tools run: cmake a
+// CMakeLists.txt (a vendored library's too, through add_subdirectory), npm and composer
+// the scripts of a package.json or composer.json. They hold code whatever their extension.
+var codeNames = map[string]bool{"cmakelists.txt": true, "package.json": true, "composer.json": true}
+
 // noCodeNoise are the reasons of the noise list for files that hold no code of their own:
 // lock files and source maps are written by tools from a manifest or a source that is
 // itself in review, and snapshots are recorded test output.
@@ -299,7 +304,8 @@ var noCodeNoise = map[string]bool{"lock file": true, "source map": true, "snapsh
 //   - a dependency lock file, a source map or a test snapshot (noCodeNoise), by its
 //     name;
 //   - a document, a data table or a text asset: Markdown, reStructuredText, AsciiDoc, plain
-//     text, CSV, TSV, JSON, SVG, gettext catalogues (noCodeExt);
+//     text, CSV, TSV, JSON, SVG, gettext catalogues (noCodeExt), but for the build and
+//     package scripts named so (codeNames);
 //   - a key, credential or environment file (redact.Withheld): those hold secrets, which
 //     are never sent; a file withheld only for its old path (.env renamed to run.sh) is
 //     judged by its new one.
@@ -315,7 +321,7 @@ func holdsCode(f *diff.File) bool {
 	// The kinds that hold no code are known by the file's own name (go.sum, *.js.map,
 	// *.snap), never by the directory it is in: a change can put a module of its own in
 	// a __snapshots__ directory, and import it from anywhere.
-	if noCodeNoise[noiseReason(path.Base(p))] || noCodeExt[strings.ToLower(path.Ext(p))] {
+	if noCodeNoise[noiseReason(path.Base(p))] || noCodeExt[strings.ToLower(path.Ext(p))] && !codeNames[strings.ToLower(path.Base(p))] {
 		return false
 	}
 	if _, ok := redact.Withheld(p); ok {
