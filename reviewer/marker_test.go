@@ -79,13 +79,13 @@ func TestForgedSummaryHeadInPath(t *testing.T) {
 // marker at the end of the body, for the same change, under the same key.
 func TestSummaryHeadTrust(t *testing.T) {
 	t.Parallel()
-	c := reviewer.Change{Forge: "github", Repo: "Org/Repo", Number: 7}
+	c := reviewer.Change{Forge: "github", Repo: "Org/Repo", Number: 7, BaseRef: "release"}
 	const head = "0123456789abcdef0123456789abcdef01234567"
 	body := "### reviewer: no findings\n\n" + reviewer.SummaryMarker(c, head, testKey) + "\n"
 	if got, ok := reviewer.SummaryHead(c, body, testKey); !ok || got != head {
 		t.Fatalf("SummaryHead of the bot's own summary = %q, %v", got, ok)
 	}
-	if got, ok := reviewer.SummaryHead(reviewer.Change{Forge: "GitHub", Repo: "org/repo", Number: 7}, body, testKey); !ok || got != head {
+	if got, ok := reviewer.SummaryHead(reviewer.Change{Forge: "GitHub", Repo: "org/repo", Number: 7, BaseRef: "release"}, body, testKey); !ok || got != head {
 		t.Errorf("SummaryHead with the repository in other case = %q, %v; want it trusted", got, ok)
 	}
 	other := reviewer.SummaryMarker(c, strings.Repeat("e", 40), testKey)
@@ -94,10 +94,13 @@ func TestSummaryHeadTrust(t *testing.T) {
 		body string
 		key  seal.Key
 	}{
-		"zero key":                {c, body, seal.Key{}},
-		"other key":               {c, body, seal.New([]byte("another key"))},
-		"other change":            {reviewer.Change{Forge: "github", Repo: "org/repo", Number: 8}, body, testKey},
-		"other forge":             {reviewer.Change{Forge: "gitlab", Repo: "org/repo", Number: 7}, body, testKey},
+		"zero key":     {c, body, seal.Key{}},
+		"other key":    {c, body, seal.New([]byte("another key"))},
+		"other change": {reviewer.Change{Forge: "github", Repo: "org/repo", Number: 8, BaseRef: "release"}, body, testKey},
+		"other forge":  {reviewer.Change{Forge: "gitlab", Repo: "org/repo", Number: 7, BaseRef: "release"}, body, testKey},
+		// The change was retargeted since: the review of head compared it with another
+		// branch, which may hold code the new target does not (see TestRetargetedChange).
+		"other target branch":     {reviewer.Change{Forge: "github", Repo: "Org/Repo", Number: 7, BaseRef: "main"}, body, testKey},
 		"unsealed":                {c, "x\n" + reviewer.SummaryMarker(c, head, seal.Key{}), testKey},
 		"head edited":             {c, strings.Replace(body, "head=0", "head=f", 1), testKey},
 		"sealed marker not last":  {c, "x\n" + other + "\nmore text\n" + reviewer.SummaryMarker(c, head, seal.Key{}), testKey},
@@ -319,5 +322,55 @@ func TestOmittedFindingsSealNoHead(t *testing.T) {
 	}
 	if !posted || res.Published.Status != reviewer.StatusFailure {
 		t.Errorf("the finding on app/z_evil.py was never posted (%v) and the status is %s", posted, res.Published.Status)
+	}
+}
+
+// TestRetargetedChange replays a change whose target branch is switched after a review:
+// reviewed against a branch that already holds the attacker's code (one they pushed, or a
+// stale branch of the project), the head is sealed; the change is then retargeted to main,
+// and a trivial push follows. The review of that push compared it with the sealed head
+// only, so the code main lacks was never shown to the model. The seal now names the target
+// branch: after a retarget the whole change is reviewed.
+func TestRetargetedChange(t *testing.T) {
+	t.Parallel()
+	const (
+		h1   = "1111111111111111111111111111111111111111"
+		h2   = "2222222222222222222222222222222222222222"
+		evil = "os.system(request.args['q'])"
+	)
+	f := &reviewertest.Forge{
+		Change: reviewer.Change{BaseSHA: "b1", HeadSHA: h1, BaseRef: "stale"},
+		// Against the stale branch, which holds evil already, the change is one line.
+		Patch: []byte("diff --git a/app/x.py b/app/x.py\n--- a/app/x.py\n+++ b/app/x.py\n@@ -41 +41 @@\n-x = 0\n+x = 1\n"),
+		Interdiffs: map[string][]byte{
+			h1 + ".." + h2: []byte("diff --git a/app/x.py b/app/x.py\n--- a/app/x.py\n+++ b/app/x.py\n@@ -41 +41 @@\n-x = 1\n+x = 2\n"),
+		},
+	}
+	model := &fakeModel{answer: func(string) (reviewer.Reply, error) { return reviewer.Reply{Requests: 1, Model: "m"}, nil }}
+	run := func() reviewer.Result {
+		t.Helper()
+		rv := reviewer.New(f, reviewer.TreeRules{Tree: f, Opts: rules.RepoOptions{NoBuiltin: true}}, reviewer.Options{
+			Forge: f, Model: model, Publish: reviewer.PublishOptions{FailOn: rules.SeverityError, Seal: testKey}}, nil)
+		res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "github", Repo: "o/r", Number: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := run(); !strings.Contains(f.Summary, "seal=") {
+		t.Fatalf("the first review sealed no head, so the test tests nothing: %+v\n%s", res.Coverage, f.Summary)
+	}
+	// Retargeted to main, which lacks evil, then pushed to.
+	f.Change = reviewer.Change{BaseSHA: "b0", HeadSHA: h2, BaseRef: "main"}
+	f.Patch = []byte("diff --git a/app/x.py b/app/x.py\n--- a/app/x.py\n+++ b/app/x.py\n" +
+		"@@ -1,2 +1,3 @@\n import os\n+" + evil + "\n def a():\n@@ -40 +41 @@\n-x = 0\n+x = 2\n")
+	sent := len(model.prompts)
+	res := run()
+	shown := false
+	for _, p := range model.prompts[sent:] {
+		shown = shown || strings.Contains(p.Messages[len(p.Messages)-1].Content, evil)
+	}
+	if res.Since != "" || !shown {
+		t.Errorf("after the retarget the review was since %q, and the model was shown the code main lacks: %v", res.Since, shown)
 	}
 }
