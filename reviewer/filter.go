@@ -287,6 +287,15 @@ var noCodeExt = map[string]bool{
 	".csv": true, ".tsv": true, ".json": true, ".svg": true, ".po": true, ".pot": true,
 }
 
+// binaryCode are the extensions of binary files that run: Java archives and classes (a
+// Gradle or Maven wrapper's jar runs on every build), native libraries and executables,
+// WebAssembly, compiled Python and Node add-ons. A change that adds or changes one adds
+// code no one can read in the diff.
+var binaryCode = map[string]bool{
+	".jar": true, ".war": true, ".class": true, ".so": true, ".dylib": true, ".dll": true, ".exe": true,
+	".wasm": true, ".pyc": true, ".node": true, ".a": true, ".o": true, ".elf": true,
+}
+
 // codeNames are files named like text or data that build and package tools run: cmake a
 // CMakeLists.txt (a vendored library's too, through add_subdirectory), npm and composer
 // the scripts of a package.json or composer.json. They hold code whatever their extension.
@@ -310,14 +319,18 @@ var noCodeNoise = map[string]bool{"lock file": true, "source map": true, "snapsh
 //     are never sent; a file withheld only for its old path (.env renamed to run.sh) is
 //     judged by its new one.
 //
-// Deleted and binary files, and files with only deletions, add no line. Every other kind
-// of file counts as code, so that a kind not listed errs on the side of "not all
+// A binary file holds code when it is of a kind that runs (binaryCode); other binary
+// files (images, fonts, archives of data) do not. Deleted files and files with only
+// deletions add no line. Every other kind of file counts as code, so that a kind not listed errs on the side of "not all
 // reviewed" rather than of a clean pass.
 func holdsCode(f *diff.File) bool {
-	if f.Status == diff.StatusDeleted || f.Binary || f.Submodule || f.NewPath == "" {
+	if f.Status == diff.StatusDeleted || f.Submodule || f.NewPath == "" {
 		return false
 	}
 	p := f.NewPath
+	if f.Binary {
+		return binaryCode[strings.ToLower(path.Ext(p))]
+	}
 	// The kinds that hold no code are known by the file's own name (go.sum, *.js.map,
 	// *.snap), never by the directory it is in: a change can put a module of its own in
 	// a __snapshots__ directory, and import it from anywhere.
