@@ -54,6 +54,11 @@ type githubEvent struct {
 		ID int64 `json:"id"`
 	} `json:"installation"`
 	Sender githubUser `json:"sender"`
+	// Changes says what an edited pull request changed; Base is set when its base branch
+	// did.
+	Changes struct {
+		Base *struct{} `json:"base"`
+	} `json:"changes"`
 }
 
 type githubUser struct {
@@ -135,8 +140,9 @@ func githubPayload(contentType string, body []byte) ([]byte, error) {
 	return []byte(p), nil
 }
 
-// githubPullRequest queues a review when a pull request is opened, pushed to, reopened or
-// marked ready for review.
+// githubPullRequest queues a review when a pull request is opened, pushed to, reopened,
+// marked ready for review, or retargeted to another base branch: the head's status was
+// set against the old base, which may hold code the new one lacks.
 func (s *Server) githubPullRequest(ctx context.Context, d *delivery, ev *githubEvent) (reply, error) {
 	pr := ev.PullRequest
 	j := queue.Job{
@@ -149,8 +155,9 @@ func (s *Server) githubPullRequest(ctx context.Context, d *delivery, ev *githubE
 		Sender:         ev.Sender.Login,
 	}
 	d.describe(j)
-	switch ev.Action {
-	case "opened", "synchronize", "reopened", "ready_for_review":
+	switch {
+	case ev.Action == "opened", ev.Action == "synchronize", ev.Action == "reopened", ev.Action == "ready_for_review":
+	case ev.Action == "edited" && ev.Changes.Base != nil:
 	default:
 		return ignore("pull_request action %q does not trigger a review", ev.Action), nil
 	}

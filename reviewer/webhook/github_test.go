@@ -147,6 +147,8 @@ func TestGitHubPullRequestRules(t *testing.T) {
 	selfUser := setJSON(t, opened, testBot, "sender", "login")
 	noHead := setJSON(t, opened, nil, "pull_request", "head", "sha")
 	shortHead := setJSON(t, opened, "ec26c3e", "pull_request", "head", "sha")
+	retargeted := setJSON(t, fixture(t, "github", "pull_request.edited.json"),
+		map[string]any{"ref": map[string]any{"from": "stale"}, "sha": map[string]any{"from": "6dcb09b5b57875f334f61aebed695e2e4193db5e"}}, "changes", "base")
 
 	tests := []struct {
 		name         string
@@ -158,6 +160,10 @@ func TestGitHubPullRequestRules(t *testing.T) {
 		reason       string
 	}{
 		{name: "draft skipped", body: draft, status: 202, reason: "draft"},
+		// Retargeted: the head's status was set against the old base branch, which may
+		// hold code the new one lacks (see reviewer.TestRetargetedChange).
+		{name: "base branch changed", body: retargeted, status: 202, queued: true},
+		{name: "description edited", body: fixture(t, "github", "pull_request.edited.json"), status: 202, reason: "edited"},
 		{name: "draft with ReviewDrafts", body: draft, reviewDrafts: true, status: 202, queued: true},
 		{name: "bot sender skipped", body: botSender, status: 202, reason: "bot"},
 		{name: "bot login skipped", body: botLoginOnly, status: 202, reason: "bot"},

@@ -66,6 +66,7 @@ type gitlabEvent struct {
 		Draft          *gitlabChange[bool]   `json:"draft"`
 		WorkInProgress *gitlabChange[bool]   `json:"work_in_progress"`
 		Title          *gitlabChange[string] `json:"title"`
+		TargetBranch   *gitlabChange[string] `json:"target_branch"`
 	} `json:"changes"`
 }
 
@@ -194,7 +195,7 @@ func gitlabDeliveryID(h http.Header, body []byte) string {
 }
 
 // gitlabMergeRequest queues a review when a merge request is opened or reopened, gets new
-// commits, or is marked ready.
+// commits, is marked ready, or changes its target branch.
 func (s *Server) gitlabMergeRequest(ctx context.Context, d *delivery, ev *gitlabEvent) (reply, error) {
 	mr := &ev.ObjectAttributes.gitlabMergeRequest
 	action := ev.ObjectAttributes.Action
@@ -211,8 +212,10 @@ func (s *Server) gitlabMergeRequest(ctx context.Context, d *delivery, ev *gitlab
 	switch action {
 	case "open", "reopen":
 	case "update":
-		if ev.ObjectAttributes.Oldrev == "" && !ev.readied() {
-			return ignore("merge request update has no new commits and did not mark it ready"), nil
+		// A new target branch needs a review too: the head's status was set against the
+		// old one, which may hold code the new one lacks.
+		if ev.ObjectAttributes.Oldrev == "" && !ev.readied() && ev.Changes.TargetBranch == nil {
+			return ignore("merge request update has no new commits, did not mark it ready and did not change its target branch"), nil
 		}
 	default:
 		return ignore("merge request action %q does not trigger a review", action), nil

@@ -168,6 +168,10 @@ func TestGitLabMergeRequestRules(t *testing.T) {
 		{name: "draft with ReviewDrafts", body: setJSON(t, open, true, "object_attributes", "draft"), reviewDrafts: true, status: 202, queued: true},
 		{name: "changes.draft true to false", body: ready, status: 202, queued: true},
 		{name: "changes.work_in_progress true to false", body: wipReady, status: 202, queued: true},
+		// Retargeted: the head's status was set against the old target branch, which may
+		// hold code the new one lacks (see reviewer.TestRetargetedChange).
+		{name: "target branch changed", body: setJSON(t, fixture(t, "gitlab", "merge_request.update.title.json"),
+			map[string]any{"previous": "stale", "current": "main"}, "changes", "target_branch"), status: 202, queued: true},
 		{name: "access-token bot skipped", body: setJSON(t, open, "project_42_bot_0c7e5b9d2a", "user", "username"), status: 202, reason: "bot"},
 		{name: "old access-token bot skipped", body: setJSON(t, open, "project_42_bot3", "user", "username"), status: 202, reason: "bot"},
 		{name: "bot with ReviewBots", body: setJSON(t, open, "group_7_bot_0c7e5b9d2a", "user", "username"), reviewBots: true, status: 202, queued: true},
