@@ -296,10 +296,12 @@ var binaryCode = map[string]bool{
 	".wasm": true, ".pyc": true, ".node": true, ".a": true, ".o": true, ".elf": true,
 }
 
-// codeNames are files named like text or data that build and package tools run: cmake a
+// codeNames are files named like text, data or secrets that tools run: cmake a
 // CMakeLists.txt (a vendored library's too, through add_subdirectory), npm and composer
-// the scripts of a package.json or composer.json. They hold code whatever their extension.
-var codeNames = map[string]bool{"cmakelists.txt": true, "package.json": true, "composer.json": true}
+// the scripts of a package.json or composer.json, direnv an .envrc (a shell script), npm
+// the registry and node options of an .npmrc. They hold code whatever their extension, and
+// whether or not they are withheld for the secrets they may hold.
+var codeNames = map[string]bool{"cmakelists.txt": true, "package.json": true, "composer.json": true, ".envrc": true, ".npmrc": true}
 
 // noCodeNoise are the reasons of the noise list for files that hold no code of their own:
 // lock files and source maps are written by tools from a manifest or a source that is
@@ -315,9 +317,9 @@ var noCodeNoise = map[string]bool{"lock file": true, "source map": true, "snapsh
 //   - a document, a data table or a text asset: Markdown, reStructuredText, AsciiDoc, plain
 //     text, CSV, TSV, JSON, SVG, gettext catalogues (noCodeExt), but for the build and
 //     package scripts named so (codeNames);
-//   - a key, credential or environment file (redact.Withheld): those hold secrets, which
-//     are never sent; a file withheld only for its old path (.env renamed to run.sh) is
-//     judged by its new one.
+//   - a key, credential or environment file (redact.Withheld), but for those tools run
+//     (codeNames): those hold secrets, which are never sent; a file withheld only for its
+//     old path (.env renamed to run.sh) is judged by its new one.
 //
 // A binary file holds code when it is of a kind that runs (binaryCode); other binary
 // files (images, fonts, archives of data) do not. Deleted files and files with only
@@ -337,7 +339,7 @@ func holdsCode(f *diff.File) bool {
 	if noCodeNoise[noiseReason(path.Base(p))] || noCodeExt[strings.ToLower(path.Ext(p))] && !codeNames[strings.ToLower(path.Base(p))] {
 		return false
 	}
-	if _, ok := redact.Withheld(p); ok {
+	if _, ok := redact.Withheld(p); ok && !codeNames[strings.ToLower(path.Base(p))] {
 		return false
 	}
 	for i := range f.Hunks {
