@@ -34,8 +34,9 @@
 //
 //   - GitHub pull_request opened, synchronize, reopened, ready_for_review, and edited
 //     when it changed the base branch (changes.base); drafts only
-//     with Config.ReviewDrafts, bots (sender.type "Bot", a "[bot]" login) only with
-//     Config.ReviewBots.
+//     with Config.ReviewDrafts, bots' pull requests (sender and author of type "Bot" or
+//     with a "[bot]" login) only with Config.ReviewBots; a person's pull request a bot
+//     pushed to is reviewed.
 //   - GitHub issue_comment created on a pull request whose first line is Config.Command,
 //     written by OWNER, MEMBER or COLLABORATOR. author_association is the only hint of
 //     the commenter's access the payload carries, and not enough: MEMBER includes

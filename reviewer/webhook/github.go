@@ -34,6 +34,8 @@ type githubEvent struct {
 		Head   struct {
 			SHA string `json:"sha"`
 		} `json:"head"`
+		// User is the pull request's author.
+		User githubUser `json:"user"`
 	} `json:"pull_request"`
 	Issue struct {
 		Number int    `json:"number"`
@@ -164,7 +166,9 @@ func (s *Server) githubPullRequest(ctx context.Context, d *delivery, ev *githubE
 	switch {
 	case s.isSelf(ev.Sender.Login):
 		return ignore("sent by the bot itself"), nil
-	case !s.reviewBots && githubBot(ev.Sender):
+	// A bot's own pull request is skipped, not a person's that a bot pushed to: from a
+	// fork, the author's workflow can push to the branch as github-actions[bot].
+	case !s.reviewBots && githubBot(ev.Sender) && (pr.User.Login == "" || githubBot(pr.User)):
 		return ignore("sender %s is a bot", ev.Sender.Login), nil
 	case pr.Draft && !s.reviewDrafts:
 		return ignore("pull request is a draft; it is reviewed when marked ready"), nil

@@ -76,6 +76,7 @@ type gitlabMergeRequest struct {
 	Draft           bool   `json:"draft"`
 	WorkInProgress  bool   `json:"work_in_progress"`
 	TargetProjectID int64  `json:"target_project_id"`
+	AuthorID        int64  `json:"author_id"`
 	LastCommit      struct {
 		ID string `json:"id"`
 	} `json:"last_commit"`
@@ -223,7 +224,9 @@ func (s *Server) gitlabMergeRequest(ctx context.Context, d *delivery, ev *gitlab
 	switch {
 	case s.isSelf(ev.User.Username):
 		return ignore("caused by the bot itself"), nil
-	case !s.reviewBots && gitlabBot(ev.User.Username):
+	// A bot's own merge request is skipped, not a person's that a bot pushed to: from a
+	// fork, an access token of the fork can push to the source branch.
+	case !s.reviewBots && gitlabBot(ev.User.Username) && (mr.AuthorID == 0 || mr.AuthorID == ev.User.ID):
 		return ignore("user %s is a bot", ev.User.Username), nil
 	case mr.isDraft() && !s.reviewDrafts:
 		return ignore("merge request is a draft; it is reviewed when marked ready"), nil
