@@ -374,3 +374,54 @@ func TestRetargetedChange(t *testing.T) {
 		t.Errorf("after the retarget the review was since %q, and the model was shown the code main lacks: %v", res.Since, shown)
 	}
 }
+
+// TestRejectedFindingSealsNoHead replays a finding the forge refused to post (GitHub
+// answers 422 for a comment whose body is too long, which a steered model can write): it is
+// listed in the summary and counts in that review's status, but the head was sealed, so
+// after a push elsewhere the incremental review skipped the unchanged code, no thread
+// carried the finding, and the status turned success. A review that could not post a
+// finding seals no head.
+func TestRejectedFindingSealsNoHead(t *testing.T) {
+	t.Parallel()
+	const (
+		h1   = "1111111111111111111111111111111111111111"
+		h2   = "2222222222222222222222222222222222222222"
+		evil = "os.system(request.args['q'])"
+	)
+	added := func(name string, lines ...string) string {
+		return "diff --git a/" + name + " b/" + name + "\nnew file mode 100644\n--- /dev/null\n+++ b/" + name + "\n" +
+			"@@ -0,0 +1," + itoa(len(lines)) + " @@\n+" + strings.Join(lines, "\n+") + "\n"
+	}
+	f := &reviewertest.Forge{
+		Change: reviewer.Change{BaseSHA: "b0", HeadSHA: h1},
+		Patch:  []byte(added("app/a.py", "x = 1") + added("app/z_evil.py", "import os", evil)),
+		Reject: map[string]string{"app/z_evil.py:2": "body is too long (maximum is 65536 characters)"},
+		Interdiffs: map[string][]byte{
+			h1 + ".." + h2: []byte("diff --git a/app/a.py b/app/a.py\n--- a/app/a.py\n+++ b/app/a.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"),
+		},
+	}
+	model := &fakeModel{answer: func(user string) (reviewer.Reply, error) {
+		var fs []reviewer.ModelFinding
+		if strings.Contains(user, evil) {
+			fs = append(fs, reviewer.ModelFinding{Path: "app/z_evil.py", Line: 2, Severity: "error", Message: "Command injection.", Quote: evil})
+		}
+		return reviewer.Reply{Requests: 1, Model: "m", Findings: fs}, nil
+	}}
+	run := func() reviewer.Result {
+		t.Helper()
+		rv := reviewer.New(f, reviewer.TreeRules{Tree: f, Opts: rules.RepoOptions{NoBuiltin: true}}, reviewer.Options{
+			Forge: f, Model: model, Publish: reviewer.PublishOptions{FailOn: rules.SeverityError, Seal: testKey}}, nil)
+		res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "gitlab", Repo: "g/p", Number: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := run(); res.Published.Rejected != 1 {
+		t.Fatalf("first review: %+v; want the finding rejected, or the test tests nothing", res.Published)
+	}
+	f.Change.HeadSHA, f.Patch = h2, []byte(added("app/a.py", "x = 2")+added("app/z_evil.py", "import os", evil))
+	if res := run(); res.Published.Status != reviewer.StatusFailure {
+		t.Errorf("after a push elsewhere the status is %s, %d findings: the refused finding is gone", res.Published.Status, len(res.Findings))
+	}
+}
