@@ -287,6 +287,22 @@ var noCodeExt = map[string]bool{
 	".csv": true, ".tsv": true, ".json": true, ".svg": true, ".po": true, ".pot": true,
 }
 
+// binaryCode are the extensions of binary files that run: Java archives and classes (a
+// Gradle or Maven wrapper's jar runs on every build), native libraries and executables,
+// WebAssembly, compiled Python and Node add-ons. A change that adds or changes one adds
+// code no one can read in the diff.
+var binaryCode = map[string]bool{
+	".jar": true, ".war": true, ".class": true, ".so": true, ".dylib": true, ".dll": true, ".exe": true,
+	".wasm": true, ".pyc": true, ".node": true, ".a": true, ".o": true, ".elf": true,
+}
+
+// codeNames are files named like text, data or secrets that tools run: cmake a
+// CMakeLists.txt (a vendored library's too, through add_subdirectory), npm and composer
+// the scripts of a package.json or composer.json, direnv an .envrc (a shell script), npm
+// the registry and node options of an .npmrc. They hold code whatever their extension, and
+// whether or not they are withheld for the secrets they may hold.
+var codeNames = map[string]bool{"cmakelists.txt": true, "package.json": true, "composer.json": true, ".envrc": true, ".npmrc": true}
+
 // noCodeNoise are the reasons of the noise list for files that hold no code of their own:
 // lock files and source maps are written by tools from a manifest or a source that is
 // itself in review, and snapshots are recorded test output.
@@ -296,25 +312,34 @@ var noCodeNoise = map[string]bool{"lock file": true, "source map": true, "snapsh
 // (filtered, withheld, or lines too long to show) leaves code of the change unreviewed. A
 // change adds code to a file when it adds a line that is not blank to a file that is not,
 // by its new path, one of the kinds that hold no code:
-//   - a dependency lock file, a source map or a test snapshot (noCodeNoise);
+//   - a dependency lock file, a source map or a test snapshot (noCodeNoise), by its
+//     name;
 //   - a document, a data table or a text asset: Markdown, reStructuredText, AsciiDoc, plain
-//     text, CSV, TSV, JSON, SVG, gettext catalogues (noCodeExt);
-//   - a key, credential or environment file (redact.Withheld): those hold secrets, which
-//     are never sent; a file withheld only for its old path (.env renamed to run.sh) is
-//     judged by its new one.
+//     text, CSV, TSV, JSON, SVG, gettext catalogues (noCodeExt), but for the build and
+//     package scripts named so (codeNames);
+//   - a key, credential or environment file (redact.Withheld), but for those tools run
+//     (codeNames): those hold secrets, which are never sent; a file withheld only for its
+//     old path (.env renamed to run.sh) is judged by its new one.
 //
-// Deleted and binary files, and files with only deletions, add no line. Every other kind
-// of file counts as code, so that a kind not listed errs on the side of "not all
+// A binary file holds code when it is of a kind that runs (binaryCode); other binary
+// files (images, fonts, archives of data) do not. Deleted files and files with only
+// deletions add no line. Every other kind of file counts as code, so that a kind not listed errs on the side of "not all
 // reviewed" rather than of a clean pass.
 func holdsCode(f *diff.File) bool {
-	if f.Status == diff.StatusDeleted || f.Binary || f.Submodule || f.NewPath == "" {
+	if f.Status == diff.StatusDeleted || f.Submodule || f.NewPath == "" {
 		return false
 	}
 	p := f.NewPath
-	if noCodeNoise[noiseReason(p)] || noCodeExt[strings.ToLower(path.Ext(p))] {
+	if f.Binary {
+		return binaryCode[strings.ToLower(path.Ext(p))]
+	}
+	// The kinds that hold no code are known by the file's own name (go.sum, *.js.map,
+	// *.snap), never by the directory it is in: a change can put a module of its own in
+	// a __snapshots__ directory, and import it from anywhere.
+	if noCodeNoise[noiseReason(path.Base(p))] || noCodeExt[strings.ToLower(path.Ext(p))] && !codeNames[strings.ToLower(path.Base(p))] {
 		return false
 	}
-	if _, ok := redact.Withheld(p); ok {
+	if _, ok := redact.Withheld(p); ok && !codeNames[strings.ToLower(path.Base(p))] {
 		return false
 	}
 	for i := range f.Hunks {

@@ -15,6 +15,10 @@ import (
 type since struct {
 	head  string
 	lines map[string]map[int]bool
+	// whole are the files that moved since head (renamed or copied): that review judged
+	// them under their old path, which may have left them out (vendored, withheld,
+	// ignored), so they are shown whole.
+	whole map[string]bool
 }
 
 // changedSince finds the head the last published review covered (its summary says) and
@@ -55,7 +59,7 @@ func (r *Reviewer) changedSince(ctx context.Context, c Change, summaries *summar
 		log.DebugContext(ctx, "whole change reviewed: the summary names no head sealed under this key")
 		return nil, nil
 	}
-	s := &since{head: last, lines: map[string]map[int]bool{}}
+	s := &since{head: last, lines: map[string]map[int]bool{}, whole: map[string]bool{}}
 	if last == c.HeadSHA {
 		return s, nil // reviewed already: nothing is new
 	}
@@ -72,6 +76,9 @@ func (r *Reviewer) changedSince(ctx context.Context, c Change, summaries *summar
 		return nil, fmt.Errorf("compare %s..%s: %w", short(last), short(c.HeadSHA), err)
 	}
 	for _, f := range files {
+		if f.OldPath != "" && f.NewPath != "" && f.OldPath != f.NewPath {
+			s.whole[f.NewPath] = true
+		}
 		set := map[int]bool{}
 		for hi := range f.Hunks {
 			for _, l := range f.Hunks[hi].Lines {
@@ -87,8 +94,12 @@ func (r *Reviewer) changedSince(ctx context.Context, c Change, summaries *summar
 	return s, nil
 }
 
-// narrow keeps the hunks of f that hold a line added since s.head; nil when none does.
+// narrow keeps the hunks of f that hold a line added since s.head; nil when none does. A
+// file that moved since s.head is kept whole.
 func (s *since) narrow(f *diff.File) *diff.File {
+	if s.whole[f.Path()] {
+		return f
+	}
 	set := s.lines[f.Path()]
 	if len(set) == 0 {
 		return nil

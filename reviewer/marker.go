@@ -59,7 +59,8 @@ func ParseMarkerSeverity(body string) (rules.Severity, bool) {
 }
 
 // SummaryMarker is the hidden line that ends the summary comment of change c: the head
-// commit the summary describes, and a seal over the forge, repository, change and head
+// commit the summary describes, and a seal over the forge, repository, change, head and
+// target branch
 // under key (its "summary" purpose), so that a later review can trust the head as where
 // its incremental review starts. The zero key seals nothing: the head is then named
 // for people only, and never trusted.
@@ -99,7 +100,11 @@ func summarySeal(c Change, head string, key seal.Key) string {
 }
 
 // sealParts names what a summary's head is the head of. Forge and repository are folded
-// to lower case, as both forges match repository paths without regard to case.
+// to lower case, as both forges match repository paths without regard to case. The
+// target branch is named too: a review of a head compared it with that branch, and a
+// change retargeted since (to one that lacks code the old target held) must be reviewed
+// whole, not from that head on. A change read without its target branch (BaseRef "")
+// trusts no head sealed with one: it is reviewed whole.
 func sealParts(c Change, head string) []string {
-	return []string{strings.ToLower(c.Forge), strings.ToLower(c.Repo), strconv.Itoa(c.Number), head}
+	return []string{strings.ToLower(c.Forge), strings.ToLower(c.Repo), strconv.Itoa(c.Number), head, "target", c.BaseRef}
 }

@@ -89,6 +89,7 @@ func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishO
 	if len(fresh) > 0 {
 		rejected, err := p.Post(ctx, c, fresh)
 		if err != nil {
+			pub.PostFailed = true
 			errs = append(errs, fmt.Errorf("post comments: %w", err))
 		} else {
 			pub.Posted = len(fresh) - len(rejected)

@@ -16,6 +16,9 @@ type Published struct {
 	// because their finding is gone; Rejected the comments the forge refused (they are
 	// listed in the summary instead).
 	Posted, Kept, Resolved, Rejected int
+	// PostFailed is set when posting the new inline comments failed: they are not on the
+	// change.
+	PostFailed bool
 	// Stale is set when the change's head moved during the review: nothing was published,
 	// since a review of the newer head is coming.
 	Stale bool
@@ -119,9 +122,25 @@ func SummaryBody(c Change, res *Result, pub Published, key seal.Key) string {
 	} else {
 		b.WriteString("Only the deterministic pattern rules ran: no model is configured.\n\n")
 	}
-	b.WriteString(SummaryMarker(c, c.HeadSHA, key))
+	b.WriteString(SummaryMarker(c, sealedHead(c, res, pub), key))
 	b.WriteString("\n")
 	return b.String()
+}
+
+// sealedHead is the head a summary's marker names as reviewed, from which the next review
+// shows the model only what changed since: the head under review when the model saw every
+// file it was to see and every finding is on the change. When files were skipped or
+// failed, findings were left out (review.max_comments), or the forge refused or failed to
+// take the new comments, it is the head this review started from (res.Since, "" for a
+// whole review), so that the next review, a retry of the same head included, looks at
+// them again: a change must not get code past the model by making one review of it fail,
+// nor bury a finding under decoys it then removes, nor have it refused (a message too
+// long to post).
+func sealedHead(c Change, res *Result, pub Published) string {
+	if res.Coverage.Complete() && res.Omitted == 0 && pub.Rejected == 0 && !pub.PostFailed {
+		return c.HeadSHA
+	}
+	return res.Since
 }
 
 func findingsPhrase(n, errs, warns, infos int) string {

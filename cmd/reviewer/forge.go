@@ -101,6 +101,28 @@ func hostPort(scheme, host string) string {
 	return host
 }
 
+// forgeBase is the API root for ref's forge: the configured one; else "" (the adapter's
+// default, https://api.github.com/ or https://gitlab.com) for a change on the public
+// forge, however its URL spells the host (GitHub.com, gitlab.com:443, http://); else the
+// API of ref's own host (a CI job's self-hosted forge). A URL on the public forge never
+// makes the token go out over plain http, or to a host spelled otherwise.
+func forgeBase(ref changeRef, c *Config) string {
+	host := hostPort(ref.scheme, ref.host)
+	switch ref.forge {
+	case "github":
+		if c.GitHub.BaseURL != "" || host == "github.com" || host == "www.github.com" {
+			return c.GitHub.BaseURL
+		}
+		return ref.scheme + "://" + ref.host + "/api/v3/"
+	case "gitlab":
+		if c.GitLab.BaseURL != "" || host == "gitlab.com" {
+			return c.GitLab.BaseURL
+		}
+		return ref.scheme + "://" + ref.host
+	}
+	return ""
+}
+
 // forgeClient is what the command needs of a forge adapter.
 type forgeClient interface {
 	reviewer.DiffSource
@@ -116,10 +138,7 @@ type forgeClient interface {
 func newForge(e env, ref changeRef, c *Config, logger *slog.Logger) (forgeClient, error) {
 	switch ref.forge {
 	case "github":
-		base := c.GitHub.BaseURL
-		if base == "" && ref.host != "github.com" && ref.host != "www.github.com" {
-			base = ref.scheme + "://" + ref.host + "/api/v3/"
-		}
+		base := forgeBase(ref, c)
 		key := []byte(c.GitHub.PrivateKey.reveal())
 		if c.GitHub.PrivateKeyFile != "" {
 			path := e.abs(c.GitHub.PrivateKeyFile)
@@ -142,10 +161,7 @@ func newForge(e env, ref changeRef, c *Config, logger *slog.Logger) (forgeClient
 		}
 		return cl, nil
 	case "gitlab":
-		base := c.GitLab.BaseURL
-		if base == "" && ref.host != "gitlab.com" {
-			base = ref.scheme + "://" + ref.host
-		}
+		base := forgeBase(ref, c)
 		if c.GitLab.Token == "" {
 			return nil, usageError(errors.New("a GitLab merge request needs gitlab.token (REVIEWER_GITLAB_TOKEN): a personal, project or group access token with the api scope"))
 		}

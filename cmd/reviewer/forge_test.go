@@ -148,3 +148,39 @@ func TestReviewChangeOtherHost(t *testing.T) {
 		})
 	}
 }
+
+// TestForgeBase replays a --change URL that spells the public forge's host otherwise:
+// http://GitHub.com/o/r/pull/1 passed the host check (the host is github.com, compared
+// without its scheme or case), and the API root was then derived from the URL as written,
+// http://GitHub.com/api/v3/, so the token went out in clear text over plain http. The
+// public forges' own API roots are used however the URL spells them.
+func TestForgeBase(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		url, github, gitlab, want string
+	}{
+		{url: "http://GitHub.com/o/r/pull/1", want: ""},
+		{url: "https://GitHub.com:443/o/r/pull/1", want: ""},
+		{url: "http://www.github.com/o/r/pull/1", want: ""},
+		{url: "http://gitlab.com/g/p/-/merge_requests/1", want: ""},
+		{url: "http://gitlab.com:80/g/p/-/merge_requests/1", want: ""},
+		{url: "https://GitLab.com:443/g/p/-/merge_requests/1", want: ""},
+		{url: "http://github.com/o/r/pull/1", github: "https://api.github.com/", want: "https://api.github.com/"},
+		// A CI job's self-hosted forge, named by the CI system.
+		{url: "https://ghe.example.com/o/r/pull/1", want: "https://ghe.example.com/api/v3/"},
+		{url: "https://gitlab.example.com/g/p/-/merge_requests/1", want: "https://gitlab.example.com"},
+	}
+	for _, tt := range tests {
+		ref, err := parseChangeURL(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &Config{GitHub: GitHubConfig{BaseURL: tt.github}, GitLab: GitLabConfig{BaseURL: tt.gitlab}}
+		if err := checkChangeHost(ref, c); err != nil && tt.want == "" {
+			t.Errorf("checkChangeHost(%s): %v", tt.url, err)
+		}
+		if got := forgeBase(ref, c); got != tt.want {
+			t.Errorf("forgeBase(%s) = %q, want %q", tt.url, got, tt.want)
+		}
+	}
+}

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"os/exec"
 	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -105,6 +107,10 @@ type DiffOptions struct {
 
 // Diff returns the diff from base to head. An empty head diffs base against the work tree
 // (staged and unstaged changes of tracked files).
+//
+// A diff of two commits reads no .gitattributes of the repository (see commitDiff): in a
+// CI job the work tree is the change's head, whose .gitattributes the change's author
+// wrote, and "* -diff" there would show every file as binary, out of review.
 func (r *Repo) Diff(ctx context.Context, base, head string, opts DiffOptions) ([]byte, error) {
 	args := slices.Clone(diffArgs)
 	if opts.Context > 0 {
@@ -112,13 +118,13 @@ func (r *Repo) Diff(ctx context.Context, base, head string, opts DiffOptions) ([
 	}
 	args = append(args, "--end-of-options", base)
 	if head != "" {
-		args = append(args, head)
+		return r.commitDiff(ctx, append(args, head))
 	}
 	out, err := r.git(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("git diff: %w", err)
 	}
-	if head != "" || !opts.Untracked {
+	if !opts.Untracked {
 		return out, nil
 	}
 	names, err := r.git(ctx, "ls-files", "-z", "--others", "--exclude-standard")
@@ -140,6 +146,29 @@ func (r *Repo) Diff(ctx context.Context, base, head string, opts DiffOptions) ([
 		buf.Write(d)
 	}
 	return buf.Bytes(), nil
+}
+
+// commitDiff runs git diff args, a diff of two commits, where git finds no attributes
+// but the operator's own (core.attributesFile, $GIT_DIR/info/attributes): git reads
+// .gitattributes from the work tree, and from the index for a file the work tree lacks,
+// so it runs in an empty directory as its work tree, with an index that does not exist.
+// A binary file is still known by its content.
+func (r *Repo) commitDiff(ctx context.Context, args []string) ([]byte, error) {
+	gitDir, err := r.git(ctx, "rev-parse", "--absolute-git-dir")
+	if err != nil {
+		return nil, fmt.Errorf("git diff: find the git directory: %w", err)
+	}
+	empty, err := os.MkdirTemp("", "reviewer-diff-")
+	if err != nil {
+		return nil, fmt.Errorf("git diff: %w", err)
+	}
+	defer func() { _ = os.RemoveAll(empty) }()
+	args = append([]string{"--git-dir=" + strings.TrimSpace(string(gitDir)), "--work-tree=" + empty}, args...)
+	out, err := runEnv(ctx, empty, nil, []string{"GIT_INDEX_FILE=" + filepath.Join(empty, "index")}, args...)
+	if err != nil {
+		return nil, fmt.Errorf("git diff: %w", err)
+	}
+	return out, nil
 }
 
 // FS returns the files of revision rev under the given paths (files or directories,
@@ -211,11 +240,17 @@ func (r *Repo) git(ctx context.Context, args ...string) ([]byte, error) {
 // run runs git in dir and returns its standard output; a failure carries git's own
 // message.
 func run(ctx context.Context, dir string, stdin io.Reader, args ...string) ([]byte, error) {
+	return runEnv(ctx, dir, stdin, nil, args...)
+}
+
+// runEnv is run with more environment variables.
+func runEnv(ctx context.Context, dir string, stdin io.Reader, env []string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
 	cmd.Stdin = stdin
 	// Keep git from paging, prompting or localising its messages.
 	cmd.Env = append(cmd.Environ(), "GIT_PAGER=cat", "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
+	cmd.Env = append(cmd.Env, env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -184,3 +184,35 @@ func mustEval(t *testing.T, p string) string {
 	}
 	return r
 }
+
+// TestDiffIgnoresChangeAttributes replays a change that switches its own review off with a
+// .gitattributes it adds: "* -diff" makes git print "Binary files differ" for every file,
+// which the filter takes out of review as binary (and binary files hold no code it can
+// see), so nothing reached the model and the status was success. Attributes of the
+// repository are not read for a diff of two commits: git still knows a binary file by
+// its content.
+func TestDiffIgnoresChangeAttributes(t *testing.T) {
+	t.Parallel()
+	dir, _, _ := newRepo(t)
+	ctx := t.Context()
+	base := sh(t, dir, "rev-parse", "HEAD")
+	write(t, dir, ".gitattributes", "* -diff\n*.py binary\n")
+	write(t, dir, "src/app.py", "x = 1\ny = 2\nos.system(input())\n")
+	write(t, dir, "blob.bin", "a\x00b\n")
+	sh(t, dir, "add", "-A")
+	sh(t, dir, "commit", "-q", "-m", "switch the review off")
+	head := sh(t, dir, "rev-parse", "HEAD")
+	repo, err := git.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := repo.Diff(ctx, base, head, git.DiffOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"+os.system(input())", "+* -diff", "Binary files /dev/null and b/blob.bin differ"} {
+		if !strings.Contains(string(d), want) {
+			t.Errorf("Diff does not contain %q:\n%s", want, d)
+		}
+	}
+}

@@ -71,6 +71,9 @@ func (cl *Client) listFiles(ctx context.Context, owner, name string, number int)
 	}
 }
 
+// emptyBlob is git's id of the empty file.
+const emptyBlob = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+
 // synthesizeDiff writes the files API's entries as a git diff, with the headers git
 // would write (renames, copies, added and removed files), and returns the files that
 // have no patch as gaps. File modes are not in the files API: added and removed files
@@ -107,6 +110,12 @@ func synthesizeDiff(files []*github.CommitFile) ([]byte, []reviewer.FileCoverage
 			fmt.Fprintf(&b, "copy from %s\ncopy to %s\n", diff.QuotePath(old), diff.QuotePath(path))
 		}
 		if patch == "" {
+			if status == "added" && f.GetSHA() != "" && f.GetSHA() != emptyBlob {
+				// An added file with content but no patch and no changed lines is
+				// binary: git's diff would say so, and the review judges a binary
+				// file by its kind, where an empty one holds nothing.
+				fmt.Fprintf(&b, "Binary files /dev/null and %s differ\n", plus)
+			}
 			continue
 		}
 		fmt.Fprintf(&b, "--- %s\n+++ %s\n", minus, plus)

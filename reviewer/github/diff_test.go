@@ -113,3 +113,44 @@ func TestDiffTooLarge(t *testing.T) {
 		t.Errorf("requests (-want +got):\n%s", d)
 	}
 }
+
+// TestDiffFilesAPIBinary: the files API lists an added binary file as it lists an added
+// empty one, without a patch and with no changes; only its blob tells them apart. The
+// rebuilt diff took a trojan gradle-wrapper.jar in a large pull request for an empty file,
+// which the review reads as holding no code. It is now a binary file, which the review
+// judges by its kind; an empty file (the empty blob) stays empty.
+func TestDiffFilesAPIBinary(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotAcceptable, "Sorry, the diff exceeded the maximum number of files (300)",
+			map[string]any{"resource": "PullRequest", "field": "diff", "code": "too_large"})
+	})
+	entry := fixtureItem(t, "diff-entry-items.json")
+	files := []map[string]any{
+		with(entry, "filename", "gradle/wrapper/gradle-wrapper.jar", "status", "added", "additions", 0, "deletions", 0, "changes", 0,
+			"sha", "3c3b1a5f9a1f1d1e8b6f0f0d7c0e4e7a1b2c3d4e"),
+		with(entry, "filename", "pkg/__init__.py", "status", "added", "additions", 0, "deletions", 0, "changes", 0,
+			"sha", "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"),
+	}
+	for _, fl := range files {
+		delete(fl, "patch")
+	}
+	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347/files", func(w http.ResponseWriter, r *http.Request) {
+		paginate(w, r, f.prefix, files)
+	})
+	got, _, err := f.client(t).DiffWithGaps(t.Context(), testChange)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := diff.Parse(got)
+	if err != nil || len(parsed) != 2 {
+		t.Fatalf("diff.Parse: %d files, %v\n%s", len(parsed), err, got)
+	}
+	if !parsed[0].Binary || parsed[0].NewPath != "gradle/wrapper/gradle-wrapper.jar" {
+		t.Errorf("the jar: %+v, want a binary file\n%s", parsed[0], got)
+	}
+	if parsed[1].Binary {
+		t.Errorf("the empty file: %+v, want no binary file\n%s", parsed[1], got)
+	}
+}

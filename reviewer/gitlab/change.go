@@ -50,6 +50,7 @@ func (c *Client) ReadChange(ctx context.Context, ch reviewer.Change) (reviewer.C
 	s := c.state(ch)
 	c.mu.Lock()
 	s.version = v
+	s.changesCount = mr.ChangesCount
 	c.mu.Unlock()
 	return ch, nil
 }

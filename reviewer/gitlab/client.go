@@ -72,6 +72,9 @@ type Client struct {
 type changeState struct {
 	version *version
 	files   map[string]*diff.File // by new path, and by old path for deleted files
+	// changesCount is the merge request's changes_count as ReadChange read it: "1000+"
+	// when GitLab's diff stops at its limits. "" when not read.
+	changesCount string
 }
 
 // version is the latest diff version of a merge request.

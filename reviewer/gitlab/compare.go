@@ -20,12 +20,15 @@ import (
 // and the caller reviews the whole change instead. The comparison is straight (from..to,
 // not from...to), which for an ancestor is the same diff without a second merge-base walk.
 //
-// Files GitLab lists without a diff are left out: those it found too large or collapsed,
-// and, since client-go's Diff drops the too_large and collapsed flags that would tell them
-// apart, renames and mode changes without a content change too. None of them has a line to
-// review, and the caller only uses the comparison to narrow what it sends of the change's
-// own diff, which reports its gaps itself. When GitLab cut the comparison at its diff limits
-// (compare_timeout), Compare returns an error rather than a diff that misses files.
+// Files GitLab lists without a diff because they have no changed lines (renames and mode
+// changes only, empty files) are left out. A file GitLab found too large or collapsed is
+// not: its changed lines are not known, and leaving it out would tell the caller, which
+// shows the model only the lines the comparison added, that none were, though the change's
+// own diff may show them (a 150 KB file replaced by 100 KB of new code is a 250 KB
+// comparison). Compare then returns an error wrapping reviewer.ErrTooLarge, as it does when
+// GitLab cut the comparison at its diff limits (compare_timeout): the caller reviews the
+// whole change. client-go's Diff drops the too_large and collapsed flags, so the answer is
+// read into compareAnswer.
 //
 // GitLab API: https://docs.gitlab.com/api/repositories/#merge-base and
 // https://docs.gitlab.com/api/repositories/#compare-branches-tags-or-commits
@@ -39,24 +42,34 @@ func (c *Client) Compare(ctx context.Context, ch reviewer.Change, from, to strin
 	if err := c.checkAncestor(ctx, ch, from, to); err != nil {
 		return nil, err
 	}
-	var cmp *gl.Compare
+	var cmp compareAnswer
 	opt := &gl.CompareOptions{From: gl.Ptr(from), To: gl.Ptr(to), Straight: gl.Ptr(true)}
-	err := c.call(ctx, true, func(o ...gl.RequestOptionFunc) (r *gl.Response, err error) {
-		cmp, r, err = c.api.Repositories.Compare(ch.Repo, opt, o...)
-		return r, err
+	err := c.call(ctx, true, func(o ...gl.RequestOptionFunc) (*gl.Response, error) {
+		cmp = compareAnswer{}
+		req, err := c.api.NewRequest(http.MethodGet, "projects/"+gl.PathEscape(ch.Repo)+"/repository/compare", opt, o)
+		if err != nil {
+			return nil, err
+		}
+		return c.api.Do(req, &cmp)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("compare %s..%s: %w", short(from), short(to), err)
-	}
-	if cmp == nil {
-		return nil, fmt.Errorf("compare %s..%s: empty answer", short(from), short(to))
 	}
 	if cmp.CompareTimeout {
 		return nil, fmt.Errorf("compare %s..%s: gitlab cut the diff at its limits", short(from), short(to))
 	}
 	entries := make([]*gl.MergeRequestDiff, 0, len(cmp.Diffs))
 	for _, d := range cmp.Diffs {
-		if d == nil || d.Diff == "" {
+		if d == nil {
+			continue
+		}
+		if d.Diff == "" && (d.TooLarge || d.Collapsed) && !d.DeletedFile {
+			// What changed in this file is not known: leaving it out would pass its new
+			// lines as reviewed before, though the change's own diff may well show them.
+			return nil, fmt.Errorf("compare %s..%s: %w: gitlab gives no diff of %s (too large or collapsed)",
+				short(from), short(to), reviewer.ErrTooLarge, d.NewPath)
+		}
+		if d.Diff == "" {
 			continue
 		}
 		entries = append(entries, &gl.MergeRequestDiff{
@@ -69,6 +82,23 @@ func (c *Client) Compare(ctx context.Context, ch reviewer.Change, from, to strin
 		return nil, fmt.Errorf("gitlab compare diff: %w", err)
 	}
 	return out, nil
+}
+
+// compareAnswer is the part of GitLab's compare answer Compare reads.
+type compareAnswer struct {
+	Diffs []*struct {
+		Diff        string `json:"diff"`
+		OldPath     string `json:"old_path"`
+		NewPath     string `json:"new_path"`
+		AMode       string `json:"a_mode"`
+		BMode       string `json:"b_mode"`
+		NewFile     bool   `json:"new_file"`
+		RenamedFile bool   `json:"renamed_file"`
+		DeletedFile bool   `json:"deleted_file"`
+		TooLarge    bool   `json:"too_large"`
+		Collapsed   bool   `json:"collapsed"`
+	} `json:"diffs"`
+	CompareTimeout bool `json:"compare_timeout"`
 }
 
 // checkAncestor returns nil when from is an ancestor of to (or to itself), and an error

@@ -34,7 +34,7 @@ func TestCompare(t *testing.T) {
 	for _, fl := range files {
 		got = append(got, fileSummary{fl.OldPath, fl.NewPath, fl.Status.String(), len(fl.Hunks)})
 	}
-	// The renamed-only file and the too_large one came without a diff: left out.
+	// The renamed-only file came without a diff: left out.
 	want := []fileSummary{
 		{"also_testing", "also_testing", "modified", 1},
 		{"testing", "testing", "modified", 1},
@@ -57,6 +57,28 @@ func TestCompare(t *testing.T) {
 		q := reqs[0].query
 		if q.Get("from") != parentSHA || q.Get("to") != headSHA || q.Get("straight") != "true" {
 			t.Errorf("compare query %v: want from the parent to the head, straight", q)
+		}
+	}
+}
+
+// TestCompareTooLarge replays a push that hides new code from an incremental review: the
+// change's file n.py, 150 KB of reviewed code, is replaced by 100 KB of new code. GitLab
+// shows the change's own diff of n.py (100 KB added) but finds the comparison with the
+// reviewed head (150 KB out, 100 KB in) too large and gives it no diff. Compare left such a
+// file out, so the review took n.py for unchanged since the reviewed head and never showed
+// the model its new code. Now the comparison is refused as too large (a whole review);
+// a file without a diff because it only moved still is left out.
+func TestCompareTooLarge(t *testing.T) {
+	t.Parallel()
+	for _, flag := range []string{"too_large", "collapsed"} {
+		f := newFake(t, "")
+		f.failNext("compare", failure{status: http.StatusOK, body: `{"commits":[],"compare_timeout":false,"compare_same_ref":false,"diffs":[` +
+			`{"old_path":"a.py","new_path":"b.py","a_mode":"100644","b_mode":"100644","diff":"","new_file":false,"renamed_file":true,"deleted_file":false,"too_large":false,"collapsed":false},` +
+			`{"old_path":"n.py","new_path":"n.py","a_mode":"100644","b_mode":"100644","diff":"","new_file":false,"renamed_file":false,"deleted_file":false,"` + flag + `":true}]}`})
+		c := f.client(t, nil)
+		out, err := c.Compare(t.Context(), change(), parentSHA, headSHA)
+		if !errors.Is(err, reviewer.ErrTooLarge) || !strings.Contains(err.Error(), "n.py") {
+			t.Errorf("%s: Compare = %q, %v; want an error wrapping ErrTooLarge that names n.py", flag, out, err)
 		}
 	}
 }

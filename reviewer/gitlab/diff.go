@@ -28,11 +28,39 @@ func (c *Client) Diff(ctx context.Context, ch reviewer.Change) ([]byte, error) {
 // DiffWithGaps returns the merge request's diff as a unified git diff, synthesized from the
 // per-file diffs GitLab gives (a git header, mode, rename and ---/+++ lines, then GitLab's
 // hunks), and the files GitLab listed without a diff (too large or collapsed) as gaps, which
-// the diff leaves out. The parsed diff is kept for Post, which needs each line's number on
+// the diff leaves out. A merge request past GitLab's diff limits, whose changes_count
+// reads "1000+", lists only the files within them: that is a gap too (path "*"). The parsed diff is kept for Post, which needs each line's number on
 // both sides.
 //
 // GitLab API: https://docs.gitlab.com/api/merge_requests/#list-merge-request-diffs
 func (c *Client) DiffWithGaps(ctx context.Context, ch reviewer.Change) ([]byte, []reviewer.FileCoverage, error) {
+	out, gaps, err := c.readDiff(ctx, ch)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := c.state(ch)
+	c.mu.Lock()
+	count := s.changesCount
+	c.mu.Unlock()
+	if count == "" {
+		mr, err := c.mergeRequest(ctx, ch)
+		if err != nil {
+			return nil, nil, err
+		}
+		count = mr.ChangesCount
+	}
+	if strings.HasSuffix(count, "+") {
+		// GitLab stopped at its diff limits (files, lines or bytes) and lists no file
+		// beyond them: code there was not seen.
+		gaps = append(gaps, reviewer.FileCoverage{Path: "*", Outcome: reviewer.OutcomeSkipped,
+			Reason: "GitLab's diff stops at its limits (changes_count " + count + "); files beyond were not reviewed"})
+	}
+	return out, gaps, nil
+}
+
+// readDiff lists the merge request's diffs, synthesizes them into one diff and keeps it
+// parsed for Post.
+func (c *Client) readDiff(ctx context.Context, ch reviewer.Change) ([]byte, []reviewer.FileCoverage, error) {
 	if err := checkChange(ch); err != nil {
 		return nil, nil, err
 	}
@@ -72,7 +100,7 @@ func (c *Client) parsedDiff(ctx context.Context, ch reviewer.Change) (map[string
 	if files != nil {
 		return files, nil
 	}
-	if _, _, err := c.DiffWithGaps(ctx, ch); err != nil {
+	if _, _, err := c.readDiff(ctx, ch); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()

@@ -866,3 +866,35 @@ func TestMayRequestReview(t *testing.T) {
 		t.Error("a 500 was taken for an answer")
 	}
 }
+
+// TestDiffOverflow replays a merge request past GitLab's diff limits: GitLab keeps only the
+// files within its limits (1000 files, 50,000 lines, by default) and lists no others, so a
+// change that deletes a 50,000-line file and adds its code after it had that code never
+// listed, never in the ledger, and the review passed clean. GitLab says so in the merge
+// request's changes_count ("1000+"): the review is then incomplete.
+func TestDiffOverflow(t *testing.T) {
+	t.Parallel()
+	for _, read := range []bool{true, false} {
+		f := newFake(t, "")
+		f.editMR = func(mr map[string]any) { mr["changes_count"] = "1000+" }
+		c := f.client(t, nil)
+		ch := change()
+		if read {
+			var err error
+			if ch, err = c.ReadChange(t.Context(), ch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, gaps, err := c.DiffWithGaps(t.Context(), ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, g := range gaps {
+			found = found || g.Path == "*" && g.Outcome == reviewer.OutcomeSkipped && strings.Contains(g.Reason, "1000+")
+		}
+		if !found {
+			t.Errorf("ReadChange first: %v: gaps %+v, want one saying files beyond GitLab's limit were not reviewed", read, gaps)
+		}
+	}
+}

@@ -32,9 +32,11 @@
 //
 // What triggers a review:
 //
-//   - GitHub pull_request opened, synchronize, reopened, ready_for_review; drafts only
-//     with Config.ReviewDrafts, bots (sender.type "Bot", a "[bot]" login) only with
-//     Config.ReviewBots.
+//   - GitHub pull_request opened, synchronize, reopened, ready_for_review, and edited
+//     when it changed the base branch (changes.base); drafts only
+//     with Config.ReviewDrafts, bots' pull requests (sender and author of type "Bot" or
+//     with a "[bot]" login) only with Config.ReviewBots; a person's pull request a bot
+//     pushed to is reviewed.
 //   - GitHub issue_comment created on a pull request whose first line is Config.Command,
 //     written by OWNER, MEMBER or COLLABORATOR. author_association is the only hint of
 //     the commenter's access the payload carries, and not enough: MEMBER includes
@@ -43,7 +45,8 @@
 //     have write access (admin, maintain or write).
 //   - GitLab merge request open, reopen, and update when it carries new commits
 //     (object_attributes.oldrev) or moved from draft to ready (changes.draft, changes
-//     work_in_progress, or on older GitLab a title that lost its "Draft:" prefix).
+//     work_in_progress, or on older GitLab a title that lost its "Draft:" prefix), or
+//     changed its target branch (changes.target_branch).
 //   - GitLab note on a merge request whose first line is Config.Command. GitLab sends no
 //     role with a note: the job names the commenter, and the worker reviews only once
 //     GitLab says they have the Developer role or more in the project.

@@ -34,6 +34,8 @@ type githubEvent struct {
 		Head   struct {
 			SHA string `json:"sha"`
 		} `json:"head"`
+		// User is the pull request's author.
+		User githubUser `json:"user"`
 	} `json:"pull_request"`
 	Issue struct {
 		Number int    `json:"number"`
@@ -54,6 +56,11 @@ type githubEvent struct {
 		ID int64 `json:"id"`
 	} `json:"installation"`
 	Sender githubUser `json:"sender"`
+	// Changes says what an edited pull request changed; Base is set when its base branch
+	// did.
+	Changes struct {
+		Base *struct{} `json:"base"`
+	} `json:"changes"`
 }
 
 type githubUser struct {
@@ -135,8 +142,9 @@ func githubPayload(contentType string, body []byte) ([]byte, error) {
 	return []byte(p), nil
 }
 
-// githubPullRequest queues a review when a pull request is opened, pushed to, reopened or
-// marked ready for review.
+// githubPullRequest queues a review when a pull request is opened, pushed to, reopened,
+// marked ready for review, or retargeted to another base branch: the head's status was
+// set against the old base, which may hold code the new one lacks.
 func (s *Server) githubPullRequest(ctx context.Context, d *delivery, ev *githubEvent) (reply, error) {
 	pr := ev.PullRequest
 	j := queue.Job{
@@ -149,15 +157,18 @@ func (s *Server) githubPullRequest(ctx context.Context, d *delivery, ev *githubE
 		Sender:         ev.Sender.Login,
 	}
 	d.describe(j)
-	switch ev.Action {
-	case "opened", "synchronize", "reopened", "ready_for_review":
+	switch {
+	case ev.Action == "opened", ev.Action == "synchronize", ev.Action == "reopened", ev.Action == "ready_for_review":
+	case ev.Action == "edited" && ev.Changes.Base != nil:
 	default:
 		return ignore("pull_request action %q does not trigger a review", ev.Action), nil
 	}
 	switch {
 	case s.isSelf(ev.Sender.Login):
 		return ignore("sent by the bot itself"), nil
-	case !s.reviewBots && githubBot(ev.Sender):
+	// A bot's own pull request is skipped, not a person's that a bot pushed to: from a
+	// fork, the author's workflow can push to the branch as github-actions[bot].
+	case !s.reviewBots && githubBot(ev.Sender) && (pr.User.Login == "" || githubBot(pr.User)):
 		return ignore("sender %s is a bot", ev.Sender.Login), nil
 	case pr.Draft && !s.reviewDrafts:
 		return ignore("pull request is a draft; it is reviewed when marked ready"), nil

@@ -141,12 +141,22 @@ func TestGitHubPullRequestRules(t *testing.T) {
 	t.Parallel()
 	opened := fixture(t, "github", "pull_request.opened.json")
 	draft := setJSON(t, opened, true, "pull_request", "draft")
-	botSender := setJSON(t, setJSON(t, opened, "dependabot[bot]", "sender", "login"), "Bot", "sender", "type")
-	botLoginOnly := setJSON(t, opened, "renovate[bot]", "sender", "login")
+	// A bot's pull request: the bot opens it, so it is both sender and author.
+	botAuthored := func(body []byte, login, typ string) []byte {
+		body = setJSON(t, setJSON(t, body, login, "sender", "login"), typ, "sender", "type")
+		return setJSON(t, setJSON(t, body, login, "pull_request", "user", "login"), typ, "pull_request", "user", "type")
+	}
+	botSender := botAuthored(opened, "dependabot[bot]", "Bot")
+	botLoginOnly := botAuthored(opened, "renovate[bot]", "User")
+	// A person's pull request that a bot pushed to: from a fork, the author's own
+	// workflow (github-actions[bot]) can push to the branch.
+	botPush := setJSON(t, setJSON(t, fixture(t, "github", "pull_request.synchronize.json"), "github-actions[bot]", "sender", "login"), "Bot", "sender", "type")
 	self := setJSON(t, setJSON(t, opened, "Reviewer-Bot[bot]", "sender", "login"), "Bot", "sender", "type")
 	selfUser := setJSON(t, opened, testBot, "sender", "login")
 	noHead := setJSON(t, opened, nil, "pull_request", "head", "sha")
 	shortHead := setJSON(t, opened, "ec26c3e", "pull_request", "head", "sha")
+	retargeted := setJSON(t, fixture(t, "github", "pull_request.edited.json"),
+		map[string]any{"ref": map[string]any{"from": "stale"}, "sha": map[string]any{"from": "6dcb09b5b57875f334f61aebed695e2e4193db5e"}}, "changes", "base")
 
 	tests := []struct {
 		name         string
@@ -158,10 +168,15 @@ func TestGitHubPullRequestRules(t *testing.T) {
 		reason       string
 	}{
 		{name: "draft skipped", body: draft, status: 202, reason: "draft"},
+		// Retargeted: the head's status was set against the old base branch, which may
+		// hold code the new one lacks (see reviewer.TestRetargetedChange).
+		{name: "base branch changed", body: retargeted, status: 202, queued: true},
+		{name: "description edited", body: fixture(t, "github", "pull_request.edited.json"), status: 202, reason: "edited"},
 		{name: "draft with ReviewDrafts", body: draft, reviewDrafts: true, status: 202, queued: true},
 		{name: "bot sender skipped", body: botSender, status: 202, reason: "bot"},
 		{name: "bot login skipped", body: botLoginOnly, status: 202, reason: "bot"},
 		{name: "bot with ReviewBots", body: botSender, reviewBots: true, status: 202, queued: true},
+		{name: "a person's pull request pushed to by a bot", body: botPush, status: 202, queued: true},
 		{name: "the bot itself", body: self, reviewBots: true, reviewDrafts: true, status: 202, reason: "bot itself"},
 		{name: "the bot's user login", body: selfUser, reviewBots: true, status: 202, reason: "bot itself"},
 		{name: "no head", body: noHead, status: 400, reason: "head commit"},

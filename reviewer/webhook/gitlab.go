@@ -66,6 +66,7 @@ type gitlabEvent struct {
 		Draft          *gitlabChange[bool]   `json:"draft"`
 		WorkInProgress *gitlabChange[bool]   `json:"work_in_progress"`
 		Title          *gitlabChange[string] `json:"title"`
+		TargetBranch   *gitlabChange[string] `json:"target_branch"`
 	} `json:"changes"`
 }
 
@@ -75,6 +76,7 @@ type gitlabMergeRequest struct {
 	Draft           bool   `json:"draft"`
 	WorkInProgress  bool   `json:"work_in_progress"`
 	TargetProjectID int64  `json:"target_project_id"`
+	AuthorID        int64  `json:"author_id"`
 	LastCommit      struct {
 		ID string `json:"id"`
 	} `json:"last_commit"`
@@ -194,7 +196,7 @@ func gitlabDeliveryID(h http.Header, body []byte) string {
 }
 
 // gitlabMergeRequest queues a review when a merge request is opened or reopened, gets new
-// commits, or is marked ready.
+// commits, is marked ready, or changes its target branch.
 func (s *Server) gitlabMergeRequest(ctx context.Context, d *delivery, ev *gitlabEvent) (reply, error) {
 	mr := &ev.ObjectAttributes.gitlabMergeRequest
 	action := ev.ObjectAttributes.Action
@@ -211,8 +213,10 @@ func (s *Server) gitlabMergeRequest(ctx context.Context, d *delivery, ev *gitlab
 	switch action {
 	case "open", "reopen":
 	case "update":
-		if ev.ObjectAttributes.Oldrev == "" && !ev.readied() {
-			return ignore("merge request update has no new commits and did not mark it ready"), nil
+		// A new target branch needs a review too: the head's status was set against the
+		// old one, which may hold code the new one lacks.
+		if ev.ObjectAttributes.Oldrev == "" && !ev.readied() && ev.Changes.TargetBranch == nil {
+			return ignore("merge request update has no new commits, did not mark it ready and did not change its target branch"), nil
 		}
 	default:
 		return ignore("merge request action %q does not trigger a review", action), nil
@@ -220,7 +224,9 @@ func (s *Server) gitlabMergeRequest(ctx context.Context, d *delivery, ev *gitlab
 	switch {
 	case s.isSelf(ev.User.Username):
 		return ignore("caused by the bot itself"), nil
-	case !s.reviewBots && gitlabBot(ev.User.Username):
+	// A bot's own merge request is skipped, not a person's that a bot pushed to: from a
+	// fork, an access token of the fork can push to the source branch.
+	case !s.reviewBots && gitlabBot(ev.User.Username) && (mr.AuthorID == 0 || mr.AuthorID == ev.User.ID):
 		return ignore("user %s is a bot", ev.User.Username), nil
 	case mr.isDraft() && !s.reviewDrafts:
 		return ignore("merge request is a draft; it is reviewed when marked ready"), nil

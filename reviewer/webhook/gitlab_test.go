@@ -146,6 +146,8 @@ func TestGitLabFixtures(t *testing.T) {
 func TestGitLabMergeRequestRules(t *testing.T) {
 	t.Parallel()
 	open := fixture(t, "gitlab", "merge_request.open.json")
+	// A bot's merge request: the bot opens it, so it is both the user and the author.
+	botOpen := setJSON(t, open, 1, "object_attributes", "author_id")
 	// The documented GitLab 16+ shape: changes.draft goes true -> false.
 	toDraft := fixture(t, "gitlab", "merge_request.update.draft-to-ready.json")
 	ready := setJSON(t, toDraft, map[string]any{"previous": true, "current": false}, "changes", "draft")
@@ -168,9 +170,17 @@ func TestGitLabMergeRequestRules(t *testing.T) {
 		{name: "draft with ReviewDrafts", body: setJSON(t, open, true, "object_attributes", "draft"), reviewDrafts: true, status: 202, queued: true},
 		{name: "changes.draft true to false", body: ready, status: 202, queued: true},
 		{name: "changes.work_in_progress true to false", body: wipReady, status: 202, queued: true},
-		{name: "access-token bot skipped", body: setJSON(t, open, "project_42_bot_0c7e5b9d2a", "user", "username"), status: 202, reason: "bot"},
-		{name: "old access-token bot skipped", body: setJSON(t, open, "project_42_bot3", "user", "username"), status: 202, reason: "bot"},
-		{name: "bot with ReviewBots", body: setJSON(t, open, "group_7_bot_0c7e5b9d2a", "user", "username"), reviewBots: true, status: 202, queued: true},
+		// Retargeted: the head's status was set against the old target branch, which may
+		// hold code the new one lacks (see reviewer.TestRetargetedChange).
+		{name: "target branch changed", body: setJSON(t, fixture(t, "gitlab", "merge_request.update.title.json"),
+			map[string]any{"previous": "stale", "current": "main"}, "changes", "target_branch"), status: 202, queued: true},
+		{name: "access-token bot skipped", body: setJSON(t, botOpen, "project_42_bot_0c7e5b9d2a", "user", "username"), status: 202, reason: "bot"},
+		{name: "old access-token bot skipped", body: setJSON(t, botOpen, "project_42_bot3", "user", "username"), status: 202, reason: "bot"},
+		{name: "bot with ReviewBots", body: setJSON(t, botOpen, "group_7_bot_0c7e5b9d2a", "user", "username"), reviewBots: true, status: 202, queued: true},
+		// A person's merge request that a bot pushed to: from a fork, an access token of
+		// the fork (project_<fork>_bot) can push to the source branch.
+		{name: "a person's merge request pushed to by a bot", body: setJSON(t, setJSON(t, fixture(t, "gitlab", "merge_request.update.new-commits.json"),
+			"project_99_bot_0c7e5b9d2a", "user", "username"), 77, "user", "id"), status: 202, queued: true},
 		{name: "the bot itself", body: setJSON(t, open, "Reviewer-Bot", "user", "username"), reviewBots: true, status: 202, reason: "bot itself"},
 		{name: "closed with new commits", body: setJSON(t, fixture(t, "gitlab", "merge_request.update.new-commits.json"), "closed", "object_attributes", "state"), status: 202, reason: "closed"},
 		{name: "approved", body: setJSON(t, open, "approved", "object_attributes", "action"), status: 202, reason: "approved"},
