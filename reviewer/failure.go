@@ -21,6 +21,15 @@ const maxFailureReason = 600
 // review still knows what was reviewed before. What the forge does not support is skipped.
 func ReportFailure(ctx context.Context, p Poster, c Change, cause error, key seal.Key) error {
 	reason := FailureReason(cause)
+	// The summary's seal names the target branch: a caller that knows only the change's
+	// number (the service, after a job failed) would otherwise drop the head the last
+	// review sealed, and the next push would be reviewed whole. When the forge can not
+	// say (it may be what failed), that is the safe side.
+	if cr, ok := p.(ChangeReader); ok && c.BaseRef == "" {
+		if read, err := cr.ReadChange(ctx, c); err == nil {
+			c.BaseRef = read.BaseRef
+		}
+	}
 	var errs []error
 	if s, ok := p.(Summarizer); ok {
 		if err := writeFailure(ctx, s, c, reason, key); err != nil {

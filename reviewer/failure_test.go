@@ -85,3 +85,27 @@ func TestReportFailureHidesInternals(t *testing.T) {
 		t.Errorf("FailureReason of an unknown error = %q, want an internal error", got)
 	}
 }
+
+// TestReportFailureKeepsSealedHead: the service reports a failure knowing only the
+// change's number and head; the seal of the last review's head also names the target
+// branch, which the report reads from the forge so that the head is kept, not dropped.
+func TestReportFailureKeepsSealedHead(t *testing.T) {
+	t.Parallel()
+	f := &reviewertest.Forge{
+		Change: reviewer.Change{BaseSHA: "b1", BaseRef: "main", HeadSHA: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+		Patch:  pyDiff(0, "x = eval(input())"),
+	}
+	publishRun(t, f)
+	withRef := reviewer.Change{Forge: "github", Repo: "o/r", Number: 7, BaseRef: "main", HeadSHA: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}
+	if head, ok := reviewer.SummaryHead(withRef, f.Summary, testKey); !ok || head != f.Change.HeadSHA {
+		t.Fatalf("the review's summary names %q, %v; want %s", head, ok, f.Change.HeadSHA)
+	}
+	bare := withRef
+	bare.BaseRef = "" // what the service's job knows
+	if err := reviewer.ReportFailure(t.Context(), f, bare, errors.New("boom"), testKey); err != nil {
+		t.Fatal(err)
+	}
+	if head, ok := reviewer.SummaryHead(withRef, f.Summary, testKey); !ok || head != f.Change.HeadSHA {
+		t.Errorf("after the failure report the summary names %q, %v; want the sealed %s", head, ok, f.Change.HeadSHA)
+	}
+}
