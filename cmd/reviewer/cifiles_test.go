@@ -23,9 +23,10 @@ import (
 
 // ciFile is one file, or one README snippet, with the text the tests read.
 type ciFile struct {
-	name string // for messages: a path, or README.md:LINE
-	lang string // yaml, sh, or "" for a file read whole as text
-	text string
+	name    string // for messages: a path, or README.md:LINE
+	lang    string // yaml, sh, or "" for a file read whole as text
+	text    string
+	heading string // of a README block: the heading it is under
 }
 
 func readRepoFile(t *testing.T, path string) string {
@@ -68,9 +69,19 @@ func readmeCI(t *testing.T) []ciFile {
 func readmeBlocks(t *testing.T, title string) []ciFile {
 	t.Helper()
 	section, firstLine := readmeSection(t, title)
+	return fencedBlocks(section, firstLine)
+}
+
+// fencedBlocks returns the fenced blocks of Markdown text whose first line is README.md's
+// line firstLine, each with the heading it is under.
+func fencedBlocks(text string, firstLine int) []ciFile {
 	var blocks []ciFile
-	lines := strings.Split(section, "\n")
+	heading := ""
+	lines := strings.Split(text, "\n")
 	for i := 0; i < len(lines); i++ {
+		if h := strings.TrimLeft(lines[i], "#"); h != lines[i] && strings.HasPrefix(h, " ") {
+			heading = strings.TrimSpace(h)
+		}
 		lang, ok := strings.CutPrefix(lines[i], "```")
 		if !ok {
 			continue
@@ -81,9 +92,10 @@ func readmeBlocks(t *testing.T, title string) []ciFile {
 			body = append(body, lines[i])
 		}
 		blocks = append(blocks, ciFile{
-			name: "README.md:" + strconv.Itoa(firstLine+open),
-			lang: lang,
-			text: strings.Join(body, "\n") + "\n",
+			name:    "README.md:" + strconv.Itoa(firstLine+open),
+			lang:    lang,
+			text:    strings.Join(body, "\n") + "\n",
+			heading: heading,
 		})
 	}
 	return blocks
