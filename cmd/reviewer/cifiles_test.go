@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -468,41 +466,14 @@ func shellWords(s string) ([]string, error) {
 	return words, nil
 }
 
-// subcommands are the reviewer commands CI files may run, by name.
-var subcommands = map[string]func(env) *cobra.Command{
-	"ci":     ciCmd,
-	"review": reviewCmd,
-	"serve":  serveCmd,
-}
-
-// checkCommandLine parses a command line with the real commands: through run with --help,
-// so that the root's flags (--config, --log-level), every flag's name and value, and the
-// subcommand's name count; and with the subcommand's own flags, to find stray arguments
-// (which --help does not check).
+// checkCommandLine parses a command line with the real command tree (parseReviewer):
+// the subcommand, the root's flags (--config, --log-level) and the subcommand's, each
+// flag's value, and the arguments the subcommand takes.
 func checkCommandLine(t *testing.T, c commandLine) {
 	t.Helper()
 	t.Logf("%s: reviewer %s", c.where, strings.Join(c.words, " "))
-	name := c.words[0]
-	args := append([]string{name, "--help"}, c.words[1:]...)
-	var out bytes.Buffer
-	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &out, dir: t.TempDir()}
-	if err := run(t.Context(), args, e); err != nil {
+	if err := parseReviewer(c.words); err != nil {
 		t.Errorf("%s: reviewer %s: %v", c.where, strings.Join(c.words, " "), err)
-		return
-	}
-	if !strings.Contains(out.String(), "reviewer "+name+" [flags]") {
-		t.Errorf("%s: reviewer %s did not reach the %s command:\n%s", c.where, strings.Join(c.words, " "), name, out.String())
-		return
-	}
-	cmd := subcommands[name](e)
-	// --config and --log-level belong to the root, which run checked above.
-	cmd.FParseErrWhitelist.UnknownFlags = true
-	if err := cmd.ParseFlags(c.words[1:]); err != nil {
-		t.Errorf("%s: reviewer %s: %v", c.where, strings.Join(c.words, " "), err)
-		return
-	}
-	if rest := cmd.Flags().Args(); len(rest) > 0 {
-		t.Errorf("%s: reviewer %s: arguments %q, but %s takes none", c.where, strings.Join(c.words, " "), rest, name)
 	}
 }
 

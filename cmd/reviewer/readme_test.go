@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -219,7 +220,11 @@ func parseReviewer(words []string) error {
 	if err := cmd.ParseFlags(rest); err != nil {
 		return err
 	}
-	return cmd.ValidateArgs(cmd.Flags().Args())
+	args := cmd.Flags().Args()
+	if cmd.Args == nil && len(args) > 0 { // cobra would take any
+		return fmt.Errorf("arguments %q, but %s takes none", args, cmd.Name())
+	}
+	return cmd.ValidateArgs(args)
 }
 
 // readmeScratch makes the repository the README's commands run in: the README's
