@@ -229,7 +229,8 @@ func TestServeBudget(t *testing.T) {
 	f := fl.fakes[0]
 	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
 	environ := append(append(fl.environ(), quickQueue(db)...), gatewayEnv(newModelGateway(t, e2eModelFindings))...)
-	p := startServe(t, append(environ, "REVIEWER_REVIEW_BUDGET_REPO_TOKENS_PER_DAY=20"))
+	// A refusal names the last reviewed head only from a sealed summary: give a key.
+	p := startServe(t, append(environ, "REVIEWER_REVIEW_BUDGET_REPO_TOKENS_PER_DAY=20", "REVIEWER_SECURITY_KEY=budget test key"))
 	// Each step waits for the job's end too: until River records it, a delivery of the
 	// same head would join it.
 	limited := func(n, completed string) func() bool {
