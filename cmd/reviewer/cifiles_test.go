@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -23,9 +21,10 @@ import (
 
 // ciFile is one file, or one README snippet, with the text the tests read.
 type ciFile struct {
-	name string // for messages: a path, or README.md:LINE
-	lang string // yaml, sh, or "" for a file read whole as text
-	text string
+	name    string // for messages: a path, or README.md:LINE
+	lang    string // yaml, sh, or "" for a file read whole as text
+	text    string
+	heading string // of a README block: the heading it is under
 }
 
 func readRepoFile(t *testing.T, path string) string {
@@ -68,9 +67,19 @@ func readmeCI(t *testing.T) []ciFile {
 func readmeBlocks(t *testing.T, title string) []ciFile {
 	t.Helper()
 	section, firstLine := readmeSection(t, title)
+	return fencedBlocks(section, firstLine)
+}
+
+// fencedBlocks returns the fenced blocks of Markdown text whose first line is README.md's
+// line firstLine, each with the heading it is under.
+func fencedBlocks(text string, firstLine int) []ciFile {
 	var blocks []ciFile
-	lines := strings.Split(section, "\n")
+	heading := ""
+	lines := strings.Split(text, "\n")
 	for i := 0; i < len(lines); i++ {
+		if h := strings.TrimLeft(lines[i], "#"); h != lines[i] && strings.HasPrefix(h, " ") {
+			heading = strings.TrimSpace(h)
+		}
 		lang, ok := strings.CutPrefix(lines[i], "```")
 		if !ok {
 			continue
@@ -81,9 +90,10 @@ func readmeBlocks(t *testing.T, title string) []ciFile {
 			body = append(body, lines[i])
 		}
 		blocks = append(blocks, ciFile{
-			name: "README.md:" + strconv.Itoa(firstLine+open),
-			lang: lang,
-			text: strings.Join(body, "\n") + "\n",
+			name:    "README.md:" + strconv.Itoa(firstLine+open),
+			lang:    lang,
+			text:    strings.Join(body, "\n") + "\n",
+			heading: heading,
 		})
 	}
 	return blocks
@@ -456,41 +466,14 @@ func shellWords(s string) ([]string, error) {
 	return words, nil
 }
 
-// subcommands are the reviewer commands CI files may run, by name.
-var subcommands = map[string]func(env) *cobra.Command{
-	"ci":     ciCmd,
-	"review": reviewCmd,
-	"serve":  serveCmd,
-}
-
-// checkCommandLine parses a command line with the real commands: through run with --help,
-// so that the root's flags (--config, --log-level), every flag's name and value, and the
-// subcommand's name count; and with the subcommand's own flags, to find stray arguments
-// (which --help does not check).
+// checkCommandLine parses a command line with the real command tree (parseReviewer):
+// the subcommand, the root's flags (--config, --log-level) and the subcommand's, each
+// flag's value, and the arguments the subcommand takes.
 func checkCommandLine(t *testing.T, c commandLine) {
 	t.Helper()
 	t.Logf("%s: reviewer %s", c.where, strings.Join(c.words, " "))
-	name := c.words[0]
-	args := append([]string{name, "--help"}, c.words[1:]...)
-	var out bytes.Buffer
-	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &out, dir: t.TempDir()}
-	if err := run(t.Context(), args, e); err != nil {
+	if err := parseReviewer(c.words); err != nil {
 		t.Errorf("%s: reviewer %s: %v", c.where, strings.Join(c.words, " "), err)
-		return
-	}
-	if !strings.Contains(out.String(), "reviewer "+name+" [flags]") {
-		t.Errorf("%s: reviewer %s did not reach the %s command:\n%s", c.where, strings.Join(c.words, " "), name, out.String())
-		return
-	}
-	cmd := subcommands[name](e)
-	// --config and --log-level belong to the root, which run checked above.
-	cmd.FParseErrWhitelist.UnknownFlags = true
-	if err := cmd.ParseFlags(c.words[1:]); err != nil {
-		t.Errorf("%s: reviewer %s: %v", c.where, strings.Join(c.words, " "), err)
-		return
-	}
-	if rest := cmd.Flags().Args(); len(rest) > 0 {
-		t.Errorf("%s: reviewer %s: arguments %q, but %s takes none", c.where, strings.Join(c.words, " "), rest, name)
 	}
 }
 

@@ -101,7 +101,7 @@ func TestServeGitHubReviewCommandNeedsWrite(t *testing.T) {
 	body, headers := commentDelivery(t, 0, "reader", 11, "MEMBER", "/review")
 
 	deliverOK(t, p.addr, body, headers)
-	waitFor(t, 30*time.Second, "the read-only member refused", func() bool {
+	waitFor(t, "the read-only member refused", func() bool {
 		return strings.Contains(p.logs.String(), `"msg":"refused: the user who asked may not change the code"`)
 	})
 	if fl.reviewed(0) || fl.count(0, http.MethodPost, "pulls/7/reviews") != 0 {
@@ -112,14 +112,14 @@ func TestServeGitHubReviewCommandNeedsWrite(t *testing.T) {
 	}
 	// River records the refused job's end a moment after; until then a second /review
 	// of the change would join it.
-	waitFor(t, 10*time.Second, "the refused job finished", func() bool {
+	waitFor(t, "the refused job finished", func() bool {
 		return metric(t, p.addr, `reviewer_queue_jobs{state="completed"}`) == "1"
 	})
 
 	body, headers = commentDelivery(t, 0, "maintainer", 12, "MEMBER", "/review")
 
 	deliverOK(t, p.addr, body, headers)
-	waitFor(t, 30*time.Second, "the maintainer's review", func() bool { return fl.reviewed(0) })
+	waitFor(t, "the maintainer's review", func() bool { return fl.reviewed(0) })
 }
 
 // outsiderPull makes the fake's pull request a first-time contributor's, from a fork.
@@ -171,7 +171,7 @@ func TestServeOutsiders(t *testing.T) {
 			body, headers := delivery(t, "opened", 0, shaHead1)
 
 			deliverOK(t, p.addr, body, headers)
-			waitFor(t, 30*time.Second, "the outsider's change turned down", limited("1"))
+			waitFor(t, "the outsider's change turned down", limited("1"))
 			_, reviews, issue, statuses := f.snapshot()
 			if len(reviews) != 0 {
 				t.Fatalf("the outsider's change was reviewed (%d reviews)", len(reviews))
@@ -187,7 +187,7 @@ func TestServeOutsiders(t *testing.T) {
 			// The same head delivered again (a synchronize redelivered by hand): said once.
 			body, headers = delivery(t, "synchronize", 0, shaHead1)
 			deliverOK(t, p.addr, body, headers)
-			waitFor(t, 30*time.Second, "the redelivery turned down", limited("2"))
+			waitFor(t, "the redelivery turned down", limited("2"))
 			if n := fl.count(0, http.MethodPatch, "issues/comments/ID"); n != 0 {
 				t.Errorf("the summary was edited %d times for a refusal it already said", n)
 			}
@@ -199,12 +199,12 @@ func TestServeOutsiders(t *testing.T) {
 
 			deliverOK(t, p.addr, body, headers)
 			if tc.reviewed {
-				waitFor(t, 30*time.Second, "the maintainer's review", func() bool {
+				waitFor(t, "the maintainer's review", func() bool {
 					_, reviews, _, _ := f.snapshot()
 					return len(reviews) > 0
 				})
 			} else {
-				waitFor(t, 30*time.Second, "the maintainer's /review turned down", limited("3"))
+				waitFor(t, "the maintainer's /review turned down", limited("3"))
 				if _, reviews, _, _ := f.snapshot(); len(reviews) != 0 {
 					t.Errorf("outsiders=never, yet a /review reviewed the change")
 				}
@@ -212,7 +212,7 @@ func TestServeOutsiders(t *testing.T) {
 			if n := metric(t, p.addr, `reviewer_reviews_total{forge="github",outcome="limited"}`); n != strconv.Itoa(tc.refusals) {
 				t.Errorf("%s reviews turned down, want %d", n, tc.refusals)
 			}
-			waitFor(t, 10*time.Second, "the statuses", func() bool {
+			waitFor(t, "the statuses", func() bool {
 				_, _, _, st := f.snapshot()
 				return len(st) == tc.statusFor
 			})
@@ -229,9 +229,8 @@ func TestServeBudget(t *testing.T) {
 	f := fl.fakes[0]
 	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
 	environ := append(append(fl.environ(), quickQueue(db)...), gatewayEnv(newModelGateway(t, e2eModelFindings))...)
-	// The refusal names the last review's head only when its seal verifies: give the
-	// service a key.
-	p := startServe(t, append(environ, "REVIEWER_REVIEW_BUDGET_REPO_TOKENS_PER_DAY=20", "REVIEWER_SECURITY_KEY=budget-test-key"))
+	// A refusal names the last reviewed head only from a sealed summary: give a key.
+	p := startServe(t, append(environ, "REVIEWER_REVIEW_BUDGET_REPO_TOKENS_PER_DAY=20", "REVIEWER_SECURITY_KEY=budget test key"))
 	// Each step waits for the job's end too: until River records it, a delivery of the
 	// same head would join it.
 	limited := func(n, completed string) func() bool {
@@ -244,12 +243,15 @@ func TestServeBudget(t *testing.T) {
 	// The first review starts under the budget and runs to the end, past it (29 tokens).
 	body, headers := delivery(t, "opened", 0, shaHead1)
 	deliverOK(t, p.addr, body, headers)
-	waitFor(t, 30*time.Second, "the first review", func() bool { return fl.reviewed(0) })
+	// Until the job ends, its tokens may not be charged yet.
+	waitFor(t, "the first review", func() bool {
+		return fl.reviewed(0) && metric(t, p.addr, `reviewer_queue_jobs{state="completed"}`) == "1"
+	})
 
 	f.push(changeV2(t))
 	body, headers = delivery(t, "synchronize", 0, shaHead2)
 	deliverOK(t, p.addr, body, headers)
-	waitFor(t, 30*time.Second, "the second review refused", limited("1", "2"))
+	waitFor(t, "the second review refused", limited("1", "2"))
 	_, reviews, issue, statuses := f.snapshot()
 	if len(reviews) != 1 {
 		t.Errorf("%d reviews, want the first only", len(reviews))
@@ -273,7 +275,7 @@ func TestServeBudget(t *testing.T) {
 	// Asked again for the same head: refused again, and nothing new is written.
 	body, headers = delivery(t, "synchronize", 0, shaHead2)
 	deliverOK(t, p.addr, body, headers)
-	waitFor(t, 30*time.Second, "the redelivery refused", limited("2", "3"))
+	waitFor(t, "the redelivery refused", limited("2", "3"))
 	if n := fl.count(0, http.MethodPatch, "issues/comments/ID"); n != edits {
 		t.Errorf("the summary was edited again (%d edits, want %d): the refusal is said once", n, edits)
 	}

@@ -13,6 +13,18 @@ import (
 
 // run is the whole program; main only turns its error into an exit code.
 func run(ctx context.Context, args []string, e env) error {
+	root := newRoot(e)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	var ee *exitError
+	if err != nil && !errors.As(err, &ee) && isUsage(err) {
+		return usageError(err)
+	}
+	return err
+}
+
+// newRoot returns the command tree.
+func newRoot(e env) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "reviewer",
 		Short:         "Review code changes against your team's codified standards",
@@ -20,7 +32,6 @@ func run(ctx context.Context, args []string, e env) error {
 		SilenceUsage:  true,
 		// A bare "reviewer" prints help; it is not an error.
 	}
-	root.SetArgs(args)
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
@@ -29,12 +40,7 @@ func run(ctx context.Context, args []string, e env) error {
 	root.PersistentFlags().String("log-level", "", "log level: debug, info, warn or error (log.level)")
 	root.AddCommand(reviewCmd(e), ciCmd(e), rulesCmd(e), versionCmd(e))
 	root.AddCommand(evalCmd(e), serveCmd(e))
-	err := root.ExecuteContext(ctx)
-	var ee *exitError
-	if err != nil && !errors.As(err, &ee) && isUsage(err) {
-		return usageError(err)
-	}
-	return err
+	return root
 }
 
 // isUsage recognises cobra's own argument errors, which it returns as plain errors.

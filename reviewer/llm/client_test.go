@@ -389,7 +389,10 @@ func TestReviewTimeout(t *testing.T) {
 		}
 		return okReply(t, answerJSON)
 	})
-	c, s, _ := setup(t, g, func(o *llm.Options) { o.Timeout = 300 * time.Millisecond })
+	// The timeout ends the hung request; the second must be answered within it too, so it
+	// is far longer than a local round trip on a loaded machine (this test waits it out
+	// once).
+	c, s, _ := setup(t, g, func(o *llm.Options) { o.Timeout = 2 * time.Second })
 	got, err := c.Review(t.Context(), testPrompt(t))
 	if err != nil {
 		t.Fatal(err)
@@ -693,11 +696,22 @@ func TestReviewCircuitBreakerCloses(t *testing.T) {
 
 func TestReviewConcurrencyBound(t *testing.T) {
 	t.Parallel()
+	// Requests are held until two are in flight at once, so the bound is reached however
+	// slowly the machine schedules them (a bound of one would hang here); then all go.
+	full := make(chan struct{})
+	var (
+		once sync.Once
+		gp   atomic.Pointer[gateway]
+	)
 	g := newGateway(t, func(int, received) reply {
+		if gp.Load().inFlight.Load() >= 2 {
+			once.Do(func() { close(full) })
+		}
 		r := okReply(t, answerJSON)
-		r.hold = 20 * time.Millisecond
+		r.until = full
 		return r
 	})
+	gp.Store(g)
 	c, _, _ := setup(t, g, func(o *llm.Options) { o.MaxConcurrency = 2 })
 	var wg sync.WaitGroup
 	for range 8 {

@@ -88,8 +88,8 @@ type reply struct {
 	body   []byte
 	// hang holds the request until the client gives up.
 	hang bool
-	// hold keeps the request in flight this long before answering.
-	hold time.Duration
+	// until, when set, keeps the request in flight until it is closed.
+	until <-chan struct{}
 	// drop closes the connection without an answer.
 	drop bool
 }
@@ -171,9 +171,9 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request) {
 		_ = conn.Close()
 		return
 	}
-	if rep.hold > 0 {
+	if rep.until != nil {
 		select {
-		case <-time.After(rep.hold):
+		case <-rep.until:
 		case <-r.Context().Done():
 			return
 		}

@@ -143,6 +143,7 @@ func start(t *testing.T, q *queue.Queue) {
 type call struct {
 	job  queue.Job
 	info queue.Info
+	at   time.Time // when the handler was called
 }
 
 // recorder is a handler that records its calls; fn, when set, decides the outcome.
@@ -158,11 +159,12 @@ func newRecorder(fn func(ctx context.Context, c call) error) *recorder {
 }
 
 func (r *recorder) handle(ctx context.Context, j queue.Job) error {
+	at := time.Now()
 	info, ok := queue.JobInfo(ctx)
 	if !ok {
 		return errors.New("no job info in the handler's context")
 	}
-	c := call{job: j, info: info}
+	c := call{job: j, info: info, at: at}
 	r.mu.Lock()
 	r.calls = append(r.calls, c)
 	r.mu.Unlock()
@@ -179,44 +181,60 @@ func (r *recorder) count() int {
 	return len(r.calls)
 }
 
+// patience bounds a wait for something that must happen: the time the test binary has
+// left before its -timeout, less a tenth to report the failure. A loaded machine makes
+// a test slow, never failing; a wait that never ends fails with what was awaited.
+func patience(t *testing.T) time.Duration {
+	t.Helper()
+	d, ok := t.Deadline()
+	if !ok {
+		return 10 * time.Minute
+	}
+	left := time.Until(d)
+	return left - left/10
+}
+
 // next waits for the next call.
 func (r *recorder) next(t *testing.T) call {
 	t.Helper()
 	select {
 	case c := <-r.ch:
 		return c
-	case <-time.After(15 * time.Second):
-		t.Fatalf("no handler call in 15s (%d so far)", r.count())
+	case <-time.After(patience(t)):
+		t.Fatalf("no handler call before the test's deadline (%d so far)", r.count())
 		return call{}
 	}
 }
 
-// settle waits long enough for a job that should not run to have run, then checks the
-// number of calls.
-func (r *recorder) settle(t *testing.T, want int) {
+// settle waits until q holds no unfinished job (none available, scheduled, pending,
+// running or retryable), so that nothing more can run, then checks the number of calls.
+func (r *recorder) settle(t *testing.T, q *queue.Queue, want int) {
 	t.Helper()
-	time.Sleep(500 * time.Millisecond)
+	depthIs(t, q, unfinished(0))
 	if got := r.count(); got != want {
 		t.Errorf("handler called %d times, want %d", got, want)
 	}
 }
 
-// waitFor polls cond until it holds or 15 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+// unfinished returns a depth with n jobs in no unfinished state, to merge into a want.
+func unfinished(n int, also ...map[string]int) map[string]int {
+	want := map[string]int{"available": n, "scheduled": n, "pending": n, "running": n, "retryable": n}
+	for _, m := range also {
+		for s, c := range m {
+			want[s] = c
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
+	return want
 }
 
-// depthIs waits until the queue has want jobs in each state named.
-func depthIs(t *testing.T, q *queue.Queue, want map[string]int) {
+// depthIs waits until the queue has want jobs in each state named. It reads the depth
+// again each time one of the workers' River clients (q's, and those of also) stores the
+// end of an attempt, the only way a job leaves a state without an Enqueue.
+func depthIs(t *testing.T, q *queue.Queue, want map[string]int, also ...*queue.Queue) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	events, stop := queue.EventsForTest(append([]*queue.Queue{q}, also...)...)
+	defer stop()
+	guard := time.After(patience(t))
 	for {
 		got, err := q.Depth(t.Context())
 		if err != nil {
@@ -229,10 +247,27 @@ func depthIs(t *testing.T, q *queue.Queue, want map[string]int) {
 		if ok {
 			return
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-events:
+		case <-guard:
 			t.Fatalf("depth is %v, want %v", got, want)
 		}
-		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// depthNow checks the queue's depth as it is, without waiting: for states that an
+// Enqueue or a Stop sets before it returns.
+func depthNow(t *testing.T, q *queue.Queue, want map[string]int) {
+	t.Helper()
+	got, err := q.Depth(t.Context())
+	if err != nil {
+		t.Fatalf("Depth: %v", err)
+	}
+	for s, n := range want {
+		if got[s] != n {
+			t.Errorf("depth is %v, want %v", got, want)
+			return
+		}
 	}
 }
 
@@ -298,7 +333,7 @@ func testDuplicateDelivery(t *testing.T, url string) {
 	}
 	start(t, q)
 	rec.next(t)
-	rec.settle(t, 1)
+	rec.settle(t, q, 1)
 }
 
 // testDeliveryPerForge: GitHub and GitLab name their deliveries independently, so one
@@ -320,7 +355,7 @@ func testDeliveryPerForge(t *testing.T, url string) {
 			t.Errorf("%s redelivery: %+v, want a duplicate", j.Forge, res)
 		}
 	}
-	depthIs(t, q, map[string]int{"available": 2})
+	depthNow(t, q, map[string]int{"available": 2})
 }
 
 // testLegacyDeliveries opens a database whose delivery table has the shape of versions
@@ -454,7 +489,7 @@ func testSameHead(t *testing.T, url string) {
 	rec.next(t)
 	rec.next(t)
 	depthIs(t, q, map[string]int{"completed": 2})
-	rec.settle(t, 2)
+	rec.settle(t, q, 2)
 	if n := stale.Load(); n != 0 {
 		t.Errorf("%d of the two jobs at one head took themselves for superseded", n)
 	}
@@ -506,7 +541,7 @@ func testNoHead(t *testing.T, url string) {
 	if s, err := q.Superseded(t.Context(), job(1, "aaaa")); err != nil || !s {
 		t.Errorf("the request for the older head is not superseded (%v, %v)", s, err)
 	}
-	depthIs(t, q, map[string]int{"cancelled": 2, "available": 2})
+	depthNow(t, q, map[string]int{"cancelled": 2, "available": 2})
 }
 
 func testBurst(t *testing.T, url string) {
@@ -529,7 +564,7 @@ func testBurst(t *testing.T, url string) {
 		t.Errorf("ran %s (job %d), want the newest head 5555 (job %d)", c.job, c.info.ID, prev.JobID)
 	}
 	depthIs(t, q, map[string]int{"completed": 1, "cancelled": 4})
-	rec.settle(t, 1)
+	rec.settle(t, q, 1)
 }
 
 func testCancelRunning(t *testing.T, url string) {
@@ -544,10 +579,7 @@ func testCancelRunning(t *testing.T, url string) {
 		if c.job.HeadSHA != "aaaa" {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(15 * time.Second):
-		}
+		<-ctx.Done() // the test fails, below, if this never comes
 		s, err := q.Superseded(context.WithoutCancel(ctx), c.job)
 		if !queue.CancelledBySupersede(ctx) {
 			err = fmt.Errorf("CancelledBySupersede is false; the cause is %w", context.Cause(ctx))
@@ -563,12 +595,13 @@ func testCancelRunning(t *testing.T, url string) {
 	if diff := cmp.Diff([]int64{old.JobID}, newer.Superseded); diff != "" {
 		t.Errorf("superseded (-want +got):\n%s", diff)
 	}
-	began := time.Now()
-	o := <-done
-	if o.cause == nil {
-		t.Fatal("the running job's context was not cancelled in 15s")
+	var o outcome
+	select {
+	case o = <-done:
+	case <-time.After(patience(t)):
+		t.Fatal("the running job's context was not cancelled by the test's deadline")
 	}
-	t.Logf("running job cancelled %s after the newer head was enqueued (cause: %v)", time.Since(began), o.cause)
+	t.Logf("running job cancelled (cause: %v)", o.cause)
 	if o.err != nil || !o.superseded {
 		t.Errorf("Superseded in the cancelled job = %v, %v; want true", o.superseded, o.err)
 	}
@@ -610,7 +643,7 @@ func testHeadReturns(t *testing.T, url string) {
 	if c := rec.next(t); c.info.ID != back.JobID {
 		t.Errorf("ran job %d (%s), want %d", c.info.ID, c.job, back.JobID)
 	}
-	rec.settle(t, 2)
+	rec.settle(t, q, 2)
 }
 
 func testRetry(t *testing.T, url string) {
@@ -641,14 +674,21 @@ func testPermanent(t *testing.T, url string) {
 	enqueue(t, q, job(1, "aaaa"))
 	rec.next(t)
 	depthIs(t, q, map[string]int{"cancelled": 1, "retryable": 0, "available": 0})
-	rec.settle(t, 1)
+	rec.settle(t, q, 1)
 }
 
 func testRetryAfter(t *testing.T, url string) {
 	const hint = 1500 * time.Millisecond
-	var calls atomic.Int64
+	var (
+		calls   atomic.Int64
+		mu      sync.Mutex
+		refused time.Time // when the first call returned its RetryAfter
+	)
 	rec := newRecorder(func(context.Context, call) error {
 		if calls.Add(1) == 1 {
+			mu.Lock()
+			defer mu.Unlock()
+			refused = time.Now()
 			return queue.RetryAfter(errors.New("forge: 429 too many requests"), hint)
 		}
 		return nil
@@ -657,18 +697,24 @@ func testRetryAfter(t *testing.T, url string) {
 	start(t, q)
 	enqueue(t, q, job(1, "aaaa"))
 	rec.next(t)
-	first := time.Now()
 	c := rec.next(t)
+	// Both times are taken in the handler: the first before River sees the error and
+	// schedules the job hint later, the second when the job runs again, so no delay of
+	// this test's own can shorten the interval. (The database keeps times to the
+	// millisecond: a few of those are slack, not a wait.)
+	mu.Lock()
+	waited := c.at.Sub(refused)
+	mu.Unlock()
 	// The wait for a rate limit spends no attempt.
-	if waited := time.Since(first); c.info.Attempt != 1 || waited < hint-100*time.Millisecond {
-		t.Errorf("attempt %d came %s after the first, want attempt 1 again after at least %s", c.info.Attempt, waited, hint)
+	if c.info.Attempt != 1 || waited < hint-10*time.Millisecond {
+		t.Errorf("attempt %d came %s after the first returned, want attempt 1 again after at least %s", c.info.Attempt, waited, hint)
 	}
 }
 
 func testStopDrains(t *testing.T, url string) {
-	finished := make(chan struct{})
+	release, finished := make(chan struct{}), make(chan struct{})
 	rec := newRecorder(func(context.Context, call) error {
-		time.Sleep(300 * time.Millisecond)
+		<-release
 		close(finished)
 		return nil
 	})
@@ -676,17 +722,48 @@ func testStopDrains(t *testing.T, url string) {
 	start(t, q)
 	enqueue(t, q, job(1, "aaaa"))
 	rec.next(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	if err := q.Stop(ctx); err != nil {
-		t.Fatalf("Stop: %v", err)
+	// The job runs until Stop is waiting for it: River asks for the stop context's Done
+	// once it has stopped fetching, to wait for the running jobs.
+	ctx := &doneSpy{Context: t.Context(), waiting: make(chan struct{})}
+	stopped := make(chan error, 1)
+	go func() { stopped <- q.Stop(ctx) }()
+	select {
+	case <-ctx.waiting:
+	case err := <-stopped:
+		t.Fatalf("Stop returned (%v) without waiting for the running job", err)
+	}
+	select {
+	case err := <-stopped:
+		t.Fatalf("Stop returned (%v) while the job was running", err)
+	default:
+	}
+	close(release)
+	select {
+	case err := <-stopped:
+		if err != nil {
+			t.Fatalf("Stop: %v", err)
+		}
+	case <-time.After(patience(t)):
+		t.Fatal("Stop did not return once the job finished")
 	}
 	select {
 	case <-finished:
 	default:
 		t.Error("Stop returned before the running job finished")
 	}
-	depthIs(t, q, map[string]int{"completed": 1})
+	depthNow(t, q, map[string]int{"completed": 1})
+}
+
+// doneSpy is a context that says when Done is first asked for.
+type doneSpy struct {
+	context.Context
+	once    sync.Once
+	waiting chan struct{}
+}
+
+func (c *doneSpy) Done() <-chan struct{} {
+	c.once.Do(func() { close(c.waiting) })
+	return c.Context.Done()
 }
 
 func testStopCancels(t *testing.T, url string) {
@@ -703,8 +780,8 @@ func testStopCancels(t *testing.T, url string) {
 	if err := q.Stop(ctx); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
-	// Back in the queue, with the interrupted attempt not counted.
-	depthIs(t, q, map[string]int{"available": 1, "running": 0})
+	// Back in the queue when Stop returns, with the interrupted attempt not counted.
+	depthNow(t, q, map[string]int{"available": 1, "running": 0})
 
 	rec2 := newRecorder(nil)
 	q2, _ := open(t, url, queue.Options{Handler: rec2.handle})
@@ -750,14 +827,19 @@ func testTwoInstances(t *testing.T, url string) {
 		})
 	}
 	wg.Wait()
-	waitFor(t, "every job to run", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(runs) == jobs
-	})
-	time.Sleep(500 * time.Millisecond)
+	depthIs(t, q1, unfinished(0, map[string]int{"completed": jobs}), q2)
+	// Every job is finished, so none is fetched again; stopping both instances waits for
+	// any handler still running (a second run of a job would be one).
+	for _, q := range []*queue.Queue{q1, q2} {
+		if err := q.Stop(t.Context()); err != nil {
+			t.Fatalf("Stop: %v", err)
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
+	if len(runs) != jobs {
+		t.Errorf("%d changes ran, want %d", len(runs), jobs)
+	}
 	for n, c := range runs {
 		if c != 1 {
 			t.Errorf("change %d ran %d times", n, c)
@@ -794,7 +876,7 @@ func testConcurrentEnqueue(t *testing.T, url string) {
 	// cancelled. The others have one job each.
 	ones := goroutines * ((each + 1) / 2)
 	others := goroutines * (each / 2)
-	depthIs(t, q1, map[string]int{"available": 1 + others, "cancelled": ones - 1})
+	depthNow(t, q1, map[string]int{"available": 1 + others, "cancelled": ones - 1})
 	noBusy(t, logs1, logs2)
 }
 

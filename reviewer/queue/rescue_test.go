@@ -79,9 +79,9 @@ func testRescue(t *testing.T, url string) {
 		if want := fmt.Sprintf("running %d 1", res.JobID); !ok || l != want {
 			t.Fatalf("worker process said %q, want %q", l, want)
 		}
-	case <-time.After(30 * time.Second):
+	case <-time.After(patience(t)):
 		_ = child.Process.Kill()
-		t.Fatal("worker process did not start the job in 30s")
+		t.Fatal("worker process did not start the job by the test's deadline")
 	}
 	killed := time.Now()
 	if err := child.Process.Kill(); err != nil {
@@ -97,7 +97,10 @@ func testRescue(t *testing.T, url string) {
 		t.Fatal(err)
 	}
 	// River's rescuer runs when its instance becomes leader and then every 30 s: start
-	// once the job is overdue, so the first run finds it.
+	// once the job is overdue, so the first run finds it. This sleep is not a guess at
+	// how long something takes: the condition the rescuer tests is the clock passing
+	// the job's start (before the child said "running", so before killed) plus
+	// rescueAfter, and a loaded machine only makes it hold sooner after the wake-up.
 	time.Sleep(time.Until(killed.Add(rescueAfter + 200*time.Millisecond)))
 	start(t, q)
 	c := rec.next(t)
