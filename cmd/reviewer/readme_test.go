@@ -329,6 +329,12 @@ func TestReadmeExamples(t *testing.T) {
 			if _, err := eval.ParseExpected(f.name, []byte(f.text)); err != nil {
 				t.Errorf("%s: %v", f.name, err)
 			}
+		case "text":
+			if f.heading != "Usage" {
+				t.Errorf("%s: a text block under %q that this test does not know: check it here, or list it in readmeNotCode", f.name, f.heading)
+				continue
+			}
+			checkReadmeReport(t, f)
 		default:
 			if readmeNotCode[[2]string{f.heading, f.lang}] == "" {
 				t.Errorf("%s: a block (%q) under %q that this test does not know: check it here, or list it in readmeNotCode", f.name, f.lang, f.heading)
@@ -404,5 +410,42 @@ func TestReadmeExamples(t *testing.T) {
 		if !seen[line] {
 			t.Errorf("readmeRuns has reviewer %s, which README.md does not show", line)
 		}
+	}
+}
+
+// checkReadmeReport checks the text report shown under Usage against what reviewing the
+// demo change prints: each line of the block is a line of the report, in order, where a
+// line ending in ", ..." stands for any line that starts with what precedes the "...", and
+// a line "..." for any run of lines.
+func checkReadmeReport(t *testing.T, f ciFile) {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runCmd(t, root, nil, "review", "--diff", "testdata/demo/change.diff", "--fail-on", "none")
+	if r.code != 0 {
+		t.Fatalf("%s: reviewing the demo change: exit %d: %s", f.name, r.code, r.stderr)
+	}
+	got := strings.Split(strings.TrimRight(r.stdout, "\n"), "\n")
+	i, skip := 0, false
+	for _, want := range strings.Split(strings.TrimRight(f.text, "\n"), "\n") {
+		if want == "..." {
+			skip = true
+			continue
+		}
+		prefix, isPrefix := strings.CutSuffix(want, " ...")
+		found := false
+		for ; i < len(got) && !found; i++ {
+			found = got[i] == want || isPrefix && strings.HasPrefix(got[i], prefix)
+			if !found && !skip {
+				break
+			}
+		}
+		if !found {
+			t.Errorf("%s: the report of the demo change has no line %q where the README shows it:\n%s", f.name, want, r.stdout)
+			return
+		}
+		skip = false
 	}
 }
