@@ -21,27 +21,22 @@ const maxFailureReason = 600
 // review still knows what was reviewed before. What the forge does not support is skipped.
 func ReportFailure(ctx context.Context, p Poster, c Change, cause error, key seal.Key) error {
 	reason := FailureReason(cause)
-	// The summary's seal names the target branch: a caller that knows only the change's
-	// number (the service, after a job failed) would otherwise drop the head the last
-	// review sealed, and the next push would be reviewed whole. When the forge can not
-	// say (it may be what failed), that is the safe side.
-	if cr, ok := p.(ChangeReader); ok && c.BaseRef == "" {
-		if read, err := cr.ReadChange(ctx, c); err == nil {
-			c.BaseRef = read.BaseRef
-		}
-	}
 	var errs []error
 	if s, ok := p.(Summarizer); ok {
-		if err := writeFailure(ctx, s, c, reason, key); err != nil {
+		var b strings.Builder
+		if c.HeadSHA != "" {
+			fmt.Fprintf(&b, "The review of `%s` could not be done: ", short(c.HeadSHA))
+		} else {
+			b.WriteString("The review could not be done: ")
+		}
+		b.WriteString(markdown.Line(reason) + "\n\n")
+		b.WriteString("It is not retried by itself: once the cause is fixed, push a commit or comment `/review`.\n")
+		if _, err := writeNotice(ctx, s, c, key, "review failed", b.String()); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if st, ok := p.(StatusSetter); ok && c.HeadSHA != "" {
-		desc := "review failed: " + oneLine(reason)
-		if len(desc) > 140 {
-			desc = strings.ToValidUTF8(desc[:137], "") + "..."
-		}
-		if err := st.SetStatus(ctx, c, StatusError, desc); err != nil {
+		if err := st.SetStatus(ctx, c, StatusError, statusLine("review failed: "+reason)); err != nil {
 			errs = append(errs, fmt.Errorf("set status: %w", err))
 		}
 	}
@@ -77,10 +72,23 @@ func FailureReason(err error) string {
 	return "an internal error; the service's log has the details"
 }
 
-func writeFailure(ctx context.Context, s Summarizer, c Change, reason string, key seal.Key) error {
+// writeNotice writes a summary that says why a head was not reviewed (title, then text,
+// Markdown of the bot's own) and keeps the head the last review sealed, so that the next
+// review still knows what it reviewed before. said reports that the summary said exactly
+// this already, and nothing was written.
+func writeNotice(ctx context.Context, s Summarizer, c Change, key seal.Key, title, text string) (said bool, err error) {
+	// The summary's seal names the target branch: a caller that knows only the change's
+	// number (the service, after a job failed) would otherwise drop the head the last
+	// review sealed, and the next push would be reviewed whole. When the forge can not
+	// say (it may be what failed), that is the safe side.
+	if cr, ok := s.(ChangeReader); ok && c.BaseRef == "" {
+		if read, err := cr.ReadChange(ctx, c); err == nil {
+			c.BaseRef = read.BaseRef
+		}
+	}
 	old, err := s.FindSummary(ctx, c)
 	if err != nil {
-		return fmt.Errorf("find summary: %w", err)
+		return false, fmt.Errorf("find summary: %w", err)
 	}
 	id, reviewed := "", ""
 	if old != nil {
@@ -88,20 +96,27 @@ func writeFailure(ctx context.Context, s Summarizer, c Change, reason string, ke
 		reviewed, _ = SummaryHead(c, old.Body, key)
 	}
 	var b strings.Builder
-	b.WriteString("### reviewer: review failed\n\n")
-	if c.HeadSHA != "" {
-		fmt.Fprintf(&b, "The review of `%s` could not be done: ", short(c.HeadSHA))
-	} else {
-		b.WriteString("The review could not be done: ")
-	}
-	b.WriteString(markdown.Line(reason) + "\n\n")
-	b.WriteString("It is not retried by itself: once the cause is fixed, push a commit or comment `/review`.\n")
+	b.WriteString("### reviewer: " + title + "\n\n" + text)
 	if reviewed != "" {
 		fmt.Fprintf(&b, "\nThe last review was of `%s`; its comments stand.\n", short(reviewed))
 	}
 	b.WriteString("\n" + SummaryMarker(c, reviewed, key) + "\n")
-	if err := s.WriteSummary(ctx, c, id, b.String()); err != nil {
-		return fmt.Errorf("write summary: %w", err)
+	body := b.String()
+	if old != nil && old.Body == body {
+		return true, nil
 	}
-	return nil
+	if err := s.WriteSummary(ctx, c, id, body); err != nil {
+		return false, fmt.Errorf("write summary: %w", err)
+	}
+	return false, nil
+}
+
+// statusLine is s as a commit status's description: one line of at most 140 bytes,
+// which is what GitHub takes.
+func statusLine(s string) string {
+	desc := oneLine(s)
+	if len(desc) > 140 {
+		desc = strings.ToValidUTF8(desc[:137], "") + "..."
+	}
+	return desc
 }
