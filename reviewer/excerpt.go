@@ -43,7 +43,7 @@ type Excerpt struct {
 // excerpts returns the excerpt of every finding's span. Files withheld from the model
 // (keys, credentials, environment files) get none: they are sensitive as a whole, not
 // only where a detector matched.
-func excerpts(files []*diff.File, findings []Finding, r *redact.Redactor) map[Span]Excerpt {
+func excerpts(files []*diff.File, findings []Finding, m *masks) map[Span]Excerpt {
 	want := map[string][]Span{}
 	for i := range findings {
 		s := SpanOf(&findings[i])
@@ -58,7 +58,8 @@ func excerpts(files []*diff.File, findings []Finding, r *redact.Redactor) map[Sp
 		if _, ok := redact.WithheldFile(f); ok {
 			continue
 		}
-		masked, _ := r.File(maskLongLines(f))
+		masked, _ := m.file(f) // masked already for the rules and the model: no second pass
+		masked = maskLongLines(masked)
 		for _, s := range spans {
 			if _, done := out[s]; done {
 				continue

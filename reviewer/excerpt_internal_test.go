@@ -57,7 +57,7 @@ func TestExcerptSpans(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := excerpts(files, []Finding{tt.f}, redact.New())
+			got := excerpts(files, []Finding{tt.f}, newMasks(redact.New()))
 			ex, ok := got[SpanOf(&tt.f)]
 			if ok != (tt.want != nil) {
 				t.Fatalf("excerpt found: %v, want %v (%+v)", ok, tt.want != nil, got)

@@ -128,7 +128,7 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	findings, res.Omitted = capFindings(findings, r.opts.MaxComments)
 	sortFindings(findings, res.Coverage)
 	res.Findings = findings
-	res.Excerpts = excerpts(files, findings, r.redactor())
+	res.Excerpts = excerpts(files, findings, masks)
 	res.Change = c
 
 	if r.opts.Forge != nil && !r.opts.DryRun {
