@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/url"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -56,6 +55,8 @@ type Options struct {
 
 	// testOnly turns off River's startup jitter, which only slows tests down.
 	testOnly bool
+	// pruneBatch, when set, replaces pruneBatch, for tests.
+	pruneBatch int
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -118,9 +119,9 @@ type Queue struct {
 	mu      sync.Mutex
 	running bool
 
-	// lastPrune is when this instance last pruned old rows (unix ms).
-	lastPrune atomic.Int64
-	now       func() time.Time
+	now func() time.Time
+	// batch is how many rows one prune statement deletes (pruneBatch).
+	batch int
 }
 
 // engine is what differs between the two databases: River's client is generic over the
@@ -152,10 +153,16 @@ func Open(ctx context.Context, url string, opts Options) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("queue options: %w", err)
 	}
-	q := &Queue{opts: opts, t: t, log: opts.Logger, now: time.Now}
+	q := &Queue{opts: opts, t: t, log: opts.Logger, now: time.Now, batch: pruneBatch}
+	if opts.pruneBatch > 0 {
+		q.batch = opts.pruneBatch
+	}
 	w := &worker{handler: opts.Handler}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely[reviewArgs](workers, w); err != nil {
+		return nil, fmt.Errorf("queue worker: %w", err)
+	}
+	if err := river.AddWorkerSafely[pruneArgs](workers, &pruneWorker{q: q}); err != nil {
 		return nil, fmt.Errorf("queue worker: %w", err)
 	}
 	cfg := q.riverConfig(workers)
@@ -186,6 +193,8 @@ func (q *Queue) riverConfig(workers *river.Workers) *river.Config {
 	}
 	if q.opts.Handler != nil {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.opts.Workers}}
+		// Only a queue that runs jobs prunes; River lets only its leader insert them.
+		cfg.PeriodicJobs = []*river.PeriodicJob{prunePeriodic()}
 	}
 	return cfg
 }
