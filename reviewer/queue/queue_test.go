@@ -368,6 +368,8 @@ func testLegacyDeliveries(t *testing.T, url string) {
 	}
 	now := time.Now().UnixMilli()
 	for _, stmt := range []string{
+		// The old versions recorded no migrations.
+		`DROP TABLE reviewer_migration`,
 		`DROP TABLE reviewer_forge_deliveries`,
 		`CREATE TABLE reviewer_deliveries (
 			delivery_id TEXT PRIMARY KEY,
