@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,11 +13,23 @@ import (
 // database.
 func TestMigrateCommand(t *testing.T) {
 	t.Parallel()
-	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
+	file := filepath.Join(t.TempDir(), "reviewer.db")
+	db := "sqlite://" + file
 	r := runCmd(t, t.TempDir(), nil, "migrate", "--queue-url", db, "--dry-run")
 	if r.code != exitOK || !strings.Contains(r.stdout, "pending river 1 (") || !strings.Contains(r.stdout, "pending reviewer 2 (") ||
 		!strings.Contains(r.stdout, "run reviewer migrate to apply them") {
 		t.Fatalf("migrate --dry-run: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the dry run made the database file (%v)", err)
+	}
+	// Once the file exists, the dry run reads what it holds.
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = runCmd(t, t.TempDir(), nil, "migrate", "--queue-url", db, "--dry-run")
+	if r.code != exitOK || !strings.Contains(r.stdout, "pending river 1 (") || !strings.Contains(r.stdout, "pending reviewer 2 (") {
+		t.Fatalf("migrate --dry-run of an empty file: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	// The dry run changed nothing: serve with queue.migrate check still refuses it.
 	serveCheck := func() result {

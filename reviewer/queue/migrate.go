@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
@@ -298,6 +301,22 @@ func migrateDeliveries(ctx context.Context, x execer, d dialect) error {
 	return nil
 }
 
+// allSteps is every migration, River's and ours: what a new database needs.
+func allSteps[TTx any](driver riverdriver.Driver[TTx], log *slog.Logger) ([]Step, error) {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	var steps []Step
+	for _, v := range m.AllVersions() {
+		steps = append(steps, Step{Component: "river", Version: v.Version, Name: v.Name})
+	}
+	for _, v := range migrations {
+		steps = append(steps, Step{Component: "reviewer", Version: v.version, Name: v.name})
+	}
+	return steps, nil
+}
+
 // MigrateOptions tunes Migrate.
 type MigrateOptions struct {
 	// DryRun lists the pending migrations without applying them.
@@ -328,6 +347,10 @@ func Migrate(ctx context.Context, url string, opts MigrateOptions) ([]Step, erro
 	var steps []Step
 	switch t.dialect {
 	case dialectSQLite:
+		if _, err := os.Stat(t.path); opts.DryRun && errors.Is(err, fs.ErrNotExist) {
+			// Opening would create the file: a dry run lists everything instead.
+			return allSteps(riversqlite.New(nil), opts.Logger)
+		}
 		db, err := openSQLiteDB(ctx, t)
 		if err != nil {
 			return nil, err
