@@ -140,7 +140,8 @@ type engine interface {
 }
 
 // Open connects to the queue's database, brings River's tables and the queue's own up
-// to date (or, with CheckSchema, checks that they are), and returns a queue ready to Enqueue. Call Start to run jobs.
+// to date (or, with CheckSchema, checks that they are), and returns a queue ready to
+// Enqueue. Call Start to run jobs.
 //
 // url is sqlite:///abs/path/reviewer.db, sqlite://relative/path.db (from the working
 // directory), or postgres://... (postgresql:// too) in pgx's syntax, pool_max_conns
