@@ -198,6 +198,9 @@ type QueueConfig struct {
 	RescueAfter time.Duration `mapstructure:"rescue_after"`
 	// PollInterval is how often an idle worker looks for due jobs.
 	PollInterval time.Duration `mapstructure:"poll_interval"`
+	// Migrate is what serve does with a database that needs migrations: "auto" applies
+	// them, "check" refuses to start (reviewer migrate applies them).
+	Migrate string `mapstructure:"migrate"`
 }
 
 // CacheConfig is the model response cache of CI jobs and local runs.
@@ -283,6 +286,7 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("queue.job_timeout", "15m")
 	v.SetDefault("queue.rescue_after", "20m")
 	v.SetDefault("queue.poll_interval", "1s")
+	v.SetDefault("queue.migrate", "auto")
 	v.SetDefault("cache.dir", "")
 	v.SetDefault("cache.max_age", "168h")
 	v.SetDefault("security.key", "")
@@ -518,6 +522,9 @@ func (c *Config) Validate() error {
 	// GitHub's deliveries are at most 25 MB, and growing a buffer to that holds two.
 	if c.Server.BodyBudgetMiB < 50 {
 		errs = append(errs, fmt.Errorf("server.body_budget_mib: %d; at least 50 are needed to read one delivery of GitHub's 25 MB limit", c.Server.BodyBudgetMiB))
+	}
+	if c.Queue.Migrate != "auto" && c.Queue.Migrate != "check" {
+		errs = append(errs, fmt.Errorf("queue.migrate: %q; want auto (apply pending migrations at start) or check (refuse to start; run reviewer migrate)", c.Queue.Migrate))
 	}
 	if c.Queue.Workers < 1 {
 		errs = append(errs, fmt.Errorf("queue.workers: %d; at least one worker is needed", c.Queue.Workers))

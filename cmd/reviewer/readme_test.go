@@ -80,6 +80,7 @@ var readmeRuns = map[string]readmeRun{
 	"rules test": {codes: []int{exitOK}, out: "tested, 0 failed"},
 	"version":    {codes: []int{exitOK}},
 	"serve --listen :8080 --queue-url sqlite:///var/lib/reviewer/reviewer.db": {skip: "a service that runs until stopped; serve_test.go runs it"},
+	"migrate --queue-url sqlite:///var/lib/reviewer/reviewer.db --dry-run":    {skip: "reads the operator's database; migrate_test.go runs it"},
 	// A pull request or merge request.
 	"review --change https://github.com/OWNER/REPO/pull/12":                          {skip: "needs GitHub; forge_test.go reads a fake one"},
 	"review --change https://gitlab.example.com/group/app/-/merge_requests/3 --post": {skip: "needs a GitLab instance and a token; forge_e2e_test.go posts to a fake GitLab"},

@@ -39,7 +39,7 @@ func newRoot(e env) *cobra.Command {
 	root.PersistentFlags().String("config", "", "configuration file (YAML, JSON or TOML); every key is also a REVIEWER_* variable")
 	root.PersistentFlags().String("log-level", "", "log level: debug, info, warn or error (log.level)")
 	root.AddCommand(reviewCmd(e), ciCmd(e), rulesCmd(e), versionCmd(e))
-	root.AddCommand(evalCmd(e), serveCmd(e))
+	root.AddCommand(evalCmd(e), serveCmd(e), migrateCmd(e))
 	return root
 }
 

@@ -93,6 +93,7 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 		PollInterval: c.Queue.PollInterval,
 		Logger:       logger,
 		Handler:      w.handle,
+		CheckSchema:  c.Queue.Migrate == "check",
 	})
 	if err != nil {
 		return usageError(fmt.Errorf("queue.url: %w", err))

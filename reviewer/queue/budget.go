@@ -54,6 +54,5 @@ func (u *Usage) Charge(ctx context.Context, day, tokens int64, keys ...string) e
 			errs = append(errs, fmt.Errorf("charge %s: %w", key, err))
 		}
 	}
-	u.q.maybePrune(ctx)
 	return errors.Join(errs...)
 }

@@ -48,6 +48,5 @@ func (c *Cache) Put(ctx context.Context, key string, val []byte) error {
 		key, val, c.q.now().UnixMilli()); err != nil {
 		return fmt.Errorf("cache put: %w", err)
 	}
-	c.q.maybePrune(ctx)
 	return nil
 }

@@ -30,4 +30,11 @@
 // River's notification table, which every instance polls every 50 ms; either way River
 // also polls for cancellations once a minute in case a notification is lost. A handler
 // calls [Queue.Superseded] right before it publishes, to close the remaining window.
+//
+// The database's schema is versioned: River's tables by River's migrator, the queue's
+// own by the ordered migrations in migrate.go, recorded in reviewer_migration. [Open]
+// applies what is missing, or with [Options.CheckSchema] refuses to; [Migrate] applies
+// or lists them for an operator; a database a newer release migrated is refused.
+// Expired rows (deliveries, idle changes, cache entries, token usage) are deleted by a
+// periodic job that River's leader inserts hourly, in bounded batches, never by Enqueue.
 package queue

@@ -25,7 +25,6 @@ func (q *Queue) Enqueue(ctx context.Context, j Job) (Enqueued, error) {
 	if err != nil {
 		return Enqueued{}, fmt.Errorf("enqueue %s: %w", j, err)
 	}
-	q.maybePrune(ctx)
 	return res, nil
 }
 

@@ -19,6 +19,19 @@ func ExecForTest(ctx context.Context, q *Queue, stmt string, args ...any) (int64
 	return q.eng.pool().exec(ctx, stmt, args...)
 }
 
+// PruneBatchForTest makes each prune statement delete at most n rows.
+func PruneBatchForTest(o Options, n int) Options {
+	o.pruneBatch = n
+	return o
+}
+
+// CountForTest runs a query that returns one integer on q's database.
+func CountForTest(ctx context.Context, q *Queue, query string, args ...any) (int64, error) {
+	var n int64
+	err := q.eng.pool().queryRow(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
 // SetNowForTest replaces q's clock.
 func SetNowForTest(q *Queue, now func() time.Time) { q.now = now }
 

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/url"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -53,9 +52,15 @@ type Options struct {
 	Logger *slog.Logger
 	// Handler runs the jobs. A queue without one can only enqueue (Start fails).
 	Handler Handler
+	// CheckSchema makes Open refuse a database that needs migrations, River's or the
+	// queue's own, instead of applying them (queue.migrate: check); Migrate applies
+	// them. Either way, a database migrated by a newer release is refused.
+	CheckSchema bool
 
 	// testOnly turns off River's startup jitter, which only slows tests down.
 	testOnly bool
+	// pruneBatch, when set, replaces pruneBatch, for tests.
+	pruneBatch int
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -118,9 +123,9 @@ type Queue struct {
 	mu      sync.Mutex
 	running bool
 
-	// lastPrune is when this instance last pruned old rows (unix ms).
-	lastPrune atomic.Int64
-	now       func() time.Time
+	now func() time.Time
+	// batch is how many rows one prune statement deletes (pruneBatch).
+	batch int
 }
 
 // engine is what differs between the two databases: River's client is generic over the
@@ -135,7 +140,8 @@ type engine interface {
 }
 
 // Open connects to the queue's database, brings River's tables and the queue's own up
-// to date, and returns a queue ready to Enqueue. Call Start to run jobs.
+// to date (or, with CheckSchema, checks that they are), and returns a queue ready to
+// Enqueue. Call Start to run jobs.
 //
 // url is sqlite:///abs/path/reviewer.db, sqlite://relative/path.db (from the working
 // directory), or postgres://... (postgresql:// too) in pgx's syntax, pool_max_conns
@@ -152,18 +158,24 @@ func Open(ctx context.Context, url string, opts Options) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("queue options: %w", err)
 	}
-	q := &Queue{opts: opts, t: t, log: opts.Logger, now: time.Now}
+	q := &Queue{opts: opts, t: t, log: opts.Logger, now: time.Now, batch: pruneBatch}
+	if opts.pruneBatch > 0 {
+		q.batch = opts.pruneBatch
+	}
 	w := &worker{handler: opts.Handler}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely[reviewArgs](workers, w); err != nil {
 		return nil, fmt.Errorf("queue worker: %w", err)
 	}
+	if err := river.AddWorkerSafely[pruneArgs](workers, &pruneWorker{q: q}); err != nil {
+		return nil, fmt.Errorf("queue worker: %w", err)
+	}
 	cfg := q.riverConfig(workers)
 	switch t.dialect {
 	case dialectSQLite:
-		q.eng, err = openSQLite(ctx, t, cfg)
+		q.eng, err = openSQLite(ctx, t, cfg, opts.CheckSchema)
 	case dialectPostgres:
-		q.eng, err = openPostgres(ctx, t, cfg, opts.Workers)
+		q.eng, err = openPostgres(ctx, t, cfg, opts.Workers, opts.CheckSchema)
 	}
 	if err != nil {
 		return nil, err
@@ -186,6 +198,8 @@ func (q *Queue) riverConfig(workers *river.Workers) *river.Config {
 	}
 	if q.opts.Handler != nil {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.opts.Workers}}
+		// Only a queue that runs jobs prunes; River lets only its leader insert them.
+		cfg.PeriodicJobs = []*river.PeriodicJob{prunePeriodic()}
 	}
 	return cfg
 }
@@ -199,34 +213,21 @@ func (q *Queue) riverConfig(workers *river.Workers) *river.Config {
 const sqliteParams = "_txlock=immediate&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
 	"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 
-func openSQLite(ctx context.Context, t target, cfg *river.Config) (engine, error) {
-	plain, err := sql.Open("sqlite", t.path+"?"+sqliteParams)
+func openSQLite(ctx context.Context, t target, cfg *river.Config, check bool) (engine, error) {
+	db, err := openSQLiteDB(ctx, t)
 	if err != nil {
-		return nil, t.redact("open queue", err)
+		return nil, err
 	}
-	// sql.Open connects to nothing: it only names the driver the connector wraps.
-	db := sql.OpenDB(stmtCacheConnector{drv: plain.Driver(), dsn: t.path + "?" + sqliteParams})
-	_ = plain.Close()
-	// One connection: River's maintenance, fetches and completions would otherwise
-	// compete for SQLite's single write lock and fail with SQLITE_BUSY. WAL lets readers
-	// in other processes carry on.
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
-	db.SetConnMaxIdleTime(0)
-	db.SetConnMaxLifetime(0)
 	fail := func(err error) (engine, error) {
 		_ = db.Close() // the open failed; the close error adds nothing
 		return nil, t.redact("open queue", err)
 	}
-	var mode string
-	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+	driver := riversqlite.New(db)
+	s, err := sqliteSchema(db, driver, cfg.Logger)
+	if err != nil {
 		return fail(err)
 	}
-	if mode != "wal" {
-		return fail(fmt.Errorf("journal mode is %s, not wal", mode))
-	}
-	driver := riversqlite.New(db)
-	if err := migrate(ctx, driver, sqlExec{db}, dialectSQLite, cfg.Logger); err != nil {
+	if err := s.ensure(ctx, check); err != nil {
 		return fail(err)
 	}
 	client, err := river.NewClient(driver, cfg)
@@ -252,35 +253,53 @@ func openSQLite(ctx context.Context, t target, cfg *river.Config) (engine, error
 	}, nil
 }
 
+// openSQLiteDB opens the queue's SQLite file with the connection settings it needs.
+func openSQLiteDB(ctx context.Context, t target) (*sql.DB, error) {
+	plain, err := sql.Open("sqlite", t.path+"?"+sqliteParams)
+	if err != nil {
+		return nil, t.redact("open queue", err)
+	}
+	// sql.Open connects to nothing: it only names the driver the connector wraps.
+	db := sql.OpenDB(stmtCacheConnector{drv: plain.Driver(), dsn: t.path + "?" + sqliteParams})
+	_ = plain.Close()
+	// One connection: River's maintenance, fetches and completions would otherwise
+	// compete for SQLite's single write lock and fail with SQLITE_BUSY. WAL lets readers
+	// in other processes carry on.
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
+	var mode string
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		_ = db.Close() // the open failed; the close error adds nothing
+		return nil, t.redact("open queue", err)
+	}
+	if mode != "wal" {
+		_ = db.Close()
+		return nil, t.redact("open queue", fmt.Errorf("journal mode is %s, not wal", mode))
+	}
+	return db, nil
+}
+
 // migrateLock is the PostgreSQL advisory lock replicas take while migrating, so that two
 // starting at once do not both create River's tables. rivermigrate takes none itself.
 const migrateLock = 0x72657669 // "revi"
 
-func openPostgres(ctx context.Context, t target, cfg *river.Config, workers int) (engine, error) {
-	pcfg, err := pgxpool.ParseConfig(t.dsn)
+func openPostgres(ctx context.Context, t target, cfg *river.Config, workers int, check bool) (engine, error) {
+	pool, err := openPool(ctx, t, workers)
 	if err != nil {
-		// pgx's error quotes the URL, with the password masked.
-		return nil, t.mask("queue url: "+err.Error(), err)
-	}
-	if !hasParam(t.dsn, "pool_max_conns") {
-		// Each worker holds a connection while it completes a job, River's notifier
-		// keeps one for LISTEN, and its producer, elector and maintenance take turns
-		// on the rest; pgxpool's default of 4 would make them queue.
-		pcfg.MaxConns = max(pcfg.MaxConns, int32(min(workers, 1000))+4) //nolint:gosec // bounded above
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
-	if err != nil {
-		return nil, t.redact("open queue", err)
+		return nil, err
 	}
 	fail := func(err error) (engine, error) {
 		pool.Close()
 		return nil, t.redact("open queue", err)
 	}
-	if err := pool.Ping(ctx); err != nil {
+	driver := riverpgxv5.New(pool)
+	s, err := postgresSchema(pool, driver, cfg.Logger)
+	if err != nil {
 		return fail(err)
 	}
-	driver := riverpgxv5.New(pool)
-	if err := migratePostgres(ctx, pcfg.ConnConfig, driver, pgxExec{pool}, cfg.Logger); err != nil {
+	if err := withMigrateLock(ctx, pool.Config().ConnConfig, func() error { return s.ensure(ctx, check) }); err != nil {
 		return fail(err)
 	}
 	client, err := river.NewClient(driver, cfg)
@@ -307,30 +326,74 @@ func openPostgres(ctx context.Context, t target, cfg *river.Config, workers int)
 	}, nil
 }
 
+// openPool connects to the queue's PostgreSQL database, with room for workers.
+func openPool(ctx context.Context, t target, workers int) (*pgxpool.Pool, error) {
+	pcfg, err := pgxpool.ParseConfig(t.dsn)
+	if err != nil {
+		// pgx's error quotes the URL, with the password masked.
+		return nil, t.mask("queue url: "+err.Error(), err)
+	}
+	if !hasParam(t.dsn, "pool_max_conns") {
+		// Each worker holds a connection while it completes a job, River's notifier
+		// keeps one for LISTEN, and its producer, elector and maintenance take turns
+		// on the rest; pgxpool's default of 4 would make them queue.
+		pcfg.MaxConns = max(pcfg.MaxConns, int32(min(workers, 1000))+4) //nolint:gosec // bounded above
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, t.redact("open queue", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, t.redact("open queue", err)
+	}
+	return pool, nil
+}
+
 func hasParam(dsn, name string) bool {
 	u, err := url.Parse(dsn)
 	return err == nil && u.Query().Has(name)
 }
 
-// migrate brings River's tables and the queue's own up to date. rivermigrate runs each
-// migration in a transaction of its own: River's PostgreSQL migrations cannot share one
-// (one adds an enum value the next uses).
-func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], x execer, d dialect, log *slog.Logger) error {
+// sqliteSchema is the schema of a SQLite queue database.
+func sqliteSchema(db *sql.DB, driver riverdriver.Driver[*sql.Tx], log *slog.Logger) (schemaDB, error) {
 	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log})
 	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return schemaDB{}, fmt.Errorf("migrate: %w", err)
 	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	return createTables(ctx, x, d)
+	return schemaDB{d: dialectSQLite, x: sqlExec{db}, river: m, log: log,
+		inTx: func(ctx context.Context, fn func(x execer) error) error {
+			tx, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				return err
+			}
+			if err := fn(sqlExec{tx}); err != nil {
+				_ = tx.Rollback() // the error that made it roll back is the one to report
+				return err
+			}
+			return tx.Commit()
+		},
+	}, nil
 }
 
-// migratePostgres migrates while holding a session advisory lock, so that replicas
-// starting at once take turns instead of applying the same migration twice
-// (rivermigrate takes no lock). The lock lives on a connection of its own, which
-// closing releases whatever happens.
-func migratePostgres(ctx context.Context, cc *pgx.ConnConfig, driver riverdriver.Driver[pgx.Tx], x execer, log *slog.Logger) error {
+// postgresSchema is the schema of a PostgreSQL queue database.
+func postgresSchema(pool *pgxpool.Pool, driver riverdriver.Driver[pgx.Tx], log *slog.Logger) (schemaDB, error) {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log})
+	if err != nil {
+		return schemaDB{}, fmt.Errorf("migrate: %w", err)
+	}
+	return schemaDB{d: dialectPostgres, x: pgxExec{pool}, river: m, log: log,
+		inTx: func(ctx context.Context, fn func(x execer) error) error {
+			return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return fn(pgxExec{tx}) })
+		},
+	}, nil
+}
+
+// withMigrateLock runs fn holding a session advisory lock, so that replicas starting at
+// once take turns instead of applying the same migration twice (rivermigrate takes no
+// lock). The lock lives on a connection of its own, which closing releases whatever
+// happens.
+func withMigrateLock(ctx context.Context, cc *pgx.ConnConfig, fn func() error) error {
 	lock, err := pgx.ConnectConfig(ctx, cc.Copy())
 	if err != nil {
 		return err
@@ -339,16 +402,7 @@ func migratePostgres(ctx context.Context, cc *pgx.ConnConfig, driver riverdriver
 	if _, err := lock.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrateLock)); err != nil {
 		return fmt.Errorf("migrate: lock: %w", err)
 	}
-	return migrate(ctx, driver, x, dialectPostgres, log)
-}
-
-func createTables(ctx context.Context, x execer, d dialect) error {
-	for _, stmt := range schema(d) {
-		if _, err := x.exec(ctx, stmt); err != nil {
-			return fmt.Errorf("create tables: %w", err)
-		}
-	}
-	return migrateDeliveries(ctx, x, d)
+	return fn()
 }
 
 // riverEngine is the engine for one River transaction type.
