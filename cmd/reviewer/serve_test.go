@@ -482,6 +482,10 @@ func TestServeBurstReviewsNewestHead(t *testing.T) {
 	fl.fakes[0].push(changeV3(t))
 	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
 	environ := append(fl.environ(), "REVIEWER_QUEUE_URL="+db, "REVIEWER_QUEUE_DEBOUNCE=1s", "REVIEWER_QUEUE_POLL_INTERVAL=100ms")
+	// On a loaded machine the burst can outlast the debounce, and a job start before the
+	// next push comes: it is then cancelled while it waits on GitHub, which holds every
+	// request until the burst is in and the superseded jobs are cancelled.
+	fl.hold = func(int, *http.Request) bool { return true }
 	p := startServe(t, environ)
 	heads := []string{shaHead1, shaHead2, strings.Repeat("a", 40), strings.Repeat("b", 40), shaHead3}
 	for i, h := range heads {
@@ -494,13 +498,17 @@ func TestServeBurstReviewsNewestHead(t *testing.T) {
 			t.Fatalf("push %d: %d, want 202", i, code)
 		}
 	}
+	waitFor(t, "the superseded jobs cancelled", func() bool {
+		return metric(t, p.addr, `reviewer_queue_jobs{state="cancelled"}`) == strconv.Itoa(len(heads)-1)
+	})
+	fl.release()
 	waitFor(t, "the newest head reviewed", func() bool { return fl.reviewed(0) })
 	// Once no job is left to run, a superseded job that had not been cancelled would
 	// have run.
 	if depth := queueSettled(t, p.addr); depth["completed"] != 1 || depth["cancelled"] != len(heads)-1 {
 		t.Errorf("queue %v, want one job completed and the %d superseded ones cancelled", depth, len(heads)-1)
 	}
-	_, _, issue, statuses := fl.fakes[0].snapshot()
+	_, reviews, issue, statuses := fl.fakes[0].snapshot()
 	if len(statuses) != 1 || statuses[0].sha != shaHead3 {
 		t.Errorf("statuses %+v, want one, on the newest head %s", statuses, shaHead3)
 	}
@@ -509,6 +517,12 @@ func TestServeBurstReviewsNewestHead(t *testing.T) {
 	}
 	if n := fl.count(0, http.MethodGet, "pulls/7"); n > 4 {
 		t.Errorf("%d reads of the pull request: superseded heads were reviewed too", n)
+	}
+	if len(reviews) != 1 {
+		t.Errorf("%d reviews posted, want one: superseded heads were reviewed too", len(reviews))
+	}
+	if n := strings.Count(p.logs.String(), `"msg":"review done"`); n != 1 {
+		t.Errorf("%d reviews done, want one: superseded heads were reviewed too", n)
 	}
 }
 
