@@ -93,6 +93,8 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 		PollInterval: c.Queue.PollInterval,
 		Logger:       logger,
 		Handler:      w.handle,
+
+		HeartbeatTimeout: c.Queue.HeartbeatTimeout,
 	})
 	if err != nil {
 		return usageError(fmt.Errorf("queue.url: %w", err))
