@@ -434,14 +434,23 @@ func (q *Queue) Start(ctx context.Context) error {
 	if q.running {
 		return nil
 	}
+	var live *liveness
 	if q.t.dialect == dialectPostgres {
 		// The first beat is written before any job can be fetched, so that every job
-		// this replica runs names a replica the leader can tell is silent.
-		if err := beat(ctx, q.eng.pool(), q.eng.clientID()); err != nil {
+		// this replica runs names a replica the leader can tell is dead.
+		var err error
+		if live, err = newLiveness(q.t.dsn); err != nil {
+			return q.t.redact("start queue", err)
+		}
+		if err := beat(ctx, q.eng.pool(), live, q.eng.clientID()); err != nil {
+			live.close(ctx)
 			return q.t.redact("start queue", err)
 		}
 	}
 	if err := q.eng.start(context.WithoutCancel(ctx)); err != nil {
+		if live != nil {
+			live.close(ctx)
+		}
 		return q.t.redact("start queue", err)
 	}
 	q.running = true
@@ -450,7 +459,8 @@ func (q *Queue) Start(ctx context.Context) error {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			q.heartbeat(bctx, q.eng.clientID())
+			defer live.close(bctx)
+			q.heartbeat(bctx, live, q.eng.clientID())
 		}()
 		q.stopBeat = func() { cancel(); <-done }
 	}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -191,9 +192,27 @@ func TestSecondProcessRefused(t *testing.T) {
 }
 
 // Two replicas on PostgreSQL: one is killed mid-job while the other runs a job of its
-// own. The live one, once River's leader, takes the dead one's job back after
-// HeartbeatTimeout, and never its own running job, however long it runs.
-func testSilentReplica(t *testing.T, url string) {
+// own. The live one, once River's leader, takes the dead one's job back (its liveness
+// lock freed with its connections), and never its own running job, however long it
+// runs.
+func testKilledReplica(t *testing.T, url string) {
+	testDeadReplica(t, url, func(t *testing.T, w *workerProc) time.Time { return w.kill(t) })
+}
+
+// As testKilledReplica, with a replica frozen (SIGSTOP) instead: its connections stay
+// open and its liveness lock held, as with a node cut off from the network, and its job
+// is taken back once it has been silent for HeartbeatTimeout.
+func testFrozenReplica(t *testing.T, url string) {
+	testDeadReplica(t, url, func(t *testing.T, w *workerProc) time.Time {
+		frozen := time.Now()
+		if err := w.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		return frozen
+	})
+}
+
+func testDeadReplica(t *testing.T, url string, kill func(t *testing.T, w *workerProc) time.Time) {
 	if strings.HasPrefix(url, "sqlite:") {
 		t.Skip("a SQLite file serves one process")
 	}
@@ -218,7 +237,7 @@ func testSilentReplica(t *testing.T, url string) {
 	if c := rec.next(t); c.info.ID != ours.JobID || c.info.Attempt != 1 {
 		t.Fatalf("live replica ran job %d attempt %d, want job %d attempt 1", c.info.ID, c.info.Attempt, ours.JobID)
 	}
-	killed := doomed.kill(t)
+	killed := kill(t, doomed)
 
 	c := rec.next(t)
 	if c.info.ID != theirs.JobID || c.info.Attempt != 2 {
