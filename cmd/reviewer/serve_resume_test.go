@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -103,5 +104,80 @@ func testResume(t *testing.T, queueEnv []string) {
 	}
 	if t.Failed() {
 		t.Logf("logs of the restarted process:\n%s", p.logs.String())
+	}
+}
+
+// Two replicas on PostgreSQL: one is killed in the middle of a review while its peer is
+// in the middle of a long one. The peer takes the dead replica's review back (its
+// heartbeat stopped, queue.heartbeat_timeout 3 s), and its own long review, running far
+// longer than the timeout, is never taken from it and run again.
+func TestServeReplicaTakesOverFromKilledPeer(t *testing.T) {
+	t.Parallel()
+	const theirs, ours = 0, 1
+	fl := newGitHubFleet(t, 2)
+	var killed atomic.Bool
+	// The dead replica's review is held until the kill; the live one's until the end.
+	fl.hold = func(repo int, r *http.Request) bool {
+		return r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/statuses/") &&
+			(repo == ours || !killed.Load())
+	}
+	environ := append(fl.environ(), "REVIEWER_QUEUE_URL="+pgtest.URL(t), "REVIEWER_QUEUE_HEARTBEAT_TIMEOUT=3s")
+	// The doomed replica, with one worker, starts alone and takes the first change.
+	doomed := startServe(t, append(environ, "REVIEWER_QUEUE_WORKERS=1"))
+	body, headers := delivery(t, "opened", theirs, shaHead1)
+	if code := deliver(t, doomed.addr, body, headers); code != http.StatusAccepted {
+		t.Fatalf("delivery: %d, want 202", code)
+	}
+	waitFor(t, "the doomed replica's review up to its status", func() bool {
+		return fl.count(theirs, http.MethodPost, "pulls/7/reviews") == 1
+	})
+	// The live replica takes the second change: the doomed one has no free worker. It
+	// has a second worker for the dead one's review.
+	live := startServe(t, append(environ, "REVIEWER_QUEUE_WORKERS=2"))
+	body, headers = delivery(t, "opened", ours, shaHead1)
+	if code := deliver(t, live.addr, body, headers); code != http.StatusAccepted {
+		t.Fatalf("delivery: %d, want 202", code)
+	}
+	waitFor(t, "the live replica's review up to its status", func() bool {
+		return fl.count(ours, http.MethodPost, "pulls/7/reviews") == 1
+	})
+	reads := fl.count(ours, http.MethodGet, "pulls/7")
+	killed.Store(true)
+	_ = doomed.stop(syscall.SIGKILL)
+	// The fake notices the dead client by its closed connection: the held status then
+	// never reaches the forge, even once the holds are released.
+	fl.mu.Lock()
+	held := fl.heldR
+	fl.mu.Unlock()
+	select {
+	case <-held.Context().Done():
+	case <-time.After(patience(t)):
+		t.Fatal("the held request outlived its killed client")
+	}
+
+	waitFor(t, "the dead replica's change reviewed by the live one", func() bool { return fl.reviewed(theirs) })
+	if !strings.Contains(live.logs.String(), "took back jobs of a dead replica") {
+		t.Errorf("the live replica did not log taking the job back:\n%s", live.logs.String())
+	}
+	// Let the long review end; had it been taken back too, it would have run again on
+	// the live replica's second worker by the time the queue settles.
+	fl.release()
+	waitFor(t, "the live replica's own review finished", func() bool { return fl.reviewed(ours) })
+	if depth := queueSettled(t, live.addr); depth["completed"] != 2 {
+		t.Errorf("queue %v, want the two jobs completed", depth)
+	}
+	if n := fl.count(ours, http.MethodGet, "pulls/7"); n != reads {
+		t.Errorf("the live replica's own change was read %d times, %d before the kill: its review was run again", n, reads)
+	}
+	for i := range 2 {
+		if n := fl.count(i, http.MethodPost, "pulls/7/reviews"); n != 1 {
+			t.Errorf("client-%d: %d reviews posted, want 1", i, n)
+		}
+		if n := fl.count(i, http.MethodPost, "issues/7/comments"); n != 1 {
+			t.Errorf("client-%d: %d summaries created, want 1", i, n)
+		}
+		if _, _, _, statuses := fl.fakes[i].snapshot(); len(statuses) != 1 {
+			t.Errorf("client-%d: %d statuses, want 1", i, len(statuses))
+		}
 	}
 }

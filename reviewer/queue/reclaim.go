@@ -211,7 +211,7 @@ func (q *Queue) heartbeat(ctx context.Context, live *liveness, clientID string) 
 			q.log.WarnContext(ctx, "queue reclaim failed", slog.Any("error", q.t.mask(err.Error(), err)))
 		}
 		if len(ids) > 0 {
-			q.log.InfoContext(ctx, "took back jobs of a silent replica", slog.Any("jobs", ids),
+			q.log.InfoContext(ctx, "took back jobs of a dead replica", slog.Any("jobs", ids),
 				slog.Duration("heartbeat_timeout", q.opts.HeartbeatTimeout))
 		}
 	}
