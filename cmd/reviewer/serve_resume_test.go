@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,5 +183,98 @@ func TestServeReplicaTakesOverFromKilledPeer(t *testing.T) {
 		if _, _, _, statuses := fl.fakes[i].snapshot(); len(statuses) != 1 {
 			t.Errorf("client-%d: %d statuses, want 1", i, len(statuses))
 		}
+	}
+}
+
+// The same on GitLab, on SQLite: a merge request's review killed after it published its
+// threads and summary, on its way to the status, is finished by the restart with no
+// thread or summary twice.
+func TestServeResumesGitLabAfterSIGKILL(t *testing.T) {
+	t.Parallel()
+	f := newGitLabFake(t, changeV1(t))
+	var (
+		killed atomic.Bool
+		held   = make(chan *http.Request, 1)
+		free   = make(chan struct{})
+	)
+	// In front of the fake: the first run's status is held until it is killed.
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/statuses/") && !killed.Load() {
+			body, _ := io.ReadAll(r.Body) // only then does the server watch the connection
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			held <- r
+			<-free
+			if r.Context().Err() != nil {
+				return // its client is dead: it never reached GitLab
+			}
+		}
+		f.srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	t.Cleanup(func() { close(free) })
+	const token = "gitlab-hook-token-that-must-not-leak"
+	environ := []string{"REVIEWER_QUEUE_URL=sqlite://" + filepath.Join(t.TempDir(), "reviewer.db"),
+		"REVIEWER_GITLAB_TOKEN=" + glToken, "REVIEWER_GITLAB_BASE_URL=" + front.URL, "REVIEWER_GITLAB_WEBHOOK_SECRET=" + token}
+	p := startServe(t, environ)
+
+	raw, err := os.ReadFile("testdata/serve/merge_request.open.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	ev["project"].(map[string]any)["path_with_namespace"] = glProject
+	attrs := ev["object_attributes"].(map[string]any)
+	attrs["iid"] = glIID
+	attrs["last_commit"].(map[string]any)["id"] = shaHead1
+	body, _ := json.Marshal(ev)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+p.addr+"/webhooks/gitlab", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Gitlab-Event", "Merge Request Hook")
+	req.Header.Set("X-Gitlab-Token", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("the hook got %d, want 202", resp.StatusCode)
+	}
+	var first *http.Request
+	select {
+	case first = <-held:
+	case <-time.After(patience(t)):
+		t.Fatalf("the review never reached its status:\n%s", p.logs.String())
+	}
+	killed.Store(true)
+	_ = p.stop(syscall.SIGKILL)
+	select {
+	case <-first.Context().Done():
+	case <-time.After(patience(t)):
+		t.Fatal("the held request outlived its killed client")
+	}
+	before := f.snapshot()
+
+	restarted := time.Now()
+	startServe(t, environ)
+	waitFor(t, "the merge request reviewed after the restart", func() bool { return len(f.snapshot().statuses) > 0 })
+	t.Logf("reviewed %s after the restart", time.Since(restarted).Round(10*time.Millisecond))
+	after := f.snapshot()
+	threads, summaries := 0, 0
+	for _, d := range after.discussions {
+		if !d.individual {
+			threads++
+		} else if len(d.notes) > 0 && strings.Contains(d.notes[0].body, "reviewer:summary") {
+			summaries++
+		}
+	}
+	if threads != 2 || summaries != 1 || len(after.discussions) != len(before.discussions) {
+		t.Errorf("%d threads and %d summaries (%d discussions before the restart, %d after), want 2 and 1, as before",
+			threads, summaries, len(before.discussions), len(after.discussions))
+	}
+	if len(after.statuses) != 1 || after.drafts != 0 {
+		t.Errorf("%d statuses and %d drafts left, want 1 and none", len(after.statuses), after.drafts)
 	}
 }
