@@ -278,3 +278,18 @@ func TestServeResumesGitLabAfterSIGKILL(t *testing.T) {
 		t.Errorf("%d statuses and %d drafts left, want 1 and none", len(after.statuses), after.drafts)
 	}
 }
+
+// A second `reviewer serve` on the SQLite file another one serves is refused at start,
+// with the file named: it would take the running reviews of the first for a dead
+// process's and run them again.
+func TestServeRefusesSharedSQLiteFile(t *testing.T) {
+	t.Parallel()
+	fl := newGitHubFleet(t, 1)
+	path := filepath.Join(t.TempDir(), "reviewer.db")
+	environ := append(fl.environ(), "REVIEWER_QUEUE_URL=sqlite://"+path)
+	startServe(t, environ)
+	r := runCmd(t, t.TempDir(), environ, "serve", "--listen", "127.0.0.1:0")
+	if r.code != exitUsage || !strings.Contains(r.stderr, path+" is in use by another process") {
+		t.Errorf("exit %d, stderr %q; want 2 and the file named in use", r.code, r.stderr)
+	}
+}
