@@ -62,6 +62,12 @@ func reclaimSQLite(ctx context.Context, x execer, log *slog.Logger) error {
 	if n > 0 {
 		log.InfoContext(ctx, "took back jobs a dead process left running", slog.Int64("jobs", n))
 	}
+	// A leadership recorded in the file is a dead process's too: ended now, this
+	// process is elected at once instead of when it expires (River's maintenance, which
+	// makes retries due, runs on the leader).
+	if _, err := x.exec(ctx, `DELETE FROM river_leader`); err != nil {
+		return fmt.Errorf("end a dead process's leadership: %w", err)
+	}
 	return nil
 }
 

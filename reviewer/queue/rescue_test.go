@@ -163,6 +163,10 @@ func TestReclaimAtOpen(t *testing.T) {
 	res, killed := killedMidJob(t, url)
 	rec := newRecorder(nil)
 	q, logs := open(t, url, queue.Options{Handler: rec.handle})
+	// The dead process's leadership is gone too, so this one is elected at once.
+	if n, err := queue.ExecForTest(t.Context(), q, "DELETE FROM river_leader"); err != nil || n != 0 {
+		t.Errorf("the dead process's leadership is still recorded (%d rows, %v)", n, err)
+	}
 	start(t, q)
 	c := rec.next(t)
 	if c.info.ID != res.JobID || c.info.Attempt != 2 {
