@@ -196,6 +196,9 @@ type QueueConfig struct {
 	// JobTimeout bounds one review; RescueAfter is when a job whose worker died runs again.
 	JobTimeout  time.Duration `mapstructure:"job_timeout"`
 	RescueAfter time.Duration `mapstructure:"rescue_after"`
+	// HeartbeatTimeout is, on PostgreSQL, how long a replica may be silent before the
+	// leader takes back its running jobs.
+	HeartbeatTimeout time.Duration `mapstructure:"heartbeat_timeout"`
 	// PollInterval is how often an idle worker looks for due jobs.
 	PollInterval time.Duration `mapstructure:"poll_interval"`
 	// Migrate is what serve does with a database that needs migrations: "auto" applies
@@ -285,6 +288,7 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("queue.debounce", "2s")
 	v.SetDefault("queue.job_timeout", "15m")
 	v.SetDefault("queue.rescue_after", "20m")
+	v.SetDefault("queue.heartbeat_timeout", "60s")
 	v.SetDefault("queue.poll_interval", "1s")
 	v.SetDefault("queue.migrate", "auto")
 	v.SetDefault("cache.dir", "")
@@ -528,6 +532,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Queue.Workers < 1 {
 		errs = append(errs, fmt.Errorf("queue.workers: %d; at least one worker is needed", c.Queue.Workers))
+	}
+	if c.Queue.HeartbeatTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("queue.heartbeat_timeout: %s must be positive", c.Queue.HeartbeatTimeout))
 	}
 	if c.Queue.RescueAfter > 0 && c.Queue.RescueAfter <= c.Queue.JobTimeout {
 		errs = append(errs, fmt.Errorf("queue.rescue_after: %s must be longer than queue.job_timeout (%s), or a slow review would be run twice", c.Queue.RescueAfter, c.Queue.JobTimeout))

@@ -86,14 +86,15 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 		debounce = -1 // the queue's zero is its default; the configuration's is none
 	}
 	q, err := queue.Open(ctx, c.Queue.URL, queue.Options{
-		Workers:      c.Queue.Workers,
-		Debounce:     debounce,
-		JobTimeout:   c.Queue.JobTimeout,
-		RescueAfter:  c.Queue.RescueAfter,
-		PollInterval: c.Queue.PollInterval,
-		Logger:       logger,
-		Handler:      w.handle,
-		CheckSchema:  c.Queue.Migrate == "check",
+		Workers:          c.Queue.Workers,
+		Debounce:         debounce,
+		JobTimeout:       c.Queue.JobTimeout,
+		RescueAfter:      c.Queue.RescueAfter,
+		PollInterval:     c.Queue.PollInterval,
+		Logger:           logger,
+		Handler:          w.handle,
+		CheckSchema:      c.Queue.Migrate == "check",
+		HeartbeatTimeout: c.Queue.HeartbeatTimeout,
 	})
 	if err != nil {
 		return usageError(fmt.Errorf("queue.url: %w", err))

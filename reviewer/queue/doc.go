@@ -6,7 +6,9 @@
 // accepted delivery into a [Job], [Queue.Enqueue]s it before acknowledging the delivery,
 // and a [Handler] later runs reviewer.Reviewer.Review for it. A delivery is therefore
 // never lost once acknowledged, and a replica that dies mid-review leaves its job to be
-// run again by another (after [Options.RescueAfter]).
+// run again: on SQLite by the next process to open the file, at once; on PostgreSQL by
+// River's leader once the dead replica's heartbeat stops ([Options.HeartbeatTimeout],
+// sooner when its process is gone); in any case after [Options.RescueAfter].
 //
 // What Enqueue guarantees, on both databases and across replicas:
 //

@@ -38,6 +38,15 @@ type migration struct {
 var migrations = []migration{
 	{1, "queue tables", createTables},
 	{2, "deliveries per forge from reviewer_deliveries", migrateDeliveries},
+	{3, "replica heartbeats", createReplicas},
+}
+
+// createReplicas makes the heartbeat table of the replicas (reclaim.go).
+func createReplicas(ctx context.Context, x execer, _ dialect) error {
+	if _, err := x.exec(ctx, replicasTable); err != nil {
+		return fmt.Errorf("create replicas table: %w", err)
+	}
+	return nil
 }
 
 // versionTable records the applied migrations of the queue's own tables.

@@ -39,6 +39,7 @@ func TestMigrate(t *testing.T) {
 var ours = []queue.Step{
 	{Component: "reviewer", Version: 1, Name: "queue tables"},
 	{Component: "reviewer", Version: 2, Name: "deliveries per forge from reviewer_deliveries"},
+	{Component: "reviewer", Version: 3, Name: "replica heartbeats"},
 }
 
 func migrate(t *testing.T, url string, dryRun bool) []queue.Step {

@@ -37,8 +37,13 @@ type Options struct {
 	// JobTimeout, or live jobs would be run twice. Default JobTimeout + 5m. A killed
 	// worker's job runs again within RescueAfter plus River's rescue interval (30 s),
 	// plus, if the killed replica was River's leader, its leadership's expiry (about
-	// 15 s).
+	// 15 s). Sooner paths take a dead process's jobs back first (see reclaim.go):
+	// on SQLite at the next start, on PostgreSQL after HeartbeatTimeout.
 	RescueAfter time.Duration
+	// HeartbeatTimeout is, on PostgreSQL, how long a replica may go without writing
+	// its heartbeat (every few seconds) before the leader takes its running jobs for
+	// abandoned and runs them again (queue.heartbeat_timeout). Default 60s.
+	HeartbeatTimeout time.Duration
 	// MaxAttempts bounds how often a failing job is tried. Default 6: with River's
 	// backoff (attempt⁴ seconds, capped at 10 minutes) the last try is about 16 minutes
 	// after the first.
@@ -82,6 +87,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.MaxAttempts == 0 {
 		o.MaxAttempts = 6
 	}
+	if o.HeartbeatTimeout == 0 {
+		o.HeartbeatTimeout = time.Minute
+	}
 	if o.CacheMaxAge == 0 {
 		o.CacheMaxAge = 7 * 24 * time.Hour
 	}
@@ -100,6 +108,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.RescueAfter <= o.JobTimeout {
 		errs = append(errs, fmt.Errorf("rescue after %s must exceed the job timeout %s", o.RescueAfter, o.JobTimeout))
+	}
+	if o.HeartbeatTimeout < 0 {
+		errs = append(errs, fmt.Errorf("heartbeat timeout %s is negative", o.HeartbeatTimeout))
 	}
 	if o.MaxAttempts < 0 {
 		errs = append(errs, fmt.Errorf("max attempts %d is negative", o.MaxAttempts))
@@ -122,6 +133,8 @@ type Queue struct {
 
 	mu      sync.Mutex
 	running bool
+	// stopBeat ends the heartbeat (PostgreSQL) and waits for it.
+	stopBeat func()
 
 	now func() time.Time
 	// batch is how many rows one prune statement deletes (pruneBatch).
@@ -136,6 +149,8 @@ type engine interface {
 	stop(ctx context.Context) error
 	stopAndCancel(ctx context.Context) error
 	pool() execer
+	// clientID is River's id of this replica, which it records in attempted_by.
+	clientID() string
 	close() error
 }
 
@@ -146,9 +161,8 @@ type engine interface {
 // url is sqlite:///abs/path/reviewer.db, sqlite://relative/path.db (from the working
 // directory), or postgres://... (postgresql:// too) in pgx's syntax, pool_max_conns
 // included. Several replicas may share a PostgreSQL database. A SQLite file serves one
-// replica: it must be on a local disk (WAL uses shared memory), and while another
-// process may open it too, Open does not guard River's migrations of a new file
-// against a concurrent Open.
+// process, which holds a lock on path + ".lock" from Open to Close (Open fails while
+// another process holds it); it must be on a local disk (WAL uses shared memory).
 func Open(ctx context.Context, url string, opts Options) (*Queue, error) {
 	t, err := parseURL(url)
 	if err != nil {
@@ -173,7 +187,7 @@ func Open(ctx context.Context, url string, opts Options) (*Queue, error) {
 	cfg := q.riverConfig(workers)
 	switch t.dialect {
 	case dialectSQLite:
-		q.eng, err = openSQLite(ctx, t, cfg, opts.CheckSchema)
+		q.eng, err = openSQLite(ctx, t, cfg, opts.CheckSchema, q.log)
 	case dialectPostgres:
 		q.eng, err = openPostgres(ctx, t, cfg, opts.Workers, opts.CheckSchema)
 	}
@@ -213,22 +227,40 @@ func (q *Queue) riverConfig(workers *river.Workers) *river.Config {
 const sqliteParams = "_txlock=immediate&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
 	"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 
-func openSQLite(ctx context.Context, t target, cfg *river.Config, check bool) (engine, error) {
+func openSQLite(ctx context.Context, t target, cfg *river.Config, check bool, log *slog.Logger) (engine, error) {
 	db, err := openSQLiteDB(ctx, t)
 	if err != nil {
 		return nil, err
 	}
-	fail := func(err error) (engine, error) {
-		_ = db.Close() // the open failed; the close error adds nothing
-		return nil, t.redact("open queue", err)
-	}
 	driver := riversqlite.New(db)
 	s, err := sqliteSchema(db, driver, cfg.Logger)
 	if err != nil {
-		return fail(err)
+		_ = db.Close() // the open failed; the close error adds nothing
+		return nil, t.redact("open queue", err)
 	}
-	if err := s.ensure(ctx, check); err != nil {
-		return fail(err)
+	// The file serves one process (lock.go); the first queue of the process on it
+	// migrates it and takes back what a dead process left running.
+	ensured := false
+	release, err := lockFile(t.path, func() error {
+		if err := s.ensure(ctx, check); err != nil {
+			return err
+		}
+		ensured = true
+		return reclaimSQLite(ctx, sqlExec{db}, log)
+	})
+	if err != nil {
+		_ = db.Close() // the open failed; the close error adds nothing
+		return nil, t.redact("open queue", err)
+	}
+	fail := func(err error) (engine, error) {
+		_ = db.Close() // the open failed; the close error adds nothing
+		release()
+		return nil, t.redact("open queue", err)
+	}
+	if !ensured {
+		if err := s.ensure(ctx, check); err != nil {
+			return fail(err)
+		}
 	}
 	client, err := river.NewClient(driver, cfg)
 	if err != nil {
@@ -249,7 +281,10 @@ func openSQLite(ctx context.Context, t target, cfg *river.Config, check bool) (e
 		},
 		commit:   func(_ context.Context, tx *sql.Tx) error { return tx.Commit() },
 		rollback: func(_ context.Context, tx *sql.Tx) { _ = tx.Rollback() },
-		closeDB:  db.Close,
+		closeDB: func() error {
+			defer release()
+			return db.Close()
+		},
 	}, nil
 }
 
@@ -419,6 +454,8 @@ type riverEngine[TTx any] struct {
 
 func (e *riverEngine[TTx]) pool() execer { return e.db }
 
+func (e *riverEngine[TTx]) clientID() string { return e.client.ID() }
+
 func (e *riverEngine[TTx]) start(ctx context.Context) error { return e.client.Start(ctx) }
 
 func (e *riverEngine[TTx]) stop(ctx context.Context) error { return e.client.Stop(ctx) }
@@ -441,10 +478,36 @@ func (q *Queue) Start(ctx context.Context) error {
 	if q.running {
 		return nil
 	}
+	var live *liveness
+	if q.t.dialect == dialectPostgres {
+		// The first beat is written before any job can be fetched, so that every job
+		// this replica runs names a replica the leader can tell is dead.
+		var err error
+		if live, err = newLiveness(q.t.dsn); err != nil {
+			return q.t.redact("start queue", err)
+		}
+		if err := beat(ctx, q.eng.pool(), live, q.eng.clientID()); err != nil {
+			live.close(ctx)
+			return q.t.redact("start queue", err)
+		}
+	}
 	if err := q.eng.start(context.WithoutCancel(ctx)); err != nil {
+		if live != nil {
+			live.close(ctx)
+		}
 		return q.t.redact("start queue", err)
 	}
 	q.running = true
+	if q.t.dialect == dialectPostgres {
+		bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer live.close(bctx)
+			q.heartbeat(bctx, live, q.eng.clientID())
+		}()
+		q.stopBeat = func() { cancel(); <-done }
+	}
 	return nil
 }
 
@@ -465,6 +528,7 @@ func (q *Queue) Stop(ctx context.Context) error {
 	err := q.eng.stop(ctx)
 	if err == nil {
 		q.running = false
+		q.endBeat(ctx)
 		return nil
 	}
 	if ctx.Err() == nil {
@@ -474,10 +538,27 @@ func (q *Queue) Stop(ctx context.Context) error {
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hardStopGrace)
 	defer cancel()
 	if err := q.eng.stopAndCancel(hctx); err != nil {
+		// The heartbeat goes on: the jobs still running are this replica's until it
+		// exits, and are taken back when it has been silent for HeartbeatTimeout.
 		return fmt.Errorf("stop queue: jobs still running after cancel: %w", err)
 	}
 	q.running = false
+	q.endBeat(hctx)
 	return nil
+}
+
+// endBeat stops the heartbeat of a stopped queue, whose jobs are all back in the queue,
+// and deletes its row.
+func (q *Queue) endBeat(ctx context.Context) {
+	if q.stopBeat == nil {
+		return
+	}
+	q.stopBeat()
+	q.stopBeat = nil
+	if _, err := q.eng.pool().exec(context.WithoutCancel(ctx), `DELETE FROM reviewer_replicas WHERE client_id = $1`, q.eng.clientID()); err != nil {
+		// The row is forgotten a day later: nothing is lost.
+		q.log.Warn("queue heartbeat row not deleted", slog.Any("error", q.t.mask(err.Error(), err)))
+	}
 }
 
 // Close releases the database. Stop a started queue first: closing a running one pulls
@@ -486,6 +567,10 @@ func (q *Queue) Stop(ctx context.Context) error {
 func (q *Queue) Close() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.stopBeat != nil {
+		q.stopBeat() // the row stays: the jobs left running are taken back once it is stale
+		q.stopBeat = nil
+	}
 	if err := q.eng.close(); err != nil {
 		// Nothing is lost: every enqueue was committed before it returned.
 		q.log.Warn("queue close failed", slog.Any("error", err))

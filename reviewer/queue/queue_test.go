@@ -60,6 +60,8 @@ var behaviours = []struct {
 	{"permanent error is not retried", testPermanent},
 	{"retry after waits for the hint", testRetryAfter},
 	{"killed worker's job is rescued", testRescue},
+	{"killed replica's job is taken back, a live one's kept", testKilledReplica},
+	{"frozen replica's job is taken back, a live one's kept", testFrozenReplica},
 	{"stop lets running jobs finish", testStopDrains},
 	{"stop past its deadline requeues running jobs", testStopCancels},
 	{"two instances run each job once", testTwoInstances},
