@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v62/github"
 
 	"github.com/reviewerbot/reviewer/reviewer"
@@ -136,22 +135,14 @@ func New(opts Options) (*Client, error) {
 		if opts.AppID == 0 || opts.InstallationID == 0 || len(opts.PrivateKey) == 0 {
 			return nil, errors.New("github: a GitHub App needs an app id, an installation id and a private key")
 		}
-		itr, err := ghinstallation.New(tr, opts.AppID, opts.InstallationID, opts.PrivateKey)
+		signer, err := newAppSigner(opts.AppID, opts.PrivateKey, time.Now)
 		if err != nil {
-			// The library's message names the parsing problem, never the key itself.
-			return nil, fmt.Errorf("github: app private key: %w", err)
+			return nil, err
 		}
-		// ghinstallation wants the API root without the trailing slash.
-		itr.BaseURL = strings.TrimSuffix(base.String(), "/")
-		// A transport of its own, so that the installation transport's token refresh,
-		// which rewrites its apps transport's fields, never races with GET /app.
-		atr, err := ghinstallation.NewAppsTransport(tr, opts.AppID, opts.PrivateKey)
-		if err != nil {
-			return nil, fmt.Errorf("github: app private key: %w", err)
-		}
-		atr.BaseURL = itr.BaseURL
-		appGH = newGitHub(redirect.Confine(&http.Client{Transport: atr, Timeout: httpClient.Timeout}), base)
-		tr = itr
+		// appGH signs each request with a fresh JWT (GET /app, the token exchange); it
+		// goes through the same retries, count and redirect confinement as the rest.
+		appGH = newGitHub(redirect.Confine(&http.Client{Transport: &appTransport{signer: signer, next: tr}, Timeout: httpClient.Timeout}), base)
+		tr = newInstallationTransport(tr, appGH, opts.InstallationID, time.Now)
 	case opts.Token == "":
 		return nil, errors.New("github: a token or a GitHub App is required")
 	}
@@ -226,7 +217,6 @@ func mapError(op string, err error) error {
 		rateErr  *github.RateLimitError
 		abuseErr *github.AbuseRateLimitError
 		respErr  *github.ErrorResponse
-		appErr   *ghinstallation.HTTPError
 	)
 	switch {
 	case errors.As(err, &rateErr):
@@ -243,12 +233,6 @@ func mapError(op string, err error) error {
 				s = &reviewer.RateLimitError{Reset: time.Now().Add(d)}
 			}
 			return fmt.Errorf("%s: %w: %w", op, s, err)
-		}
-	case errors.As(err, &appErr) && appErr.Response != nil:
-		// ghinstallation leaves a failed token response's body open for inspection.
-		_ = appErr.Response.Body.Close()
-		if s := sentinel(appErr.Response.StatusCode, ""); s != nil {
-			return fmt.Errorf("%s: installation token: %w: %w", op, s, err)
 		}
 	}
 	return fmt.Errorf("%s: %w", op, err)

@@ -4,8 +4,8 @@
 // summary comment and sets the commit status. It also tells whether a pull request comes
 // from a fork or a newcomer, and whether a user may ask for a review (write access).
 //
-// It is the only package that imports google/go-github and bradleyfalzon/ghinstallation;
-// their types never leave it. Errors are mapped onto the core's sentinels
+// It is the only package that imports google/go-github and golang-jwt/jwt (which signs
+// the GitHub App's JWTs); their types never leave it. Errors are mapped onto the core's sentinels
 // (reviewer.ErrNotFound, reviewer.ErrForbidden, reviewer.ErrRateLimited, and
 // reviewer.ErrTooLarge for a comparison GitHub will not diff).
 //

@@ -39,7 +39,7 @@ var offSpec = []string{
 	"GET /repos/{owner}/{repo}/git/trees/{tree_sha}",
 	// Compare reads a push's diff: https://docs.github.com/rest/commits/commits#compare-two-commits
 	"GET /repos/{owner}/{repo}/compare/{basehead}",
-	// ghinstallation's token exchange: https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app
+	// The installation-token exchange (app.go): https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app
 	"POST /app/installations/{installation_id}/access_tokens",
 	// The bot's identity: https://docs.github.com/rest/users/users#get-the-authenticated-user
 	// and, with App auth, https://docs.github.com/rest/apps/apps#get-the-authenticated-app
