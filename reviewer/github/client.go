@@ -15,6 +15,7 @@ import (
 
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/redirect"
+	"github.com/reviewerbot/reviewer/reviewer/retry"
 )
 
 // The interfaces the pipeline discovers on a forge adapter.
@@ -111,7 +112,7 @@ func New(opts Options) (*Client, error) {
 	}
 	sleep := opts.Sleep
 	if sleep == nil {
-		sleep = sleepContext
+		sleep = retry.Sleep
 	}
 	gap := opts.WriteGap
 	if gap == 0 {
