@@ -95,8 +95,10 @@ func serverWait(h http.Header, now time.Time, rateLimited bool) (time.Duration, 
 	}
 	// retry-after-ms is OpenAI's and Azure's more precise form.
 	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
-			return time.Duration(ms * float64(time.Millisecond)), true
+		if ms, err := strconv.ParseFloat(v, 64); err == nil {
+			if d, ok := retry.Seconds(ms / 1000); ok {
+				return d, true
+			}
 		}
 	}
 	if d, ok := retry.After(h.Get("Retry-After"), now); ok {

@@ -29,7 +29,7 @@ func After(v string, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	if s, err := strconv.ParseFloat(v, 64); err == nil {
-		return seconds(s)
+		return Seconds(s)
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(t.Sub(now), 0), true
@@ -37,8 +37,9 @@ func After(v string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-// seconds turns a non-negative, finite number of seconds into a duration, saturating.
-func seconds(s float64) (time.Duration, bool) {
+// Seconds turns a wait given in seconds into a duration, saturating when it is too large
+// for one. It reports false for a negative, infinite or NaN value.
+func Seconds(s float64) (time.Duration, bool) {
 	if !(s >= 0) || math.IsInf(s, 1) { // also rejects NaN
 		return 0, false
 	}

@@ -43,6 +43,25 @@ func TestAfter(t *testing.T) {
 	}
 }
 
+func TestSeconds(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		s    float64
+		want time.Duration
+		ok   bool
+	}{
+		{0.02, 20 * time.Millisecond, true},
+		{1e300, time.Duration(math.MaxInt64), true},
+		{-0.5, 0, false},
+		{math.Inf(1), 0, false},
+		{math.NaN(), 0, false},
+	} {
+		if got, ok := retry.Seconds(tt.s); got != tt.want || ok != tt.ok {
+			t.Errorf("Seconds(%v) = %v, %v; want %v, %v", tt.s, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
 func TestReset(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
