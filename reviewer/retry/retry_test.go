@@ -13,14 +13,27 @@ import (
 
 var now = time.Unix(1_700_000_000, 0)
 
+// parseCase is one header value and the wait it should read as.
+type parseCase struct {
+	name string
+	v    string
+	want time.Duration
+	ok   bool
+}
+
+func checkParse(t *testing.T, fn string, parse func(string, time.Time) (time.Duration, bool), cases []parseCase) {
+	t.Helper()
+	for _, tt := range cases {
+		got, ok := parse(tt.v, now)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("%s: %s(%q) = %v, %v; want %v, %v", tt.name, fn, tt.v, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
 func TestAfter(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct {
-		name string
-		v    string
-		want time.Duration
-		ok   bool
-	}{
+	checkParse(t, "After", retry.After, []parseCase{
 		{"seconds", "30", 30 * time.Second, true},
 		{"spaces", " 7 ", 7 * time.Second, true},
 		{"zero", "0", 0, true},
@@ -35,12 +48,7 @@ func TestAfter(t *testing.T) {
 		{"infinite", "Inf", 0, false},
 		{"garbage", "soon", 0, false},
 		{"empty", "", 0, false},
-	} {
-		got, ok := retry.After(tt.v, now)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("%s: After(%q) = %v, %v; want %v, %v", tt.name, tt.v, got, ok, tt.want, tt.ok)
-		}
-	}
+	})
 }
 
 func TestSeconds(t *testing.T) {
@@ -64,12 +72,7 @@ func TestSeconds(t *testing.T) {
 
 func TestReset(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct {
-		name string
-		v    string
-		want time.Duration
-		ok   bool
-	}{
+	checkParse(t, "Reset", retry.Reset, []parseCase{
 		{"future", "1700000100", 100 * time.Second, true},
 		{"now", "1700000000", 0, true},
 		{"past", "1600000000", 0, true},
@@ -78,12 +81,7 @@ func TestReset(t *testing.T) {
 		{"date, not epoch", now.UTC().Format(http.TimeFormat), 0, false},
 		{"garbage", "later", 0, false},
 		{"empty", "", 0, false},
-	} {
-		got, ok := retry.Reset(tt.v, now)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("%s: Reset(%q) = %v, %v; want %v, %v", tt.name, tt.v, got, ok, tt.want, tt.ok)
-		}
-	}
+	})
 }
 
 func TestBackoff(t *testing.T) {
