@@ -14,6 +14,7 @@ import (
 
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/redirect"
+	"github.com/reviewerbot/reviewer/reviewer/retry"
 )
 
 // The interfaces the pipeline discovers on a forge adapter.
@@ -110,7 +111,7 @@ func New(opts Options) (*Client, error) {
 	}
 	sleep := opts.Sleep
 	if sleep == nil {
-		sleep = sleepContext
+		sleep = retry.Sleep
 	}
 	gap := opts.WriteGap
 	if gap == 0 {

@@ -5,12 +5,14 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/reviewerbot/reviewer/reviewer/retry"
 )
 
 // countingTransport counts every request sent, for reviewer.CallCounter.
@@ -124,9 +126,9 @@ func (t *retryTransport) backoff(req *http.Request, resp *http.Response, attempt
 		if d, ok := retryAfter(resp.Header, t.now()); ok {
 			return d, true
 		}
-		return exponential(secondaryWait, attempt), true
+		return retry.Backoff(secondaryWait, attempt, maxWait), true
 	case resp.StatusCode >= 500 && (req.Method == http.MethodGet || req.Method == http.MethodHead):
-		return exponential(serverErrorWait, attempt), true
+		return retry.Backoff(serverErrorWait, attempt, maxWait), true
 	}
 	return 0, false
 }
@@ -148,38 +150,21 @@ func (t *retryTransport) rateLimited(resp *http.Response) bool {
 	return strings.Contains(strings.ToLower(string(data)), "rate limit")
 }
 
-// retryAfter reads the wait GitHub asks for: Retry-After seconds, or the time left until
-// x-ratelimit-reset when x-ratelimit-remaining is 0.
+// retryAfter reads the wait GitHub asks for: Retry-After (seconds or a date), or the time
+// left until x-ratelimit-reset when x-ratelimit-remaining is 0.
 func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	if s := h.Get("Retry-After"); s != "" {
-		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n >= 0 {
-			return time.Duration(n) * time.Second, true
-		}
-		if at, err := http.ParseTime(s); err == nil {
-			return max(at.Sub(now), 0), true
-		}
+	if d, ok := retry.After(h.Get("Retry-After"), now); ok {
+		return d, true
 	}
 	if h.Get("X-RateLimit-Remaining") == "0" {
-		if n, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
-			// One second more: the reset is rounded down to whole seconds.
-			return max(time.Unix(n, 0).Sub(now), 0) + time.Second, true
+		if d, ok := retry.Reset(h.Get("X-RateLimit-Reset"), now); ok {
+			// One second more: the reset is rounded down to whole seconds. A reset too far
+			// to add to has saturated, and is left so.
+			if d <= math.MaxInt64-time.Second {
+				d += time.Second
+			}
+			return d, true
 		}
 	}
 	return 0, false
-}
-
-func exponential(first time.Duration, attempt int) time.Duration {
-	d := first << min(attempt, 16)
-	return min(d, maxWait)
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
 }

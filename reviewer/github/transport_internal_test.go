@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"slices"
 	"testing"
@@ -23,6 +24,11 @@ func TestRetryAfter(t *testing.T) {
 		{"reset in the past", map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1600000000"}, time.Second, true},
 		{"remaining left", map[string]string{"X-RateLimit-Remaining": "10", "X-RateLimit-Reset": "1700000100"}, 0, false},
 		{"nothing", nil, 0, false},
+		{"garbage Retry-After falls back to the reset", map[string]string{"Retry-After": "soon", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1700000010"}, 11 * time.Second, true},
+		// 18446744074s is just over 2⁶⁴ns: multiplied out it wrapped to 0.29s, a retry
+		// GitHub never allowed; it saturates, and the request gives up (over maxWait).
+		{"huge Retry-After", map[string]string{"Retry-After": "18446744074"}, math.MaxInt64, true},
+		{"huge reset", map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "9223372036854775807"}, math.MaxInt64, true},
 	}
 	for _, tt := range tests {
 		h := http.Header{}
@@ -34,8 +40,10 @@ func TestRetryAfter(t *testing.T) {
 			t.Errorf("%s: retryAfter = %v, %v; want %v, %v", tt.name, got, ok, tt.want, tt.ok)
 		}
 	}
-	if d := exponential(secondaryWait, 10); d != maxWait {
-		t.Errorf("exponential backoff is not capped: %v", d)
+	tr := &retryTransport{now: func() time.Time { return now }}
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://api.github.com/", nil)
+	if d, ok := tr.backoff(req, &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{}}, 10); !ok || d != maxWait {
+		t.Errorf("backoff after 10 secondary limits = %v, %v; want capped at %v", d, ok, maxWait)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/diff"
 	"github.com/reviewerbot/reviewer/reviewer/redirect"
+	"github.com/reviewerbot/reviewer/reviewer/retry"
 )
 
 // Defaults of Options.
@@ -50,6 +51,8 @@ type Options struct {
 	MaxRetries int
 	// Sleep waits between retries; nil waits on a timer. Tests inject a recorder.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Now tells the time for Retry-After dates and RateLimit-Reset; nil is time.Now.
+	Now func() time.Time
 }
 
 // Client talks to one GitLab instance as one user (the bot). It is safe for concurrent use.
@@ -57,6 +60,7 @@ type Client struct {
 	api    *gl.Client
 	log    *slog.Logger
 	sleep  func(ctx context.Context, d time.Duration) error
+	now    func() time.Time
 	retry  int
 	calls  *atomic.Int64
 	userMu sync.Mutex
@@ -116,6 +120,7 @@ func New(opts Options) (*Client, error) {
 	c := &Client{
 		log:     logger,
 		sleep:   opts.Sleep,
+		now:     opts.Now,
 		retry:   opts.MaxRetries,
 		calls:   new(atomic.Int64),
 		changes: map[string]*changeState{},
@@ -127,7 +132,10 @@ func New(opts Options) (*Client, error) {
 		c.retry = 0
 	}
 	if c.sleep == nil {
-		c.sleep = sleep
+		c.sleep = retry.Sleep
+	}
+	if c.now == nil {
+		c.now = time.Now
 	}
 	// PRIVATE-TOKEN is a header of client-go's own, which http.Client keeps on a redirect
 	// to another host: only redirects within the instance are followed (package redirect).
@@ -166,17 +174,6 @@ func (t counter) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(req)
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // call runs one API request, retrying a 429 always and a 5xx only when idempotent says the
 // request may be repeated. fn receives the request options every client-go call must get
 // (the context above all).
@@ -196,14 +193,15 @@ func (c *Client) call(ctx context.Context, idempotent bool, fn func(opts ...gl.R
 			if status == http.StatusTooManyRequests {
 				// Say when the limit lifts, if GitLab did: a queued review waits for then.
 				limit := error(reviewer.ErrRateLimited)
-				if d, ok := askedWait(resp); ok {
-					limit = &reviewer.RateLimitError{Reset: time.Now().Add(max(d, 0))}
+				now := c.now()
+				if d, ok := askedWait(resp, now); ok {
+					limit = &reviewer.RateLimitError{Reset: now.Add(d)}
 				}
 				return fmt.Errorf("%w: gitlab answered 429 %d times", limit, attempt+1)
 			}
 			return apiError(status, err)
 		}
-		wait := retryWait(resp, attempt)
+		wait := retryWait(resp, attempt, c.now())
 		c.log.DebugContext(ctx, "gitlab request retried", "status", status, "wait", wait, "attempt", attempt+1)
 		if err := c.sleep(ctx, wait); err != nil {
 			return err
@@ -266,33 +264,22 @@ func isStatus(err error, status int) bool {
 
 // retryWait is how long to wait before retry attempt+1: Retry-After (seconds or a date),
 // else RateLimit-Reset (a Unix time), else an exponential backoff; capped at MaxRetryWait.
-func retryWait(resp *gl.Response, attempt int) time.Duration {
-	wait := firstBackoff << min(attempt, 10)
-	if asked, ok := askedWait(resp); ok {
-		wait = asked
+func retryWait(resp *gl.Response, attempt int, now time.Time) time.Duration {
+	if asked, ok := askedWait(resp, now); ok {
+		return min(asked, MaxRetryWait)
 	}
-	return min(max(wait, 0), MaxRetryWait)
+	return retry.Backoff(firstBackoff, attempt, MaxRetryWait)
 }
 
 // askedWait is the wait GitLab asked for: Retry-After, else the time to RateLimit-Reset.
-func askedWait(resp *gl.Response) (time.Duration, bool) {
+func askedWait(resp *gl.Response, now time.Time) (time.Duration, bool) {
 	if resp == nil || resp.Response == nil {
 		return 0, false
 	}
-	h := resp.Header
-	if v := h.Get("Retry-After"); v != "" {
-		if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
-			return time.Duration(s) * time.Second, true
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return time.Until(t), true
-		}
-	} else if v := h.Get("RateLimit-Reset"); v != "" {
-		if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
-			return time.Until(time.Unix(s, 0)), true
-		}
+	if v := resp.Header.Get("Retry-After"); v != "" {
+		return retry.After(v, now)
 	}
-	return 0, false
+	return retry.Reset(resp.Header.Get("RateLimit-Reset"), now)
 }
 
 // changeKey identifies a change across calls.

@@ -645,6 +645,39 @@ func TestTree(t *testing.T) {
 	}
 }
 
+// TestRetryAfterDateOnInjectedClock: a Retry-After date and the reset a 429 reports are
+// read against Options.Now, not the wall clock.
+func TestRetryAfterDateOnInjectedClock(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	limited := failure{status: http.StatusTooManyRequests, header: http.Header{"Retry-After": {now.Add(20 * time.Second).Format(http.TimeFormat)}},
+		body: `{"message":"429 Too Many Requests"}`}
+	f := newFake(t, "")
+	f.failNext("get merge request", limited, limited, limited)
+	var sleeps []time.Duration
+	c, err := gitlab.New(gitlab.Options{
+		BaseURL:    f.srv.URL + f.prefix,
+		Token:      "glpat-test-token",
+		HTTPClient: f.srv.Client(),
+		MaxRetries: 2,
+		Now:        func() time.Time { return now },
+		Sleep: func(_ context.Context, d time.Duration) error {
+			sleeps = append(sleeps, d)
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Head(t.Context(), change())
+	if d := cmp.Diff([]time.Duration{20 * time.Second, 20 * time.Second}, sleeps); d != "" {
+		t.Errorf("sleeps (-want +got):\n%s", d)
+	}
+	if reset, ok := reviewer.RateLimitReset(err); !ok || !reset.Equal(now.Add(20*time.Second)) {
+		t.Errorf("err = %v, reset %v (%v); want ErrRateLimited lifting at %v", err, reset, ok, now.Add(20*time.Second))
+	}
+}
+
 func TestErrors(t *testing.T) {
 	t.Parallel()
 	limited := failure{status: http.StatusTooManyRequests, header: http.Header{"Retry-After": {"7"}}, body: `{"message":"429 Too Many Requests"}`}

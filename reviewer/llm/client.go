@@ -17,6 +17,7 @@ import (
 
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/redirect"
+	"github.com/reviewerbot/reviewer/reviewer/retry"
 )
 
 // DefaultMetadataHeader is the header that carries Prompt.Tags when Options.MetadataHeader
@@ -246,23 +247,12 @@ func withDefaults(o Options) Options {
 		o.HTTPClient = &http.Client{}
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = retry.Sleep
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	return o
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Log attribute keys.

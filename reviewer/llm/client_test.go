@@ -248,10 +248,15 @@ func TestReviewRetryAfter(t *testing.T) {
 			return map[string]string{"Retry-After": now.Add(12 * time.Second).Format(http.TimeFormat)}
 		}, 12 * time.Second},
 		{"retry-after-ms", func(time.Time) map[string]string { return map[string]string{"retry-after-ms": "1500"} }, 1500 * time.Millisecond},
+		// Beyond a time.Duration: the float-to-int conversion made it negative, an
+		// immediate retry; it saturates, then is capped.
+		{"retry-after-ms huge", func(time.Time) map[string]string { return map[string]string{"retry-after-ms": "1e300"} }, 30 * time.Second},
 		{"x-ratelimit reset headers", func(time.Time) map[string]string {
 			return map[string]string{"x-ratelimit-reset-requests": "1s", "x-ratelimit-reset-tokens": "6m0s"}
 		}, 30 * time.Second}, // capped by MaxRetryWait
 		{"Retry-After capped", func(time.Time) map[string]string { return map[string]string{"Retry-After": "3600"} }, 30 * time.Second},
+		// Beyond a time.Duration: saturated, then capped, not ignored.
+		{"Retry-After huge", func(time.Time) map[string]string { return map[string]string{"Retry-After": "99999999999"} }, 30 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

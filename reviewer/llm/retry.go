@@ -3,11 +3,12 @@ package llm
 import (
 	"context"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/reviewerbot/reviewer/reviewer/retry"
 )
 
 // baseBackoff is the first wait of the exponential backoff: 1s, 2s, 4s, ... before jitter.
@@ -84,12 +85,7 @@ func (c *Client) retryWait(n int, h http.Header, rateLimited bool) (time.Duratio
 	if d, ok := serverWait(h, c.opts.Now(), rateLimited); ok {
 		return min(d, c.opts.MaxRetryWait), true
 	}
-	d := baseBackoff << min(n-1, 16)
-	d = min(d, c.opts.MaxRetryWait)
-	// "Equal jitter": half fixed, half random, so that chunks failing together do not
-	// retry together and the wait still grows.
-	half := d / 2
-	return half + time.Duration(rand.Int64N(int64(half)+1)), false //nolint:gosec // jitter needs no cryptographic randomness
+	return retry.Jitter(retry.Backoff(baseBackoff, n-1, c.opts.MaxRetryWait)), false
 }
 
 // serverWait reads the wait a response asked for.
@@ -99,11 +95,13 @@ func serverWait(h http.Header, now time.Time, rateLimited bool) (time.Duration, 
 	}
 	// retry-after-ms is OpenAI's and Azure's more precise form.
 	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
-			return time.Duration(ms * float64(time.Millisecond)), true
+		if ms, err := strconv.ParseFloat(v, 64); err == nil {
+			if d, ok := retry.Seconds(ms / 1000); ok {
+				return d, true
+			}
 		}
 	}
-	if d, ok := parseRetryAfter(h.Get("Retry-After"), now); ok {
+	if d, ok := retry.After(h.Get("Retry-After"), now); ok {
 		return d, true
 	}
 	if !rateLimited {
@@ -119,22 +117,4 @@ func serverWait(h http.Header, now time.Time, rateLimited bool) (time.Duration, 
 		}
 	}
 	return wait, found
-}
-
-// parseRetryAfter reads Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3).
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil {
-		if s < 0 || s > 1e6 {
-			return 0, false
-		}
-		return time.Duration(s * float64(time.Second)), true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
 }
