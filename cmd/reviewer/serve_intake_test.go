@@ -24,7 +24,7 @@ func TestServeBoundsUnverifiedRequests(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer c.Close()
+		defer func() { _ = c.Close() }()
 		if _, err := c.Write([]byte(req)); err != nil {
 			t.Fatal(err)
 		}

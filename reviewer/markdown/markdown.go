@@ -196,7 +196,7 @@ func renderLine(ln string, m mode) string {
 		case c == '`':
 			n := runLen(ln[i:], '`')
 			// A span in a table cell that holds "|" would be split by the table first.
-			if end := closingRun(ln, i+n, n); end >= 0 && !(m.table && strings.Contains(ln[i+n:end], "|")) {
+			if end := closingRun(ln, i+n, n); end >= 0 && (!m.table || !strings.Contains(ln[i+n:end], "|")) {
 				b.WriteString(ln[i : i+n])
 				writeCode(&b, ln[i+n:end], m)
 				b.WriteString(ln[end : end+n])
@@ -242,7 +242,7 @@ func renderLine(ln string, m mode) string {
 			if i+1 < len(ln) && isDigit(ln[i+1]) {
 				b.WriteString(wordJoiner) // a GitLab snippet, $12
 			}
-		case c == ':' && strings.HasPrefix(ln[i:], "://") && !(m.links && webScheme(ln, i)):
+		case c == ':' && strings.HasPrefix(ln[i:], "://") && (!m.links || !webScheme(ln, i)):
 			b.WriteString(wordJoiner + ":")
 		case (c == 'w' || c == 'W') && strings.EqualFold(ln[i:min(i+4, len(ln))], "www.") && !m.links:
 			b.WriteString(ln[i:i+3] + wordJoiner + ".")
@@ -260,7 +260,7 @@ func renderLine(ln string, m mode) string {
 // writeCode writes the inside of a code span. Code spans show their text as it is, so
 // nothing is escaped; but an HTML comment's opener or closer is broken (not every renderer
 // leaves them alone inside a span), and mentions and references are neutral here too.
-func writeCode(b *strings.Builder, s string, m mode) {
+func writeCode(b *strings.Builder, s string, _ mode) {
 	for i := 0; i < len(s); {
 		switch {
 		case strings.HasPrefix(s[i:], "<!"):

@@ -557,7 +557,7 @@ func (q *Queue) endBeat(ctx context.Context) {
 	q.stopBeat = nil
 	if _, err := q.eng.pool().exec(context.WithoutCancel(ctx), `DELETE FROM reviewer_replicas WHERE client_id = $1`, q.eng.clientID()); err != nil {
 		// The row is forgotten a day later: nothing is lost.
-		q.log.Warn("queue heartbeat row not deleted", slog.Any("error", q.t.mask(err.Error(), err)))
+		q.log.WarnContext(ctx, "queue heartbeat row not deleted", slog.Any("error", q.t.mask(err.Error(), err)))
 	}
 }
 

@@ -23,8 +23,6 @@ var (
 	alnum      = newCharset("a-z", "A-Z", "0-9")
 	alnumUnder = newCharset("a-z", "A-Z", "0-9", "_")
 	b64std     = newCharset("a-z", "A-Z", "0-9", "+/=")
-	// b64any is standard and URL-safe base64 with padding.
-	b64any = newCharset("a-z", "A-Z", "0-9", "+/=_-")
 )
 
 func hasDigitAndLetter(s string) bool {

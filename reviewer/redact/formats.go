@@ -216,7 +216,7 @@ func compileRuleSet(sources map[string]string) (*ruleSet, error) {
 								if len(rs.byPair) == 1<<16 {
 									return nil, fmt.Errorf("%s rules: too many keyword starts", source)
 								}
-								rs.pairs[p] = uint16(len(rs.byPair))
+								rs.pairs[p] = uint16(len(rs.byPair)) //nolint:gosec // len(rs.byPair) < 1<<16, checked just above
 								rs.byPair = append(rs.byPair, pairEntry{})
 							}
 							e := &rs.byPair[rs.pairs[p]]

@@ -29,7 +29,7 @@ func (t headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 func TestConfineOtherHost(t *testing.T) {
 	t.Parallel()
 	var leaked, reached atomic.Int64
-	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	other := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		reached.Add(1)
 		if r.Header.Get("Authorization") != "" || r.Header.Get("Private-Token") != "" {
 			leaked.Add(1)

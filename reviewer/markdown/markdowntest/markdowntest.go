@@ -105,12 +105,12 @@ func Problems(body string, o Options) []string {
 		case *ast.Image:
 			add("image %q", n.Destination)
 		case *ast.AutoLink:
-			if url := string(n.URL(source)); !o.Links || !(strings.HasPrefix(url, "https://") || strings.HasPrefix(url, "http://")) {
+			if url := string(n.URL(source)); !o.Links || !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
 				add("autolink %q", url)
 			}
 		case *ast.Link:
 			dest := string(n.Destination)
-			if !o.Links || !(strings.HasPrefix(dest, "https://") || strings.HasPrefix(dest, "http://")) {
+			if !o.Links || !strings.HasPrefix(dest, "https://") && !strings.HasPrefix(dest, "http://") {
 				add("link to %q", dest)
 			}
 		case *east.FootnoteLink:
