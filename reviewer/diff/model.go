@@ -22,15 +22,18 @@ func (k LineKind) String() string {
 }
 
 // Line is one line of a hunk.
+//
+// The fields are ordered so that the three small ones share one word: a Line is 40 bytes,
+// not 48, and the 100,000-line diff holds 160,000 of them.
 type Line struct {
-	Kind LineKind
+	// Content is the line without its +, - or space marker and without its line ending.
+	// A CRLF line has its \r removed and CRLF set.
+	Content string
 	// OldLine is the line's number in the old file; 0 for an added line.
 	OldLine int
 	// NewLine is the line's number in the new file; 0 for a deleted line.
 	NewLine int
-	// Content is the line without its +, - or space marker and without its line ending.
-	// A CRLF line has its \r removed and CRLF set.
-	Content string
+	Kind    LineKind
 	CRLF    bool
 	// NoNewline is set when the line is followed by "\ No newline at end of file".
 	NoNewline bool

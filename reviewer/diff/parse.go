@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	godiff "github.com/sourcegraph/go-diff/diff"
 )
@@ -56,7 +57,8 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // File headers are parsed by github.com/sourcegraph/go-diff. Hunk bodies are split here, by the
 // counts in their headers, so that CRLF endings and "\ No newline at end of file" markers are
 // kept, every line gets exact old/new numbers, and a line that merely starts with "--- " or
-// "diff " inside a hunk is still content. Line.Content shares memory with one copy of data.
+// "diff " inside a hunk is still content. Line.Content shares memory with data, which Parse
+// takes over: the caller must not modify data afterwards.
 //
 // Parse never panics. A malformed diff gives a *ParseError naming the input line and the file.
 func Parse(data []byte) ([]*File, error) {
@@ -67,7 +69,9 @@ func Parse(data []byte) ([]*File, error) {
 	if err := checkInput(data); err != nil {
 		return nil, err
 	}
-	p := &parser{src: string(data)}
+	// No copy: on the largest diffs a second copy of the input was a fifth of the review's
+	// peak memory. The caller hands data over (see above).
+	p := &parser{src: unsafe.String(&data[0], len(data))}
 	files, err := p.parse()
 	if err != nil || len(files) == 0 {
 		if berr := checkBinary(data); berr != nil {
