@@ -76,6 +76,15 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 		}
 		log = log.With(slog.String("head_sha", c.HeadSHA))
 	}
+	// The rules and the masker are compiled before the diff is fetched and parsed: their
+	// garbage (some 15 MB for the masker's first use in a process) is then collected while
+	// little is live, rather than next to a large diff and its parsed lines, which set the
+	// review's peak memory.
+	set, err := r.rules.Rules(ctx, c)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: load rules: %w", c, err)
+	}
+	masks := newMasks(r.redactor())
 	raw, gaps, err := fetchDiff(ctx, r.diffs, c)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: fetch diff: %w", c, err)
@@ -83,10 +92,6 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	files, err := diff.Parse(raw)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", c, err)
-	}
-	set, err := r.rules.Rules(ctx, c)
-	if err != nil {
-		return Result{}, fmt.Errorf("%s: load rules: %w", c, err)
 	}
 	// The operator's globs come after the repository's, so that the repository can not
 	// re-include ("!glob") what the operator left out.
@@ -98,7 +103,6 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 
 	reviewed, filtered, ledger := applyFilter(ctx, r.diffs, c, files, filter, log)
 	ledger.Files = append(ledger.Files, gaps...)
-	masks := newMasks(r.redactor())
 	findings, err := runPatterns(ctx, reviewed, filtered, set, masks)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: pattern rules: %w", c, err)
