@@ -72,7 +72,7 @@ func Parse(data []byte) ([]*File, error) {
 	}
 	// No copy: on the largest diffs a second copy of the input was a fifth of the review's
 	// peak memory. The caller hands data over (see above).
-	p := &parser{src: unsafe.String(&data[0], len(data))}
+	p := &parser{src: unsafe.String(&data[0], len(data))} //nolint:gosec // data is not modified after: Parse takes it over
 	files, err := p.parse()
 	if err != nil || len(files) == 0 {
 		if berr := checkBinary(data); berr != nil {
