@@ -303,7 +303,7 @@ var mapKeys = []string{"gateway.headers", "gateway.prices"}
 // loadConfig layers, from lowest to highest precedence: the defaults, the configuration
 // file (if any), REVIEWER_* variables of environ, and the flags in bind (key -> flag name)
 // that were set on the command line. Unknown keys in the file are errors: a misspelt key
-// silently doing nothing is worse than a refusal to start.
+// silently doing nothing is worse than a refusal to start. One viper instance holds it all.
 func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, environ []string) (*Config, []string, error) {
 	var notes []string
 	v := viper.New()
@@ -312,13 +312,12 @@ func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, envir
 	set := map[string]bool{}
 	fileMaps := map[string]any{} // map-valued keys as the file gives them
 	if file != "" {
-		fv := viper.New()
-		fv.SetConfigFile(file)
-		if err := fv.ReadInConfig(); err != nil {
+		v.SetConfigFile(file)
+		if err := v.ReadInConfig(); err != nil {
 			return nil, nil, fmt.Errorf("read config %s: %w", file, err)
 		}
 		var unknown []string
-		for _, key := range fv.AllKeys() {
+		for _, key := range v.AllKeys() {
 			if !slices.Contains(known, key) && !underMap(key) {
 				unknown = append(unknown, key)
 			}
@@ -327,59 +326,45 @@ func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, envir
 			slices.Sort(unknown)
 			return nil, nil, fmt.Errorf("config %s: unknown keys %s (README.md lists the keys)", file, strings.Join(unknown, ", "))
 		}
-		settings := fv.AllSettings()
+		for _, key := range known {
+			set[key] = v.InConfig(key)
+		}
 		// Map keys are names of the user's choosing, and model names have dots in them
-		// (gpt-4.1-mini) that viper would take for nesting: read those maps whole, with a
-		// key delimiter no name contains, and decode them after the rest.
-		raw := viper.NewWithOptions(viper.KeyDelimiter("\x00"))
-		raw.SetConfigFile(file)
-		if err := raw.ReadInConfig(); err != nil {
-			return nil, nil, fmt.Errorf("read config %s: %w", file, err)
-		}
+		// (gpt-4.1-mini) that viper takes for nesting when it flattens the settings to
+		// unmarshal them: take those maps whole from the file, and decode them in place
+		// of their flattened copies (fileMapHook). Copied, because viper's flattening
+		// writes the dotted names into the very maps it read.
 		for _, m := range mapKeys {
-			section, name, _ := strings.Cut(m, ".")
-			if sub, ok := settings[section].(map[string]any); ok {
-				delete(sub, name)
-			}
-			if val := raw.Get(section + "\x00" + name); val != nil {
-				fileMaps[m] = val
-			}
-		}
-		if err := v.MergeConfigMap(settings); err != nil {
-			return nil, nil, fmt.Errorf("read config %s: %w", file, err)
-		}
-		for _, key := range fv.AllKeys() {
-			if k := mapKeyOf(key); k != "" {
-				set[k] = true
-			} else {
-				set[key] = true
+			if set[m] {
+				fileMaps[m] = copyMaps(v.Get(m))
 			}
 		}
 	}
-	// An empty variable is unset, as viper has it: CI systems pass empty inputs as empty
-	// variables, which must not override a file or the repository's own settings.
+	// The environment and the flags are one layer above the file: viper reads the process's
+	// own environment only (os.LookupEnv), and commands take theirs as an argument so that
+	// tests run in parallel, so each key given by a flag or a variable is bound to viper as
+	// a flag value (viper.FlagValue) that says which of the two it comes from.
 	for _, key := range known {
-		if val, ok := lookupEnv(environ, envName(key)); ok && val != "" {
-			v.Set(key, val)
-			set[key] = true
-			delete(fileMaps, key)
+		var f *pflag.Flag
+		if name, ok := bind[key]; ok && flags != nil {
+			f = flags.Lookup(name)
 		}
-	}
-	for key, name := range bind {
-		f := flags.Lookup(name)
-		// An empty --flag= is unset too (an empty action input becomes one).
-		if f == nil || !f.Changed || (f.Value.Type() == "string" && f.Value.String() == "") {
+		var err error
+		if f != nil && f.Changed && (f.Value.Type() != "string" || f.Value.String() != "") {
+			err = v.BindPFlag(key, f)
+		} else if val, ok := lookupEnv(environ, envName(key)); ok && val != "" {
+			err = v.BindFlagValue(key, envValue{name: envName(key), val: val})
+		} else {
 			continue
 		}
-		if sv, ok := f.Value.(pflag.SliceValue); ok {
-			v.Set(key, sv.GetSlice())
-		} else {
-			v.Set(key, f.Value.String())
+		if err != nil {
+			return nil, nil, fmt.Errorf("config: %s: %w", key, err)
 		}
 		set[key] = true
+		delete(fileMaps, key)
 	}
 	c := Config{set: set}
-	hooks := mapstructure.ComposeDecodeHookFunc(listHook, mapHook, mapstructure.StringToTimeDurationHookFunc())
+	hooks := mapstructure.ComposeDecodeHookFunc(fileMapHook(fileMaps), listHook, mapHook, mapstructure.StringToTimeDurationHookFunc())
 	err := v.Unmarshal(&c, func(dc *mapstructure.DecoderConfig) {
 		dc.ErrorUnused = true
 		dc.DecodeHook = hooks
@@ -387,17 +372,46 @@ func loadConfig(file string, flags *pflag.FlagSet, bind map[string]string, envir
 	if err != nil {
 		return nil, nil, fmt.Errorf("config: %w", err)
 	}
-	for key, val := range fileMaps {
-		target := map[string]any{"gateway.headers": &c.Gateway.Headers, "gateway.prices": &c.Gateway.Prices}[key]
-		dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{Result: target, ErrorUnused: true, WeaklyTypedInput: true, DecodeHook: hooks})
-		if err == nil {
-			err = dec.Decode(val)
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("config %s: %s: %w", file, key, err)
-		}
-	}
 	return &c, notes, nil
+}
+
+// envValue is a REVIEWER_* variable bound to viper as a flag value. An empty variable or
+// --flag= is not bound at all: it counts as not given, as viper has it for variables (CI
+// systems pass empty inputs as empty values, which must not override a file or the
+// repository's own settings).
+type envValue struct{ name, val string }
+
+func (envValue) HasChanged() bool      { return true }
+func (e envValue) Name() string        { return e.name }
+func (e envValue) ValueString() string { return e.val }
+func (envValue) ValueType() string     { return "string" }
+
+// copyMaps copies the maps in val, at every depth.
+func copyMaps(val any) any {
+	m, ok := val.(map[string]any)
+	if !ok {
+		return val
+	}
+	out := make(map[string]any, len(m))
+	for k, x := range m {
+		out[k] = copyMaps(x)
+	}
+	return out
+}
+
+// fileMapHook decodes the map-valued keys the file gives (by their type, which is theirs
+// alone) from their values as read, not as viper re-nests them from dotted names.
+func fileMapHook(fileMaps map[string]any) mapstructure.DecodeHookFuncType {
+	types := map[reflect.Type]string{
+		reflect.TypeOf(map[string]secret{}): "gateway.headers",
+		reflect.TypeOf(map[string]Price{}):  "gateway.prices",
+	}
+	return func(from, to reflect.Type, data any) (any, error) {
+		if val, ok := fileMaps[types[to]]; ok && from.Kind() == reflect.Map {
+			return val, nil
+		}
+		return data, nil
+	}
 }
 
 // underMap reports whether key is an entry of a map-valued key (gateway.headers.x).

@@ -361,3 +361,31 @@ func TestSealKey(t *testing.T) {
 		t.Errorf("a missing key file: err = %v, want one naming security.key_file", err)
 	}
 }
+
+// TestConfigMapsOverFile: a map key from the environment replaces the file's map whole,
+// and the file's other map keeps its dotted model names (which viper nests when it
+// flattens the settings: the map is taken as the file gives it).
+func TestConfigMapsOverFile(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "reviewer.yaml")
+	writeFile(t, file, "gateway:\n  headers:\n    cf-aig-authorization: Bearer from-file\n  prices:\n    gpt-4.1-mini: {input: 0.4, output: 1.6}\n")
+	c, _, err := loadConfig(file, pflag.NewFlagSet("x", pflag.ContinueOnError), nil, []string{"REVIEWER_GATEWAY_HEADERS=x-team=web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := c.Gateway.Headers; len(h) != 1 || h["x-team"].reveal() != "web" {
+		t.Errorf("headers: %d entries, x-team %q; want the environment's one", len(h), h["x-team"].reveal())
+	}
+	if p := c.Gateway.Prices; len(p) != 1 || p["gpt-4.1-mini"] != (Price{Input: 0.4, Output: 1.6}) {
+		t.Errorf("prices %+v: want gpt-4.1-mini from the file", p)
+	}
+	if !c.IsSet("gateway.headers") || !c.IsSet("gateway.prices") || c.IsSet("gateway.model") {
+		t.Errorf("set: headers %v, prices %v, model %v", c.IsSet("gateway.headers"), c.IsSet("gateway.prices"), c.IsSet("gateway.model"))
+	}
+	// A misspelt price field is an error that names the model and the field.
+	writeFile(t, file, "gateway:\n  prices:\n    gpt-4.1-mini: {input: 0.4, ouput: 1.6}\n")
+	if _, _, err := loadConfig(file, pflag.NewFlagSet("x", pflag.ContinueOnError), nil, nil); err == nil ||
+		!strings.Contains(err.Error(), "gpt-4.1-mini") || !strings.Contains(err.Error(), "ouput") {
+		t.Errorf("error %v: want the model and the field named", err)
+	}
+}

@@ -15,12 +15,7 @@ import (
 func run(ctx context.Context, args []string, e env) error {
 	root := newRoot(e)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	var ee *exitError
-	if err != nil && !errors.As(err, &ee) && isUsage(err) {
-		return usageError(err)
-	}
-	return err
+	return root.ExecuteContext(ctx)
 }
 
 // newRoot returns the command tree.
@@ -30,7 +25,10 @@ func newRoot(e env) *cobra.Command {
 		Short:         "Review code changes against your team's codified standards",
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		// A bare "reviewer" prints help; it is not an error.
+		// A bare "reviewer" prints help; it is not an error. Anything else is a command
+		// name, and a wrong one is a usage error (cobra would say so in an untyped error).
+		Args: commandArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
@@ -40,18 +38,41 @@ func newRoot(e env) *cobra.Command {
 	root.PersistentFlags().String("log-level", "", "log level: debug, info, warn or error (log.level)")
 	root.AddCommand(reviewCmd(e), ciCmd(e), rulesCmd(e), versionCmd(e))
 	root.AddCommand(evalCmd(e), serveCmd(e), migrateCmd(e))
+	// Flag errors reach SetFlagErrorFunc; argument errors come from each command's Args,
+	// which cobra returns untyped: wrap every validator (cobra's own help and completion
+	// commands included, added here rather than at Execute) so its error is a usage error.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	usageArgs(root)
 	return root
 }
 
-// isUsage recognises cobra's own argument errors, which it returns as plain errors.
-func isUsage(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires ", "invalid argument"} {
-		if strings.HasPrefix(msg, p) {
-			return true
+// commandArgs is the Args of a command that only groups others: no argument (it prints
+// help then) or the name of one of them, which cobra has found before it gets here.
+func commandArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+	}
+	return errors.New(msg)
+}
+
+// usageArgs makes the argument errors of cmd and its subcommands usage errors (exit 2).
+func usageArgs(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				return usageError(err)
+			}
+			return nil
 		}
 	}
-	return false
+	for _, sub := range cmd.Commands() {
+		usageArgs(sub)
+	}
 }
 
 // config loads and validates the configuration for cmd, binding the flags in bind

@@ -18,6 +18,8 @@ func rulesCmd(e env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rules",
 		Short: "Check the rules files of a repository",
+		Args:  commandArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	lint := &cobra.Command{
 		Use:   "lint [DIR]",

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -235,5 +237,40 @@ func TestReviewSeveralFormats(t *testing.T) {
 		if !json.Valid(data) {
 			t.Errorf("%s is not JSON", name)
 		}
+	}
+}
+
+// TestUsageErrorsAreTyped: cobra returns argument errors as plain errors, which run once
+// told from runtime failures by matching their text. The command tree itself now returns
+// them as usage errors (exit 2), so no message text decides an exit code.
+func TestUsageErrorsAreTyped(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"frobnicate"},
+		{"revew"},
+		{"review", "extra"},
+		{"review", "--frobnicate"},
+		{"rules", "list", "--builtin=maybe"},
+		{"review", "--diff"},
+		{"eval"},
+		{"rules", "lint", "a", "b"},
+		{"rules", "frobnicate"},
+		{"completion", "bash", "extra"},
+		{"version", "extra"},
+	} {
+		var stdout, stderr bytes.Buffer
+		root := newRoot(env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, dir: t.TempDir()})
+		root.SetArgs(args)
+		err := root.ExecuteContext(t.Context())
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != exitUsage {
+			t.Errorf("reviewer %s: error %v (%T), want a usage error", strings.Join(args, " "), err, err)
+		}
+	}
+	var stdout bytes.Buffer
+	root := newRoot(env{stdin: strings.NewReader(""), stdout: &stdout, stderr: io.Discard, dir: t.TempDir()})
+	root.SetArgs([]string{})
+	if err := root.ExecuteContext(t.Context()); err != nil || !strings.Contains(stdout.String(), "Available Commands") {
+		t.Errorf("bare reviewer: error %v, stdout:\n%s", err, stdout.String())
 	}
 }
