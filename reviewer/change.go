@@ -48,6 +48,9 @@ func (c Change) Outsider() bool { return c.Fork || c.Newcomer }
 // Request asks for one review.
 type Request struct {
 	Change Change
+	// Read says Change is already as the forge's ChangeReader returned it (the service
+	// read it to check its limits), so the pipeline does not ask the forge again.
+	Read bool
 }
 
 // DiffSource gets the unified diff of a change.

@@ -69,7 +69,7 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 		slog.Int("change", c.Number), slog.String("head_sha", c.HeadSHA))
 
 	calls := r.callCount()
-	if cr, ok := r.diffs.(ChangeReader); ok {
+	if cr, ok := r.diffs.(ChangeReader); ok && !req.Read {
 		var err error
 		if c, err = cr.ReadChange(ctx, c); err != nil {
 			return Result{}, fmt.Errorf("%s: read change: %w", c, err)

@@ -59,24 +59,24 @@ func (w *worker) limited() bool {
 // admit reads the change and checks it against the operator's limits: who may be reviewed
 // without asking, and today's token budgets. A refusal is said on the change (once per
 // head) and returned as errRefused: it is not retried, and a later push or /review asks
-// again.
-func (w *worker) admit(ctx context.Context, client forgeClient, job queue.Job, change reviewer.Change) error {
+// again. It returns the change as read, which the review then starts from.
+func (w *worker) admit(ctx context.Context, client forgeClient, job queue.Job, change reviewer.Change) (reviewer.Change, error) {
 	cr, ok := client.(reviewer.ChangeReader)
 	if !ok {
-		return fmt.Errorf("%w: the forge adapter can not read a change, which review.outsiders and review.budget need", errConfig)
+		return change, fmt.Errorf("%w: the forge adapter can not read a change, which review.outsiders and review.budget need", errConfig)
 	}
 	c, err := cr.ReadChange(ctx, change)
 	if err != nil {
-		return fmt.Errorf("read change: %w", err)
+		return change, fmt.Errorf("read change: %w", err)
 	}
 	r, err := w.refusal(ctx, job, c)
 	if err != nil || r == nil {
-		return err
+		return c, err
 	}
 	if err := reviewer.ReportRefusal(ctx, client, c, *r, w.seal); err != nil {
-		return fmt.Errorf("%w: %s (%w: %w)", errRefused, r.Status, errUnsaid, err)
+		return c, fmt.Errorf("%w: %s (%w: %w)", errRefused, r.Status, errUnsaid, err)
 	}
-	return fmt.Errorf("%w: %s", errRefused, r.Status)
+	return c, fmt.Errorf("%w: %s", errRefused, r.Status)
 }
 
 // refusal returns what to say when c may not be reviewed now, or nil.

@@ -317,10 +317,15 @@ func (w *worker) review(ctx context.Context, job queue.Job, pipelineLog, log *sl
 			return err
 		}
 	}
+	req := reviewer.Request{Change: change}
 	if w.limited() {
-		if err := w.admit(ctx, client, job, change); err != nil {
+		// The limits are checked on the change as the forge reads it; the review starts
+		// from that read rather than asking the forge again.
+		read, err := w.admit(ctx, client, job, change)
+		if err != nil {
 			return err
 		}
+		req = reviewer.Request{Change: read, Read: true}
 	}
 	switch stale, err := w.queue.Superseded(ctx, job); {
 	case err != nil:
@@ -332,7 +337,7 @@ func (w *worker) review(ctx context.Context, job queue.Job, pipelineLog, log *sl
 	opts.Forge = client
 	opts.Publish = w.c.publishOptions(w.seal)
 	start := time.Now()
-	res, err := reviewer.New(client, serviceRules{reviewer.TreeRules{Tree: client, Opts: w.c.repoOptions()}}, opts, pipelineLog).Review(ctx, reviewer.Request{Change: change})
+	res, err := reviewer.New(client, serviceRules{reviewer.TreeRules{Tree: client, Opts: w.c.repoOptions()}}, opts, pipelineLog).Review(ctx, req)
 	if err != nil {
 		w.charge(ctx, &res, log)
 		return err
