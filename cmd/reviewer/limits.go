@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/markdown"
 	"github.com/reviewerbot/reviewer/reviewer/queue"
 )
 
@@ -127,7 +128,7 @@ func (w *worker) budgets(c reviewer.Change) []budget {
 	b := []budget{{key: "repo:" + c.Forge + ":" + strings.ToLower(c.Repo), name: "this repository",
 		setting: "review.budget.repo_tokens_per_day", limit: w.c.Review.Budget.RepoTokensPerDay}}
 	if c.Author != "" {
-		b = append(b, budget{key: "author:" + c.Forge + ":" + strings.ToLower(c.Author), name: "the author `" + strings.ReplaceAll(c.Author, "`", "") + "`",
+		b = append(b, budget{key: "author:" + c.Forge + ":" + strings.ToLower(c.Author), name: "the author " + markdown.Code(c.Author),
 			setting: "review.budget.author_tokens_per_day", limit: w.c.Review.Budget.AuthorTokensPerDay})
 	}
 	return b
