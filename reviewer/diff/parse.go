@@ -479,9 +479,6 @@ func (f *File) setGitNames(h *gitHeader) error {
 		// the timestamp, so read the names ourselves.
 		oldName, _ = headerName(h.minus, "--- ")
 		newName, _ = headerName(h.plus, "+++ ")
-	case errors.Is(err, errGoDiffPanic):
-		// go-diff v0.7.0 panics on some malformed "diff --git" lines (parseDiffGitArgs
-		// slices names shorter than their a/ prefix); our own reading of that line stands.
 	case err != nil:
 		return &ParseError{Line: h.startLine + goDiffLine(err), Path: strings.TrimPrefix(h.newName, h.newPrefix),
 			Err: fmt.Errorf("file header: %w", err)}
@@ -525,19 +522,11 @@ func (f *File) setGitNames(h *gitHeader) error {
 	return nil
 }
 
-var errGoDiffPanic = errors.New("go-diff panicked")
-
-// parseHeaders runs go-diff on one file's header lines. A panic in go-diff becomes
-// errGoDiffPanic, so that no input can crash Parse.
+// parseHeaders runs go-diff on one file's header lines.
 //
 // br is reset onto seg and handed to go-diff, whose bufio.NewReader keeps a *bufio.Reader of
 // at least its default size as it is: one buffer serves every file of a diff.
-func parseHeaders(br *bufio.Reader, seg string) (fds []*godiff.FileDiff, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			fds, err = nil, fmt.Errorf("%w: %v", errGoDiffPanic, r)
-		}
-	}()
+func parseHeaders(br *bufio.Reader, seg string) ([]*godiff.FileDiff, error) {
 	br.Reset(strings.NewReader(seg))
 	return godiff.NewMultiFileDiffReader(br).ReadAllFiles()
 }
