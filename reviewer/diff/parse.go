@@ -470,6 +470,9 @@ type gitHeader struct {
 func (f *File) setGitNames(h *gitHeader) error {
 	hasFileHeader := h.minus != ""
 	oldName, newName := h.oldName, h.newName
+	// Without ---/+++ lines, go-diff names the file only for the shapes git writes for a file
+	// with no hunks (a new or deleted empty file, a mode change, a rename or copy, a binary
+	// file), and gives no file, not an error, for the rest; the "diff --git" line names it.
 	fds, err := parseHeaders(h.hdr, h.seg)
 	switch {
 	case err == nil && len(fds) == 1 && (fds[0].OrigName != "" || fds[0].NewName != ""):
@@ -479,9 +482,6 @@ func (f *File) setGitNames(h *gitHeader) error {
 		// the timestamp, so read the names ourselves.
 		oldName, _ = headerName(h.minus, "--- ")
 		newName, _ = headerName(h.plus, "+++ ")
-	case err != nil:
-		return &ParseError{Line: h.startLine + goDiffLine(err), Path: strings.TrimPrefix(h.newName, h.newPrefix),
-			Err: fmt.Errorf("file header: %w", err)}
 	}
 	// git writes a/ and b/ (or, with diff.mnemonicPrefix, i/ w/ and the like) unless told
 	// otherwise (--no-prefix); strip them only when the "diff --git" line shows a pair, so
@@ -537,15 +537,6 @@ func (p *parser) headerReader() *bufio.Reader {
 		p.hdr = bufio.NewReader(strings.NewReader(""))
 	}
 	return p.hdr
-}
-
-// goDiffLine returns the 0-based line of a go-diff error within the text it was given.
-func goDiffLine(err error) int {
-	var pe *godiff.ParseError
-	if errors.As(err, &pe) {
-		return pe.Line
-	}
-	return 0
 }
 
 // parseUnifiedFile reads one file of a plain unified diff: "--- old", "+++ new", hunks.
