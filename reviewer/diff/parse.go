@@ -97,6 +97,9 @@ type parser struct {
 	// hdr is the buffer go-diff reads every file's header through: go-diff would make
 	// one of 4 KiB per file, a fifth of what parsing the 100k-line diff allocated.
 	hdr *bufio.Reader
+
+	// ext holds the extended header lines of the file being read, reused from file to file.
+	ext []string
 }
 
 // peek returns the next line without its "\n" (a trailing "\r" is kept).
@@ -285,7 +288,7 @@ func (p *parser) parseGitFile() (*File, error) {
 		hint = args
 	}
 
-	var ext []string
+	ext := p.ext[:0]
 	for {
 		line, ok := p.peek()
 		if !ok || !isGitHeader(line) {
@@ -294,6 +297,7 @@ func (p *parser) parseGitFile() (*File, error) {
 		p.next()
 		ext = append(ext, trimCR(line))
 	}
+	p.ext = ext
 	end := p.pos
 	if line, ok := p.peek(); ok {
 		switch {
@@ -473,10 +477,10 @@ func (f *File) setGitNames(h *gitHeader) error {
 	// Without ---/+++ lines, go-diff names the file only for the shapes git writes for a file
 	// with no hunks (a new or deleted empty file, a mode change, a rename or copy, a binary
 	// file), and gives no file, not an error, for the rest; the "diff --git" line names it.
-	fds, err := parseHeaders(h.hdr, h.seg)
+	fd, err := parseHeaders(h.hdr, h.seg)
 	switch {
-	case err == nil && len(fds) == 1 && (fds[0].OrigName != "" || fds[0].NewName != ""):
-		oldName, newName = fds[0].OrigName, fds[0].NewName
+	case err == nil && (fd.OrigName != "" || fd.NewName != ""):
+		oldName, newName = fd.OrigName, fd.NewName
 	case hasFileHeader:
 		// go-diff rejects what it cannot read as a timestamp after the names; we never use
 		// the timestamp, so read the names ourselves.
@@ -526,9 +530,9 @@ func (f *File) setGitNames(h *gitHeader) error {
 //
 // br is reset onto seg and handed to go-diff, whose bufio.NewReader keeps a *bufio.Reader of
 // at least its default size as it is: one buffer serves every file of a diff.
-func parseHeaders(br *bufio.Reader, seg string) ([]*godiff.FileDiff, error) {
+func parseHeaders(br *bufio.Reader, seg string) (*godiff.FileDiff, error) {
 	br.Reset(strings.NewReader(seg))
-	return godiff.NewMultiFileDiffReader(br).ReadAllFiles()
+	return godiff.NewFileDiffReader(br).ReadAllHeaders()
 }
 
 // headerReader returns the parser's buffer for parseHeaders.
@@ -548,8 +552,8 @@ func (p *parser) parseUnifiedFile() (*File, error) {
 	seg := p.src[start:p.pos]
 	minus, plus, _ := strings.Cut(strings.TrimSuffix(seg, "\n"), "\n")
 	var oldName, newName, oldStamp, newStamp string
-	if fds, err := parseHeaders(p.headerReader(), seg); err == nil && len(fds) == 1 {
-		oldName, newName = fds[0].OrigName, fds[0].NewName
+	if fd, err := parseHeaders(p.headerReader(), seg); err == nil {
+		oldName, newName = fd.OrigName, fd.NewName
 	} else {
 		// go-diff rejects what it cannot read as a timestamp after the names (hg's "Thu Jan
 		// 01 00:00:00 1970 +0000", svn's "(revision 10)"); we never use the timestamp.
