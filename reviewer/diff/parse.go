@@ -55,11 +55,13 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // file in more than one patch numbers each patch against a different version of the file, so
 // it is an error: review the combined diff instead.
 //
-// File headers are parsed by github.com/sourcegraph/go-diff. Hunk bodies are split here, by the
-// counts in their headers, so that CRLF endings and "\ No newline at end of file" markers are
-// kept, every line gets exact old/new numbers, and a line that merely starts with "--- " or
-// "diff " inside a hunk is still content. Line.Content shares memory with data, which Parse
-// takes over: the caller must not modify data afterwards.
+// github.com/sourcegraph/go-diff reads each file's header lines: the names on the ---/+++
+// lines, and the names of a git file without hunks. The rest is read here (the package doc
+// says why): where a file's headers end, what git's extended headers and binary markers say,
+// and the hunks, split by the counts in their headers, so that CRLF endings and "\ No newline
+// at end of file" markers are kept, every line gets exact old/new numbers, and a line that
+// merely starts with "--- " or "diff " inside a hunk is still content. Line.Content shares
+// memory with data, which Parse takes over: the caller must not modify data afterwards.
 //
 // Parse never panics. A malformed diff gives a *ParseError naming the input line and the file.
 func Parse(data []byte) ([]*File, error) {
