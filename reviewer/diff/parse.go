@@ -55,11 +55,13 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // file in more than one patch numbers each patch against a different version of the file, so
 // it is an error: review the combined diff instead.
 //
-// File headers are parsed by github.com/sourcegraph/go-diff. Hunk bodies are split here, by the
-// counts in their headers, so that CRLF endings and "\ No newline at end of file" markers are
-// kept, every line gets exact old/new numbers, and a line that merely starts with "--- " or
-// "diff " inside a hunk is still content. Line.Content shares memory with data, which Parse
-// takes over: the caller must not modify data afterwards.
+// github.com/sourcegraph/go-diff reads each file's header lines: the names on the ---/+++
+// lines, and the names of a git file without hunks. The rest is read here (the package doc
+// says why): where a file's headers end, what git's extended headers and binary markers say,
+// and the hunks, split by the counts in their headers, so that CRLF endings and "\ No newline
+// at end of file" markers are kept, every line gets exact old/new numbers, and a line that
+// merely starts with "--- " or "diff " inside a hunk is still content. Line.Content shares
+// memory with data, which Parse takes over: the caller must not modify data afterwards.
 //
 // Parse never panics. A malformed diff gives a *ParseError naming the input line and the file.
 func Parse(data []byte) ([]*File, error) {
@@ -97,6 +99,9 @@ type parser struct {
 	// hdr is the buffer go-diff reads every file's header through: go-diff would make
 	// one of 4 KiB per file, a fifth of what parsing the 100k-line diff allocated.
 	hdr *bufio.Reader
+
+	// ext holds the extended header lines of the file being read, reused from file to file.
+	ext []string
 }
 
 // peek returns the next line without its "\n" (a trailing "\r" is kept).
@@ -285,7 +290,7 @@ func (p *parser) parseGitFile() (*File, error) {
 		hint = args
 	}
 
-	var ext []string
+	ext := p.ext[:0]
 	for {
 		line, ok := p.peek()
 		if !ok || !isGitHeader(line) {
@@ -294,6 +299,7 @@ func (p *parser) parseGitFile() (*File, error) {
 		p.next()
 		ext = append(ext, trimCR(line))
 	}
+	p.ext = ext
 	end := p.pos
 	if line, ok := p.peek(); ok {
 		switch {
@@ -470,21 +476,18 @@ type gitHeader struct {
 func (f *File) setGitNames(h *gitHeader) error {
 	hasFileHeader := h.minus != ""
 	oldName, newName := h.oldName, h.newName
-	fds, err := parseHeaders(h.hdr, h.seg)
+	// Without ---/+++ lines, go-diff names the file only for the shapes git writes for a file
+	// with no hunks (a new or deleted empty file, a mode change, a rename or copy, a binary
+	// file), and gives no file, not an error, for the rest; the "diff --git" line names it.
+	fd, err := parseHeaders(h.hdr, h.seg)
 	switch {
-	case err == nil && len(fds) == 1 && (fds[0].OrigName != "" || fds[0].NewName != ""):
-		oldName, newName = fds[0].OrigName, fds[0].NewName
+	case err == nil && (fd.OrigName != "" || fd.NewName != ""):
+		oldName, newName = fd.OrigName, fd.NewName
 	case hasFileHeader:
 		// go-diff rejects what it cannot read as a timestamp after the names; we never use
 		// the timestamp, so read the names ourselves.
 		oldName, _ = headerName(h.minus, "--- ")
 		newName, _ = headerName(h.plus, "+++ ")
-	case errors.Is(err, errGoDiffPanic):
-		// go-diff v0.7.0 panics on some malformed "diff --git" lines (parseDiffGitArgs
-		// slices names shorter than their a/ prefix); our own reading of that line stands.
-	case err != nil:
-		return &ParseError{Line: h.startLine + goDiffLine(err), Path: strings.TrimPrefix(h.newName, h.newPrefix),
-			Err: fmt.Errorf("file header: %w", err)}
 	}
 	// git writes a/ and b/ (or, with diff.mnemonicPrefix, i/ w/ and the like) unless told
 	// otherwise (--no-prefix); strip them only when the "diff --git" line shows a pair, so
@@ -525,21 +528,13 @@ func (f *File) setGitNames(h *gitHeader) error {
 	return nil
 }
 
-var errGoDiffPanic = errors.New("go-diff panicked")
-
-// parseHeaders runs go-diff on one file's header lines. A panic in go-diff becomes
-// errGoDiffPanic, so that no input can crash Parse.
+// parseHeaders runs go-diff on one file's header lines.
 //
 // br is reset onto seg and handed to go-diff, whose bufio.NewReader keeps a *bufio.Reader of
 // at least its default size as it is: one buffer serves every file of a diff.
-func parseHeaders(br *bufio.Reader, seg string) (fds []*godiff.FileDiff, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			fds, err = nil, fmt.Errorf("%w: %v", errGoDiffPanic, r)
-		}
-	}()
+func parseHeaders(br *bufio.Reader, seg string) (*godiff.FileDiff, error) {
 	br.Reset(strings.NewReader(seg))
-	return godiff.NewMultiFileDiffReader(br).ReadAllFiles()
+	return godiff.NewFileDiffReader(br).ReadAllHeaders()
 }
 
 // headerReader returns the parser's buffer for parseHeaders.
@@ -548,15 +543,6 @@ func (p *parser) headerReader() *bufio.Reader {
 		p.hdr = bufio.NewReader(strings.NewReader(""))
 	}
 	return p.hdr
-}
-
-// goDiffLine returns the 0-based line of a go-diff error within the text it was given.
-func goDiffLine(err error) int {
-	var pe *godiff.ParseError
-	if errors.As(err, &pe) {
-		return pe.Line
-	}
-	return 0
 }
 
 // parseUnifiedFile reads one file of a plain unified diff: "--- old", "+++ new", hunks.
@@ -568,8 +554,8 @@ func (p *parser) parseUnifiedFile() (*File, error) {
 	seg := p.src[start:p.pos]
 	minus, plus, _ := strings.Cut(strings.TrimSuffix(seg, "\n"), "\n")
 	var oldName, newName, oldStamp, newStamp string
-	if fds, err := parseHeaders(p.headerReader(), seg); err == nil && len(fds) == 1 {
-		oldName, newName = fds[0].OrigName, fds[0].NewName
+	if fd, err := parseHeaders(p.headerReader(), seg); err == nil {
+		oldName, newName = fd.OrigName, fd.NewName
 	} else {
 		// go-diff rejects what it cannot read as a timestamp after the names (hg's "Thu Jan
 		// 01 00:00:00 1970 +0000", svn's "(revision 10)"); we never use the timestamp.
