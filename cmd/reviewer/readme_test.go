@@ -38,10 +38,12 @@ var readmeNotCode = map[[2]string]string{
 	{"Evaluating reviews", ""}: "a listing of a case's files",
 }
 
-// readmeCheckedElsewhere are the YAML blocks cifiles_test.go checks, by heading.
+// readmeCheckedElsewhere are the blocks other tests check (cifiles_test.go, deploy), by heading.
 var readmeCheckedElsewhere = map[string]string{
 	"GitLab CI":      "TestCIFilesGitLabInclude, TestCIFilesCommandLines, TestCIFilesVariables, TestCIFilesCacheScope",
 	"GitHub Actions": "TestCIFilesActionInputs, TestCIFilesCommandLines, TestCIFilesVariables, TestCIFilesCacheScope",
+	// The chart's values, and its kubectl and helm commands: deploy's TestReadmeChart.
+	"Running on Kubernetes": "TestReadmeChart in deploy/deploy_test.go",
 }
 
 // readmeRun is how a reviewer command of the README runs here.
@@ -198,6 +200,8 @@ func checkShellBlock(t *testing.T, f ciFile, module, ciCommand string) []readmeC
 					continue
 				}
 				cmds = append(cmds, readmeCommand{where: f.name, words: words[i+1:], environ: slices.Clone(environ)})
+			case (words[0] == "kubectl" || words[0] == "helm") && readmeCheckedElsewhere[f.heading] != "":
+				// Checked where readmeCheckedElsewhere says.
 			default:
 				t.Errorf("%s: %q is a command this test does not know: check it here, or run it", f.name, c)
 			}

@@ -100,7 +100,7 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 		return usageError(fmt.Errorf("queue.url: %w", err))
 	}
 	defer q.Close()
-	w.metrics = newServiceMetrics(reg, q.Depth)
+	w.metrics = newServiceMetrics(reg, q)
 	w.queue = q
 	// The model answer cache is the queue's database: every replica reads what any asked.
 	if w.base, _, err = modelOptions(e, c, logger, q.Cache()); err != nil {
@@ -342,7 +342,7 @@ func (w *worker) review(ctx context.Context, job queue.Job, pipelineLog, log *sl
 		w.charge(ctx, &res, log)
 		return err
 	}
-	w.metrics.observe(job.Forge, &res, time.Since(start))
+	w.metrics.observe(job.Forge, job.Repo, &res, time.Since(start))
 	w.charge(ctx, &res, log)
 	if res.Published.Stale {
 		return errSuperseded

@@ -13,20 +13,36 @@ import (
 // serviceMetrics are the service's own series, beside the deliveries the webhook package
 // counts: what the reviews did, what they cost, and what failed.
 type serviceMetrics struct {
-	reviews      *prometheus.CounterVec   // forge, outcome
-	duration     *prometheus.HistogramVec // forge
-	latency      prometheus.Histogram
-	findings     *prometheus.CounterVec // severity, source
-	requests     prometheus.Counter
-	tokens       *prometheus.CounterVec // kind
-	cost         prometheus.Counter
-	errors       *prometheus.CounterVec // kind
-	forgeCalls   *prometheus.CounterVec // forge
-	notReviewed  *prometheus.CounterVec // outcome (skipped, failed, withheld)
-	queueDepthFn func(context.Context) (map[string]int, error)
+	reviews     *prometheus.CounterVec   // forge, outcome
+	duration    *prometheus.HistogramVec // forge
+	latency     prometheus.Histogram
+	findings    *prometheus.CounterVec // severity, source
+	requests    prometheus.Counter
+	answers     *prometheus.CounterVec // source (gateway, cache)
+	tokens      *prometheus.CounterVec // forge, repo, kind
+	cost        *prometheus.CounterVec // forge, repo
+	errors      *prometheus.CounterVec // kind
+	forgeCalls  *prometheus.CounterVec // forge
+	notReviewed *prometheus.CounterVec // outcome (skipped, failed, withheld)
+	queue       queueStats
 }
 
-func newServiceMetrics(reg prometheus.Registerer, depth func(context.Context) (map[string]int, error)) *serviceMetrics {
+// queueStats is what the metrics read of the queue at each scrape.
+type queueStats interface {
+	Depth(ctx context.Context) (map[string]int, error)
+	OldestWaiting(ctx context.Context) (time.Duration, error)
+}
+
+// Label values known in advance are set up at zero, so that a rate or a ratio over them
+// has a series from the first scrape rather than only after the first event of its kind.
+var (
+	metricForges       = []string{"github", "gitlab"}
+	reviewOutcomes     = []string{"reviewed", "superseded", "retried", "failed", "refused", "limited"}
+	errorKinds         = []string{"gateway", "forge", "rate_limit", "timeout", "rules", "config", "publish", "other"}
+	notReviewedReasons = []reviewer.Outcome{reviewer.OutcomeSkipped, reviewer.OutcomeFailed, reviewer.OutcomeWithheld}
+)
+
+func newServiceMetrics(reg prometheus.Registerer, queue queueStats) *serviceMetrics {
 	m := &serviceMetrics{
 		reviews: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_reviews_total",
 			Help: "Review jobs by forge and outcome: reviewed, superseded (a newer head exists), retried, failed, refused (asked by someone who may not), limited (turned down by review.outsiders or a budget)."}, []string{"forge", "outcome"}),
@@ -40,58 +56,87 @@ func newServiceMetrics(reg prometheus.Registerer, depth func(context.Context) (m
 			Help: "Findings reported, by severity and source (pattern or llm)."}, []string{"severity", "source"}),
 		requests: prometheus.NewCounter(prometheus.CounterOpts{Name: "reviewer_model_requests_total",
 			Help: "Requests sent to the model gateway (cache hits excluded)."}),
+		answers: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_model_answers_total",
+			Help: "Chunks the model answered, by source: gateway (asked this time) or cache (the response cache's answer, at no cost)."}, []string{"source"}),
 		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_model_tokens_total",
-			Help: "Model tokens by kind: prompt, completion, cached (the part of prompt the provider cached)."}, []string{"kind"}),
-		cost: prometheus.NewCounter(prometheus.CounterOpts{Name: "reviewer_model_cost_usd_total",
-			Help: "Model cost in US dollars, from gateway.prices."}),
+			Help: "Model tokens by forge, repository and kind: prompt, completion, cached (the part of prompt the provider cached)."}, []string{"forge", "repo", "kind"}),
+		cost: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_model_cost_usd_total",
+			Help: "Model cost in US dollars, from gateway.prices, by forge and repository."}, []string{"forge", "repo"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_errors_total",
 			Help: "Review errors by kind: gateway, forge, rate_limit, timeout, rules, config, publish, other."}, []string{"kind"}),
 		forgeCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_forge_api_calls_total",
 			Help: "Forge API requests made by reviews."}, []string{"forge"}),
 		notReviewed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_files_not_reviewed_total",
 			Help: "Files a review left out, by outcome: skipped, failed, withheld."}, []string{"outcome"}),
-		queueDepthFn: depth,
+		queue: queue,
 	}
-	reg.MustRegister(m.reviews, m.duration, m.latency, m.findings, m.requests, m.tokens, m.cost, m.errors, m.forgeCalls, m.notReviewed)
-	if depth != nil {
+	reg.MustRegister(m.reviews, m.duration, m.latency, m.findings, m.requests, m.answers, m.tokens, m.cost, m.errors, m.forgeCalls, m.notReviewed)
+	for _, s := range []string{"gateway", "cache"} {
+		m.answers.WithLabelValues(s)
+	}
+	for _, f := range metricForges {
+		for _, o := range reviewOutcomes {
+			m.reviews.WithLabelValues(f, o)
+		}
+	}
+	for _, k := range errorKinds {
+		m.errors.WithLabelValues(k)
+	}
+	for _, o := range notReviewedReasons {
+		m.notReviewed.WithLabelValues(string(o))
+	}
+	if queue != nil {
 		reg.MustRegister(m)
 	}
 	return m
 }
 
-var queueDepthDesc = prometheus.NewDesc("reviewer_queue_jobs", "Jobs in the queue by state (read from the database at scrape).", []string{"state"}, nil)
+var (
+	queueDepthDesc = prometheus.NewDesc("reviewer_queue_jobs", "Jobs in the queue by state (read from the database at scrape).", []string{"state"}, nil)
+	queueAgeDesc   = prometheus.NewDesc("reviewer_queue_oldest_waiting_seconds",
+		"How long the oldest job that is due has waited for a worker (read from the database at scrape); 0 when none waits.", nil, nil)
+)
 
-// Describe and Collect make the queue depth a collector: it is read from the database at
-// each scrape, so every replica reports the shared queue.
-func (m *serviceMetrics) Describe(ch chan<- *prometheus.Desc) { ch <- queueDepthDesc }
+// Describe and Collect make the queue's depth and age a collector: they are read from the
+// database at each scrape, so every replica reports the shared queue.
+func (m *serviceMetrics) Describe(ch chan<- *prometheus.Desc) {
+	ch <- queueDepthDesc
+	ch <- queueAgeDesc
+}
 
 func (m *serviceMetrics) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	depth, err := m.queueDepthFn(ctx)
-	if err != nil {
+	if depth, err := m.queue.Depth(ctx); err != nil {
 		ch <- prometheus.NewInvalidMetric(queueDepthDesc, err)
-		return
+	} else {
+		for state, n := range depth {
+			ch <- prometheus.MustNewConstMetric(queueDepthDesc, prometheus.GaugeValue, float64(n), state)
+		}
 	}
-	for state, n := range depth {
-		ch <- prometheus.MustNewConstMetric(queueDepthDesc, prometheus.GaugeValue, float64(n), state)
+	if age, err := m.queue.OldestWaiting(ctx); err != nil {
+		ch <- prometheus.NewInvalidMetric(queueAgeDesc, err)
+	} else {
+		ch <- prometheus.MustNewConstMetric(queueAgeDesc, prometheus.GaugeValue, age.Seconds())
 	}
 }
 
-// observe records a finished review.
-func (m *serviceMetrics) observe(forge string, res *reviewer.Result, took time.Duration) {
+// observe records a finished review of repo.
+func (m *serviceMetrics) observe(forge, repo string, res *reviewer.Result, took time.Duration) {
 	m.duration.WithLabelValues(forge).Observe(took.Seconds())
 	for _, f := range res.Findings {
 		m.findings.WithLabelValues(f.Severity.String(), string(f.Source)).Inc()
 	}
 	u := res.Usage
 	m.requests.Add(float64(u.Requests))
-	m.tokens.WithLabelValues("prompt").Add(float64(u.PromptTokens))
-	m.tokens.WithLabelValues("completion").Add(float64(u.CompletionTokens))
-	m.tokens.WithLabelValues("cached").Add(float64(u.CachedTokens))
-	m.cost.Add(u.CostUSD)
+	m.answers.WithLabelValues("gateway").Add(float64(u.Answers - u.CachedAnswers))
+	m.answers.WithLabelValues("cache").Add(float64(u.CachedAnswers))
+	m.tokens.WithLabelValues(forge, repo, "prompt").Add(float64(u.PromptTokens))
+	m.tokens.WithLabelValues(forge, repo, "completion").Add(float64(u.CompletionTokens))
+	m.tokens.WithLabelValues(forge, repo, "cached").Add(float64(u.CachedTokens))
+	m.cost.WithLabelValues(forge, repo).Add(u.CostUSD)
 	m.forgeCalls.WithLabelValues(forge).Add(float64(res.Published.APICalls))
-	for _, o := range []reviewer.Outcome{reviewer.OutcomeSkipped, reviewer.OutcomeFailed, reviewer.OutcomeWithheld} {
+	for _, o := range notReviewedReasons {
 		if n := res.Coverage.Count(o); n > 0 {
 			m.notReviewed.WithLabelValues(string(o)).Add(float64(n))
 		}
