@@ -47,6 +47,9 @@ type VerifyReply struct {
 	Spent    []ModelUsage
 	// Dropped counts items of the answer that broke its format and were left out.
 	Dropped int
+	// Cached is set when the verdicts came from the response cache: Usage is then what
+	// they cost when first asked for, and Spent what this call spent.
+	Cached bool
 }
 
 // Defaults of VerifyOptions.
@@ -218,7 +221,7 @@ func (s *verifyStage) run(ctx context.Context, files []*diff.File, findings []Fi
 func (u *Usage) add(r VerifyReply, price func(string) Price) {
 	u.Requests += r.Requests
 	spent := r.Spent
-	if len(spent) == 0 && r.Requests > 0 {
+	if len(spent) == 0 && !r.Cached && r.Requests > 0 {
 		spent = []ModelUsage{{Model: r.Model, Usage: r.Usage}}
 	}
 	for _, m := range spent {

@@ -35,9 +35,9 @@ var _ reviewer.Verifier = (*Client)(nil)
 
 // Verify asks the models to check candidate findings, rendered into p by
 // prompts.RenderVerify, and returns their verdicts. It takes the same path as Review
-// (breaker, retries, rate limits, response-mode and model fallback, error mapping), but
-// is never cached: a verdict is cheap next to a review, and a stale one would decide what
-// is posted. The reply carries what was spent, on error too.
+// (breaker, retries, rate limits, response-mode and model fallback, error mapping, the
+// cache keyed by endpoint, model and messages), so a re-run on an unchanged change sends
+// nothing. The reply carries what was spent, on error too.
 func (c *Client) Verify(ctx context.Context, p reviewer.Prompt) (reviewer.VerifyReply, error) {
 	msgs, err := chatMessages(p.Messages)
 	if err != nil {
@@ -45,6 +45,7 @@ func (c *Client) Verify(ctx context.Context, p reviewer.Prompt) (reviewer.Verify
 	}
 	var (
 		acc      reviewer.Reply
+		hit      reviewer.VerifyReply
 		verdicts []reviewer.Verdict
 		dropped  int
 	)
@@ -64,13 +65,25 @@ func (c *Client) Verify(ctx context.Context, p reviewer.Prompt) (reviewer.Verify
 			verdicts, dropped = v, d
 			return nil
 		},
+		cached: func(ctx context.Context, model string) bool {
+			h, ok := c.cachedVerdicts(ctx, c.cacheKeyOf(verifySchemaVersion, model, p.Messages))
+			if ok {
+				hit = h
+			}
+			return ok
+		},
 	}
-	_, err = c.do(ctx, x, &acc)
+	res, err := c.do(ctx, x, &acc)
 	out := reviewer.VerifyReply{Usage: acc.Usage, Model: acc.Model, Requests: acc.Requests, Spent: acc.Spent}
 	if err != nil {
 		return out, err
 	}
+	if res.cached {
+		hit.Requests, hit.Spent = acc.Requests, acc.Spent
+		return hit, nil
+	}
 	out.Verdicts, out.Dropped = verdicts, dropped
+	c.storeVerdicts(ctx, c.cacheKeyOf(verifySchemaVersion, res.model, p.Messages), out)
 	return out, nil
 }
 
