@@ -317,9 +317,13 @@ func placeOf(f Finding) string {
 	return f.Path + ":" + strconv.Itoa(f.Line) + sideSuffix(f.Side)
 }
 
+// maxVerdictReason bounds the verifier's reason a report keeps: model output, however
+// long the client let it be.
+const maxVerdictReason = 1000
+
 func droppedOf(f Finding, reason string, v Verdict) DroppedFinding {
 	return DroppedFinding{Path: f.Path, Line: f.Line, Side: f.Side, RuleID: f.RuleID, Message: f.Message,
-		Reason: reason, Verdict: v.Reason, Confidence: v.Confidence}
+		Reason: reason, Verdict: clipText(v.Reason, maxVerdictReason), Confidence: v.Confidence}
 }
 
 // correct moves c's finding to line on its side, by the rules findings are anchored by:

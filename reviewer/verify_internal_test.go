@@ -122,6 +122,9 @@ func TestVerifyApply(t *testing.T) {
 	reasons := map[string]string{}
 	for _, d := range ver.Dropped {
 		reasons[d.Message] = d.Reason
+		if len(d.Verdict) > 4*maxVerdictReason {
+			t.Errorf("%d bytes of the verifier's reason kept", len(d.Verdict))
+		}
 	}
 	wantReasons := map[string]string{
 		"Consider adding error handling.":         "the verification pass found it does not hold",
