@@ -145,6 +145,18 @@ func TestVerificationPipeline(t *testing.T) {
 	if res.Usage.Requests != v.Usage.Requests+1 || v.Usage.PromptTokens != 300 || res.Usage.CostUSD <= v.Usage.CostUSD || v.Usage.CostUSD == 0 {
 		t.Errorf("usage %+v, verification usage %+v: want the pass's cost in the totals", res.Usage, v.Usage)
 	}
+	patterns := 0
+	for _, pf := range res.Findings {
+		if pf.Source == reviewer.SourcePattern {
+			patterns++
+			if strings.Contains(strings.Join(m.asked, ""), pf.Message) {
+				t.Errorf("the pattern finding %q was sent to verification", pf.Message)
+			}
+		}
+	}
+	if patterns == 0 {
+		t.Error("the demo change gave no pattern finding: the test proves nothing about them")
+	}
 	if !strings.Contains(f.Summary, "2 candidate findings dropped by verification") {
 		t.Errorf("summary does not count what was dropped:\n%s", f.Summary)
 	}
