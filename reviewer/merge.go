@@ -9,8 +9,9 @@ import (
 // the same place (path, side, line) as a pattern finding is dropped, since the pattern's
 // is exact, but lends it its suggestion when it has none. Of the model findings left, a
 // place keeps one: the first that names a rule, else the first (overlapping chunk windows
-// may answer for the same line twice).
-func merge(pattern, model []Finding) []Finding {
+// may answer for the same line twice), unless verified: then the verification pass has
+// already merged duplicates by meaning, and different problems on one line all stay.
+func merge(pattern, model []Finding, verified bool) []Finding {
 	type key struct {
 		path string
 		side Side
@@ -36,6 +37,9 @@ func merge(pattern, model []Finding) []Finding {
 			continue
 		}
 		rest = append(rest, f)
+	}
+	if verified {
+		return append(out, rest...)
 	}
 	return append(out, oneModelFindingPerLine(rest)...)
 }

@@ -19,7 +19,7 @@ func TestMerge(t *testing.T) {
 		{Path: "a.py", Line: 3, EndLine: 3, Side: SideNew, RuleID: "", Source: SourceLLM, Message: "general again (overlapping chunks)"},
 		{Path: "a.py", Line: 3, EndLine: 3, Side: SideOld, RuleID: "", Source: SourceLLM, Message: "old side"},
 	}
-	got := merge(pattern, model)
+	got := merge(pattern, model, false)
 	var msgs []string
 	for _, f := range got {
 		msgs = append(msgs, f.Message)

@@ -43,6 +43,8 @@ type Options struct {
 	// changes: chunks sent and answered, tokens and cost so far. It is called one call at
 	// a time, from the goroutines that ask the model, and must return quickly.
 	Progress func(Progress)
+	// Verify configures the pass that checks the model's findings before they are posted.
+	Verify VerifyOptions
 }
 
 // Reviewer runs the review pipeline. It is safe for concurrent use.
@@ -125,7 +127,8 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: model review: %w", c, err)
 		}
-		findings = merge(findings, boundByRules(m.findings, set))
+		model := r.verifyFindings(ctx, c, reviewed, boundByRules(m.findings, set), masks, &m, &res, log)
+		findings = merge(findings, model, res.Verification.Verified())
 		res.Unplaced = append(res.Unplaced, m.unplaced...)
 		res.Usage, res.Egress, res.Planned, res.RateLimitedUntil = m.usage, m.egress, m.planned, m.limitedUntil
 	}

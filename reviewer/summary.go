@@ -112,6 +112,7 @@ func SummaryBody(c Change, res *Result, pub Published, key seal.Key) string {
 	if res.Omitted > 0 {
 		fmt.Fprintf(&b, "%d more findings are not shown (review.max_comments).\n\n", res.Omitted)
 	}
+	verificationSection(&b, &res.Verification)
 	if res.LLMEnabled {
 		u := res.Usage
 		fmt.Fprintf(&b, "**Model:** %s · %d requests · %d prompt tokens", markdown.Line(u.Model), u.Requests, u.PromptTokens)

@@ -35,7 +35,7 @@ func newCacheGateway(t *testing.T) *cacheGateway {
 	}
 	g := &cacheGateway{}
 	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
+		body, _ := io.ReadAll(r.Body)
 		finding := map[string]any{"path": "calc/add.go", "line": 5, "end_line": 5, "side": "new", "rule_id": "", "quote": "return a - b", "suggestion": ""}
 		switch r.Header.Get("Authorization") {
 		case "Bearer " + victimKey:
@@ -49,6 +49,11 @@ func newCacheGateway(t *testing.T) *cacheGateway {
 			return
 		}
 		content, _ := json.Marshal(map[string]any{"findings": []any{finding}})
+		if strings.Contains(string(body), `"finding_verdicts"`) {
+			// The verification pass: the one finding holds.
+			content, _ = json.Marshal(map[string]any{"verdicts": []any{map[string]any{
+				"id": "f1", "keep": true, "confidence": 0.9, "reason": "holds", "line": 0, "duplicate_of": ""}}})
+		}
 		var resp map[string]any
 		if err := json.Unmarshal(tmpl, &resp); err != nil {
 			t.Error(err)

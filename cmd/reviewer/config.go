@@ -99,6 +99,12 @@ type ReviewConfig struct {
 	Outsiders string `mapstructure:"outsiders"`
 	// Budget bounds the tokens reviewer serve spends per UTC day.
 	Budget BudgetConfig `mapstructure:"budget"`
+	// Verify checks the model's findings in a second pass before they are posted.
+	Verify bool `mapstructure:"verify"`
+	// MinConfidence drops findings the verification pass is less sure of (0..1).
+	MinConfidence float64 `mapstructure:"min_confidence"`
+	// VerifyMaxTokens bounds one verification request's prompt.
+	VerifyMaxTokens int `mapstructure:"verify_max_tokens"`
 }
 
 // BudgetConfig bounds the model tokens reviewer serve spends per UTC day; 0 is no bound.
@@ -248,6 +254,9 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("review.outsiders", outsidersOnRequest)
 	v.SetDefault("review.budget.repo_tokens_per_day", 0)
 	v.SetDefault("review.budget.author_tokens_per_day", 0)
+	v.SetDefault("review.verify", true)
+	v.SetDefault("review.min_confidence", 0.5)
+	v.SetDefault("review.verify_max_tokens", 8000)
 	v.SetDefault("gateway.base_url", "")
 	v.SetDefault("gateway.api_key", "")
 	v.SetDefault("gateway.api_key_file", "")
@@ -461,11 +470,14 @@ func (c *Config) Validate() error {
 		"review.max_chunk_tokens": c.Review.MaxChunkTokens, "review.max_tokens_per_change": c.Review.MaxTokensPerChange,
 		"review.max_comments": c.Review.MaxComments, "review.context_lines": c.Review.ContextLines,
 		"gateway.max_concurrency": c.Gateway.MaxConcurrency, "gateway.max_retries": c.Gateway.MaxRetries,
-		"gateway.max_output_tokens": c.Gateway.MaxOutputTokens,
+		"gateway.max_output_tokens": c.Gateway.MaxOutputTokens, "review.verify_max_tokens": c.Review.VerifyMaxTokens,
 	} {
 		if n < 0 {
 			errs = append(errs, fmt.Errorf("%s: %d is negative", key, n))
 		}
+	}
+	if mc := c.Review.MinConfidence; mc < 0 || mc > 1 || mc != mc {
+		errs = append(errs, fmt.Errorf("review.min_confidence: %v is not between 0 and 1", mc))
 	}
 	switch c.Review.Outsiders {
 	case outsidersAuto, outsidersOnRequest, outsidersNever:

@@ -46,6 +46,9 @@ type scriptFinding struct {
 	Quote      string `json:"quote"`
 	Suggestion string `json:"suggestion"`
 	SameIssue  bool   `json:"same_issue"`
+	// Verdict is the scripted verification pass's answer on the finding: "drop" (it does
+	// not hold), "unsure" (it holds, with confidence 0.2), or "" (it holds, 0.9).
+	Verdict string `json:"verdict"`
 }
 
 // scriptedGateway is an OpenAI-compatible endpoint that plays a model from scripts: it
@@ -148,6 +151,26 @@ func newScriptedGateway(t *testing.T, casesDir string) *scriptedGateway {
 				}
 			}
 			content = verdict
+		case "finding_verdicts":
+			verdicts := []map[string]any{}
+			for _, m := range verifyFinding.FindAllStringSubmatch(user, -1) {
+				keep, conf := true, 0.9
+				for _, f := range allScripts() {
+					if f.Message != m[2] {
+						continue
+					}
+					switch f.Verdict {
+					case "drop":
+						keep = false
+					case "unsure":
+						conf = 0.2
+					}
+					break
+				}
+				verdicts = append(verdicts, map[string]any{"id": m[1], "keep": keep, "confidence": conf,
+					"reason": "scripted verdict", "line": 0, "duplicate_of": ""})
+			}
+			content = map[string]any{"verdicts": verdicts}
 		default:
 			var tags map[string]string
 			if err := json.Unmarshal([]byte(r.Header.Get("cf-aig-metadata")), &tags); err != nil || !strings.HasPrefix(tags["repo"], "eval/") {

@@ -122,6 +122,14 @@ func newModelGateway(t testing.TB, specs []modelSpec) *httptest.Server {
 			http.Error(w, `{"error":{"message":"bad request","type":"invalid_request_error"}}`, http.StatusBadRequest)
 			return
 		}
+		var verdicts []map[string]any
+		if strings.Contains(string(body), `"finding_verdicts"`) {
+			// The verification pass: every finding holds.
+			verdicts = []map[string]any{}
+			for _, m := range verifyFinding.FindAllStringSubmatch(req.Messages[len(req.Messages)-1].Content, -1) {
+				verdicts = append(verdicts, map[string]any{"id": m[1], "keep": true, "confidence": 0.9, "reason": "holds", "line": 0, "duplicate_of": ""})
+			}
+		}
 		type promptLine struct {
 			path    string
 			kind    byte
@@ -162,6 +170,9 @@ func newModelGateway(t testing.TB, specs []modelSpec) *httptest.Server {
 			}
 		}
 		content, _ := json.Marshal(map[string]any{"findings": findings})
+		if verdicts != nil {
+			content, _ = json.Marshal(map[string]any{"verdicts": verdicts})
+		}
 		var resp map[string]any
 		if err := json.Unmarshal(tmpl, &resp); err != nil {
 			t.Error(err)

@@ -30,6 +30,47 @@ type fakeGateway struct {
 
 	mu       sync.Mutex
 	metadata []string // the cf-aig-metadata header of every request
+	// verdict, when set, judges each finding of a verification request (by its message);
+	// unset, every finding holds. fail makes verification requests fail with a 503.
+	verdict  func(message string) (keep bool, confidence float64)
+	fail     bool
+	verified int // verification requests answered
+}
+
+// setVerdict sets how the gateway judges findings, before the command runs.
+func (g *fakeGateway) setVerdict(verdict func(message string) (bool, float64), fail bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.verdict, g.fail = verdict, fail
+}
+
+// verifiedCount returns how many verification requests were answered.
+func (g *fakeGateway) verifiedCount() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.verified
+}
+
+// verifyFinding is a finding's header and message in a verification request.
+var verifyFinding = regexp.MustCompile(`(?m)^FINDING (\S+) .*\nMESSAGE\n(.*)$`)
+
+// verdicts answers a verification request: one verdict for every finding it shows.
+func (g *fakeGateway) verdicts(user string) (map[string]any, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.fail {
+		return nil, false
+	}
+	g.verified++
+	vs := []map[string]any{}
+	for _, m := range verifyFinding.FindAllStringSubmatch(user, -1) {
+		keep, conf := true, 0.9
+		if g.verdict != nil {
+			keep, conf = g.verdict(m[2])
+		}
+		vs = append(vs, map[string]any{"id": m[1], "keep": keep, "confidence": conf, "reason": "scripted verdict", "line": 0, "duplicate_of": ""})
+	}
+	return map[string]any{"verdicts": vs}, true
 }
 
 // metadataHeaders returns the cf-aig-metadata header of every request so far.
@@ -77,12 +118,28 @@ func newFakeGateway(t *testing.T) *fakeGateway {
 				Role    string `json:"role"`
 				Content string `json:"content"`
 			} `json:"messages"`
+			ResponseFormat struct {
+				JSONSchema struct {
+					Name string `json:"name"`
+				} `json:"json_schema"`
+			} `json:"response_format"`
 		}
 		if err := json.Unmarshal(body, &req); err != nil || len(req.Messages) == 0 {
 			http.Error(w, `{"error":{"message":"bad request","type":"invalid_request_error"}}`, http.StatusBadRequest)
 			return
 		}
 		user := req.Messages[len(req.Messages)-1].Content
+		var content []byte
+		if req.ResponseFormat.JSONSchema.Name == "finding_verdicts" {
+			vs, ok := g.verdicts(user)
+			if !ok {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = w.Write([]byte(`{"error":{"message":"verifier overloaded","type":"server_error","param":null,"code":null}}`))
+				return
+			}
+			content, _ = json.Marshal(vs)
+		}
 		var findings []map[string]any
 		for _, m := range promptFile.FindAllStringSubmatch(user, -1) {
 			switch m[1] {
@@ -96,7 +153,9 @@ func newFakeGateway(t *testing.T) *fakeGateway {
 				)
 			}
 		}
-		content, _ := json.Marshal(map[string]any{"findings": append([]map[string]any{}, findings...)})
+		if content == nil {
+			content, _ = json.Marshal(map[string]any{"findings": append([]map[string]any{}, findings...)})
+		}
 		var resp map[string]any
 		if err := json.Unmarshal(tmpl, &resp); err != nil {
 			t.Error(err)
@@ -199,7 +258,11 @@ func TestReviewWithGateway(t *testing.T) {
 		t.Errorf("stderr says the LLM stage is off with a gateway configured:\n%s", r.stderr)
 	}
 
-	// The same review again: every answer comes from the cache.
+	if g.verifiedCount() != 1 {
+		t.Errorf("%d verification requests, want 1", g.verifiedCount())
+	}
+
+	// The same review again: every answer, the verification's too, comes from the cache.
 	rep2, _ := review()
 	if n := g.requests.Load(); n != sent {
 		t.Errorf("the re-run sent %d more requests, want 0", n-sent)

@@ -240,7 +240,8 @@ func TestServeBudget(t *testing.T) {
 		}
 	}
 
-	// The first review starts under the budget and runs to the end, past it (29 tokens).
+	// The first review starts under the budget and runs to the end, past it (29 tokens
+	// for the review, 29 for its verification).
 	body, headers := delivery(t, "opened", 0, shaHead1)
 	deliverOK(t, p.addr, body, headers)
 	// Until the job ends, its tokens may not be charged yet.
@@ -264,7 +265,7 @@ func TestServeBudget(t *testing.T) {
 	if len(issue) != 1 {
 		t.Fatalf("%d summaries, want one", len(issue))
 	}
-	for _, want := range []string{"`6e0ddf6fc175` was not reviewed", "The daily token budget of this repository is spent: 29 of 20 tokens",
+	for _, want := range []string{"`6e0ddf6fc175` was not reviewed", "The daily token budget of this repository is spent: 58 of 20 tokens",
 		"`review.budget.repo_tokens_per_day`", "It resets at 00:00 UTC on ", "The last review was of `ad8ce15e38e1`"} {
 		if !strings.Contains(issue[0].body, want) {
 			t.Errorf("the summary does not say %q:\n%s", want, issue[0].body)
@@ -286,8 +287,8 @@ func TestServeBudget(t *testing.T) {
 	if n := metric(t, p.addr, `reviewer_queue_jobs{state="retryable"}`); n != "0" {
 		t.Errorf("%s jobs wait to be retried, want 0", n)
 	}
-	if n := metric(t, p.addr, "reviewer_model_requests_total"); n != "1" {
-		t.Errorf("%s model requests, want 1 (the refused reviews asked nothing)", n)
+	if n := metric(t, p.addr, "reviewer_model_requests_total"); n != "2" {
+		t.Errorf("%s model requests, want 2, the first review's and its verification's (the refused reviews asked nothing)", n)
 	}
 }
 

@@ -761,8 +761,9 @@ func TestServeSharesModelCache(t *testing.T) {
 		waitFor(t, fmt.Sprintf("client-%d reviewed", i), func() bool {
 			return fl.reviewed(i) && metric(t, p.addr, `reviewer_reviews_total{forge="github",outcome="reviewed"}`) == strconv.Itoa(i+1)
 		})
-		if got := requests(); got != "1" {
-			t.Errorf("after client-%d: %s model requests, want 1 in all", i, got)
+		// One review request and one verification request, both cached for the second.
+		if got := requests(); got != "2" {
+			t.Errorf("after client-%d: %s model requests, want 2 in all", i, got)
 		}
 		comments, _, _, _ := fl.fakes[i].snapshot()
 		if len(comments) != 5 {

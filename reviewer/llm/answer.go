@@ -81,16 +81,22 @@ func parseAnswer(content string) (findings []reviewer.ModelFinding, dropped int,
 
 // extractAnswer finds the answer object in content and returns its raw findings.
 func extractAnswer(content string) ([]json.RawMessage, error) {
+	return extractItems(content, "findings")
+}
+
+// extractItems finds the object whose key holds an array in content, as extractAnswer
+// does for findings, and returns the array's items raw.
+func extractItems(content, key string) ([]json.RawMessage, error) {
 	s := strings.TrimSpace(content)
 	if s == "" {
 		return nil, fmt.Errorf("%w: empty content", ErrInvalidAnswer)
 	}
-	if items, ok := decodeAnswer(s); ok {
+	if items, ok := decodeAnswer(s, key); ok {
 		return items, nil
 	}
 	// A fenced block is what models write most often around JSON in prose.
 	for _, block := range fencedBlocks(s) {
-		if items, ok := decodeAnswer(block); ok {
+		if items, ok := decodeAnswer(block, key); ok {
 			return items, nil
 		}
 	}
@@ -103,23 +109,23 @@ func extractAnswer(content string) ([]json.RawMessage, error) {
 			break
 		}
 		rest = rest[i:]
-		if items, ok := decodeAnswerPrefix(rest); ok {
+		if items, ok := decodeAnswerPrefix(rest, key); ok {
 			return items, nil
 		}
 		rest = rest[1:]
 		tried++
 	}
-	return nil, fmt.Errorf("%w: no JSON object with a findings array in %d bytes of content", ErrInvalidAnswer, len(content))
+	return nil, fmt.Errorf("%w: no JSON object with a %s array in %d bytes of content", ErrInvalidAnswer, key, len(content))
 }
 
 // decodeAnswer reads s as the contract's top-level object and returns its findings raw,
 // so that one bad item does not reject the whole answer. A null findings is no findings.
-func decodeAnswer(s string) ([]json.RawMessage, bool) {
+func decodeAnswer(s, key string) ([]json.RawMessage, bool) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(s), &top); err != nil {
 		return nil, false
 	}
-	v, ok := top["findings"]
+	v, ok := top[key]
 	if !ok {
 		return nil, false
 	}
@@ -133,13 +139,13 @@ func decodeAnswer(s string) ([]json.RawMessage, bool) {
 	return items, true
 }
 
-func decodeAnswerPrefix(s string) ([]json.RawMessage, bool) {
+func decodeAnswerPrefix(s, key string) ([]json.RawMessage, bool) {
 	dec := json.NewDecoder(strings.NewReader(s))
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		return nil, false
 	}
-	return decodeAnswer(string(raw))
+	return decodeAnswer(string(raw), key)
 }
 
 // fencedBlocks returns the contents of ``` fences in s, in order; the info string (json)

@@ -32,6 +32,11 @@ const cacheVersion = 2
 // how the same answer is asked for), and so are Prompt.Tags: they name the commit, and a
 // re-run on a new commit with unchanged chunks must hit.
 func (c *Client) cacheKey(model string, msgs []reviewer.Message) string {
+	return c.cacheKeyOf(schemaVersion, model, msgs)
+}
+
+// cacheKeyOf is cacheKey for an answer of the schema whose version is schema.
+func (c *Client) cacheKeyOf(schema, model string, msgs []reviewer.Message) string {
 	type msg struct {
 		Role    string `json:"role"`
 		Content string `json:"content"`
@@ -42,7 +47,7 @@ func (c *Client) cacheKey(model string, msgs []reviewer.Message) string {
 		BaseURL  string `json:"base_url"`
 		Model    string `json:"model"`
 		Messages []msg  `json:"messages"`
-	}{Version: cacheVersion, Schema: schemaVersion, BaseURL: c.config.BaseURL, Model: model}
+	}{Version: cacheVersion, Schema: schema, BaseURL: c.config.BaseURL, Model: model}
 	for _, m := range msgs {
 		k.Messages = append(k.Messages, msg{m.Role, m.Content})
 	}
@@ -55,10 +60,12 @@ func (c *Client) cacheKey(model string, msgs []reviewer.Message) string {
 }
 
 // schemaVersion identifies the answer schema in cache keys.
-var schemaVersion = func() string {
-	sum := sha256.Sum256(answerSchema)
+var schemaVersion = schemaHash(answerSchema)
+
+func schemaHash(schema []byte) string {
+	sum := sha256.Sum256(schema)
 	return hex.EncodeToString(sum[:8])
-}()
+}
 
 // cacheEntry is a stored reply. Findings are kept in the answer contract's own shape and
 // parsed again on a hit, so a hit satisfies the same invariants as a fresh answer.

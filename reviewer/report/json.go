@@ -20,6 +20,8 @@ type jsonReport struct {
 	Egress []jsonEgress `json:"egress"`
 	// Forge says what was done on the forge; all zero for a local review.
 	Forge jsonForge `json:"forge"`
+	// Verification says what the verification pass did with the model's findings.
+	Verification jsonVerification `json:"verification"`
 }
 
 type jsonFinding struct {
@@ -131,6 +133,7 @@ func writeJSON(w io.Writer, res *reviewer.Result) error {
 	for _, u := range res.Unplaced {
 		rep.Unplaced = append(rep.Unplaced, jsonPlace{Path: u.Path, Message: u.Message})
 	}
+	rep.Verification = verificationJSON(&res.Verification)
 	return encodeJSON(w, rep)
 }
 

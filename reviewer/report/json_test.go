@@ -14,12 +14,15 @@ import (
 // The key sets of the JSON report contract in DESIGN.md ("The JSON report"). A renamed,
 // added or dropped key must fail this test: other tools parse the report.
 var (
-	jsonTopKeys      = []string{"coverage", "egress", "findings", "forge", "omitted", "unplaced", "usage"}
+	jsonTopKeys      = []string{"coverage", "egress", "findings", "forge", "omitted", "unplaced", "usage", "verification"}
 	jsonFindingKeys  = []string{"end_line", "fingerprint", "line", "message", "path", "rule_id", "severity", "side", "source", "suggestion"}
 	jsonCoverageKeys = []string{"files"}
 	jsonFileKeys     = []string{"outcome", "path", "reason"}
 	jsonUsageKeys    = []string{"cached_tokens", "completion_tokens", "cost_usd", "model", "prompt_tokens", "requests"}
 	jsonUnplacedKeys = []string{"message", "path"}
+	jsonVerifyKeys   = []string{"candidates", "checked", "completion_tokens", "corrected", "cost_usd", "dropped", "failures",
+		"prompt_tokens", "ran", "rejected_corrections", "requests", "unverified"}
+	jsonDroppedKeys = []string{"confidence", "line", "message", "path", "reason", "rule_id", "side", "verdict"}
 )
 
 func keys(t *testing.T, v any) []string {
@@ -82,6 +85,15 @@ func TestJSONKeys(t *testing.T) {
 			for _, u := range unplaced {
 				check("unplaced", jsonUnplacedKeys, u)
 			}
+			check("verification", jsonVerifyKeys, doc["verification"])
+			dropped := array(t, doc["verification"].(map[string]any)["dropped"])
+			for _, d := range dropped {
+				check("dropped", jsonDroppedKeys, d)
+			}
+			if got, want := len(dropped), len(tt.res.Verification.Dropped); got != want {
+				t.Errorf("%d dropped, want %d", got, want)
+			}
+			array(t, doc["verification"].(map[string]any)["failures"])
 			if got, want := len(findings), len(tt.res.Findings); got != want {
 				t.Errorf("%d findings, want %d", got, want)
 			}

@@ -105,6 +105,17 @@ func sampleResult() *reviewer.Result {
 			{Path: "internal/store/query.go", Message: "Errors are both logged and returned; handle each error once."},
 			{Path: "cmd/server/main.go", Message: "Errors are both logged and returned; handle each error once."},
 		},
+		Verification: reviewer.Verification{
+			Ran: true, Candidates: 5, Checked: 4, Unverified: 1, Corrected: 1, Rejected: 1,
+			Failures: []string{"model request timed out"},
+			Dropped: []reviewer.DroppedFinding{
+				{Path: "cmd/server/main.go", Line: 12, Side: reviewer.SideNew, Message: "Consider adding error handling.",
+					Reason: "the verification pass found it does not hold", Verdict: "The error is returned on line 13.", Confidence: 0.9},
+				{Path: "internal/store/query.go", Line: 51, Side: reviewer.SideNew, RuleID: "sql-no-string-concat", Message: "SQL built by concatenation.",
+					Reason: "the same problem as the finding at internal/store/query.go:51", Confidence: 0.8},
+			},
+			Usage: reviewer.Usage{Requests: 2, PromptTokens: 3100, CompletionTokens: 240, CostUSD: 0.0012},
+		},
 		// The code under the findings as the review saw it: the secret on token.go:42
 		// is masked, so its columns no longer fit and it gets no caret.
 		Excerpts: map[reviewer.Span]reviewer.Excerpt{
