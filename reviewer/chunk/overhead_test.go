@@ -83,11 +83,12 @@ func TestSmallChangeOverhead(t *testing.T) {
 }
 
 // BenchmarkPromptOverhead reports, per small change, the tokens of its diff, the fixed
-// overhead of its chunks and of its whole prompt, and their ratios to the diff (BENCHMARKS.md):
+// overhead of its chunks and of its whole prompt, and their ratios to the diff, and the
+// same for the large fixture (BENCHMARKS.md):
 //
 //	go test ./reviewer/chunk -run '^$' -bench PromptOverhead -benchtime 1x
 func BenchmarkPromptOverhead(b *testing.B) {
-	for _, c := range smallChanges(b) {
+	for _, c := range append(smallChanges(b), bigCases(b)[0]) {
 		b.Run(c.name, func(b *testing.B) {
 			var o overhead
 			for b.Loop() {
@@ -96,6 +97,7 @@ func BenchmarkPromptOverhead(b *testing.B) {
 			b.ReportMetric(float64(o.chunks), "chunks")
 			b.ReportMetric(float64(o.diff), "diff-tok")
 			b.ReportMetric(float64(o.fixed), "fixed-tok")
+			b.ReportMetric(float64(o.fixed)/float64(o.chunks), "fixed-tok/chunk")
 			b.ReportMetric(float64(o.prompt), "prompt-tok")
 			b.ReportMetric(float64(o.fixed)/float64(o.diff), "fixed/diff")
 			b.ReportMetric(float64(o.prompt)/float64(o.diff), "prompt/diff")
