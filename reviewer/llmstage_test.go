@@ -316,7 +316,9 @@ func TestReviewWithModelPaths(t *testing.T) {
 		}
 		return reviewer.Reply{Findings: fs, Requests: 1, Model: "m"}, nil
 	}}
-	rv := reviewer.New(diffBytes(d), ruleFS{fsys: fstest.MapFS{}, opts: rules.RepoOptions{NoBuiltin: true}}, reviewer.Options{Model: model}, nil)
+	// Text files only: a trivial change by its paths, which the test makes the model see.
+	opts := reviewer.Options{Model: model, Tiers: reviewer.TierOptions{Force: reviewer.TierFull}}
+	rv := reviewer.New(diffBytes(d), ruleFS{fsys: fstest.MapFS{}, opts: rules.RepoOptions{NoBuiltin: true}}, opts, nil)
 	res, err := rv.Review(t.Context(), reviewer.Request{})
 	if err != nil {
 		t.Fatal(err)

@@ -156,4 +156,6 @@ type Result struct {
 	// RateLimitedUntil is when the gateway said its rate limit lifts, when files failed
 	// for it; zero otherwise. A queued review waits for then before it tries again.
 	RateLimitedUntil time.Time
+	// Tier is how much review the change got and why (tier.go).
+	Tier Tier
 }

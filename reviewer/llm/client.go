@@ -300,7 +300,7 @@ func (c *Client) Review(ctx context.Context, p reviewer.Prompt) (reviewer.Reply,
 
 	var reply reviewer.Reply
 	var errs []error
-	for i, model := range c.models {
+	for i, model := range c.modelsFor(p) {
 		if i > 0 {
 			c.log.WarnContext(ctx, "trying fallback model", slog.String(keyModel, model),
 				slog.String(keyError, c.redact(errs[len(errs)-1].Error())))
@@ -330,6 +330,22 @@ func (c *Client) Review(ctx context.Context, p reviewer.Prompt) (reviewer.Reply,
 		return reply, errs[0]
 	}
 	return reply, fmt.Errorf("every model failed: %w", errors.Join(errs...))
+}
+
+// modelsFor lists the models to ask for p, in order: p.Model first when it names one,
+// then the client's models without it.
+func (c *Client) modelsFor(p reviewer.Prompt) []string {
+	m := strings.TrimSpace(p.Model)
+	if m == "" || m == c.models[0] {
+		return c.models
+	}
+	out := append(make([]string, 0, len(c.models)+1), m)
+	for _, cm := range c.models {
+		if cm != m {
+			out = append(out, cm)
+		}
+	}
+	return out
 }
 
 // tryNextModel says whether a fallback model may succeed where one failed: not when the
