@@ -112,7 +112,7 @@ func SummaryBody(c Change, res *Result, pub Published, key seal.Key) string {
 	if res.Omitted > 0 {
 		fmt.Fprintf(&b, "%d more findings are not shown (review.max_comments).\n\n", res.Omitted)
 	}
-	if res.Tier.Level != TierAuto {
+	if res.LLMEnabled && res.Tier.Level != TierAuto { // without a model the tier changes nothing
 		fmt.Fprintf(&b, "**Tier:** %s: %s\n\n", res.Tier.Level, markdown.Line(strings.Join(res.Tier.Reasons, "; ")))
 	}
 	if res.LLMEnabled && !res.Tier.Plan.AskModel && res.Tier.Level != TierAuto {

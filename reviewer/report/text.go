@@ -88,7 +88,8 @@ func writeText(w io.Writer, res *reviewer.Result, opts Options) error {
 		bw.WriteString("reviewed " + clean(oneLine(opts.Reviewed)) + "\n")
 	}
 	bw.WriteString(countsLine(res) + "\n")
-	if res.Tier.Level != reviewer.TierAuto {
+	// Without a model only the pattern rules run, whatever the tier.
+	if res.LLMEnabled && res.Tier.Level != reviewer.TierAuto {
 		bw.WriteString(tierLine(res.Tier) + "\n")
 	}
 	if res.LLMEnabled {
