@@ -52,4 +52,16 @@
 // 42 of the new file, "42   code" a context line, "o17 - code" removed line 17 of the old
 // file. The line numbers are the ones the model answers with, so the findings can be
 // anchored without guessing.
+//
+// # Rules
+//
+// Each rule is listed once in the system message, under a "## id (severity): title"
+// line; which rules apply to which file is said in the user message, by a "rules:" line
+// after each FILE line, so the system message stays the same for every chunk with the
+// same rules. A rule's body is its guidance as written, except that its Markdown headings
+// are flattened to "### " under the rule's own line: an imported Copilot or GitLab Duo
+// instructions file keeps its text but cannot open a section of the instructions or pose
+// as a rule. The caller (reviewer/chunk) decides what of a rule the model needs: it sends
+// no secret rules (the masker hides secrets from the model) and a pattern rule without
+// its body, which describes the pattern engine's matching.
 package prompts

@@ -18,7 +18,7 @@ import (
 // SchemaVersion names the templates and the answer format; bump it whenever either
 // changes. Response caches key on the rendered messages, which change with the templates
 // anyway; the version also goes into the delimiter token, so two versions never share one.
-const SchemaVersion = "2"
+const SchemaVersion = "3"
 
 // Roles of the rendered messages.
 const (
@@ -70,7 +70,11 @@ type File struct {
 	Path, OldPath string
 	// Status is "modified", "added", "deleted", "renamed" or "copied".
 	Status string
-	Hunks  []Hunk
+	// Rules are the ids of the input's rules that apply to the file, in the order given;
+	// the file's "rules:" line lists them, so the system message, which lists each rule
+	// once for every chunk with the same rules, stays the same.
+	Rules []string
+	Hunks []Hunk
 }
 
 // Change is the context of the change under review.
@@ -128,7 +132,7 @@ func RenderSystem(rules []Rule) (string, error) {
 	for i := range sorted {
 		r := &sorted[i]
 		r.ID, r.Title, r.Severity = cleanLine(r.ID), cleanLine(r.Title), cleanLine(r.Severity)
-		r.Body = strings.TrimSpace(cleanText(r.Body))
+		r.Body = flattenHeadings(strings.TrimSpace(cleanText(r.Body)))
 	}
 	var b bytes.Buffer
 	if err := templates.ExecuteTemplate(&b, "system.tmpl", struct{ Rules []Rule }{sorted}); err != nil {
@@ -165,6 +169,10 @@ func Nonce(in Input) string {
 		h.str(f.Path)
 		h.str(f.OldPath)
 		h.str(f.Status)
+		h.num(len(f.Rules))
+		for _, id := range f.Rules {
+			h.str(id)
+		}
 		h.num(len(f.Hunks))
 		for j := range f.Hunks {
 			hk := &f.Hunks[j]
@@ -216,7 +224,9 @@ type userData struct {
 
 type fileData struct {
 	Path, OldPath, Status string
-	Hunks                 []hunkData
+	// Rules is the "rules:" list, ids joined by ", "; "" when none applies.
+	Rules string
+	Hunks []hunkData
 }
 
 type hunkData struct {
@@ -240,6 +250,13 @@ func renderUser(nonce string, c Change, files []File) (string, error) {
 	for i := range files {
 		f := &files[i]
 		fd := fileData{Path: line(f.Path), Status: line(f.Status), Hunks: make([]hunkData, len(f.Hunks))}
+		if len(f.Rules) > 0 {
+			ids := make([]string, len(f.Rules))
+			for k, id := range f.Rules {
+				ids[k] = line(id)
+			}
+			fd.Rules = strings.Join(ids, ", ")
+		}
 		if f.OldPath != "" && f.OldPath != f.Path {
 			fd.OldPath = line(f.OldPath)
 		}

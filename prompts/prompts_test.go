@@ -28,7 +28,7 @@ func normalInput() prompts.Input {
 		Rules:  []prompts.Rule{wrapErrors, sqlFormat}, // out of order on purpose
 		Change: prompts.Change{Title: "Load the config from the environment", Description: "Reads REVIEWER_* variables.\r\n\r\nFixes #12."},
 		Files: []prompts.File{{
-			Path: "internal/config/load.go", Status: "modified",
+			Path: "internal/config/load.go", Status: "modified", Rules: []string{"go-sql-string-format", "go-wrap-errors"},
 			Hunks: []prompts.Hunk{{
 				OldStart: 10, OldLines: 4, NewStart: 10, NewLines: 6, Section: "func Load(path string) (*Config, error) {",
 				Lines: []prompts.Line{
@@ -214,6 +214,7 @@ func TestNonce(t *testing.T) {
 		{"instructions", func(in *prompts.Input) { in.Change.Instructions = "x" }},
 		{"rule body", func(in *prompts.Input) { in.Rules[0].Body += "." }},
 		{"path", func(in *prompts.Input) { in.Files[0].Path = "b.go" }},
+		{"file rules", func(in *prompts.Input) { in.Files[0].Rules = in.Files[0].Rules[1:] }},
 		{"section", func(in *prompts.Input) { in.Files[0].Hunks[0].Section = "" }},
 		{"line content", func(in *prompts.Input) { in.Files[0].Hunks[0].Lines[2].Content += " " }},
 		{"line number", func(in *prompts.Input) { in.Files[0].Hunks[0].Lines[2].NewLine++ }},

@@ -3,6 +3,7 @@ package reviewer
 import (
 	"time"
 
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -63,8 +64,10 @@ const maxSplits = 4
 // modelStage is the part of a review that asks the model: withhold sensitive files, mask
 // secrets, pack chunks, ask, and anchor the answers. It updates the ledger in place.
 type modelStage struct {
-	model    Model
-	opts     Options
+	model Model
+	opts  Options
+	// plan is what the change's tier runs; its Model, when set, is asked first.
+	plan     TierPlan
 	redactor *redact.Redactor
 	// masks, when set, holds what the secret rules already masked.
 	masks *masks
@@ -290,7 +293,7 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 	slices.Sort(models)
 	res.usage.Model = strings.Join(models, ", ")
 	if res.usage.Model == "" {
-		res.usage.Model = s.opts.ModelName
+		res.usage.Model = cmp.Or(s.plan.Model, s.opts.ModelName)
 	}
 	// Chunks answer in any order; anchor order must not decide fingerprints or output.
 	slices.SortStableFunc(res.findings, func(a, b Finding) int { return compareFindings(a, b, nil) })
@@ -306,7 +309,7 @@ func (s *modelStage) prompt(ch *chunk.Chunk, cc prompts.Change, tags map[string]
 	if err != nil {
 		return Prompt{}, fmt.Errorf("render prompt: %w", err)
 	}
-	p := Prompt{Tags: tags, Messages: make([]Message, len(msgs))}
+	p := Prompt{Tags: tags, Messages: make([]Message, len(msgs)), Model: s.plan.Model}
 	for i, m := range msgs {
 		p.Messages[i] = Message{Role: m.Role, Content: m.Content}
 	}

@@ -216,7 +216,7 @@ func TestReviewWithModelFailures(t *testing.T) {
 		return reviewer.Reply{Requests: 1, Model: "m"}, nil
 	}}
 	rv := reviewer.New(diffBytes(demoWithEnv(t)), ruleFS{fsys: fstest.MapFS{}, opts: rules.RepoOptions{NoBuiltin: true}},
-		reviewer.Options{Model: model, Chunk: chunk.Options{MaxChunkTokens: 1800}}, nil)
+		reviewer.Options{Model: model, Chunk: chunk.Options{MaxChunkTokens: 1200}}, nil)
 	res, err := rv.Review(t.Context(), reviewer.Request{})
 	if err != nil {
 		t.Fatal(err)
@@ -266,7 +266,7 @@ func TestReviewDryRunAndBudget(t *testing.T) {
 	}}
 	rv := reviewer.New(diffBytes(demoWithEnv(t)), ruleFS{fsys: fstest.MapFS{}}, reviewer.Options{
 		Model: model, DryRun: true,
-		Chunk: chunk.Options{MaxChunkTokens: 4500, MaxTokensPerChange: 5000},
+		Chunk: chunk.Options{MaxChunkTokens: 2000, MaxTokensPerChange: 2500},
 	}, nil)
 	res, err := rv.Review(t.Context(), reviewer.Request{})
 	if err != nil {
@@ -281,11 +281,11 @@ func TestReviewDryRunAndBudget(t *testing.T) {
 	total := 0
 	for _, p := range res.Planned {
 		total += p.Tokens
-		if p.Tokens > 4500 {
+		if p.Tokens > 2000 {
 			t.Errorf("planned request of %d tokens, over review.max_chunk_tokens", p.Tokens)
 		}
 	}
-	if total > 5000 {
+	if total > 2500 {
 		t.Errorf("planned %d tokens, over review.max_tokens_per_change", total)
 	}
 	skipped := 0
@@ -316,7 +316,9 @@ func TestReviewWithModelPaths(t *testing.T) {
 		}
 		return reviewer.Reply{Findings: fs, Requests: 1, Model: "m"}, nil
 	}}
-	rv := reviewer.New(diffBytes(d), ruleFS{fsys: fstest.MapFS{}, opts: rules.RepoOptions{NoBuiltin: true}}, reviewer.Options{Model: model}, nil)
+	// Text files only: a trivial change by its paths, which the test makes the model see.
+	opts := reviewer.Options{Model: model, Tiers: reviewer.TierOptions{Force: reviewer.TierFull}}
+	rv := reviewer.New(diffBytes(d), ruleFS{fsys: fstest.MapFS{}, opts: rules.RepoOptions{NoBuiltin: true}}, opts, nil)
 	res, err := rv.Review(t.Context(), reviewer.Request{})
 	if err != nil {
 		t.Fatal(err)
@@ -357,7 +359,7 @@ func TestReviewWithModelRateLimited(t *testing.T) {
 		return reviewer.Reply{}, &reviewer.RateLimitError{Reset: soon}
 	}}
 	rv := reviewer.New(diffBytes(demoWithEnv(t)), ruleFS{fsys: fstest.MapFS{}, opts: rules.RepoOptions{NoBuiltin: true}},
-		reviewer.Options{Model: model, Chunk: chunk.Options{MaxChunkTokens: 1800}}, nil)
+		reviewer.Options{Model: model, Chunk: chunk.Options{MaxChunkTokens: 1200}}, nil)
 	res, err := rv.Review(t.Context(), reviewer.Request{})
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,9 @@ type Prompt struct {
 	Tags map[string]string
 	// MaxOutputTokens bounds the answer; 0 leaves it to the model client's default.
 	MaxOutputTokens int
+	// Model, when set, is the model to ask first instead of the client's primary model
+	// (the change's tier names it: gateway.models); the fallback models follow it.
+	Model string
 }
 
 // ModelFinding is a finding as the model answered it, before it is anchored to the diff.

@@ -158,4 +158,6 @@ type Result struct {
 	RateLimitedUntil time.Time
 	// Verification says what the verification pass did with the model's findings.
 	Verification Verification
+	// Tier is how much review the change got and why (tier.go).
+	Tier Tier
 }

@@ -39,6 +39,8 @@ type Options struct {
 	Forge Poster
 	// Publish decides the commit status the forge is given.
 	Publish PublishOptions
+	// Tiers decide how much review a change gets before any model request (tier.go).
+	Tiers TierOptions
 	// Progress, when set, is told how far the model stage has come each time that
 	// changes: chunks sent and answered, tokens and cost so far. It is called one call at
 	// a time, from the goroutines that ask the model, and must return quickly.
@@ -111,6 +113,9 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	}
 
 	res := Result{Coverage: ledger, Rules: set.Rules, Unplaced: []Unplaced{}, LLMEnabled: r.opts.Model != nil}
+	floor, _ := ParseTier(set.Settings.Tier) // rules.ParseSettings validated it
+	res.Tier = assignTier(reviewed, files, set.Settings.RulesDir, floor, r.opts.Tiers)
+	log.DebugContext(ctx, "tier", slog.String("tier", res.Tier.Level.String()), slog.Any("reasons", res.Tier.Reasons))
 	summaries := &summaryLookup{}
 	sc, err := r.changedSince(ctx, c, summaries, log)
 	if err != nil {
@@ -121,8 +126,8 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	if sc != nil {
 		res.Since = sc.head
 	}
-	if r.opts.Model != nil {
-		stage := &modelStage{model: r.opts.Model, opts: r.opts, redactor: masks.red, masks: masks, log: log, since: sc}
+	if r.opts.Model != nil && res.Tier.Plan.AskModel {
+		stage := &modelStage{model: r.opts.Model, opts: r.opts, plan: res.Tier.Plan, redactor: masks.red, masks: masks, log: log, since: sc}
 		m, err := stage.run(ctx, c, reviewed, set, &res.Coverage)
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: model review: %w", c, err)

@@ -113,7 +113,12 @@ func SummaryBody(c Change, res *Result, pub Published, key seal.Key) string {
 		fmt.Fprintf(&b, "%d more findings are not shown (review.max_comments).\n\n", res.Omitted)
 	}
 	verificationSection(&b, &res.Verification)
-	if res.LLMEnabled {
+	if res.LLMEnabled && res.Tier.Level != TierAuto { // without a model the tier changes nothing
+		fmt.Fprintf(&b, "**Tier:** %s: %s\n\n", res.Tier.Level, markdown.Line(strings.Join(res.Tier.Reasons, "; ")))
+	}
+	if res.LLMEnabled && !res.Tier.Plan.AskModel && res.Tier.Level != TierAuto {
+		fmt.Fprintf(&b, "Only the deterministic pattern rules ran: a %s change is not sent to the model.\n\n", res.Tier.Level)
+	} else if res.LLMEnabled {
 		u := res.Usage
 		fmt.Fprintf(&b, "**Model:** %s · %d requests · %d prompt tokens", markdown.Line(u.Model), u.Requests, u.PromptTokens)
 		if u.CachedTokens > 0 {

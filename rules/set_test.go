@@ -167,7 +167,7 @@ func TestLoadRepoOptions(t *testing.T) {
 			name:    "bad settings and bad rule reported together",
 			fsys:    fstest.MapFS{".reviewer.yaml": file("ignor: [x]\n"), ".reviewer/rules/a.md": file("---\nid: a\nseverity: high\n---\n")},
 			opts:    rules.RepoOptions{NoBuiltin: true},
-			wantErr: []string{`.reviewer.yaml:1: unknown key "ignor" (did you mean "ignore"?); allowed keys: ignore, disable, inline, fail_on, instructions, rules_dir`, `.reviewer/rules/a.md:3: severity: unknown severity "high" (want info, warning or error)`},
+			wantErr: []string{`.reviewer.yaml:1: unknown key "ignor" (did you mean "ignore"?); allowed keys: ignore, disable, inline, fail_on, instructions, rules_dir, tier`, `.reviewer/rules/a.md:3: severity: unknown severity "high" (want info, warning or error)`},
 		},
 	}
 	for _, tt := range tests {

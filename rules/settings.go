@@ -19,6 +19,7 @@ const SettingsFile = ".reviewer.yaml"
 //	instructions: |                                # extra guidance for every review
 //	  We target Go 1.26; prefer the standard library.
 //	rules_dir: tools/review-rules                  # instead of .reviewer/rules
+//	tier: full                                     # the least review a change gets
 type Settings struct {
 	// Ignore holds doublestar globs of files the review skips, validated here and
 	// applied by the review pipeline (reviewer.Filter): a glob without a "/" matches the
@@ -37,9 +38,13 @@ type Settings struct {
 	Instructions string
 	// RulesDir is the repository's rules directory when it is not .reviewer/rules.
 	RulesDir string
+	// Tier is the lowest review tier of a change, "trivial", "lite" or "full" (lower
+	// case), or "" when the repository does not say. Read from the base like every
+	// setting, a change cannot lower it.
+	Tier string
 }
 
-var settingsKeys = []string{"ignore", "disable", "inline", "fail_on", "instructions", "rules_dir"}
+var settingsKeys = []string{"ignore", "disable", "inline", "fail_on", "instructions", "rules_dir", "tier"}
 
 // FailOnSeverity returns the severity FailOn names, and false when FailOn is "" or
 // "none".
@@ -128,6 +133,18 @@ func parseSettings(name string, data []byte) (Settings, settingsLines, error) {
 				continue
 			}
 			s.RulesDir, lines.rulesDir = dir, f.value.Line
+		case "tier":
+			v, ok := p.str(f)
+			if !ok || v == "" {
+				continue
+			}
+			v = strings.ToLower(strings.TrimSpace(v))
+			switch v {
+			case "trivial", "lite", "full":
+				s.Tier = v
+			default:
+				p.node(f.value, "tier: unknown value %q (want trivial, lite or full)", v)
+			}
 		}
 	}
 	if err := p.err(); err != nil {

@@ -26,6 +26,7 @@ fail_on: Error
 instructions: |
   We target Go 1.26.
 rules_dir: ./tools/rules/
+tier: Full
 `,
 			want: rules.Settings{
 				Ignore:       []string{"docs/**", "**/*.pb.go"},
@@ -34,6 +35,7 @@ rules_dir: ./tools/rules/
 				FailOn:       "error",
 				Instructions: "We target Go 1.26.",
 				RulesDir:     "tools/rules",
+				Tier:         "full",
 			},
 		},
 		{name: "empty file", data: "", want: rules.Settings{}},
@@ -54,15 +56,16 @@ rules_dir: ./tools/rules/
 		},
 		{
 			name: "every problem",
-			data: "ignore: [\"[x\"]\ndisable: [\"Not An Id\"]\nfail_on: critical\nrules_dir: ../elsewhere\nfailon: error\ninstructions: [a]\ninline: [\"Bad Id\"]\n",
+			data: "ignore: [\"[x\"]\ndisable: [\"Not An Id\"]\nfail_on: critical\nrules_dir: ../elsewhere\nfailon: error\ninstructions: [a]\ninline: [\"Bad Id\"]\ntier: none\n",
 			wantErr: []string{
 				`.reviewer.yaml:1: ignore: bad glob "[x"`,
 				`.reviewer.yaml:2: disable: "Not An Id" is not a rule id`,
 				`.reviewer.yaml:3: fail_on: unknown value "critical" (want info, warning, error or none)`,
 				`.reviewer.yaml:4: rules_dir: "../elsewhere" is not a directory inside the repository`,
-				`.reviewer.yaml:5: unknown key "failon" (did you mean "fail_on"?); allowed keys: ignore, disable, inline, fail_on, instructions, rules_dir`,
+				`.reviewer.yaml:5: unknown key "failon" (did you mean "fail_on"?); allowed keys: ignore, disable, inline, fail_on, instructions, rules_dir, tier`,
 				".reviewer.yaml:6: instructions: want a string, got a list",
 				`.reviewer.yaml:7: inline: "Bad Id" is not a rule id`,
+				`.reviewer.yaml:8: tier: unknown value "none" (want trivial, lite or full)`,
 			},
 		},
 		{

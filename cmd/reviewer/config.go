@@ -105,6 +105,9 @@ type ReviewConfig struct {
 	MinConfidence float64 `mapstructure:"min_confidence"`
 	// VerifyMaxTokens bounds one verification request's prompt.
 	VerifyMaxTokens int `mapstructure:"verify_max_tokens"`
+	// Tier forces every change's review tier (trivial, lite or full); auto decides from
+	// what the change touches (reviewer/tier.go).
+	Tier string `mapstructure:"tier"`
 }
 
 // BudgetConfig bounds the model tokens reviewer serve spends per UTC day; 0 is no bound.
@@ -133,6 +136,15 @@ type GatewayConfig struct {
 	// one whose stored answers are played back instead of asking the gateway.
 	Record string `mapstructure:"record"`
 	Replay string `mapstructure:"replay"`
+	// Models name a model per review tier, asked before the fallback models; empty is
+	// gateway.model. A trivial change asks no model.
+	Models TierModels `mapstructure:"models"`
+}
+
+// TierModels name the model of each review tier that asks one.
+type TierModels struct {
+	Lite string `mapstructure:"lite"`
+	Full string `mapstructure:"full"`
 }
 
 // Price is what a model costs, in US dollars per million tokens.
@@ -271,6 +283,9 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("gateway.prices", map[string]Price{})
 	v.SetDefault("gateway.record", "")
 	v.SetDefault("gateway.replay", "")
+	v.SetDefault("gateway.models.lite", "")
+	v.SetDefault("gateway.models.full", "")
+	v.SetDefault("review.tier", "auto")
 	v.SetDefault("github.base_url", "")
 	v.SetDefault("github.token", "")
 	v.SetDefault("github.bot_login", "")
@@ -478,6 +493,9 @@ func (c *Config) Validate() error {
 	}
 	if mc := c.Review.MinConfidence; mc < 0 || mc > 1 || mc != mc {
 		errs = append(errs, fmt.Errorf("review.min_confidence: %v is not between 0 and 1", mc))
+	}
+	if _, err := reviewer.ParseTier(c.Review.Tier); err != nil {
+		errs = append(errs, fmt.Errorf("review.tier: %w", err))
 	}
 	switch c.Review.Outsiders {
 	case outsidersAuto, outsidersOnRequest, outsidersNever:

@@ -51,6 +51,7 @@ func modelOptions(e env, c *Config, logger *slog.Logger, shared llm.Cache) (revi
 		Verify: reviewer.VerifyOptions{Enabled: c.Review.Verify, MinConfidence: c.Review.MinConfidence,
 			MaxTokens: c.Review.VerifyMaxTokens},
 	}
+	opts.Tiers = tierOptions(c)
 	for model, p := range c.Gateway.Prices {
 		opts.Prices[model] = reviewer.Price{Input: p.Input, CachedInput: p.CachedInput, Output: p.Output}
 	}
@@ -144,6 +145,16 @@ func modelOptions(e env, c *Config, logger *slog.Logger, shared llm.Cache) (revi
 	opts.Model = client
 	gw.client = client
 	return opts, gw, nil
+}
+
+// tierOptions are the review tiers as configured: review.tier forces one (Validate has
+// checked it), gateway.models names the model of lite and full.
+func tierOptions(c *Config) reviewer.TierOptions {
+	force, _ := reviewer.ParseTier(c.Review.Tier)
+	to := reviewer.TierOptions{Force: force, Plans: reviewer.DefaultTierPlans()}
+	to.Plans[reviewer.TierLite].Model = strings.TrimSpace(c.Gateway.Models.Lite)
+	to.Plans[reviewer.TierFull].Model = strings.TrimSpace(c.Gateway.Models.Full)
+	return to
 }
 
 // basePath is the path part of a base URL, which recorded requests are keyed without.

@@ -242,6 +242,9 @@ func TestSecretCorpusMasked(t *testing.T) {
 				"REVIEWER_GATEWAY_MODEL=gpt-test",
 				"REVIEWER_REVIEW_MAX_TOKENS_PER_CHANGE=0",
 				"REVIEWER_CACHE_DIR=" + filepath.Join(dir, "cache"),
+				// Some placements are text files, a trivial change the model never sees;
+				// the test is about what it sees when it does.
+				"REVIEWER_REVIEW_TIER=full",
 			}
 			r := runCmd(t, dir, environ, "review", "--diff", path, "--format", "json", "--fail-on", "none")
 			if r.code != 0 {

@@ -54,7 +54,8 @@ type Part struct {
 	// Hunks are what the model sees. A window of a split hunk is a Hunk of its own, with
 	// its header recomputed and the line numbers of the original.
 	Hunks []diff.Hunk
-	// Rules are the rules that apply to the file, sorted by id.
+	// Rules are the rules that apply to the file and that the model is shown (not the
+	// secret rules), sorted by id.
 	Rules []*rules.Rule
 }
 
@@ -91,13 +92,13 @@ func (c *Chunk) Input(change prompts.Change) prompts.Input {
 func promptRules(rs []*rules.Rule) []prompts.Rule {
 	out := make([]prompts.Rule, len(rs))
 	for i, r := range rs {
-		out[i] = prompts.Rule{ID: r.ID, Title: r.Title, Severity: r.Severity.String(), Body: r.Body}
+		out[i] = promptRule(r)
 	}
 	return out
 }
 
 func promptFile(p Part) prompts.File {
-	f := prompts.File{Path: p.Path, Status: p.File.Status.String(), Hunks: make([]prompts.Hunk, len(p.Hunks))}
+	f := prompts.File{Path: p.Path, Status: p.File.Status.String(), Rules: ruleIDs(p.Rules), Hunks: make([]prompts.Hunk, len(p.Hunks))}
 	if p.File.Status == diff.StatusRenamed || p.File.Status == diff.StatusCopied {
 		f.OldPath = p.File.OldPath
 	}
@@ -151,11 +152,21 @@ func (s *sizer) hunkHeader(h *diff.Hunk) int {
 	return headerOverhead + 4*costOfInt + Count(prompts.Sanitize(h.Section))
 }
 
+// rulesLineOverhead bounds Count of a file's "rules: " prefix and its line break.
+const rulesLineOverhead = 4
+
 // costOfInt bounds Count of a line count or start in a hunk header (up to 9 digits).
 const costOfInt = 4
 
-func (s *sizer) fileHeader(f *diff.File) int {
+func (s *sizer) fileHeader(f *diff.File, rs []*rules.Rule) int {
 	n := headerOverhead + Count(prompts.Sanitize(f.Path())) + Count(f.Status.String())
+	if len(rs) > 0 {
+		// "rules: " and the line break, then each id and its ", ".
+		n += rulesLineOverhead
+		for _, r := range rs {
+			n += Count(prompts.Sanitize(r.ID)) + 2
+		}
+	}
 	if f.Status == diff.StatusRenamed || f.Status == diff.StatusCopied {
 		n += Count(prompts.Sanitize(f.OldPath))
 	}

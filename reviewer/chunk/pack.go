@@ -50,6 +50,7 @@ func (p *packer) pack(items []*item) []Chunk {
 				p.add(wholePart(it), it.tokens)
 			default:
 				p.flush()
+				p.rules = rs // flush cleared them: the first part needs its rules too
 				parts := p.split(it, room)
 				for i, part := range parts {
 					if i > 0 {

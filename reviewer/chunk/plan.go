@@ -82,8 +82,8 @@ func total(chunks []Chunk) int {
 // prepare sizes a file's reviewable hunks. It returns nil and no reason for a file with
 // nothing to send.
 func prepare(sz *sizer, index int, f File, budget, room int) (*item, string) {
-	rs := sortedRules(f.Rules)
-	it := &item{index: index, path: f.File.Path(), file: f.File, rules: rs, key: ruleKey(rs), header: sz.fileHeader(f.File)}
+	rs := sortedRules(modelRules(f.Rules))
+	it := &item{index: index, path: f.File.Path(), file: f.File, rules: rs, key: ruleKey(rs), header: sz.fileHeader(f.File, rs)}
 	it.tokens = it.header
 	// The largest line must fit in a chunk with this file's rules, its header and a hunk
 	// header around it.

@@ -73,13 +73,13 @@ func TestPlanPacking(t *testing.T) {
 				{file("x/1.go", 40), []*rules.Rule{a}}, {file("y/2.py", 60), []*rules.Rule{b}},
 				{file("z/3.go", 40), []*rules.Rule{a}}, {file("x/4.go", 40), []*rules.Rule{a}},
 			},
-			opts: chunk.Options{MaxChunkTokens: 3000},
+			opts: chunk.Options{MaxChunkTokens: 2450},
 			want: []string{"x/1.go[1] x/4.go[1] | a", "z/3.go[1] | a", "y/2.py[1] | b"},
 		},
 		{
 			name:  "large file split at hunk boundaries",
 			files: []chunk.File{{file("big.go", 30, 30, 30), []*rules.Rule{c}}},
-			opts:  chunk.Options{MaxChunkTokens: 2700},
+			opts:  chunk.Options{MaxChunkTokens: 2150},
 			want:  []string{"big.go[2] | c", "big.go[1] | c"},
 		},
 	}

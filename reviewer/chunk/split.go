@@ -45,7 +45,7 @@ func (c *Chunk) half(sz *sizer, parts []Part) Chunk {
 	n := c.fixed
 	for _, p := range parts {
 		rs = unionRules(rs, p.Rules)
-		n += sz.fileHeader(p.File)
+		n += sz.fileHeader(p.File, p.Rules)
 		for i := range p.Hunks {
 			n += sz.hunk(&p.Hunks[i])
 		}

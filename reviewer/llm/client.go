@@ -304,7 +304,7 @@ func (c *Client) Review(ctx context.Context, p reviewer.Prompt) (reviewer.Reply,
 		dropped    int
 	)
 	x := &exchange{
-		kind: kindReview, msgs: msgs, tags: p.Tags, maxOut: p.MaxOutputTokens,
+		kind: kindReview, models: c.modelsFor(p), msgs: msgs, tags: p.Tags, maxOut: p.MaxOutputTokens,
 		format: func(md mode) *openai.ChatCompletionResponseFormat { return md.responseFormat(schemaName, answerSchema) },
 		accept: func(ctx context.Context, model, content string) error {
 			fs, d, err := parseAnswer(content)
@@ -409,3 +409,19 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
+
+// modelsFor lists the models to ask for p, in order: p.Model first when it names one,
+// then the client's models without it.
+func (c *Client) modelsFor(p reviewer.Prompt) []string {
+	m := strings.TrimSpace(p.Model)
+	if m == "" || m == c.models[0] {
+		return c.models
+	}
+	out := append(make([]string, 0, len(c.models)+1), m)
+	for _, cm := range c.models {
+		if cm != m {
+			out = append(out, cm)
+		}
+	}
+	return out
+}

@@ -29,8 +29,10 @@ const keyKind = "kind"
 // exchange is one request of any kind, asked of the models in order until one answers.
 type exchange struct {
 	kind kind
-	msgs []openai.ChatCompletionMessage
-	tags map[string]string
+	// models are asked in order; nil asks the client's models.
+	models []string
+	msgs   []openai.ChatCompletionMessage
+	tags   map[string]string
 	// maxOut bounds the answer; 0 uses Options.MaxOutputTokens.
 	maxOut int
 	// format is the response format of the answer in mode md.
@@ -54,7 +56,11 @@ type outcome struct {
 // model a request was sent to.
 func (c *Client) do(ctx context.Context, x *exchange, acc *reviewer.Reply) (outcome, error) {
 	var errs []error
-	for i, model := range c.models {
+	models := x.models
+	if models == nil {
+		models = c.models
+	}
+	for i, model := range models {
 		if i > 0 {
 			c.log.WarnContext(ctx, "trying fallback model", slog.String(keyKind, string(x.kind)), slog.String(keyModel, model),
 				slog.String(keyError, c.redact(errs[len(errs)-1].Error())))

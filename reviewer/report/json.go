@@ -22,6 +22,16 @@ type jsonReport struct {
 	Forge jsonForge `json:"forge"`
 	// Verification says what the verification pass did with the model's findings.
 	Verification jsonVerification `json:"verification"`
+	// Tier is how much review the change got and why.
+	Tier jsonTier `json:"tier"`
+}
+
+// jsonTier is the change's review tier: "trivial", "lite" or "full" ("auto" when none
+// was decided), the reasons, and whether the model was asked.
+type jsonTier struct {
+	Level    string   `json:"level"`
+	Reasons  []string `json:"reasons"`
+	AskModel bool     `json:"model_review"`
 }
 
 type jsonFinding struct {
@@ -105,6 +115,7 @@ func writeJSON(w io.Writer, res *reviewer.Result) error {
 			APICalls: res.Published.APICalls,
 		},
 		Egress: make([]jsonEgress, 0, len(res.Egress)),
+		Tier:   jsonTier{Level: res.Tier.Level.String(), Reasons: append([]string{}, res.Tier.Reasons...), AskModel: res.Tier.Plan.AskModel},
 	}
 	for _, e := range res.Egress {
 		je := jsonEgress{Model: e.Model, Tokens: e.Tokens, Files: make([]jsonEgressFile, 0, len(e.Files))}

@@ -14,7 +14,7 @@ import (
 // The key sets of the JSON report contract in DESIGN.md ("The JSON report"). A renamed,
 // added or dropped key must fail this test: other tools parse the report.
 var (
-	jsonTopKeys      = []string{"coverage", "egress", "findings", "forge", "omitted", "unplaced", "usage", "verification"}
+	jsonTopKeys      = []string{"coverage", "egress", "findings", "forge", "omitted", "tier", "unplaced", "usage", "verification"}
 	jsonFindingKeys  = []string{"end_line", "fingerprint", "line", "message", "path", "rule_id", "severity", "side", "source", "suggestion"}
 	jsonCoverageKeys = []string{"files"}
 	jsonFileKeys     = []string{"outcome", "path", "reason"}
@@ -23,6 +23,7 @@ var (
 	jsonVerifyKeys   = []string{"candidates", "checked", "completion_tokens", "corrected", "cost_usd", "dropped", "failures",
 		"prompt_tokens", "ran", "rejected_corrections", "requests", "unverified"}
 	jsonDroppedKeys = []string{"confidence", "line", "message", "path", "reason", "rule_id", "side", "verdict"}
+	jsonTierKeys    = []string{"level", "model_review", "reasons"}
 )
 
 func keys(t *testing.T, v any) []string {
@@ -81,6 +82,10 @@ func TestJSONKeys(t *testing.T) {
 				check("coverage file", jsonFileKeys, f)
 			}
 			check("usage", jsonUsageKeys, doc["usage"])
+			check("tier", jsonTierKeys, doc["tier"])
+			if reasons := array(t, doc["tier"].(map[string]any)["reasons"]); len(reasons) != len(tt.res.Tier.Reasons) {
+				t.Errorf("%d tier reasons, want %d", len(reasons), len(tt.res.Tier.Reasons))
+			}
 			unplaced := array(t, doc["unplaced"])
 			for _, u := range unplaced {
 				check("unplaced", jsonUnplacedKeys, u)

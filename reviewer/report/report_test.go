@@ -165,8 +165,10 @@ func sampleResult() *reviewer.Result {
 			},
 		},
 		LLMEnabled: true,
-		Omitted:    3,
-		Published:  reviewer.Published{Posted: 5, Kept: 2, Resolved: 1, Rejected: 1, Status: reviewer.StatusFailure, APICalls: 9},
+		Tier: reviewer.Tier{Level: reviewer.TierLite, Reasons: []string{"code changes in 3 files, 40 changed lines"},
+			Plan: reviewer.TierPlan{AskModel: true}},
+		Omitted:   3,
+		Published: reviewer.Published{Posted: 5, Kept: 2, Resolved: 1, Rejected: 1, Status: reviewer.StatusFailure, APICalls: 9},
 		Egress: []reviewer.Egress{{
 			Model:  "openai/gpt-4o-mini",
 			Tokens: 5120,

@@ -88,6 +88,10 @@ func writeText(w io.Writer, res *reviewer.Result, opts Options) error {
 		bw.WriteString("reviewed " + clean(oneLine(opts.Reviewed)) + "\n")
 	}
 	bw.WriteString(countsLine(res) + "\n")
+	// Without a model only the pattern rules run, whatever the tier.
+	if res.LLMEnabled && res.Tier.Level != reviewer.TierAuto {
+		bw.WriteString(tierLine(res.Tier) + "\n")
+	}
 	if res.LLMEnabled {
 		bw.WriteString(usageLine(res.Usage) + "\n")
 	}
@@ -378,6 +382,16 @@ func countsLine(res *reviewer.Result) string {
 
 // usageLine reports what the model stage consumed, and how many answers came from the
 // response cache when any did.
+// tierLine says the change's tier and why: "tier lite: code changes in 2 files, 14
+// changed lines".
+func tierLine(t reviewer.Tier) string {
+	s := "tier " + t.Level.String() + ": " + clean(oneLine(strings.Join(t.Reasons, "; ")))
+	if !t.Plan.AskModel {
+		s += " (pattern rules only, nothing sent to the model)"
+	}
+	return s
+}
+
 func usageLine(u reviewer.Usage) string {
 	s := fmt.Sprintf("usage: %s, %s prompt tokens", plural(u.Requests, "request", "requests"), thousands(u.PromptTokens))
 	if u.CachedTokens > 0 {

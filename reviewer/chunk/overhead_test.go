@@ -1,0 +1,106 @@
+package chunk_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/reviewerbot/reviewer/prompts"
+	"github.com/reviewerbot/reviewer/reviewer/chunk"
+)
+
+// smallChanges are the small changes the prompt's fixed overhead is measured on (issue
+// #12): the eval starter set and the README's demo diff.
+func smallChanges(tb testing.TB) []bigCase {
+	tb.Helper()
+	paths, err := filepath.Glob(filepath.Join("..", "..", "testdata", "eval", "cases", "*", "change.diff"))
+	if err != nil || len(paths) == 0 {
+		tb.Fatalf("no eval cases: %v", err)
+	}
+	paths = append(paths, filepath.Join("..", "..", "testdata", "demo", "change.diff"))
+	var out []bigCase
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, bigCase{filepath.Base(filepath.Dir(p)), data})
+	}
+	return out
+}
+
+// overhead measures one change as the pipeline would send it with the built-in rules:
+// diff is Count of the change's own diff text; fixed is, summed over its chunks, what a
+// chunk costs before any file (the system message with the chunk's rules, the user
+// message's frame, the chat format); prompt is every chunk's rendered prompt.
+type overhead struct {
+	chunks, diff, fixed, prompt int
+}
+
+func measure(tb testing.TB, data []byte) overhead {
+	tb.Helper()
+	chunks, _ := chunk.Plan(reviewFiles(tb, data), prompts.Change{}, chunk.Options{})
+	o := overhead{chunks: len(chunks), diff: chunk.Count(string(data))}
+	for i := range chunks {
+		in := chunks[i].Input(prompts.Change{})
+		msgs, err := prompts.Render(in)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		in.Files = nil
+		frame, err := prompts.Render(in)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		const chat = 16 // the chat format's tokens around two messages, as chunk counts them
+		o.prompt += chat + chunk.Count(msgs[0].Content) + chunk.Count(msgs[1].Content)
+		o.fixed += chat + chunk.Count(frame[0].Content) + chunk.Count(frame[1].Content)
+	}
+	return o
+}
+
+// TestSmallChangeOverhead holds the prompt to issue #12's budget: the median small change
+// pays at most twice its own size in fixed overhead.
+func TestSmallChangeOverhead(t *testing.T) {
+	t.Parallel()
+	var ratios []float64
+	for _, c := range smallChanges(t) {
+		o := measure(t, c.data)
+		if o.chunks == 0 {
+			continue
+		}
+		ratios = append(ratios, float64(o.fixed)/float64(o.diff))
+	}
+	slices.Sort(ratios)
+	median := ratios[len(ratios)/2]
+	if len(ratios)%2 == 0 {
+		median = (ratios[len(ratios)/2-1] + median) / 2
+	}
+	if median > 2 {
+		t.Errorf("median fixed overhead is %.2f times the change's size, want at most 2 (ratios %.2f)", median, ratios)
+	}
+}
+
+// BenchmarkPromptOverhead reports, per small change, the tokens of its diff, the fixed
+// overhead of its chunks and of its whole prompt, and their ratios to the diff, and the
+// same for the large fixture (BENCHMARKS.md):
+//
+//	go test ./reviewer/chunk -run '^$' -bench PromptOverhead -benchtime 1x
+func BenchmarkPromptOverhead(b *testing.B) {
+	for _, c := range append(smallChanges(b), bigCases(b)[0]) {
+		b.Run(c.name, func(b *testing.B) {
+			var o overhead
+			for b.Loop() {
+				o = measure(b, c.data)
+			}
+			b.ReportMetric(float64(o.chunks), "chunks")
+			b.ReportMetric(float64(o.diff), "diff-tok")
+			b.ReportMetric(float64(o.fixed), "fixed-tok")
+			b.ReportMetric(float64(o.fixed)/float64(o.chunks), "fixed-tok/chunk")
+			b.ReportMetric(float64(o.prompt), "prompt-tok")
+			b.ReportMetric(float64(o.fixed)/float64(o.diff), "fixed/diff")
+			b.ReportMetric(float64(o.prompt)/float64(o.diff), "prompt/diff")
+		})
+	}
+}
