@@ -573,7 +573,7 @@ func windowHeader(lines []prompts.Line) (string, bool) {
 // into res.Verification.
 func (r *Reviewer) verifyFindings(ctx context.Context, c Change, files []*diff.File, fs []Finding, m *masks, mr *modelResult, res *Result, log *slog.Logger) []Finding {
 	v, ok := r.opts.Model.(Verifier)
-	if !ok || !r.opts.Verify.Enabled || r.opts.DryRun {
+	if !ok || !r.opts.Verify.Enabled || !res.Tier.Plan.Verify || r.opts.DryRun {
 		return fs
 	}
 	ms := &modelStage{opts: r.opts}

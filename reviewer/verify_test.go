@@ -82,12 +82,18 @@ func verifyModel() *verifyingModel {
 
 func verifyRun(t *testing.T, f *reviewertest.Forge, m reviewer.Model) reviewer.Result {
 	t.Helper()
+	return verifyRunTiers(t, f, m, reviewer.TierOptions{})
+}
+
+func verifyRunTiers(t *testing.T, f *reviewertest.Forge, m reviewer.Model, tiers reviewer.TierOptions) reviewer.Result {
+	t.Helper()
 	rv := reviewer.New(f, reviewer.TreeRules{Tree: f}, reviewer.Options{
 		Model:   m,
 		Forge:   f,
 		Publish: reviewer.PublishOptions{FailOn: rules.SeverityError, Seal: testKey},
 		Verify:  reviewer.VerifyOptions{Enabled: true, MinConfidence: 0.5},
 		Prices:  map[string]reviewer.Price{"gpt-test": {Input: 1, Output: 4}},
+		Tiers:   tiers,
 	}, nil)
 	res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "github", Repo: "o/r", Number: 7}})
 	if err != nil {
@@ -162,6 +168,28 @@ func TestVerificationPipeline(t *testing.T) {
 	}
 	if strings.Contains(f.Summary, "<img") || strings.Contains(f.Summary, "@everyone") || strings.Count(f.Summary, "very long reason") > 20 {
 		t.Errorf("the verifier's reason reached the summary unsafe or whole:\n%s", f.Summary)
+	}
+}
+
+// TestVerificationFollowsTier: a tier whose plan has no verification posts the model's
+// findings unverified, and asks the verifier nothing.
+func TestVerificationFollowsTier(t *testing.T) {
+	t.Parallel()
+	plans := reviewer.DefaultTierPlans()
+	for i := range plans {
+		plans[i].Verify = false
+	}
+	m := verifyModel()
+	f := verifyForge(t)
+	res := verifyRunTiers(t, f, m, reviewer.TierOptions{Plans: plans})
+	if !res.Tier.Plan.AskModel {
+		t.Fatalf("tier %+v asks no model: the test proves nothing", res.Tier)
+	}
+	if len(m.asked) != 0 || res.Verification.Verified() {
+		t.Errorf("%d verification requests, verification %+v: want none under a plan without it", len(m.asked), res.Verification)
+	}
+	if len(postedModelMessages(f)) == 0 {
+		t.Error("no model finding was posted")
 	}
 }
 
