@@ -357,8 +357,8 @@ func TestCIGitHubEndToEnd(t *testing.T) {
 	})
 	vars := gitHubActions("pull_request", event)
 	vars["GITHUB_REPOSITORY"] = ghRepo
-	vars["GITHUB_SERVER_URL"] = f.srv.URL
-	vars["GITHUB_API_URL"] = f.srv.URL + "/api/v3"
+	vars["GITHUB_SERVER_URL"] = f.URL()
+	vars["GITHUB_API_URL"] = f.URL() + "/api/v3"
 	vars["GITHUB_TOKEN"] = ghToken
 	// The fake posts as an App's bot rather than github-actions[bot].
 	vars["REVIEWER_GITHUB_BOT_LOGIN"] = ghBot
@@ -381,8 +381,8 @@ func TestCIGitHubEndToEnd(t *testing.T) {
 
 	// A fork's pull request: read with the read-only token, nothing posted, reports written.
 	f = newGitHubFake(t, changeV1(t))
-	vars["GITHUB_SERVER_URL"] = f.srv.URL
-	vars["GITHUB_API_URL"] = f.srv.URL + "/api/v3"
+	vars["GITHUB_SERVER_URL"] = f.URL()
+	vars["GITHUB_API_URL"] = f.URL() + "/api/v3"
 	fork := editEvent(t, func(pr map[string]any) {
 		pr["number"] = ghNumber
 		pr["head"].(map[string]any)["sha"] = shaHead1
@@ -393,7 +393,7 @@ func TestCIGitHubEndToEnd(t *testing.T) {
 	ro := runCI(t, t.TempDir(), vars)
 	ro.wantCode(t, exitFindings)
 	ro.wantReports(t, 5, 1)
-	if w := writes(f.log.since(0)); len(w) != 0 {
+	if w := writes(f.since(0)); len(w) != 0 {
 		t.Errorf("a fork's pull request wrote to the forge: %v", w)
 	}
 	if !strings.Contains(ro.stderr, "the review is not posted: the pull request comes from a fork") {

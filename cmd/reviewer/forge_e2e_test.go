@@ -14,10 +14,12 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
 )
 
 // The end-to-end tests of `reviewer review --change URL --post` drive the real GitHub and
-// GitLab adapters against the stateful fakes of fakegithub_test.go and fakegitlab_test.go,
+// GitLab adapters against the stateful fakes of reviewer/reviewertest/fakegithub and fakegitlab_test.go,
 // with a fake model gateway, through the life of one change:
 //
 //  1. the first review: every comment at its exact position, in one GitHub review or one
@@ -183,11 +185,9 @@ func gatewayEnv(gw *httptest.Server) []string {
 type fakeForge interface {
 	changeURL() string
 	environ() []string
-	requests() *fakeLog
+	mark() int
+	since(mark int) []fakeRequest
 }
-
-func (f *ghFake) requests() *fakeLog { return &f.log }
-func (f *glFake) requests() *fakeLog { return &f.log }
 
 // forgeReport is the part of the JSON report the forge runs check.
 type forgeReport struct {
@@ -220,10 +220,10 @@ var (
 
 func reviewChange(t *testing.T, f fakeForge, environ []string, extra ...string) forgeRun {
 	t.Helper()
-	mark := f.requests().mark()
+	mark := f.mark()
 	args := append([]string{"review", "--change", f.changeURL(), "--post", "--format", "json"}, extra...)
 	r := runCmd(t, t.TempDir(), append(f.environ(), environ...), args...)
-	run := forgeRun{result: r, reqs: f.requests().since(mark)}
+	run := forgeRun{result: r, reqs: f.since(mark)}
 	if err := json.Unmarshal([]byte(r.stdout), &run.report); err != nil {
 		t.Fatalf("stdout is not a JSON report: %v\nstdout:\n%s\nstderr:\n%s", err, r.stdout, r.stderr)
 	}
@@ -350,10 +350,10 @@ func TestGitHubChangeEndToEnd(t *testing.T) {
 	if len(comments) != 5 || len(issue) != 1 {
 		t.Fatalf("GitHub holds %d review comments and %d issue comments, want 5 and 1 summary", len(comments), len(issue))
 	}
-	summaryID := strconv.FormatInt(issue[0].id, 10)
-	wantSummary(t, issue[0].body, shaHead1, "5 findings (1 error, 2 warnings, 2 info)", "5 new inline comments")
-	if diff := cmp.Diff([]ghStatus{{sha: shaHead1, state: "failure", description: "1 findings at error or above", context: "reviewer"}},
-		statuses, cmp.AllowUnexported(ghStatus{})); diff != "" {
+	summaryID := strconv.FormatInt(issue[0].ID, 10)
+	wantSummary(t, issue[0].Body, shaHead1, "5 findings (1 error, 2 warnings, 2 info)", "5 new inline comments")
+	if diff := cmp.Diff([]fakegithub.Status{{SHA: shaHead1, State: "failure", Description: "1 findings at error or above", Context: "reviewer"}},
+		statuses); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 	run.wantWrites(t, "POST "+repo+"/pulls/7/reviews", "POST "+repo+"/issues/7/comments", "POST "+repo+"/statuses/"+shaHead1)
@@ -376,12 +376,12 @@ func TestGitHubChangeEndToEnd(t *testing.T) {
 	run.wantWrites(t, "PATCH "+repo+"/issues/comments/"+summaryID, "POST "+repo+"/statuses/"+shaHead2)
 	comments, _, issue, _ = f.snapshot()
 	for _, c := range comments {
-		if c.outdated || c.line != c.originalLine+3 || c.commitID != shaHead2 {
+		if c.Outdated || c.Line != c.OriginalLine+3 || c.CommitID != shaHead2 {
 			t.Errorf("after the rebase GitHub has comment %s at line %d (was %d), outdated %v, commit %s",
-				tagOf(c.body), c.line, c.originalLine, c.outdated, c.commitID)
+				tagOf(c.Body), c.Line, c.OriginalLine, c.Outdated, c.CommitID)
 		}
 	}
-	wantSummary(t, issue[0].body, shaHead2, "0 new inline comments, 5 from earlier runs still apply")
+	wantSummary(t, issue[0].Body, shaHead2, "0 new inline comments, 5 from earlier runs still apply")
 
 	// 4. The fix: TLS verified, the loop gone. GitHub marks those comments outdated itself;
 	// the bot deletes nothing and the summary moves to the new head.
@@ -393,8 +393,8 @@ func TestGitHubChangeEndToEnd(t *testing.T) {
 	comments, reviewsHeld, issue, statuses := f.snapshot()
 	var outdated []string
 	for _, c := range comments {
-		if c.outdated {
-			outdated = append(outdated, tagOf(c.body))
+		if c.Outdated {
+			outdated = append(outdated, tagOf(c.Body))
 		}
 	}
 	slices.Sort(outdated)
@@ -404,8 +404,8 @@ func TestGitHubChangeEndToEnd(t *testing.T) {
 	if diff := cmp.Diff([]string{"range", "verify-off"}, outdated); diff != "" {
 		t.Errorf("outdated comments (-want +got):\n%s", diff)
 	}
-	wantSummary(t, issue[0].body, shaHead3, "3 findings (0 errors, 2 warnings, 1 info)", "3 from earlier runs still apply")
-	if last := statuses[len(statuses)-1]; last.sha != shaHead3 || last.state != "success" {
+	wantSummary(t, issue[0].Body, shaHead3, "3 findings (0 errors, 2 warnings, 1 info)", "3 from earlier runs still apply")
+	if last := statuses[len(statuses)-1]; last.SHA != shaHead3 || last.State != "success" {
 		t.Errorf("last status %+v, want success on %s", last, shaHead3)
 	}
 }
@@ -592,11 +592,11 @@ func glThreads(st glState) (threads []glDiscussion, summaries []glNote) {
 func TestForgeHeadMovesDuringReview(t *testing.T) {
 	t.Parallel()
 	gh := newGitHubFake(t, changeV1(t))
-	gh.onPullGet = func(n int) {
+	gh.OnPullGet(func(n int) {
 		if n == 2 {
 			gh.push(changeV2(t))
 		}
-	}
+	})
 	gl := newGitLabFake(t, changeV1(t))
 	gl.onMRGet = func(n int) {
 		if n == 2 {
@@ -700,8 +700,8 @@ func TestForgeSummaryNotAPersonsComment(t *testing.T) {
 			"POST /api/v3/repos/"+ghRepo+"/statuses/"+shaHead1)
 		_, _, issue, _ := f.snapshot()
 		for _, c := range issue {
-			if c.id == human && c.body != pasted {
-				t.Errorf("the bot rewrote a person's comment:\n%s", c.body)
+			if c.ID == human && c.Body != pasted {
+				t.Errorf("the bot rewrote a person's comment:\n%s", c.Body)
 			}
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
 	"github.com/reviewerbot/reviewer/reviewer/seal"
 )
 
@@ -24,21 +25,21 @@ func TestSummary(t *testing.T) {
 	for i := range 120 {
 		comments = append(comments, with(item, "id", 500+i, "body", "chatter"))
 	}
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
+	f.HandleFunc("GET /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
-		paginate(w, r, f.prefix, comments)
+		fakegithub.Paginate(w, r, comments)
 	})
-	f.mux.HandleFunc("POST /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
+	f.HandleFunc("POST /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
 		var req struct{ Body string }
 		_ = json.NewDecoder(r.Body).Decode(&req)
 		mu.Lock()
 		defer mu.Unlock()
 		c := with(fixtureObject(t, "issue-comment.json"), "id", 9000, "body", req.Body, "user", userObject(t, testBot, "User"))
 		comments = append(comments, c)
-		writeJSON(w, http.StatusCreated, c)
+		fakegithub.WriteJSON(w, http.StatusCreated, c)
 	})
-	f.mux.HandleFunc("PATCH /repos/octocat/Hello-World/issues/comments/{id}", func(w http.ResponseWriter, r *http.Request) {
+	f.HandleFunc("PATCH /repos/octocat/Hello-World/issues/comments/{id}", func(w http.ResponseWriter, r *http.Request) {
 		var req struct{ Body string }
 		_ = json.NewDecoder(r.Body).Decode(&req)
 		id, _ := strconv.Atoi(r.PathValue("id"))
@@ -47,11 +48,11 @@ func TestSummary(t *testing.T) {
 		for i, c := range comments {
 			if c["id"] == id {
 				comments[i] = with(c, "body", req.Body)
-				writeJSON(w, http.StatusOK, comments[i])
+				fakegithub.WriteJSON(w, http.StatusOK, comments[i])
 				return
 			}
 		}
-		writeError(w, http.StatusNotFound, "Not Found")
+		fakegithub.WriteError(w, http.StatusNotFound, "Not Found")
 	})
 	users := f.serveUser(t, testBot)
 	c := f.client(t)
@@ -85,7 +86,7 @@ func TestSummary(t *testing.T) {
 		"GET /repos/octocat/Hello-World/issues/1347/comments?page=2&per_page=100",
 		"PATCH /repos/octocat/Hello-World/issues/comments/9000",
 	}
-	if d := cmp.Diff(want, f.calls()); d != "" {
+	if d := cmp.Diff(want, f.Calls()); d != "" {
 		t.Errorf("requests (-want +got):\n%s", d)
 	}
 	if n := users.Load(); n != 1 {
@@ -106,12 +107,12 @@ func TestSetStatus(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
 	var got map[string]any
-	f.mux.HandleFunc("POST /repos/octocat/Hello-World/statuses/{sha}", func(w http.ResponseWriter, r *http.Request) {
+	f.HandleFunc("POST /repos/octocat/Hello-World/statuses/{sha}", func(w http.ResponseWriter, r *http.Request) {
 		if r.PathValue("sha") != testHead {
 			t.Errorf("status on %s, want the head", r.PathValue("sha"))
 		}
 		_ = json.NewDecoder(r.Body).Decode(&got)
-		writeJSON(w, http.StatusCreated, fixtureObject(t, "status.json"))
+		fakegithub.WriteJSON(w, http.StatusCreated, fixtureObject(t, "status.json"))
 	})
 	c := f.client(t)
 	if err := c.SetStatus(t.Context(), testChange, reviewer.StatusFailure, "2 errors, 1 file skipped"); err != nil {
