@@ -21,6 +21,7 @@ import (
 
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/queue"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakeforge"
 )
 
 // commentDelivery is a signed issue_comment webhook: login (user id id, with the given
@@ -126,7 +127,7 @@ func TestServeGitHubReviewCommandNeedsWrite(t *testing.T) {
 // outsiderPull makes the fake's pull request a first-time contributor's, from a fork.
 func outsiderPull(pr map[string]any) {
 	head := pr["head"].(map[string]any)
-	repo := cloneObject(head["repo"].(map[string]any))
+	repo := fakeforge.CloneObject(head["repo"].(map[string]any))
 	repo["id"], repo["full_name"] = 99999, "mallory/client"
 	head["repo"] = repo
 	pr["author_association"] = "FIRST_TIME_CONTRIBUTOR"

@@ -648,7 +648,7 @@ func TestServeGitLab(t *testing.T) {
 	f := newGitLabFake(t, changeV1(t))
 	const token = "gitlab-hook-token-that-must-not-leak"
 	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
-	p := startServe(t, append(quickQueue(db), "REVIEWER_GITLAB_TOKEN="+glToken, "REVIEWER_GITLAB_BASE_URL="+f.srv.URL,
+	p := startServe(t, append(quickQueue(db), "REVIEWER_GITLAB_TOKEN="+glToken, "REVIEWER_GITLAB_BASE_URL="+f.URL(),
 		"REVIEWER_GITLAB_WEBHOOK_SECRET="+token))
 
 	raw, err := os.ReadFile("testdata/serve/merge_request.open.json")
@@ -686,10 +686,10 @@ func TestServeGitLab(t *testing.T) {
 	if code := post(); code != http.StatusAccepted {
 		t.Fatalf("the hook got %d, want 202", code)
 	}
-	waitFor(t, "the merge request reviewed", func() bool { return len(f.snapshot().statuses) > 0 })
+	waitFor(t, "the merge request reviewed", func() bool { return len(f.snapshot().Statuses) > 0 })
 	threads := 0
-	for _, d := range f.snapshot().discussions {
-		if !d.individual {
+	for _, d := range f.snapshot().Discussions {
+		if !d.Individual {
 			threads++
 		}
 	}
@@ -885,10 +885,11 @@ func TestServeWaitsOutRateLimit(t *testing.T) {
 func TestServeGitLabReviewCommand(t *testing.T) {
 	t.Parallel()
 	f := newGitLabFake(t, changeV1(t))
-	f.members = map[int]int{101: 20, 102: 30} // a Reporter and a Developer
+	f.SetMember(101, 20) // a Reporter
+	f.SetMember(102, 30) // and a Developer
 	const token = "gitlab-hook-token-that-must-not-leak"
 	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
-	p := startServe(t, append(quickQueue(db), "REVIEWER_GITLAB_TOKEN="+glToken, "REVIEWER_GITLAB_BASE_URL="+f.srv.URL,
+	p := startServe(t, append(quickQueue(db), "REVIEWER_GITLAB_TOKEN="+glToken, "REVIEWER_GITLAB_BASE_URL="+f.URL(),
 		"REVIEWER_GITLAB_WEBHOOK_SECRET="+token))
 	raw, err := os.ReadFile("testdata/serve/note.merge_request.json")
 	if err != nil {
@@ -926,7 +927,7 @@ func TestServeGitLabReviewCommand(t *testing.T) {
 	waitFor(t, "the Reporter refused", func() bool {
 		return strings.Contains(p.logs.String(), `"msg":"refused: the user who asked may not change the code"`)
 	})
-	if n := len(f.snapshot().statuses); n != 0 {
+	if n := len(f.snapshot().Statuses); n != 0 {
 		t.Fatalf("%d statuses after the Reporter's /review, want none", n)
 	}
 	// River records the refused job's end a moment after; until then a second /review
@@ -943,5 +944,5 @@ func TestServeGitLabReviewCommand(t *testing.T) {
 	if code := note(102); code != http.StatusAccepted {
 		t.Fatalf("the Developer's note: %d, want 202", code)
 	}
-	waitFor(t, "the Developer's review", func() bool { return len(f.snapshot().statuses) > 0 })
+	waitFor(t, "the Developer's review", func() bool { return len(f.snapshot().Statuses) > 0 })
 }

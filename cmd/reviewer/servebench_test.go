@@ -61,12 +61,12 @@ func BenchmarkServeReviews(b *testing.B) {
 	// answer cache (keyed by the prompt) would otherwise answer all but the first few.
 	v1 := changeV1(t)
 	const line = "+    return n\n"
-	if !strings.Contains(v1.diff, line) {
+	if !strings.Contains(v1.Diff, line) {
 		t.Fatalf("change v1 has no line %q to make each change's own", line)
 	}
 	for i, f := range fl.fakes {
 		rev := v1
-		rev.diff = strings.Replace(rev.diff, line, fmt.Sprintf("+    return n  # change %d\n", i), 1)
+		rev.Diff = strings.Replace(rev.Diff, line, fmt.Sprintf("+    return n  # change %d\n", i), 1)
 		f.push(rev) // the same head, its own diff
 	}
 	gw, requests := newSlowGateway(t, delay)

@@ -14,6 +14,8 @@ import (
 
 // Request is one request a fake forge received.
 type Request struct {
+	// Endpoint names the endpoint of the fake that answered, "" for none.
+	Endpoint     string
 	Method, Path string // Path as sent, escaped
 	Query        url.Values
 	// Body is the decoded JSON object of the body, nil when there is none; Raw is the body
