@@ -328,8 +328,8 @@ func (f *Server) SetPermission(user, role string) {
 	f.permissions[user] = role
 }
 
-// FailNext makes the next requests to the endpoint named (its pattern in Endpoints, such
-// as "POST /pulls/{number}/reviews") get fs, one each, before it answers normally again.
+// FailNext makes the next requests to the endpoint named (see Endpoints, such as
+// "create review") get fs, one each, before it answers normally again.
 func (f *Server) FailNext(endpoint string, fs ...Failure) {
 	if !slices.Contains(Endpoints, endpoint) {
 		f.t.Fatalf("fakegithub: no endpoint %q", endpoint)
