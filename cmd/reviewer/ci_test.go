@@ -293,8 +293,8 @@ func (r ciOutcome) wantReports(t *testing.T, findings, removed int) {
 
 func gitLabCIVars(f *glFake, env []string) map[string]string {
 	v := gitLabMRPipeline()
-	v["CI_SERVER_URL"] = f.srv.URL
-	v["CI_API_V4_URL"] = f.srv.URL + "/api/v4"
+	v["CI_SERVER_URL"] = f.URL()
+	v["CI_API_V4_URL"] = f.URL() + "/api/v4"
 	v["CI_PROJECT_PATH"], v["CI_MERGE_REQUEST_PROJECT_PATH"] = glProject, glProject
 	v["CI_COMMIT_SHA"], v["CI_MERGE_REQUEST_DIFF_BASE_SHA"] = shaHead1, shaBase1
 	v["REVIEWER_GITLAB_TOKEN"] = glToken
@@ -317,7 +317,7 @@ func TestCIGitLabEndToEnd(t *testing.T) {
 		t.Errorf("forge %+v, want 5 posted and the status failure", p)
 	}
 	st := f.snapshot()
-	if len(st.notes) == 0 || len(st.discussions) == 0 {
+	if len(st.Notes) == 0 || len(st.Discussions) == 0 {
 		t.Errorf("nothing was posted on the merge request: %+v", st)
 	}
 	if !strings.Contains(run.stderr, "GitLab CI: "+glProject+"!7 at "+shaHead1[:12]) {
@@ -334,13 +334,13 @@ func TestCIGitLabEndToEnd(t *testing.T) {
 	// A pipeline of an older commit reviews nothing.
 	stale := gitLabCIVars(f, nil)
 	stale["CI_COMMIT_SHA"] = shaHead2
-	mark := f.log.mark()
+	mark := f.mark()
 	old := runCI(t, t.TempDir(), stale)
 	old.wantCode(t, exitOK)
 	if !strings.Contains(old.stderr, "is no longer the head") {
 		t.Errorf("stderr does not say the pipeline is stale:\n%s", old.stderr)
 	}
-	if w := writes(f.log.since(mark)); len(w) != 0 {
+	if w := writes(f.since(mark)); len(w) != 0 {
 		t.Errorf("a stale pipeline wrote to the forge: %v", w)
 	}
 }
@@ -357,8 +357,8 @@ func TestCIGitHubEndToEnd(t *testing.T) {
 	})
 	vars := gitHubActions("pull_request", event)
 	vars["GITHUB_REPOSITORY"] = ghRepo
-	vars["GITHUB_SERVER_URL"] = f.srv.URL
-	vars["GITHUB_API_URL"] = f.srv.URL + "/api/v3"
+	vars["GITHUB_SERVER_URL"] = f.URL()
+	vars["GITHUB_API_URL"] = f.URL() + "/api/v3"
 	vars["GITHUB_TOKEN"] = ghToken
 	// The fake posts as an App's bot rather than github-actions[bot].
 	vars["REVIEWER_GITHUB_BOT_LOGIN"] = ghBot
@@ -381,8 +381,8 @@ func TestCIGitHubEndToEnd(t *testing.T) {
 
 	// A fork's pull request: read with the read-only token, nothing posted, reports written.
 	f = newGitHubFake(t, changeV1(t))
-	vars["GITHUB_SERVER_URL"] = f.srv.URL
-	vars["GITHUB_API_URL"] = f.srv.URL + "/api/v3"
+	vars["GITHUB_SERVER_URL"] = f.URL()
+	vars["GITHUB_API_URL"] = f.URL() + "/api/v3"
 	fork := editEvent(t, func(pr map[string]any) {
 		pr["number"] = ghNumber
 		pr["head"].(map[string]any)["sha"] = shaHead1
@@ -393,7 +393,7 @@ func TestCIGitHubEndToEnd(t *testing.T) {
 	ro := runCI(t, t.TempDir(), vars)
 	ro.wantCode(t, exitFindings)
 	ro.wantReports(t, 5, 1)
-	if w := writes(f.log.since(0)); len(w) != 0 {
+	if w := writes(f.since(0)); len(w) != 0 {
 		t.Errorf("a fork's pull request wrote to the forge: %v", w)
 	}
 	if !strings.Contains(ro.stderr, "the review is not posted: the pull request comes from a fork") {

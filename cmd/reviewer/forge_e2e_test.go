@@ -14,10 +14,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakeforge"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegitlab"
 )
 
 // The end-to-end tests of `reviewer review --change URL --post` drive the real GitHub and
-// GitLab adapters against the stateful fakes of fakegithub_test.go and fakegitlab_test.go,
+// GitLab adapters against the stateful fakes of reviewer/reviewertest/fakegithub and fakegitlab_test.go,
 // with a fake model gateway, through the life of one change:
 //
 //  1. the first review: every comment at its exact position, in one GitHub review or one
@@ -29,7 +33,7 @@ import (
 //
 // and a head that moves while the review runs (nothing published).
 //
-// The change (testdata/forge/change.v1.diff, then .v2-rebased and .v3-fixed) is a scratch
+// The change (testdata/forge/change.v1.Diff, then .v2-rebased and .v3-fixed) is a scratch
 // repository's history, see testdata/README.md. Two built-in pattern rules fire on added
 // lines of app/client.py; the gateway answers with a finding on a removed line, one on a
 // context line and one on a three-line range with a suggestion.
@@ -180,7 +184,7 @@ func newModelGateway(t testing.TB, specs []modelSpec) *httptest.Server {
 		}
 		resp["model"] = req.Model
 		resp["choices"].([]any)[0].(map[string]any)["message"].(map[string]any)["content"] = string(content)
-		writeFakeJSON(w, http.StatusOK, resp)
+		fakeforge.WriteJSON(w, http.StatusOK, resp)
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -194,11 +198,9 @@ func gatewayEnv(gw *httptest.Server) []string {
 type fakeForge interface {
 	changeURL() string
 	environ() []string
-	requests() *fakeLog
+	mark() int
+	since(mark int) []fakeRequest
 }
-
-func (f *ghFake) requests() *fakeLog { return &f.log }
-func (f *glFake) requests() *fakeLog { return &f.log }
 
 // forgeReport is the part of the JSON report the forge runs check.
 type forgeReport struct {
@@ -231,10 +233,10 @@ var (
 
 func reviewChange(t *testing.T, f fakeForge, environ []string, extra ...string) forgeRun {
 	t.Helper()
-	mark := f.requests().mark()
+	mark := f.mark()
 	args := append([]string{"review", "--change", f.changeURL(), "--post", "--format", "json"}, extra...)
 	r := runCmd(t, t.TempDir(), append(f.environ(), environ...), args...)
-	run := forgeRun{result: r, reqs: f.requests().since(mark)}
+	run := forgeRun{result: r, reqs: f.since(mark)}
 	if err := json.Unmarshal([]byte(r.stdout), &run.report); err != nil {
 		t.Fatalf("stdout is not a JSON report: %v\nstdout:\n%s\nstderr:\n%s", err, r.stdout, r.stderr)
 	}
@@ -317,7 +319,7 @@ func TestGitHubChangeEndToEnd(t *testing.T) {
 	if len(reviews) != 1 {
 		t.Fatalf("%d reviews posted, want 1: %v", len(reviews), run.reqs)
 	}
-	rv := reviews[0].body
+	rv := reviews[0].Body
 	if rv["commit_id"] != shaHead1 || rv["event"] != "COMMENT" {
 		t.Errorf("review on commit %v with event %v, want %s and COMMENT", rv["commit_id"], rv["event"], shaHead1)
 	}
@@ -328,8 +330,8 @@ func TestGitHubChangeEndToEnd(t *testing.T) {
 		m := c.(map[string]any)
 		body := m["body"].(string)
 		p := ghPlacement{Tag: tagOf(body), Path: m["path"].(string), Side: m["side"].(string)}
-		p.Line, _ = number(m["line"])
-		p.StartLine, _ = number(m["start_line"])
+		p.Line, _ = fakeforge.Number(m["line"])
+		p.StartLine, _ = fakeforge.Number(m["start_line"])
 		p.StartSide, _ = m["start_side"].(string)
 		got = append(got, p)
 		bodies[p.Tag] = body
@@ -361,10 +363,10 @@ func TestGitHubChangeEndToEnd(t *testing.T) {
 	if len(comments) != 5 || len(issue) != 1 {
 		t.Fatalf("GitHub holds %d review comments and %d issue comments, want 5 and 1 summary", len(comments), len(issue))
 	}
-	summaryID := strconv.FormatInt(issue[0].id, 10)
-	wantSummary(t, issue[0].body, shaHead1, "5 findings (1 error, 2 warnings, 2 info)", "5 new inline comments")
-	if diff := cmp.Diff([]ghStatus{{sha: shaHead1, state: "failure", description: "1 findings at error or above", context: "reviewer"}},
-		statuses, cmp.AllowUnexported(ghStatus{})); diff != "" {
+	summaryID := strconv.FormatInt(issue[0].ID, 10)
+	wantSummary(t, issue[0].Body, shaHead1, "5 findings (1 error, 2 warnings, 2 info)", "5 new inline comments")
+	if diff := cmp.Diff([]fakegithub.Status{{SHA: shaHead1, State: "failure", Description: "1 findings at error or above", Context: "reviewer"}},
+		statuses); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 	run.wantWrites(t, "POST "+repo+"/pulls/7/reviews", "POST "+repo+"/issues/7/comments", "POST "+repo+"/statuses/"+shaHead1)
@@ -387,12 +389,12 @@ func TestGitHubChangeEndToEnd(t *testing.T) {
 	run.wantWrites(t, "PATCH "+repo+"/issues/comments/"+summaryID, "POST "+repo+"/statuses/"+shaHead2)
 	comments, _, issue, _ = f.snapshot()
 	for _, c := range comments {
-		if c.outdated || c.line != c.originalLine+3 || c.commitID != shaHead2 {
+		if c.Outdated || c.Line != c.OriginalLine+3 || c.CommitID != shaHead2 {
 			t.Errorf("after the rebase GitHub has comment %s at line %d (was %d), outdated %v, commit %s",
-				tagOf(c.body), c.line, c.originalLine, c.outdated, c.commitID)
+				tagOf(c.Body), c.Line, c.OriginalLine, c.Outdated, c.CommitID)
 		}
 	}
-	wantSummary(t, issue[0].body, shaHead2, "0 new inline comments, 5 from earlier runs still apply")
+	wantSummary(t, issue[0].Body, shaHead2, "0 new inline comments, 5 from earlier runs still apply")
 
 	// 4. The fix: TLS verified, the loop gone. GitHub marks those comments outdated itself;
 	// the bot deletes nothing and the summary moves to the new head.
@@ -404,8 +406,8 @@ func TestGitHubChangeEndToEnd(t *testing.T) {
 	comments, reviewsHeld, issue, statuses := f.snapshot()
 	var outdated []string
 	for _, c := range comments {
-		if c.outdated {
-			outdated = append(outdated, tagOf(c.body))
+		if c.Outdated {
+			outdated = append(outdated, tagOf(c.Body))
 		}
 	}
 	slices.Sort(outdated)
@@ -415,8 +417,8 @@ func TestGitHubChangeEndToEnd(t *testing.T) {
 	if diff := cmp.Diff([]string{"range", "verify-off"}, outdated); diff != "" {
 		t.Errorf("outdated comments (-want +got):\n%s", diff)
 	}
-	wantSummary(t, issue[0].body, shaHead3, "3 findings (0 errors, 2 warnings, 1 info)", "3 from earlier runs still apply")
-	if last := statuses[len(statuses)-1]; last.sha != shaHead3 || last.state != "success" {
+	wantSummary(t, issue[0].Body, shaHead3, "3 findings (0 errors, 2 warnings, 1 info)", "3 from earlier runs still apply")
+	if last := statuses[len(statuses)-1]; last.SHA != shaHead3 || last.State != "success" {
 		t.Errorf("last status %+v, want success on %s", last, shaHead3)
 	}
 }
@@ -440,8 +442,8 @@ func TestGitLabChangeEndToEnd(t *testing.T) {
 	if len(drafts) != 5 || len(publishes) != 1 {
 		t.Fatalf("%d draft notes and %d bulk publishes, want 5 and 1: %v", len(drafts), len(publishes), run.reqs)
 	}
-	if i := slices.IndexFunc(run.reqs, func(r fakeRequest) bool { return strings.HasSuffix(r.path, "/bulk_publish") }); slices.ContainsFunc(run.reqs[i:], func(r fakeRequest) bool {
-		return r.method == "POST" && strings.HasSuffix(r.path, "/draft_notes")
+	if i := slices.IndexFunc(run.reqs, func(r fakeRequest) bool { return strings.HasSuffix(r.Path, "/bulk_publish") }); slices.ContainsFunc(run.reqs[i:], func(r fakeRequest) bool {
+		return r.Method == "POST" && strings.HasSuffix(r.Path, "/draft_notes")
 	}) {
 		t.Error("a draft note was made after the bulk publish")
 	}
@@ -467,8 +469,8 @@ func TestGitLabChangeEndToEnd(t *testing.T) {
 	got := map[string]map[string]any{}
 	bodies := map[string]string{}
 	for _, d := range drafts {
-		note := d.body["note"].(string)
-		p, _ := d.body["position"].(map[string]any)
+		note := d.Body["note"].(string)
+		p, _ := d.Body["position"].(map[string]any)
 		got[tagOf(note)], bodies[tagOf(note)] = p, note
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -479,13 +481,13 @@ func TestGitLabChangeEndToEnd(t *testing.T) {
 	}
 	st := f.snapshot()
 	threads, summaries := glThreads(st)
-	if len(threads) != 5 || len(summaries) != 1 || st.drafts != 0 {
-		t.Fatalf("GitLab holds %d bot threads, %d summaries and %d pending drafts, want 5, 1 and 0", len(threads), len(summaries), st.drafts)
+	if len(threads) != 5 || len(summaries) != 1 || len(st.Drafts) != 0 {
+		t.Fatalf("GitLab holds %d bot threads, %d summaries and %d pending drafts, want 5, 1 and 0", len(threads), len(summaries), len(st.Drafts))
 	}
-	summaryID := strconv.Itoa(summaries[0].id)
-	wantSummary(t, summaries[0].body, shaHead1, "5 findings (1 error, 2 warnings, 2 info)", "5 new inline comments")
-	if diff := cmp.Diff([]glStatus{{sha: shaHead1, name: "reviewer", state: "failed", description: "1 findings at error or above"}},
-		st.statuses, cmp.AllowUnexported(glStatus{})); diff != "" {
+	summaryID := strconv.Itoa(summaries[0].ID)
+	wantSummary(t, summaries[0].Body, shaHead1, "5 findings (1 error, 2 warnings, 2 info)", "5 new inline comments")
+	if diff := cmp.Diff([]fakegitlab.Status{{SHA: shaHead1, Name: "reviewer", State: "failed", Description: "1 findings at error or above"}},
+		st.Statuses); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 	t.Logf("first review of 5 findings: %d forge API calls to publish, %d in all", run.apiCalls, len(run.reqs))
@@ -507,7 +509,7 @@ func TestGitLabChangeEndToEnd(t *testing.T) {
 	run.wantPublished(t, 0, 5, 0, "failure")
 	run.wantWrites(t, "PUT "+mr+"/notes/"+summaryID, "POST "+statuses+shaHead2)
 	_, summaries = glThreads(f.snapshot())
-	wantSummary(t, summaries[0].body, shaHead2, "0 new inline comments, 5 from earlier runs still apply")
+	wantSummary(t, summaries[0].Body, shaHead2, "0 new inline comments, 5 from earlier runs still apply")
 
 	// 4. The fix: the threads of the two findings fixed are resolved, no other.
 	f.push(changeV3(t))
@@ -519,9 +521,9 @@ func TestGitLabChangeEndToEnd(t *testing.T) {
 	var resolved []string
 	var puts []string
 	for _, d := range threads {
-		if d.notes[0].resolved {
-			resolved = append(resolved, tagOf(d.notes[0].body))
-			puts = append(puts, "PUT "+mr+"/discussions/"+d.id)
+		if d.Notes[0].Resolved {
+			resolved = append(resolved, tagOf(d.Notes[0].Body))
+			puts = append(puts, "PUT "+mr+"/discussions/"+d.ID)
 		}
 	}
 	slices.Sort(resolved)
@@ -530,15 +532,15 @@ func TestGitLabChangeEndToEnd(t *testing.T) {
 	}
 	run.wantWrites(t, append(puts, "PUT "+mr+"/notes/"+summaryID, "POST "+statuses+shaHead3)...)
 	for _, r := range filter(run.reqs, "PUT", "") {
-		if strings.Contains(r.path, "/discussions/") && r.body["resolved"] != true {
-			t.Errorf("%s with body %v, want resolved=true", r, r.body)
+		if strings.Contains(r.Path, "/discussions/") && r.Body["resolved"] != true {
+			t.Errorf("%s with body %v, want resolved=true", r, r.Body)
 		}
 	}
 	if len(threads) != 5 {
 		t.Errorf("%d bot threads after the fix, want the 5 (none deleted)", len(threads))
 	}
-	wantSummary(t, summaries[0].body, shaHead3, "3 findings (0 errors, 2 warnings, 1 info)", "3 from earlier runs still apply, 2 resolved as fixed")
-	if last := st.statuses[len(st.statuses)-1]; last.sha != shaHead3 || last.state != "success" || last.refused {
+	wantSummary(t, summaries[0].Body, shaHead3, "3 findings (0 errors, 2 warnings, 1 info)", "3 from earlier runs still apply, 2 resolved as fixed")
+	if last := st.Statuses[len(st.Statuses)-1]; last.SHA != shaHead3 || last.State != "success" || last.Refused {
 		t.Errorf("last status %+v, want success on %s", last, shaHead3)
 	}
 }
@@ -560,8 +562,8 @@ func TestGitLabStaleDrafts(t *testing.T) {
 
 	f := newGitLabFake(t, changeV1(t))
 	for _, d := range left {
-		p, _ := d.body["position"].(map[string]any)
-		f.addDraft(d.body["note"].(string), p)
+		p, _ := d.Body["position"].(map[string]any)
+		f.addDraft(d.Body["note"].(string), p)
 	}
 	run := reviewChange(t, f, env)
 	run.wantCode(t, exitFindings)
@@ -576,22 +578,22 @@ func TestGitLabStaleDrafts(t *testing.T) {
 	threads, _ := glThreads(st)
 	seen := map[string]int{}
 	for _, d := range threads {
-		fp, _ := fingerprintOf(d.notes[0].body)
+		fp, _ := fingerprintOf(d.Notes[0].Body)
 		seen[fp]++
 	}
-	if len(threads) != 5 || len(seen) != 5 || st.drafts != 0 {
-		t.Errorf("GitLab holds %d bot threads of %d fingerprints and %d pending drafts, want 5, 5 and 0", len(threads), len(seen), st.drafts)
+	if len(threads) != 5 || len(seen) != 5 || len(st.Drafts) != 0 {
+		t.Errorf("GitLab holds %d bot threads of %d fingerprints and %d pending drafts, want 5, 5 and 0", len(threads), len(seen), len(st.Drafts))
 	}
 }
 
-func glThreads(st glState) (threads []glDiscussion, summaries []glNote) {
-	for _, d := range st.discussions {
-		n := d.notes[0]
+func glThreads(st fakegitlab.State) (threads []fakegitlab.Discussion, summaries []fakegitlab.Note) {
+	for _, d := range st.Discussions {
+		n := d.Notes[0]
 		switch {
-		case n.author != glBotID:
-		case n.typ == "DiffNote":
+		case n.Author != glBotID:
+		case n.Type == "DiffNote":
 			threads = append(threads, d)
-		case strings.Contains(n.body, "<!-- reviewer:summary"):
+		case strings.Contains(n.Body, "<!-- reviewer:summary"):
 			summaries = append(summaries, *n)
 		}
 	}
@@ -603,17 +605,17 @@ func glThreads(st glState) (threads []glDiscussion, summaries []glNote) {
 func TestForgeHeadMovesDuringReview(t *testing.T) {
 	t.Parallel()
 	gh := newGitHubFake(t, changeV1(t))
-	gh.onPullGet = func(n int) {
+	gh.OnPullGet(func(n int) {
 		if n == 2 {
 			gh.push(changeV2(t))
 		}
-	}
+	})
 	gl := newGitLabFake(t, changeV1(t))
-	gl.onMRGet = func(n int) {
+	gl.OnMRGet(func(n int) {
 		if n == 2 {
 			gl.push(changeV2(t))
 		}
-	}
+	})
 	for name, f := range map[string]fakeForge{"github": gh, "gitlab": gl} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -639,7 +641,7 @@ func TestForgeAPICalls(t *testing.T) {
 	type count struct{ publish, total, rerunPublish, rerunTotal int }
 	counts := map[string]count{}
 	for _, n := range []int{1, 100} {
-		rev := forgeRev{base: strings.Repeat("1", 40), start: strings.Repeat("2", 40), head: strings.Repeat("3", 40), diff: bulkDiff(n)}
+		rev := forgeRev{Base: strings.Repeat("1", 40), Start: strings.Repeat("2", 40), Head: strings.Repeat("3", 40), Diff: bulkDiff(n)}
 		for _, forge := range []string{"github", "gitlab"} {
 			var f fakeForge
 			if forge == "github" {
@@ -711,8 +713,8 @@ func TestForgeSummaryNotAPersonsComment(t *testing.T) {
 			"POST /api/v3/repos/"+ghRepo+"/statuses/"+shaHead1)
 		_, _, issue, _ := f.snapshot()
 		for _, c := range issue {
-			if c.id == human && c.body != pasted {
-				t.Errorf("the bot rewrote a person's comment:\n%s", c.body)
+			if c.ID == human && c.Body != pasted {
+				t.Errorf("the bot rewrote a person's comment:\n%s", c.Body)
 			}
 		}
 	})
@@ -724,8 +726,8 @@ func TestForgeSummaryNotAPersonsComment(t *testing.T) {
 		if got := filter(run.reqs, "POST", "/merge_requests/7/notes"); len(got) != 1 {
 			t.Errorf("%d summary notes created, want 1", len(got))
 		}
-		if n := f.snapshot().notes[human]; n.body != pasted {
-			t.Errorf("the bot rewrote a person's note:\n%s", n.body)
+		if n := f.snapshot().Notes[human]; n.Body != pasted {
+			t.Errorf("the bot rewrote a person's note:\n%s", n.Body)
 		}
 	})
 }

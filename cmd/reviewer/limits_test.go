@@ -21,6 +21,7 @@ import (
 
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/queue"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakeforge"
 )
 
 // commentDelivery is a signed issue_comment webhook: login (user id id, with the given
@@ -94,7 +95,8 @@ func deliverOK(t testing.TB, addr string, body []byte, headers http.Header) {
 func TestServeGitHubReviewCommandNeedsWrite(t *testing.T) {
 	t.Parallel()
 	fl := newGitHubFleet(t, 1)
-	fl.fakes[0].permissions = map[string]string{"reader": "read", "maintainer": "write"}
+	fl.fakes[0].SetPermission("reader", "read")
+	fl.fakes[0].SetPermission("maintainer", "write")
 	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
 	p := startServe(t, append(fl.environ(), quickQueue(db)...))
 
@@ -125,7 +127,7 @@ func TestServeGitHubReviewCommandNeedsWrite(t *testing.T) {
 // outsiderPull makes the fake's pull request a first-time contributor's, from a fork.
 func outsiderPull(pr map[string]any) {
 	head := pr["head"].(map[string]any)
-	repo := cloneObject(head["repo"].(map[string]any))
+	repo := fakeforge.CloneObject(head["repo"].(map[string]any))
 	repo["id"], repo["full_name"] = 99999, "mallory/client"
 	head["repo"] = repo
 	pr["author_association"] = "FIRST_TIME_CONTRIBUTOR"
@@ -151,8 +153,8 @@ func TestServeOutsiders(t *testing.T) {
 			t.Parallel()
 			fl := newGitHubFleet(t, 1)
 			f := fl.fakes[0]
-			f.permissions = map[string]string{"maintainer": "write"}
-			f.editPull = outsiderPull
+			f.SetPermission("maintainer", "write")
+			f.EditPull(outsiderPull)
 			db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
 			environ := append(fl.environ(), quickQueue(db)...)
 			if tc.policy != "" {
@@ -176,11 +178,11 @@ func TestServeOutsiders(t *testing.T) {
 			if len(reviews) != 0 {
 				t.Fatalf("the outsider's change was reviewed (%d reviews)", len(reviews))
 			}
-			if len(statuses) != 1 || statuses[0].sha != shaHead1 || statuses[0].state != tc.state {
+			if len(statuses) != 1 || statuses[0].SHA != shaHead1 || statuses[0].State != tc.state {
 				t.Fatalf("statuses %+v, want one %s on %s", statuses, tc.state, shaHead1)
 			}
-			if len(issue) != 1 || !strings.Contains(issue[0].body, "comes from a fork, by a first-time contributor") ||
-				!strings.Contains(issue[0].body, tc.says) {
+			if len(issue) != 1 || !strings.Contains(issue[0].Body, "comes from a fork, by a first-time contributor") ||
+				!strings.Contains(issue[0].Body, tc.says) {
 				t.Fatalf("summaries %+v: want one saying why and %q", issue, tc.says)
 			}
 
@@ -258,8 +260,8 @@ func TestServeBudget(t *testing.T) {
 		t.Errorf("%d reviews, want the first only", len(reviews))
 	}
 	last := statuses[len(statuses)-1]
-	if last.sha != shaHead2 || last.state != "error" || !strings.Contains(last.description, "daily token budget of this repository spent") ||
-		!strings.Contains(last.description, "00:00 UTC") {
+	if last.SHA != shaHead2 || last.State != "error" || !strings.Contains(last.Description, "daily token budget of this repository spent") ||
+		!strings.Contains(last.Description, "00:00 UTC") {
 		t.Errorf("status %+v: want error on %s naming the budget and its reset", last, shaHead2)
 	}
 	if len(issue) != 1 {
@@ -267,8 +269,8 @@ func TestServeBudget(t *testing.T) {
 	}
 	for _, want := range []string{"`6e0ddf6fc175` was not reviewed", "The daily token budget of this repository is spent: 58 of 20 tokens",
 		"`review.budget.repo_tokens_per_day`", "It resets at 00:00 UTC on ", "The last review was of `ad8ce15e38e1`"} {
-		if !strings.Contains(issue[0].body, want) {
-			t.Errorf("the summary does not say %q:\n%s", want, issue[0].body)
+		if !strings.Contains(issue[0].Body, want) {
+			t.Errorf("the summary does not say %q:\n%s", want, issue[0].Body)
 		}
 	}
 	edits, nStatuses := fl.count(0, http.MethodPatch, "issues/comments/ID"), len(statuses)

@@ -27,15 +27,15 @@ func TestSummaryHeadSealed(t *testing.T) {
 			f.push(changeV2(t)) // a rebase: the reviewed head is gone, a whole review
 			reviewChange(t, f, env)
 			_, _, issue, _ := f.snapshot()
-			if sealed := strings.Contains(issue[0].body, " seal="); sealed != tt.incremental {
-				t.Errorf("the summary's marker sealed: %v, want %v:\n%s", sealed, tt.incremental, issue[0].body)
+			if sealed := strings.Contains(issue[0].Body, " seal="); sealed != tt.incremental {
+				t.Errorf("the summary's marker sealed: %v, want %v:\n%s", sealed, tt.incremental, issue[0].Body)
 			}
 			f.push(changeV3(t))
 			reviewChange(t, f, env)
 			_, _, issue, _ = f.snapshot()
 			since := "the model saw what changed since `" + shaHead2[:12] + "`"
-			if got := strings.Contains(issue[0].body, since); got != tt.incremental {
-				t.Errorf("the review after the fix says %q: %v, want %v:\n%s", since, got, tt.incremental, issue[0].body)
+			if got := strings.Contains(issue[0].Body, since); got != tt.incremental {
+				t.Errorf("the review after the fix says %q: %v, want %v:\n%s", since, got, tt.incremental, issue[0].Body)
 			}
 		})
 	}

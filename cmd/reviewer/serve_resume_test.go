@@ -208,7 +208,7 @@ func TestServeResumesGitLabAfterSIGKILL(t *testing.T) {
 				return // its client is dead: it never reached GitLab
 			}
 		}
-		f.srv.Config.Handler.ServeHTTP(w, r)
+		f.ServeHTTP(w, r)
 	}))
 	t.Cleanup(front.Close)
 	t.Cleanup(func() { close(free) })
@@ -259,23 +259,23 @@ func TestServeResumesGitLabAfterSIGKILL(t *testing.T) {
 
 	restarted := time.Now()
 	startServe(t, environ)
-	waitFor(t, "the merge request reviewed after the restart", func() bool { return len(f.snapshot().statuses) > 0 })
+	waitFor(t, "the merge request reviewed after the restart", func() bool { return len(f.snapshot().Statuses) > 0 })
 	t.Logf("reviewed %s after the restart", time.Since(restarted).Round(10*time.Millisecond))
 	after := f.snapshot()
 	threads, summaries := 0, 0
-	for _, d := range after.discussions {
-		if !d.individual {
+	for _, d := range after.Discussions {
+		if !d.Individual {
 			threads++
-		} else if len(d.notes) > 0 && strings.Contains(d.notes[0].body, "reviewer:summary") {
+		} else if len(d.Notes) > 0 && strings.Contains(d.Notes[0].Body, "reviewer:summary") {
 			summaries++
 		}
 	}
-	if threads != 2 || summaries != 1 || len(after.discussions) != len(before.discussions) {
+	if threads != 2 || summaries != 1 || len(after.Discussions) != len(before.Discussions) {
 		t.Errorf("%d threads and %d summaries (%d discussions before the restart, %d after), want 2 and 1, as before",
-			threads, summaries, len(before.discussions), len(after.discussions))
+			threads, summaries, len(before.Discussions), len(after.Discussions))
 	}
-	if len(after.statuses) != 1 || after.drafts != 0 {
-		t.Errorf("%d statuses and %d drafts left, want 1 and none", len(after.statuses), after.drafts)
+	if len(after.Statuses) != 1 || len(after.Drafts) != 0 {
+		t.Errorf("%d statuses and %d drafts left, want 1 and none", len(after.Statuses), len(after.Drafts))
 	}
 }
 

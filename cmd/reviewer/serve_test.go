@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/reviewerbot/reviewer/internal/pgtest"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
 )
 
 // The service's tests run `reviewer serve` as a real process (this test binary, re-executed
@@ -42,7 +43,7 @@ func TestMain(m *testing.M) {
 }
 
 // ghFleet is one GitHub API serving many pull requests: acme/client-N#7, each a fake of
-// fakegithub_test.go holding change v1 (unless given another), routed by repository
+// reviewer/reviewertest/fakegithub holding change v1 (unless given another), routed by repository
 // name. hold lets a test stop a request in its tracks.
 type ghFleet struct {
 	t     testing.TB
@@ -70,18 +71,18 @@ func newGitHubFleet(t testing.TB, n int) *ghFleet {
 	fl.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := r.URL.Path
 		if path == "/api/v3/user" {
-			fl.fakes[0].mux.ServeHTTP(w, r)
+			fl.fakes[0].ServeHTTP(w, r)
 			return
 		}
 		rest, ok := strings.CutPrefix(path, "/api/v3/repos/acme/client-")
 		if !ok {
-			ghError(w, http.StatusNotFound, "Not Found")
+			fakegithub.WriteError(w, http.StatusNotFound, "Not Found")
 			return
 		}
 		num, suffix, _ := strings.Cut(rest, "/")
 		i, err := strconv.Atoi(num)
 		if err != nil || i < 0 || i >= len(fl.fakes) {
-			ghError(w, http.StatusNotFound, "Not Found")
+			fakegithub.WriteError(w, http.StatusNotFound, "Not Found")
 			return
 		}
 		fl.mu.Lock()
@@ -110,7 +111,7 @@ func newGitHubFleet(t testing.TB, n int) *ghFleet {
 		r2 := r.Clone(r.Context())
 		r2.URL.Path = ghPrefix + "/" + suffix
 		r2.URL.RawPath = ""
-		fl.fakes[i].mux.ServeHTTP(w, r2)
+		fl.fakes[i].ServeHTTP(w, r2)
 		fl.mu.Lock()
 		fl.counts[fmt.Sprintf("client-%d %s %s", i, r.Method, kindOf(suffix))]++
 		fl.mu.Unlock()
@@ -509,10 +510,10 @@ func TestServeBurstReviewsNewestHead(t *testing.T) {
 		t.Errorf("queue %v, want one job completed and the %d superseded ones cancelled", depth, len(heads)-1)
 	}
 	_, reviews, issue, statuses := fl.fakes[0].snapshot()
-	if len(statuses) != 1 || statuses[0].sha != shaHead3 {
+	if len(statuses) != 1 || statuses[0].SHA != shaHead3 {
 		t.Errorf("statuses %+v, want one, on the newest head %s", statuses, shaHead3)
 	}
-	if len(issue) != 1 || !strings.Contains(issue[0].body, "reviewer:summary head="+shaHead3) {
+	if len(issue) != 1 || !strings.Contains(issue[0].Body, "reviewer:summary head="+shaHead3) {
 		t.Errorf("%d summaries; want one, naming %s", len(issue), shaHead3)
 	}
 	if n := fl.count(0, http.MethodGet, "pulls/7"); n > 4 {
@@ -647,7 +648,7 @@ func TestServeGitLab(t *testing.T) {
 	f := newGitLabFake(t, changeV1(t))
 	const token = "gitlab-hook-token-that-must-not-leak"
 	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
-	p := startServe(t, append(quickQueue(db), "REVIEWER_GITLAB_TOKEN="+glToken, "REVIEWER_GITLAB_BASE_URL="+f.srv.URL,
+	p := startServe(t, append(quickQueue(db), "REVIEWER_GITLAB_TOKEN="+glToken, "REVIEWER_GITLAB_BASE_URL="+f.URL(),
 		"REVIEWER_GITLAB_WEBHOOK_SECRET="+token))
 
 	raw, err := os.ReadFile("testdata/serve/merge_request.open.json")
@@ -685,10 +686,10 @@ func TestServeGitLab(t *testing.T) {
 	if code := post(); code != http.StatusAccepted {
 		t.Fatalf("the hook got %d, want 202", code)
 	}
-	waitFor(t, "the merge request reviewed", func() bool { return len(f.snapshot().statuses) > 0 })
+	waitFor(t, "the merge request reviewed", func() bool { return len(f.snapshot().Statuses) > 0 })
 	threads := 0
-	for _, d := range f.snapshot().discussions {
-		if !d.individual {
+	for _, d := range f.snapshot().Discussions {
+		if !d.Individual {
 			threads++
 		}
 	}
@@ -789,10 +790,10 @@ func TestServeOutOfOrderHeads(t *testing.T) {
 	}
 	waitFor(t, "the change reviewed", func() bool { return fl.reviewed(0) })
 	_, _, issue, statuses := fl.fakes[0].snapshot()
-	if len(statuses) != 1 || statuses[0].sha != shaHead2 {
+	if len(statuses) != 1 || statuses[0].SHA != shaHead2 {
 		t.Errorf("statuses %+v, want one, on the forge's head %s", statuses, shaHead2)
 	}
-	if len(issue) != 1 || !strings.Contains(issue[0].body, "reviewer:summary head="+shaHead2) {
+	if len(issue) != 1 || !strings.Contains(issue[0].Body, "reviewer:summary head="+shaHead2) {
 		t.Errorf("%d summaries; want one, naming %s", len(issue), shaHead2)
 	}
 }
@@ -851,7 +852,7 @@ func TestServeWaitsOutRateLimit(t *testing.T) {
 		w.Header().Set("X-RateLimit-Remaining", "0")
 		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))
 		w.Header().Set("X-RateLimit-Resource", "core")
-		ghError(w, http.StatusForbidden, "API rate limit exceeded for user ID 1.")
+		fakegithub.WriteError(w, http.StatusForbidden, "API rate limit exceeded for user ID 1.")
 		return true
 	}
 	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
@@ -885,10 +886,11 @@ func TestServeWaitsOutRateLimit(t *testing.T) {
 func TestServeGitLabReviewCommand(t *testing.T) {
 	t.Parallel()
 	f := newGitLabFake(t, changeV1(t))
-	f.members = map[int]int{101: 20, 102: 30} // a Reporter and a Developer
+	f.SetMember(101, 20) // a Reporter
+	f.SetMember(102, 30) // and a Developer
 	const token = "gitlab-hook-token-that-must-not-leak"
 	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
-	p := startServe(t, append(quickQueue(db), "REVIEWER_GITLAB_TOKEN="+glToken, "REVIEWER_GITLAB_BASE_URL="+f.srv.URL,
+	p := startServe(t, append(quickQueue(db), "REVIEWER_GITLAB_TOKEN="+glToken, "REVIEWER_GITLAB_BASE_URL="+f.URL(),
 		"REVIEWER_GITLAB_WEBHOOK_SECRET="+token))
 	raw, err := os.ReadFile("testdata/serve/note.merge_request.json")
 	if err != nil {
@@ -926,7 +928,7 @@ func TestServeGitLabReviewCommand(t *testing.T) {
 	waitFor(t, "the Reporter refused", func() bool {
 		return strings.Contains(p.logs.String(), `"msg":"refused: the user who asked may not change the code"`)
 	})
-	if n := len(f.snapshot().statuses); n != 0 {
+	if n := len(f.snapshot().Statuses); n != 0 {
 		t.Fatalf("%d statuses after the Reporter's /review, want none", n)
 	}
 	// River records the refused job's end a moment after; until then a second /review
@@ -943,5 +945,5 @@ func TestServeGitLabReviewCommand(t *testing.T) {
 	if code := note(102); code != http.StatusAccepted {
 		t.Fatalf("the Developer's note: %d, want 202", code)
 	}
-	waitFor(t, "the Developer's review", func() bool { return len(f.snapshot().statuses) > 0 })
+	waitFor(t, "the Developer's review", func() bool { return len(f.snapshot().Statuses) > 0 })
 }

@@ -59,17 +59,15 @@ func BenchmarkServeReviews(b *testing.B) {
 	fl := newGitHubFleet(t, n)
 	// Each change differs by a line, so that each review asks the model: the service's
 	// answer cache (keyed by the prompt) would otherwise answer all but the first few.
+	v1 := changeV1(t)
+	const line = "+    return n\n"
+	if !strings.Contains(v1.Diff, line) {
+		t.Fatalf("change v1 has no line %q to make each change's own", line)
+	}
 	for i, f := range fl.fakes {
-		f.mu.Lock()
-		rev := f.revs[0]
-		const line = "+    return n\n"
-		if !strings.Contains(rev.diff, line) {
-			f.mu.Unlock()
-			t.Fatalf("change v1 has no line %q to make each change's own", line)
-		}
-		rev.diff = strings.Replace(rev.diff, line, fmt.Sprintf("+    return n  # change %d\n", i), 1)
-		f.revs[0] = rev
-		f.mu.Unlock()
+		rev := v1
+		rev.Diff = strings.Replace(rev.Diff, line, fmt.Sprintf("+    return n  # change %d\n", i), 1)
+		f.push(rev) // the same head, its own diff
 	}
 	gw, requests := newSlowGateway(t, delay)
 	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")

@@ -9,15 +9,16 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
 )
 
 func TestReadChange(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
+	f.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
 		pr := fixtureObject(t, "pull-request.json")
 		pr["head"] = with(pr["head"].(map[string]any), "sha", "1111111111111111111111111111111111111111")
-		writeJSON(w, http.StatusOK, pr)
+		fakegithub.WriteJSON(w, http.StatusOK, pr)
 	})
 	c := f.client(t)
 
@@ -47,9 +48,9 @@ func TestReadChange(t *testing.T) {
 	if head != want.HeadSHA {
 		t.Errorf("Head = %s, want %s", head, want.HeadSHA)
 	}
-	for _, r := range f.recorded() {
-		if r.Auth != "Bearer "+testToken {
-			t.Errorf("%s %s: Authorization = %q", r.Method, r.Path, r.Auth)
+	for _, r := range f.Log().All() {
+		if auth := r.Header.Get("Authorization"); auth != "Bearer "+testToken {
+			t.Errorf("%s: Authorization = %q", r, auth)
 		}
 	}
 	if n := c.APICalls(); n != 2 {
@@ -71,21 +72,21 @@ func TestErrors(t *testing.T) {
 		{
 			name: "404",
 			handler: func(w http.ResponseWriter, _ *http.Request) {
-				writeError(w, http.StatusNotFound, "Not Found")
+				fakegithub.WriteError(w, http.StatusNotFound, "Not Found")
 			},
 			want: reviewer.ErrNotFound, wantCalls: 1,
 		},
 		{
 			name: "403 permission",
 			handler: func(w http.ResponseWriter, _ *http.Request) {
-				writeError(w, http.StatusForbidden, "Resource not accessible by integration")
+				fakegithub.WriteError(w, http.StatusForbidden, "Resource not accessible by integration")
 			},
 			want: reviewer.ErrForbidden, wantCalls: 1,
 		},
 		{
 			name: "401 bad credentials",
 			handler: func(w http.ResponseWriter, _ *http.Request) {
-				writeError(w, http.StatusUnauthorized, "Bad credentials")
+				fakegithub.WriteError(w, http.StatusUnauthorized, "Bad credentials")
 			},
 			want: reviewer.ErrForbidden, wantCalls: 1,
 		},
@@ -93,7 +94,7 @@ func TestErrors(t *testing.T) {
 			name: "429 every time",
 			handler: func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Retry-After", "2")
-				writeError(w, http.StatusTooManyRequests, "Too Many Requests")
+				fakegithub.WriteError(w, http.StatusTooManyRequests, "Too Many Requests")
 			},
 			// MaxRetries is 3 by default: four requests, three waits.
 			want: reviewer.ErrRateLimited, wantCalls: 4, wantWaits: 3,
@@ -101,7 +102,7 @@ func TestErrors(t *testing.T) {
 		{
 			name: "403 secondary every time",
 			handler: func(w http.ResponseWriter, _ *http.Request) {
-				writeJSON(w, http.StatusForbidden, map[string]any{
+				fakegithub.WriteJSON(w, http.StatusForbidden, map[string]any{
 					"message":           "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
 					"documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
 				})
@@ -111,7 +112,7 @@ func TestErrors(t *testing.T) {
 		{
 			name: "500 every time",
 			handler: func(w http.ResponseWriter, _ *http.Request) {
-				writeError(w, http.StatusBadGateway, "Server Error")
+				fakegithub.WriteError(w, http.StatusBadGateway, "Server Error")
 			},
 			want: nil, wantCalls: 4, wantWaits: 3,
 		},
@@ -120,7 +121,7 @@ func TestErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFake(t)
-			f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", tt.handler)
+			f.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", tt.handler)
 			c := f.client(t)
 			_, err := c.ReadChange(t.Context(), testChange)
 			if err == nil {
@@ -187,12 +188,12 @@ func TestReadChangeOutsider(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFake(t)
-			f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
+			f.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
 				pr := fixtureObject(t, "pull-request.json")
 				head := pr["head"].(map[string]any)
 				pr["head"] = with(head, "repo", tc.headRepo(head["repo"].(map[string]any)))
 				pr["author_association"] = tc.association
-				writeJSON(w, http.StatusOK, pr)
+				fakegithub.WriteJSON(w, http.StatusOK, pr)
 			})
 			got, err := f.client(t).ReadChange(t.Context(), reviewer.Change{Repo: testRepo, Number: 1347})
 			if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/reviewerbot/reviewer/reviewer/github"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
 )
 
 func testKey(t *testing.T) []byte {
@@ -32,7 +33,7 @@ func TestAppAuth(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
 	var exchanges atomic.Int32
-	f.mux.HandleFunc("POST /app/installations/{id}/access_tokens", func(w http.ResponseWriter, r *http.Request) {
+	f.HandleFunc("POST /app/installations/{id}/access_tokens", func(w http.ResponseWriter, r *http.Request) {
 		exchanges.Add(1)
 		if r.PathValue("id") != "4242" {
 			t.Errorf("installation %s, want 4242", r.PathValue("id"))
@@ -40,16 +41,16 @@ func TestAppAuth(t *testing.T) {
 		if auth := r.Header.Get("Authorization"); !strings.HasPrefix(auth, "Bearer ey") {
 			t.Errorf("token exchange Authorization = %q, want a JWT", auth)
 		}
-		writeJSON(w, http.StatusCreated, map[string]any{
+		fakegithub.WriteJSON(w, http.StatusCreated, map[string]any{
 			"token":      "ghs_installationtoken",
 			"expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
 		})
 	})
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, r *http.Request) {
+	f.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, r *http.Request) {
 		if auth := r.Header.Get("Authorization"); auth != "token ghs_installationtoken" {
 			t.Errorf("API Authorization = %q", auth)
 		}
-		writeJSON(w, http.StatusOK, fixtureObject(t, "pull-request.json"))
+		fakegithub.WriteJSON(w, http.StatusOK, fixtureObject(t, "pull-request.json"))
 	})
 	c := f.clientWith(t, github.Options{AppID: 12, InstallationID: 4242, PrivateKey: testKey(t)})
 	for range 2 {
@@ -70,18 +71,18 @@ func TestAppAuth(t *testing.T) {
 func TestGHES(t *testing.T) {
 	t.Parallel()
 	f := newFakeAt(t, "/api/v3")
-	f.mux.HandleFunc("POST /app/installations/{id}/access_tokens", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusCreated, map[string]any{"token": "ghs_x", "expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
+	f.HandleFunc("POST /app/installations/{id}/access_tokens", func(w http.ResponseWriter, _ *http.Request) {
+		fakegithub.WriteJSON(w, http.StatusCreated, map[string]any{"token": "ghs_x", "expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
 	})
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, fixtureObject(t, "pull-request.json"))
+	f.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
+		fakegithub.WriteJSON(w, http.StatusOK, fixtureObject(t, "pull-request.json"))
 	})
-	c := f.clientWith(t, github.Options{BaseURL: f.srv.URL + "/api/v3", AppID: 1, InstallationID: 2, PrivateKey: testKey(t)})
+	c := f.clientWith(t, github.Options{BaseURL: f.URL() + "/api/v3", AppID: 1, InstallationID: 2, PrivateKey: testKey(t)})
 	if _, err := c.Head(t.Context(), testChange); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"POST /app/installations/2/access_tokens", "GET /repos/octocat/Hello-World/pulls/1347"}
-	if d := cmp.Diff(want, f.calls()); d != "" {
+	if d := cmp.Diff(want, f.Calls()); d != "" {
 		t.Errorf("requests (-want +got):\n%s", d)
 	}
 }
@@ -90,8 +91,8 @@ func TestGHES(t *testing.T) {
 func TestAppAuthRefused(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	f.mux.HandleFunc("POST /app/installations/{id}/access_tokens", func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, http.StatusUnauthorized, "A JSON web token could not be decoded")
+	f.HandleFunc("POST /app/installations/{id}/access_tokens", func(w http.ResponseWriter, _ *http.Request) {
+		fakegithub.WriteError(w, http.StatusUnauthorized, "A JSON web token could not be decoded")
 	})
 	key := testKey(t)
 	c := f.clientWith(t, github.Options{AppID: 1, InstallationID: 2, PrivateKey: key})
@@ -123,29 +124,5 @@ func TestNewOptions(t *testing.T) {
 	}
 	if _, err := github.New(github.Options{Token: "t"}); err != nil {
 		t.Errorf("New with a token: %v", err)
-	}
-}
-
-// TestFakeRejectsInvalidRequest makes sure the fake's OpenAPI check can fail: a review
-// with a string line is recorded as invalid.
-func TestFakeRejectsInvalidRequest(t *testing.T) {
-	t.Parallel()
-	f := newFake(t)
-	f.mux.HandleFunc("POST /repos/octocat/Hello-World/pulls/1347/reviews", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, fixtureObject(t, "pull-request-review.json"))
-	})
-	body := `{"event":"COMMENT","body":"x","comments":[{"path":"a.go","body":"b","line":"twelve"}]}`
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.baseURL()+"repos/octocat/Hello-World/pulls/1347/reviews", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := f.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	invalid := f.takeInvalid()
-	if len(invalid) != 1 || !strings.Contains(invalid[0], "does not match") {
-		t.Errorf("invalid = %q, want the bad body reported", invalid)
 	}
 }

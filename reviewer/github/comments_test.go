@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
 	"github.com/reviewerbot/reviewer/rules"
 )
 
@@ -41,8 +42,8 @@ func TestListComments(t *testing.T) {
 		comments = append(comments, with(item, "id", 100+i, "body", "chatter"))
 	}
 	comments = append(comments, comment(7, "body", fp("dddddddd"), "path", "d.go", "line", 20, "start_line", 18))
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347/comments", func(w http.ResponseWriter, r *http.Request) {
-		paginate(w, r, f.prefix, comments)
+	f.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347/comments", func(w http.ResponseWriter, r *http.Request) {
+		fakegithub.Paginate(w, r, comments)
 	})
 	users := f.serveUser(t, testBot)
 	c := f.client(t)

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
 )
 
 const (
@@ -67,7 +68,7 @@ func TestCompare(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFake(t)
-			f.mux.HandleFunc("GET /repos/octocat/Hello-World/compare/{basehead}", func(w http.ResponseWriter, r *http.Request) {
+			f.HandleFunc("GET /repos/octocat/Hello-World/compare/{basehead}", func(w http.ResponseWriter, r *http.Request) {
 				if got, want := r.PathValue("basehead"), compareFrom+"..."+testHead; got != want {
 					t.Errorf("basehead = %q, want %q", got, want)
 				}
@@ -83,7 +84,7 @@ func TestCompare(t *testing.T) {
 						w.Header().Set("Content-Type", "application/vnd.github.diff; charset=utf-8")
 						_, _ = w.Write([]byte(compareDiff))
 					case http.StatusNotAcceptable:
-						writeError(w, http.StatusNotAcceptable, "Sorry, this diff is taking too long to generate.",
+						fakegithub.WriteError(w, http.StatusNotAcceptable, "Sorry, this diff is taking too long to generate.",
 							map[string]any{"resource": "Commit", "field": "diff", "code": "not_available"})
 					}
 					return
@@ -99,13 +100,13 @@ func TestCompare(t *testing.T) {
 					case "diverged":
 						ahead, behind = 3, 2
 					}
-					writeJSON(w, http.StatusOK, comparison(tt.status, ahead, behind))
+					fakegithub.WriteJSON(w, http.StatusOK, comparison(tt.status, ahead, behind))
 				case tt.errStatus == http.StatusUnprocessableEntity:
-					writeError(w, tt.errStatus, "No commit found for SHA: "+compareFrom)
+					fakegithub.WriteError(w, tt.errStatus, "No commit found for SHA: "+compareFrom)
 				case tt.errStatus == http.StatusForbidden:
-					writeError(w, tt.errStatus, "Resource not accessible by integration")
+					fakegithub.WriteError(w, tt.errStatus, "Resource not accessible by integration")
 				default:
-					writeError(w, tt.errStatus, "Not Found")
+					fakegithub.WriteError(w, tt.errStatus, "Not Found")
 				}
 			})
 			c := f.client(t)
@@ -127,7 +128,7 @@ func TestCompare(t *testing.T) {
 			if tt.status == "diverged" && (err == nil || !strings.Contains(err.Error(), "not an ancestor of the head (force-push)")) {
 				t.Errorf("Compare error %v does not say why", err)
 			}
-			if d := cmp.Diff(tt.wantCalls, f.calls()); d != "" {
+			if d := cmp.Diff(tt.wantCalls, f.Calls()); d != "" {
 				t.Errorf("requests (-want +got):\n%s", d)
 			}
 		})
@@ -148,7 +149,7 @@ func TestCompareBadArguments(t *testing.T) {
 	if _, err := c.Compare(t.Context(), bad, compareFrom, testHead); err == nil {
 		t.Error("Compare of a repository without an owner: no error")
 	}
-	if calls := f.calls(); len(calls) != 0 {
+	if calls := f.Calls(); len(calls) != 0 {
 		t.Errorf("requests %v, want none", calls)
 	}
 }

@@ -9,13 +9,14 @@ import (
 
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/diff"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
 )
 
 func TestDiff(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
 	raw := readFixture(t, "rename-with-changes.diff")
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, r *http.Request) {
+	f.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, r *http.Request) {
 		if got := r.Header.Get("Accept"); got != "application/vnd.github.v3.diff" && got != "application/vnd.github.diff" {
 			t.Errorf("Accept = %q, want the diff media type", got)
 		}
@@ -40,8 +41,8 @@ func TestDiff(t *testing.T) {
 func TestDiffTooLarge(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, http.StatusNotAcceptable, "Sorry, the diff exceeded the maximum number of lines (20000)",
+	f.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
+		fakegithub.WriteError(w, http.StatusNotAcceptable, "Sorry, the diff exceeded the maximum number of lines (20000)",
 			map[string]any{"resource": "PullRequest", "field": "diff", "code": "too_large"})
 	})
 	entry := fixtureItem(t, "diff-entry-items.json")
@@ -63,8 +64,8 @@ func TestDiffTooLarge(t *testing.T) {
 			delete(fl, "patch")
 		}
 	}
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347/files", func(w http.ResponseWriter, r *http.Request) {
-		paginate(w, r, f.prefix, files)
+	f.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347/files", func(w http.ResponseWriter, r *http.Request) {
+		fakegithub.Paginate(w, r, files)
 	})
 	c := f.client(t)
 	got, gaps, err := c.DiffWithGaps(t.Context(), testChange)
@@ -109,7 +110,7 @@ func TestDiffTooLarge(t *testing.T) {
 		"GET /repos/octocat/Hello-World/pulls/1347/files?per_page=100",
 		"GET /repos/octocat/Hello-World/pulls/1347/files?page=2&per_page=100",
 	}
-	if d := cmp.Diff(want, f.calls()); d != "" {
+	if d := cmp.Diff(want, f.Calls()); d != "" {
 		t.Errorf("requests (-want +got):\n%s", d)
 	}
 }
@@ -122,8 +123,8 @@ func TestDiffTooLarge(t *testing.T) {
 func TestDiffFilesAPIBinary(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, http.StatusNotAcceptable, "Sorry, the diff exceeded the maximum number of files (300)",
+	f.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
+		fakegithub.WriteError(w, http.StatusNotAcceptable, "Sorry, the diff exceeded the maximum number of files (300)",
 			map[string]any{"resource": "PullRequest", "field": "diff", "code": "too_large"})
 	})
 	entry := fixtureItem(t, "diff-entry-items.json")
@@ -136,8 +137,8 @@ func TestDiffFilesAPIBinary(t *testing.T) {
 	for _, fl := range files {
 		delete(fl, "patch")
 	}
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347/files", func(w http.ResponseWriter, r *http.Request) {
-		paginate(w, r, f.prefix, files)
+	f.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347/files", func(w http.ResponseWriter, r *http.Request) {
+		fakegithub.Paginate(w, r, files)
 	})
 	got, _, err := f.client(t).DiffWithGaps(t.Context(), testChange)
 	if err != nil {

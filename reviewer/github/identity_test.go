@@ -1,9 +1,9 @@
 package github_test
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +14,7 @@ import (
 	_ "github.com/reviewerbot/reviewer/internal/golden" // defines -update for go test ./... -update
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/github"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
 	"github.com/reviewerbot/reviewer/reviewer/seal"
 	"github.com/reviewerbot/reviewer/rules"
 )
@@ -24,30 +25,9 @@ import (
 func TestSummaryNotAPersonsComment(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	item := fixtureItem(t, "issue-comment-items.json")
 	pasted := "Why does it say this?\n" + reviewer.SummaryMarker(reviewer.Change{}, testHead, seal.Key{})
-	var mu sync.Mutex
-	comments := []map[string]any{with(item, "id", 1, "body", pasted)}
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		paginate(w, r, f.prefix, comments)
-	})
-	f.mux.HandleFunc("POST /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
-		var req struct{ Body string }
-		_ = json.NewDecoder(r.Body).Decode(&req)
-		mu.Lock()
-		defer mu.Unlock()
-		c := with(fixtureObject(t, "issue-comment.json"), "id", 9000, "body", req.Body, "user", userObject(t, testBot, "User"))
-		comments = append(comments, c)
-		writeJSON(w, http.StatusCreated, c)
-	})
-	f.mux.HandleFunc("PATCH /repos/octocat/Hello-World/issues/comments/{id}", func(w http.ResponseWriter, r *http.Request) {
-		if r.PathValue("id") != "9000" {
-			t.Errorf("PATCH of comment %s, not the bot's", r.PathValue("id"))
-		}
-		writeJSON(w, http.StatusOK, fixtureObject(t, "issue-comment.json"))
-	})
+	person := f.AddIssueComment("octocat", pasted)
+	// The fake refuses, as a problem, an edit of anyone's comment but the bot's.
 	f.serveUser(t, testBot)
 	c := f.client(t)
 	ctx := t.Context()
@@ -64,16 +44,14 @@ func TestSummaryNotAPersonsComment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(&reviewer.PostedSummary{ID: "9000", Body: body}, s); d != "" {
+	if d := cmp.Diff(&reviewer.PostedSummary{ID: strconv.FormatInt(person+1, 10), Body: body}, s); d != "" {
 		t.Fatalf("FindSummary after the bot wrote its own (-want +got):\n%s", d)
 	}
 	if err := c.WriteSummary(ctx, testChange, s.ID, body); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if comments[0]["body"] != pasted {
-		t.Errorf("the person's comment changed to %q", comments[0]["body"])
+	if got := f.Snapshot().IssueComments[0].Body; got != pasted {
+		t.Errorf("the person's comment changed to %q", got)
 	}
 }
 
@@ -92,8 +70,8 @@ func TestListCommentsPlantedMarker(t *testing.T) {
 	for _, c := range comments {
 		delete(c, "in_reply_to_id")
 	}
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347/comments", func(w http.ResponseWriter, r *http.Request) {
-		paginate(w, r, f.prefix, comments)
+	f.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347/comments", func(w http.ResponseWriter, r *http.Request) {
+		fakegithub.Paginate(w, r, comments)
 	})
 	f.serveUser(t, testBot)
 	got, err := f.client(t).ListComments(t.Context(), testChange)
@@ -111,8 +89,8 @@ func TestAppIdentity(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
 	const bot = "octoapp[bot]"
-	f.mux.HandleFunc("POST /app/installations/{id}/access_tokens", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusCreated, map[string]any{"token": "ghs_x", "expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
+	f.HandleFunc("POST /app/installations/{id}/access_tokens", func(w http.ResponseWriter, _ *http.Request) {
+		fakegithub.WriteJSON(w, http.StatusCreated, map[string]any{"token": "ghs_x", "expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
 	})
 	apps := f.serveApp(t, 12, "octoapp")
 	issueItem := fixtureItem(t, "issue-comment-items.json")
@@ -122,8 +100,8 @@ func TestAppIdentity(t *testing.T) {
 		with(issueItem, "id", 2, "body", summary, "user", userObject(t, testBot, "User")),
 		with(issueItem, "id", 3, "body", summary, "user", userObject(t, bot, "Bot")),
 	}
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
-		paginate(w, r, f.prefix, issue)
+	f.HandleFunc("GET /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
+		fakegithub.Paginate(w, r, issue)
 	})
 	reviewItem := fixtureItem(t, "pull-request-review-comment-items.json")
 	comment := func(id int, login, typ string, kv ...any) map[string]any {
@@ -137,8 +115,8 @@ func TestAppIdentity(t *testing.T) {
 		comment(3, "octocat", "User", "body", "why?", "in_reply_to_id", 2),
 		comment(4, "other-app[bot]", "Bot", "body", reviewer.Marker("cccccccc", rules.SeverityWarning)),
 	}
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347/comments", func(w http.ResponseWriter, r *http.Request) {
-		paginate(w, r, f.prefix, review)
+	f.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347/comments", func(w http.ResponseWriter, r *http.Request) {
+		fakegithub.Paginate(w, r, review)
 	})
 	c := f.clientWith(t, github.Options{AppID: 12, InstallationID: 4242, PrivateKey: testKey(t)})
 
@@ -166,7 +144,7 @@ func TestAppIdentity(t *testing.T) {
 		"GET /repos/octocat/Hello-World/issues/1347/comments?per_page=100",
 		"GET /repos/octocat/Hello-World/pulls/1347/comments?per_page=100",
 	}
-	if d := cmp.Diff(wantCalls, f.calls()); d != "" {
+	if d := cmp.Diff(wantCalls, f.Calls()); d != "" {
 		t.Errorf("requests (-want +got):\n%s", d)
 	}
 	if n := c.APICalls(); n != int64(len(wantCalls)) {
@@ -181,8 +159,8 @@ func TestIdentityRefused(t *testing.T) {
 	t.Run("installation token at GET /user", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
-		f.mux.HandleFunc("GET /user", func(w http.ResponseWriter, _ *http.Request) {
-			writeError(w, http.StatusForbidden, "Resource not accessible by integration")
+		f.HandleFunc("GET /user", func(w http.ResponseWriter, _ *http.Request) {
+			fakegithub.WriteError(w, http.StatusForbidden, "Resource not accessible by integration")
 		})
 		c := f.client(t)
 		_, err := c.FindSummary(t.Context(), testChange)
@@ -195,22 +173,22 @@ func TestIdentityRefused(t *testing.T) {
 		}
 		// No list was asked for (the fake has no handler for one), and GET /user was
 		// asked again.
-		if d := cmp.Diff([]string{"GET /user", "GET /user"}, f.calls()); d != "" {
+		if d := cmp.Diff([]string{"GET /user", "GET /user"}, f.Calls()); d != "" {
 			t.Errorf("requests (-want +got):\n%s", d)
 		}
 	})
 	t.Run("app at GET /app", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
-		f.mux.HandleFunc("GET /app", func(w http.ResponseWriter, _ *http.Request) {
-			writeError(w, http.StatusUnauthorized, "A JSON web token could not be decoded")
+		f.HandleFunc("GET /app", func(w http.ResponseWriter, _ *http.Request) {
+			fakegithub.WriteError(w, http.StatusUnauthorized, "A JSON web token could not be decoded")
 		})
 		c := f.clientWith(t, github.Options{AppID: 12, InstallationID: 4242, PrivateKey: testKey(t)})
 		_, err := c.ListComments(t.Context(), testChange)
 		if !errors.Is(err, reviewer.ErrForbidden) || !strings.Contains(err.Error(), "read the authenticated app") {
 			t.Errorf("ListComments error = %v, want ErrForbidden", err)
 		}
-		if d := cmp.Diff([]string{"GET /app"}, f.calls()); d != "" {
+		if d := cmp.Diff([]string{"GET /app"}, f.Calls()); d != "" {
 			t.Errorf("requests (-want +got):\n%s", d)
 		}
 	})
@@ -220,8 +198,8 @@ func TestIdentityRefused(t *testing.T) {
 func TestIdentityOnce(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
-		paginate(w, r, f.prefix, []map[string]any{})
+	f.HandleFunc("GET /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
+		fakegithub.Paginate(w, r, []map[string]any{})
 	})
 	users := f.serveUser(t, testBot)
 	c := f.client(t)
@@ -249,15 +227,15 @@ func TestBotLogin(t *testing.T) {
 	f := newFake(t)
 	item := fixtureItem(t, "issue-comment-items.json")
 	summary := "1 finding\n" + reviewer.SummaryMarker(reviewer.Change{}, testHead, seal.Key{})
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
-		paginate(w, r, f.prefix, []map[string]any{
+	f.HandleFunc("GET /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
+		fakegithub.Paginate(w, r, []map[string]any{
 			with(item, "id", 1, "body", summary, "user", userObject(t, "someone", "User")),
 			with(item, "id", 2, "body", summary, "user", userObject(t, "github-actions[bot]", "Bot")),
 		})
 	})
-	f.mux.HandleFunc("GET /user", func(w http.ResponseWriter, _ *http.Request) {
+	f.HandleFunc("GET /user", func(w http.ResponseWriter, _ *http.Request) {
 		t.Error("GET /user asked although the bot's login was given")
-		writeJSON(w, http.StatusForbidden, map[string]any{"message": "Resource not accessible by integration"})
+		fakegithub.WriteJSON(w, http.StatusForbidden, map[string]any{"message": "Resource not accessible by integration"})
 	})
 	c := f.clientWith(t, github.Options{Token: "ghs_installation", BotLogin: "github-actions[bot]"})
 	s, err := c.FindSummary(t.Context(), testChange)

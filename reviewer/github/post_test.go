@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
 	"github.com/reviewerbot/reviewer/rules"
 )
 
@@ -35,28 +36,28 @@ type draftComment struct {
 // reviewsFake mounts a reviews endpoint that refuses, as GitHub does, a whole review
 // holding any comment on a path in bad, and records the reviews it accepted.
 type reviewsFake struct {
-	*fakeGitHub
+	*fake
 	mu       sync.Mutex
 	accepted []reviewRequest
 }
 
 func newReviewsFake(t *testing.T, bad map[string]string) *reviewsFake {
-	f := &reviewsFake{fakeGitHub: newFake(t)}
-	f.mux.HandleFunc("POST /repos/octocat/Hello-World/pulls/1347/reviews", func(w http.ResponseWriter, r *http.Request) {
+	f := &reviewsFake{fake: newFake(t)}
+	f.HandleFunc("POST /repos/octocat/Hello-World/pulls/1347/reviews", func(w http.ResponseWriter, r *http.Request) {
 		var req reviewRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			t.Errorf("review body: %v", err)
 		}
 		for _, c := range req.Comments {
 			if msg, ok := bad[c.Path]; ok {
-				writeError(w, http.StatusUnprocessableEntity, "Unprocessable Entity", msg)
+				fakegithub.WriteError(w, http.StatusUnprocessableEntity, "Unprocessable Entity", msg)
 				return
 			}
 		}
 		f.mu.Lock()
 		f.accepted = append(f.accepted, req)
 		f.mu.Unlock()
-		writeJSON(w, http.StatusOK, with(fixtureObject(t, "pull-request-review.json"), "commit_id", req.CommitID, "state", "COMMENTED"))
+		fakegithub.WriteJSON(w, http.StatusOK, with(fixtureObject(t, "pull-request-review.json"), "commit_id", req.CommitID, "state", "COMMENTED"))
 	})
 	return f
 }
@@ -192,8 +193,8 @@ func TestPostRejected(t *testing.T) {
 func TestPostCommitRejected(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	f.mux.HandleFunc("POST /repos/octocat/Hello-World/pulls/1347/reviews", func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, http.StatusUnprocessableEntity, "Unprocessable Entity", "No commit found for SHA: "+testHead)
+	f.HandleFunc("POST /repos/octocat/Hello-World/pulls/1347/reviews", func(w http.ResponseWriter, _ *http.Request) {
+		fakegithub.WriteError(w, http.StatusUnprocessableEntity, "Unprocessable Entity", "No commit found for SHA: "+testHead)
 	})
 	c := f.client(t)
 	comments := []reviewer.Comment{comment("a.go", 1, 1, reviewer.SideNew), comment("b.go", 2, 2, reviewer.SideNew)}
@@ -210,8 +211,8 @@ func TestPostCommitRejected(t *testing.T) {
 func TestPostForbidden(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	f.mux.HandleFunc("POST /repos/octocat/Hello-World/pulls/1347/reviews", func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, http.StatusForbidden, "Resource not accessible by integration")
+	f.HandleFunc("POST /repos/octocat/Hello-World/pulls/1347/reviews", func(w http.ResponseWriter, _ *http.Request) {
+		fakegithub.WriteError(w, http.StatusForbidden, "Resource not accessible by integration")
 	})
 	c := f.client(t)
 	var comments []reviewer.Comment

@@ -12,6 +12,7 @@ import (
 
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/github"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
 )
 
 // TestRateLimitRetry checks that each kind of limit is waited out for as long as GitHub
@@ -27,7 +28,7 @@ func TestRateLimitRetry(t *testing.T) {
 			name: "secondary 403 with Retry-After",
 			limited: func(w http.ResponseWriter) {
 				w.Header().Set("Retry-After", "7")
-				writeJSON(w, http.StatusForbidden, map[string]any{
+				fakegithub.WriteJSON(w, http.StatusForbidden, map[string]any{
 					"message":           "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
 					"documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
 				})
@@ -37,7 +38,7 @@ func TestRateLimitRetry(t *testing.T) {
 		{
 			name: "secondary 403 without headers",
 			limited: func(w http.ResponseWriter) {
-				writeError(w, http.StatusForbidden, "You have exceeded a secondary rate limit and have been temporarily blocked from content creation.")
+				fakegithub.WriteError(w, http.StatusForbidden, "You have exceeded a secondary rate limit and have been temporarily blocked from content creation.")
 			},
 			// GitHub asks for at least a minute when it names no wait.
 			wantWait: func(d time.Duration) bool { return d == time.Minute },
@@ -48,7 +49,7 @@ func TestRateLimitRetry(t *testing.T) {
 				w.Header().Set("X-RateLimit-Limit", "5000")
 				w.Header().Set("X-RateLimit-Remaining", "0")
 				w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(30*time.Second).Unix(), 10))
-				writeError(w, http.StatusForbidden, "API rate limit exceeded for installation ID 1.")
+				fakegithub.WriteError(w, http.StatusForbidden, "API rate limit exceeded for installation ID 1.")
 			},
 			wantWait: func(d time.Duration) bool { return d > 25*time.Second && d <= 32*time.Second },
 		},
@@ -56,14 +57,14 @@ func TestRateLimitRetry(t *testing.T) {
 			name: "429 with Retry-After",
 			limited: func(w http.ResponseWriter) {
 				w.Header().Set("Retry-After", "3")
-				writeError(w, http.StatusTooManyRequests, "Too Many Requests")
+				fakegithub.WriteError(w, http.StatusTooManyRequests, "Too Many Requests")
 			},
 			wantWait: func(d time.Duration) bool { return d == 3*time.Second },
 		},
 		{
 			name: "503 on a read",
 			limited: func(w http.ResponseWriter) {
-				writeError(w, http.StatusServiceUnavailable, "Service Unavailable")
+				fakegithub.WriteError(w, http.StatusServiceUnavailable, "Service Unavailable")
 			},
 			wantWait: func(d time.Duration) bool { return d == time.Second },
 		},
@@ -73,12 +74,12 @@ func TestRateLimitRetry(t *testing.T) {
 			t.Parallel()
 			f := newFake(t)
 			var n atomic.Int32
-			f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
+			f.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
 				if n.Add(1) == 1 {
 					tt.limited(w)
 					return
 				}
-				writeJSON(w, http.StatusOK, fixtureObject(t, "pull-request.json"))
+				fakegithub.WriteJSON(w, http.StatusOK, fixtureObject(t, "pull-request.json"))
 			})
 			c := f.client(t)
 			if _, err := c.ReadChange(t.Context(), testChange); err != nil {
@@ -100,12 +101,12 @@ func TestRateLimitRetry(t *testing.T) {
 func TestRateLimitTooLong(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
+	f.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("X-RateLimit-Limit", "5000")
 		w.Header().Set("X-RateLimit-Remaining", "0")
 		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))
 		w.Header().Set("X-RateLimit-Resource", "core")
-		writeError(w, http.StatusForbidden, "API rate limit exceeded for user ID 1.")
+		fakegithub.WriteError(w, http.StatusForbidden, "API rate limit exceeded for user ID 1.")
 	})
 	c := f.client(t)
 	for range 2 {
@@ -130,11 +131,11 @@ func TestRateLimitTooLong(t *testing.T) {
 func TestNoRetry(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, http.StatusTooManyRequests, "Too Many Requests")
+	f.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, _ *http.Request) {
+		fakegithub.WriteError(w, http.StatusTooManyRequests, "Too Many Requests")
 	})
-	f.mux.HandleFunc("POST /repos/octocat/Hello-World/statuses/{sha}", func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, http.StatusBadGateway, "Server Error")
+	f.HandleFunc("POST /repos/octocat/Hello-World/statuses/{sha}", func(w http.ResponseWriter, _ *http.Request) {
+		fakegithub.WriteError(w, http.StatusBadGateway, "Server Error")
 	})
 	c := f.clientWith(t, github.Options{Token: testToken, MaxRetries: -1})
 	if _, err := c.ReadChange(t.Context(), testChange); !errors.Is(err, reviewer.ErrRateLimited) {
@@ -148,7 +149,7 @@ func TestNoRetry(t *testing.T) {
 		"GET /repos/octocat/Hello-World/pulls/1347",
 		"POST /repos/octocat/Hello-World/statuses/" + testHead,
 	}
-	if diff := cmp.Diff(want, f.calls()); diff != "" {
+	if diff := cmp.Diff(want, f.Calls()); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/reviewerbot/reviewer/reviewer/github"
 	"github.com/reviewerbot/reviewer/reviewer/redirect"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
 )
 
 // TestRedirectToOtherHost has the API redirect a read to a second server. go-github's
@@ -31,14 +32,14 @@ func TestRedirectToOtherHost(t *testing.T) {
 				if r.Header.Get("Authorization") != "" {
 					leaked.Add(1)
 				}
-				writeJSON(w, http.StatusOK, fixtureObject(t, "pull-request.json"))
+				fakegithub.WriteJSON(w, http.StatusOK, fixtureObject(t, "pull-request.json"))
 			}))
 			defer other.Close()
 			f := newFake(t)
-			f.mux.HandleFunc("POST /app/installations/{id}/access_tokens", func(w http.ResponseWriter, _ *http.Request) {
-				writeJSON(w, http.StatusCreated, map[string]any{"token": "ghs_installationtoken", "expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
+			f.HandleFunc("POST /app/installations/{id}/access_tokens", func(w http.ResponseWriter, _ *http.Request) {
+				fakegithub.WriteJSON(w, http.StatusCreated, map[string]any{"token": "ghs_installationtoken", "expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
 			})
-			f.mux.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, r *http.Request) {
+			f.HandleFunc("GET /repos/octocat/Hello-World/pulls/1347", func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, other.URL+"/repos/octocat/Hello-World/pulls/1347", http.StatusFound)
 			})
 			c := f.clientWith(t, opts)

@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
 	"github.com/reviewerbot/reviewer/reviewer/seal"
 )
 
@@ -18,41 +18,9 @@ import (
 func TestSummary(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	item := fixtureItem(t, "issue-comment-items.json")
-	var mu sync.Mutex
-	comments := []map[string]any{}
-	for i := range 120 {
-		comments = append(comments, with(item, "id", 500+i, "body", "chatter"))
+	for range 120 {
+		f.AddIssueComment("octocat", "chatter")
 	}
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		paginate(w, r, f.prefix, comments)
-	})
-	f.mux.HandleFunc("POST /repos/octocat/Hello-World/issues/1347/comments", func(w http.ResponseWriter, r *http.Request) {
-		var req struct{ Body string }
-		_ = json.NewDecoder(r.Body).Decode(&req)
-		mu.Lock()
-		defer mu.Unlock()
-		c := with(fixtureObject(t, "issue-comment.json"), "id", 9000, "body", req.Body, "user", userObject(t, testBot, "User"))
-		comments = append(comments, c)
-		writeJSON(w, http.StatusCreated, c)
-	})
-	f.mux.HandleFunc("PATCH /repos/octocat/Hello-World/issues/comments/{id}", func(w http.ResponseWriter, r *http.Request) {
-		var req struct{ Body string }
-		_ = json.NewDecoder(r.Body).Decode(&req)
-		id, _ := strconv.Atoi(r.PathValue("id"))
-		mu.Lock()
-		defer mu.Unlock()
-		for i, c := range comments {
-			if c["id"] == id {
-				comments[i] = with(c, "body", req.Body)
-				writeJSON(w, http.StatusOK, comments[i])
-				return
-			}
-		}
-		writeError(w, http.StatusNotFound, "Not Found")
-	})
 	users := f.serveUser(t, testBot)
 	c := f.client(t)
 	ctx := t.Context()
@@ -69,7 +37,9 @@ func TestSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(&reviewer.PostedSummary{ID: "9000", Body: first}, s); d != "" {
+	comments := f.Snapshot().IssueComments
+	id := strconv.FormatInt(comments[len(comments)-1].ID, 10)
+	if d := cmp.Diff(&reviewer.PostedSummary{ID: id, Body: first}, s); d != "" {
 		t.Fatalf("FindSummary (-want +got):\n%s", d)
 	}
 	second := "no findings\n" + reviewer.SummaryMarker(reviewer.Change{}, "2222222222222222222222222222222222222222", seal.Key{})
@@ -83,19 +53,17 @@ func TestSummary(t *testing.T) {
 		"POST /repos/octocat/Hello-World/issues/1347/comments",
 		"GET /repos/octocat/Hello-World/issues/1347/comments?per_page=100",
 		"GET /repos/octocat/Hello-World/issues/1347/comments?page=2&per_page=100",
-		"PATCH /repos/octocat/Hello-World/issues/comments/9000",
+		"PATCH /repos/octocat/Hello-World/issues/comments/" + id,
 	}
-	if d := cmp.Diff(want, f.calls()); d != "" {
+	if d := cmp.Diff(want, f.Calls()); d != "" {
 		t.Errorf("requests (-want +got):\n%s", d)
 	}
 	if n := users.Load(); n != 1 {
 		t.Errorf("GET /user asked %d times, want once per client", n)
 	}
-	mu.Lock()
-	last := comments[len(comments)-1]["body"]
-	mu.Unlock()
-	if last != second {
-		t.Errorf("summary body = %q, want %q", last, second)
+	comments = f.Snapshot().IssueComments
+	if last := comments[len(comments)-1].Body; len(comments) != 121 || last != second {
+		t.Errorf("%d comments, the summary's body %q; want 121 and %q", len(comments), last, second)
 	}
 	if err := c.WriteSummary(ctx, testChange, "not-a-number", "x"); err == nil {
 		t.Error("WriteSummary with a bad id: no error")
@@ -106,12 +74,12 @@ func TestSetStatus(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
 	var got map[string]any
-	f.mux.HandleFunc("POST /repos/octocat/Hello-World/statuses/{sha}", func(w http.ResponseWriter, r *http.Request) {
+	f.HandleFunc("POST /repos/octocat/Hello-World/statuses/{sha}", func(w http.ResponseWriter, r *http.Request) {
 		if r.PathValue("sha") != testHead {
 			t.Errorf("status on %s, want the head", r.PathValue("sha"))
 		}
 		_ = json.NewDecoder(r.Body).Decode(&got)
-		writeJSON(w, http.StatusCreated, fixtureObject(t, "status.json"))
+		fakegithub.WriteJSON(w, http.StatusCreated, fixtureObject(t, "status.json"))
 	})
 	c := f.client(t)
 	if err := c.SetStatus(t.Context(), testChange, reviewer.StatusFailure, "2 errors, 1 file skipped"); err != nil {

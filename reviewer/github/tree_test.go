@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
 )
 
 func TestTree(t *testing.T) {
@@ -23,11 +25,11 @@ func TestTree(t *testing.T) {
 	entry := func(path, typ, mode string) map[string]any {
 		return map[string]any{"path": path, "mode": mode, "type": typ, "sha": "3d21ec53a331a6f037a91c368710b99387d012c1", "url": "https://api.github.com/x"}
 	}
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/git/trees/{sha}", func(w http.ResponseWriter, r *http.Request) {
+	f.HandleFunc("GET /repos/octocat/Hello-World/git/trees/{sha}", func(w http.ResponseWriter, r *http.Request) {
 		if r.PathValue("sha") != base || r.URL.Query().Get("recursive") == "" {
 			t.Errorf("tree request %s?%s", r.URL.Path, r.URL.RawQuery)
 		}
-		writeJSON(w, http.StatusOK, map[string]any{
+		fakegithub.WriteJSON(w, http.StatusOK, map[string]any{
 			"sha": base, "url": "https://api.github.com/x", "truncated": false,
 			"tree": []any{
 				entry(".reviewer", "tree", "040000"),
@@ -42,17 +44,17 @@ func TestTree(t *testing.T) {
 			},
 		})
 	})
-	f.mux.HandleFunc("GET /repos/octocat/Hello-World/contents/{path...}", func(w http.ResponseWriter, r *http.Request) {
+	f.HandleFunc("GET /repos/octocat/Hello-World/contents/{path...}", func(w http.ResponseWriter, r *http.Request) {
 		p := r.PathValue("path")
 		if r.URL.Query().Get("ref") != base {
 			t.Errorf("contents of %s at ref %q, want the base", p, r.URL.Query().Get("ref"))
 		}
 		text, ok := files[p]
 		if !ok {
-			writeError(w, http.StatusNotFound, "Not Found")
+			fakegithub.WriteError(w, http.StatusNotFound, "Not Found")
 			return
 		}
-		writeJSON(w, http.StatusOK, with(fixtureObject(t, "content-file-response-if-content-is-a-file.json"),
+		fakegithub.WriteJSON(w, http.StatusOK, with(fixtureObject(t, "content-file-response-if-content-is-a-file.json"),
 			"path", p, "content", base64.StdEncoding.EncodeToString([]byte(text)), "size", len(text)))
 	})
 	c := f.client(t)

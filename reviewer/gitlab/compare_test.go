@@ -72,7 +72,7 @@ func TestCompareTooLarge(t *testing.T) {
 	t.Parallel()
 	for _, flag := range []string{"too_large", "collapsed"} {
 		f := newFake(t, "")
-		f.failNext("compare", failure{status: http.StatusOK, body: `{"commits":[],"compare_timeout":false,"compare_same_ref":false,"diffs":[` +
+		f.FailNext("compare", failure{Status: http.StatusOK, Body: `{"commits":[],"compare_timeout":false,"compare_same_ref":false,"diffs":[` +
 			`{"old_path":"a.py","new_path":"b.py","a_mode":"100644","b_mode":"100644","diff":"","new_file":false,"renamed_file":true,"deleted_file":false,"too_large":false,"collapsed":false},` +
 			`{"old_path":"n.py","new_path":"n.py","a_mode":"100644","b_mode":"100644","diff":"","new_file":false,"renamed_file":false,"deleted_file":false,"` + flag + `":true}]}`})
 		c := f.client(t, nil)
@@ -94,16 +94,16 @@ func TestCompareNotFound(t *testing.T) {
 		{name: "force-push", from: rewrittenSHA, wantCalls: []string{"merge base"}},
 		{name: "unknown commit", from: strings.Repeat("f", 40), wantCalls: []string{"merge base"}},
 		{name: "no common history", from: parentSHA, wantCalls: []string{"merge base"},
-			fail: map[string]failure{"merge base": {status: http.StatusNotFound, body: `{"message":"404 Merge Base Not Found"}`}}},
+			fail: map[string]failure{"merge base": {Status: http.StatusNotFound, Body: `{"message":"404 Merge Base Not Found"}`}}},
 		{name: "compare 404", from: parentSHA, wantCalls: []string{"merge base", "compare"},
-			fail: map[string]failure{"compare": {status: http.StatusNotFound, body: `{"message":"404 Ref Not Found"}`}}},
+			fail: map[string]failure{"compare": {Status: http.StatusNotFound, Body: `{"message":"404 Ref Not Found"}`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFake(t, "")
 			for ep, fl := range tt.fail {
-				f.failNext(ep, fl)
+				f.FailNext(ep, fl)
 			}
 			c := f.client(t, nil)
 			out, err := c.Compare(t.Context(), change(), tt.from, headSHA)
@@ -129,15 +129,15 @@ func TestCompareErrors(t *testing.T) {
 	}{
 		// GitLab cut the comparison at its diff limits: a diff missing files would narrow
 		// the review wrongly.
-		{"compare_timeout", "compare", []failure{{status: http.StatusOK, body: `{"commits":[],"diffs":[],"compare_timeout":true,"compare_same_ref":false}`}}},
+		{"compare_timeout", "compare", []failure{{Status: http.StatusOK, Body: `{"commits":[],"diffs":[],"compare_timeout":true,"compare_same_ref":false}`}}},
 		// The first request and both retries.
-		{"merge base 500", "merge base", slices.Repeat([]failure{{status: http.StatusInternalServerError, body: `{"message":"500 Internal Server Error"}`}}, 3)},
+		{"merge base 500", "merge base", slices.Repeat([]failure{{Status: http.StatusInternalServerError, Body: `{"message":"500 Internal Server Error"}`}}, 3)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFake(t, "")
-			f.failNext(tt.ep, tt.fail...)
+			f.FailNext(tt.ep, tt.fail...)
 			c := f.client(t, nil)
 			_, err := c.Compare(t.Context(), change(), parentSHA, headSHA)
 			if err == nil || errors.Is(err, reviewer.ErrNotFound) {

@@ -78,9 +78,9 @@ func TestReadChangeFork(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFake(t, "")
-			f.editMR = func(mr map[string]any) {
+			f.EditMR(func(mr map[string]any) {
 				mr["source_project_id"], mr["first_contribution"] = tc.source, tc.first
-			}
+			})
 			got, err := f.client(t, nil).ReadChange(t.Context(), change())
 			if err != nil {
 				t.Fatal(err)
@@ -279,9 +279,9 @@ func TestPostDeletesStaleDrafts(t *testing.T) {
 	c := f.client(t, nil)
 	ch := review(t, c)
 	in := comments(added, removed)
-	stale := f.addDraft(in[0].Body)
+	stale := f.AddDraft(in[0].Body, nil)
 	const human = "Some draft note" // draft_notes.list.json's
-	humanID := f.addDraft(human)
+	humanID := f.AddDraft(human, nil)
 	before := len(f.calls(""))
 	rejected, err := c.Post(t.Context(), ch, in)
 	if err != nil || len(rejected) != 0 {
@@ -305,7 +305,7 @@ func TestPostDeletesStaleDrafts(t *testing.T) {
 	if p := f.pending(); len(p) != 0 {
 		t.Errorf("drafts left unpublished: %q", p)
 	}
-	if d := cmp.Diff([]string{human, in[0].Body, in[1].Body}, f.publishedNotes()); d != "" {
+	if d := cmp.Diff([]string{human, in[0].Body, in[1].Body}, f.Snapshot().Published); d != "" {
 		t.Errorf("published (-want +got):\n%s", d)
 	}
 }
@@ -318,9 +318,9 @@ func TestPostDeletesStaleDraftsOfEveryPage(t *testing.T) {
 	c := f.client(t, nil)
 	ch := review(t, c)
 	for i := range 150 {
-		f.addDraft(fmt.Sprintf("old %d\n%s", i, reviewer.Marker(fmt.Sprintf("%016x", i), rules.SeverityWarning)))
+		f.AddDraft(fmt.Sprintf("old %d\n%s", i, reviewer.Marker(fmt.Sprintf("%016x", i), rules.SeverityWarning)), nil)
 	}
-	f.failNext("delete draft note", failure{status: http.StatusNotFound, body: `{"message":"404 Not found"}`})
+	f.FailNext("delete draft note", failure{Status: http.StatusNotFound, Body: `{"message":"404 Not found"}`})
 	if _, err := c.Post(t.Context(), ch, comments(added)); err != nil {
 		t.Fatal(err)
 	}
@@ -352,9 +352,9 @@ func TestPostStaleDraftsUnreadable(t *testing.T) {
 			c := f.client(t, nil)
 			ch := review(t, c)
 			in := comments(added)
-			f.addDraft(in[0].Body)
-			forbidden := failure{status: http.StatusForbidden, body: `{"message":"403 Forbidden"}`}
-			f.failNext(ep, forbidden)
+			f.AddDraft(in[0].Body, nil)
+			forbidden := failure{Status: http.StatusForbidden, Body: `{"message":"403 Forbidden"}`}
+			f.FailNext(ep, forbidden)
 			_, err := c.Post(t.Context(), ch, in)
 			if !errors.Is(err, reviewer.ErrForbidden) {
 				t.Fatalf("err = %v, want ErrForbidden", err)
@@ -369,7 +369,7 @@ func TestPostStaleDraftsUnreadable(t *testing.T) {
 func TestPostRejectedPosition(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, "")
-	f.reject = func(pos map[string]any) bool { return pos["new_path"] == "LICENSE" }
+	f.Reject(func(pos map[string]any) bool { return pos["new_path"] == "LICENSE" })
 	c := f.client(t, nil)
 	ch := review(t, c)
 	in := comments(added, newFile, removed)
@@ -413,8 +413,8 @@ func TestPostNotInDiff(t *testing.T) {
 func TestPostWithoutDraftNotes(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, "")
-	f.noDrafts = true
-	f.reject = func(pos map[string]any) bool { return pos["new_path"] == "LICENSE" }
+	f.NoDrafts()
+	f.Reject(func(pos map[string]any) bool { return pos["new_path"] == "LICENSE" })
 	c := f.client(t, nil)
 	ch := review(t, c)
 	rejected, err := c.Post(t.Context(), ch, comments(added, newRange, newFile, removed))
@@ -472,8 +472,8 @@ func TestPostRateLimitedMidBatch(t *testing.T) {
 	var sleeps []time.Duration
 	c := f.client(t, &sleeps)
 	ch := review(t, c)
-	limited := failure{status: http.StatusTooManyRequests, header: http.Header{"Retry-After": {"1"}}, body: `{"message":"429 Too Many Requests"}`}
-	f.failNext("create draft note", failure{pass: true}, limited, limited, limited)
+	limited := failure{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"1"}}, Body: `{"message":"429 Too Many Requests"}`}
+	f.FailNext("create draft note", failure{Pass: true}, limited, limited, limited)
 	_, err := c.Post(t.Context(), ch, comments(added, removed, newFile))
 	if !errors.Is(err, reviewer.ErrRateLimited) {
 		t.Fatalf("err = %v, want ErrRateLimited", err)
@@ -532,8 +532,9 @@ func TestSummary(t *testing.T) {
 	if err := c.WriteSummary(ctx, change(), "3000", body+"edited\n"); err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(map[int]string{3000: body + "edited\n"}, f.noteBodies()); d != "" {
-		t.Errorf("notes (-want +got):\n%s", d)
+	// The four notes of notes.list.json, and the bot's new one, edited.
+	if notes := f.noteBodies(); notes[3000] != body+"edited\n" || len(notes) != 5 {
+		t.Errorf("notes %v, want the four recorded and 3000 edited", notes)
 	}
 	want := []string{"current user", "list notes", "create note", "edit note"}
 	if d := cmp.Diff(want, endpointsOf(f.calls(""))); d != "" {
@@ -650,15 +651,15 @@ func TestTree(t *testing.T) {
 func TestRetryAfterDateOnInjectedClock(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	limited := failure{status: http.StatusTooManyRequests, header: http.Header{"Retry-After": {now.Add(20 * time.Second).Format(http.TimeFormat)}},
-		body: `{"message":"429 Too Many Requests"}`}
+	limited := failure{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {now.Add(20 * time.Second).Format(http.TimeFormat)}},
+		Body: `{"message":"429 Too Many Requests"}`}
 	f := newFake(t, "")
-	f.failNext("get merge request", limited, limited, limited)
+	f.FailNext("get merge request", limited, limited, limited)
 	var sleeps []time.Duration
 	c, err := gitlab.New(gitlab.Options{
-		BaseURL:    f.srv.URL + f.prefix,
+		BaseURL:    f.URL(),
 		Token:      "glpat-test-token",
-		HTTPClient: f.srv.Client(),
+		HTTPClient: f.Client(),
 		MaxRetries: 2,
 		Now:        func() time.Time { return now },
 		Sleep: func(_ context.Context, d time.Duration) error {
@@ -680,9 +681,9 @@ func TestRetryAfterDateOnInjectedClock(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	t.Parallel()
-	limited := failure{status: http.StatusTooManyRequests, header: http.Header{"Retry-After": {"7"}}, body: `{"message":"429 Too Many Requests"}`}
-	reset := failure{status: http.StatusTooManyRequests, header: http.Header{"Ratelimit-Reset": {"0"}}}
-	unavailable := failure{status: http.StatusBadGateway, body: `{"message":"502 Bad Gateway"}`}
+	limited := failure{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"7"}}, Body: `{"message":"429 Too Many Requests"}`}
+	reset := failure{Status: http.StatusTooManyRequests, Header: http.Header{"Ratelimit-Reset": {"0"}}}
+	unavailable := failure{Status: http.StatusBadGateway, Body: `{"message":"502 Bad Gateway"}`}
 	tests := []struct {
 		name      string
 		fail      []failure
@@ -690,9 +691,9 @@ func TestErrors(t *testing.T) {
 		wantCalls int
 		wantSleep []time.Duration
 	}{
-		{"not found", []failure{{status: 404, body: `{"message":"404 Project Not Found"}`}}, reviewer.ErrNotFound, 1, nil},
-		{"forbidden", []failure{{status: 403, body: `{"message":"403 Forbidden"}`}}, reviewer.ErrForbidden, 1, nil},
-		{"unauthorized", []failure{{status: 401, body: `{"message":"401 Unauthorized"}`}}, reviewer.ErrForbidden, 1, nil},
+		{"not found", []failure{{Status: 404, Body: `{"message":"404 Project Not Found"}`}}, reviewer.ErrNotFound, 1, nil},
+		{"forbidden", []failure{{Status: 403, Body: `{"message":"403 Forbidden"}`}}, reviewer.ErrForbidden, 1, nil},
+		{"unauthorized", []failure{{Status: 401, Body: `{"message":"401 Unauthorized"}`}}, reviewer.ErrForbidden, 1, nil},
 		{"429 then success", []failure{limited}, nil, 2, []time.Duration{7 * time.Second}},
 		{"429 past reset", []failure{reset}, nil, 2, []time.Duration{0}},
 		{"429 every time", []failure{limited, limited, limited}, reviewer.ErrRateLimited, 3, []time.Duration{7 * time.Second, 7 * time.Second}},
@@ -702,7 +703,7 @@ func TestErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFake(t, "")
-			f.failNext("get merge request", tt.fail...)
+			f.FailNext("get merge request", tt.fail...)
 			var sleeps []time.Duration
 			c := f.client(t, &sleeps)
 			_, err := c.Head(t.Context(), change())
@@ -723,7 +724,7 @@ func TestErrors(t *testing.T) {
 	t.Run("a rate limit says when it lifts", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t, "")
-		f.failNext("get merge request", limited, limited, limited)
+		f.FailNext("get merge request", limited, limited, limited)
 		_, err := f.client(t, nil).Head(t.Context(), change())
 		reset, ok := reviewer.RateLimitReset(err)
 		if !errors.Is(err, reviewer.ErrRateLimited) || !ok || time.Until(reset) < 5*time.Second || time.Until(reset) > 8*time.Second {
@@ -733,7 +734,7 @@ func TestErrors(t *testing.T) {
 	t.Run("5xx on a POST is not retried", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t, "")
-		f.failNext("create note", unavailable)
+		f.FailNext("create note", unavailable)
 		c := f.client(t, nil)
 		if err := c.WriteSummary(t.Context(), change(), "", "x"); err == nil {
 			t.Error("no error")
@@ -880,7 +881,10 @@ func TestAPICallsPerReview(t *testing.T) {
 func TestMayRequestReview(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, "")
-	f.members = map[int64]int{7: 30, 8: 40, 9: 20, 10: 10}
+	members := map[int64]int{7: 30, 8: 40, 9: 20, 10: 10}
+	for user, level := range members {
+		f.SetMember(int(user), level)
+	}
 	c := f.client(t, nil)
 	for user, want := range map[int64]bool{7: true, 8: true, 9: false, 10: false, 11: false} {
 		got, err := c.MayRequestReview(t.Context(), change(), reviewer.User{ID: user, Login: "someone"})
@@ -888,13 +892,13 @@ func TestMayRequestReview(t *testing.T) {
 			t.Fatalf("user %d: %v", user, err)
 		}
 		if got != want {
-			t.Errorf("user %d (access %d): MayRequestReview = %v, want %v", user, f.members[user], got, want)
+			t.Errorf("user %d (access %d): MayRequestReview = %v, want %v", user, members[user], got, want)
 		}
 	}
 	// An error other than 404 is an error, not a no.
-	f.failNext("get member", failure{status: http.StatusInternalServerError, body: `{"message":"500 Internal Server Error"}`},
-		failure{status: http.StatusInternalServerError, body: `{"message":"500 Internal Server Error"}`},
-		failure{status: http.StatusInternalServerError, body: `{"message":"500 Internal Server Error"}`})
+	f.FailNext("get member", failure{Status: http.StatusInternalServerError, Body: `{"message":"500 Internal Server Error"}`},
+		failure{Status: http.StatusInternalServerError, Body: `{"message":"500 Internal Server Error"}`},
+		failure{Status: http.StatusInternalServerError, Body: `{"message":"500 Internal Server Error"}`})
 	if _, err := c.MayRequestReview(t.Context(), change(), reviewer.User{ID: 7}); err == nil {
 		t.Error("a 500 was taken for an answer")
 	}
@@ -909,7 +913,7 @@ func TestDiffOverflow(t *testing.T) {
 	t.Parallel()
 	for _, read := range []bool{true, false} {
 		f := newFake(t, "")
-		f.editMR = func(mr map[string]any) { mr["changes_count"] = "1000+" }
+		f.EditMR(func(mr map[string]any) { mr["changes_count"] = "1000+" })
 		c := f.client(t, nil)
 		ch := change()
 		if read {
