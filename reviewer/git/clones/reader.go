@@ -59,6 +59,8 @@ func (r *Reader) ReadFile(ctx context.Context, c reviewer.Change, rev, name stri
 		r.fail(ctx, err)
 	} else if ctx.Err() != nil {
 		return nil, err
+	} else {
+		r.fail(ctx, err)
 	}
 	fsys, err := r.Fallback.Tree(ctx, c, rev, []string{name})
 	if err != nil {

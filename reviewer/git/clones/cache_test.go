@@ -1,0 +1,197 @@
+package clones_test
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/git/clones"
+)
+
+// TestConcurrentJobsShareOneClone: two reviews of one repository at once, each of its
+// own change, share one clone and both read their own head.
+func TestConcurrentJobsShareOneClone(t *testing.T) {
+	t.Parallel()
+	s := newGitServer(t)
+	up := s.newRepo(t, "acme/app")
+	base := up.commit(map[string]string{"f.go": "base\n"})
+	heads := []string{up.commit(map[string]string{"f.go": "one\n"}), up.commit(map[string]string{"f.go": "two\n"})}
+	dir := t.TempDir()
+	cache := newCache(t, clones.Options{Dir: dir})
+	var wg sync.WaitGroup
+	got := make([]string, len(heads))
+	errs := make([]error, len(heads))
+	for i, head := range heads {
+		wg.Go(func() {
+			r := &clones.Reader{Cache: cache, Remote: remote(s, "acme/app", testToken), Fallback: &countingTree{}}
+			defer r.Close()
+			c := reviewer.Change{BaseSHA: base, HeadSHA: head}
+			data, err := r.ReadFile(t.Context(), c, head, "f.go")
+			got[i], errs[i] = string(data), err
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"one\n", "two\n"}, got); diff != "" {
+		t.Errorf("heads read (-want +got):\n%s", diff)
+	}
+	repos, _ := filepath.Glob(filepath.Join(dir, "r-*"))
+	if len(repos) != 1 {
+		t.Errorf("clones on disk = %q, want one", repos)
+	}
+}
+
+// TestEvictionSparesHeldClones: over a tiny bound, a clone a review holds stays, however
+// old; it goes once released, and the newest held one stays.
+func TestEvictionSparesHeldClones(t *testing.T) {
+	t.Parallel()
+	s := newGitServer(t)
+	heads := map[string]string{}
+	for _, name := range []string{"acme/old", "acme/new"} {
+		heads[name] = s.newRepo(t, name).commit(map[string]string{"f.go": name + "\n"})
+	}
+	cache := newCache(t, clones.Options{MaxBytes: 1})
+	acquire := func(name string) *clones.Repo {
+		repo, err := cache.Acquire(t.Context(), remote(s, name, testToken))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := repo.Fetch(t.Context(), heads[name]); err != nil {
+			t.Fatal(err)
+		}
+		return repo
+	}
+	old := acquire("acme/old")
+	oldDir := old.Dir()
+	young := acquire("acme/new") // the cache is over its bound: both held, both stay
+	for _, name := range []string{"acme/old", "acme/new"} {
+		if !cache.Has("example.test/" + name) {
+			t.Errorf("%s evicted while held", name)
+		}
+	}
+	if data, err := old.ReadFile(t.Context(), heads["acme/old"], "f.go"); err != nil || string(data) != "acme/old\n" {
+		t.Errorf("read from the held old clone = %q, %v", data, err)
+	}
+	old.Release()
+	if cache.Has("example.test/acme/old") {
+		t.Error("the released least recently used clone is still cached over the bound")
+	}
+	if _, err := os.Stat(oldDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the evicted clone's directory: %v, want it gone", err)
+	}
+	if !cache.Has("example.test/acme/new") {
+		t.Error("the held clone was evicted")
+	}
+	young.Release()
+	if cache.Has("example.test/acme/new") || cache.Size() != 0 {
+		t.Errorf("after all releases over a 1-byte bound: size %d, want every clone gone", cache.Size())
+	}
+}
+
+// TestHalfMadeCloneIsRemade: what a process killed mid-clone leaves (a temporary
+// directory, a clone without its marker, a marker on something git can not read) is
+// removed when the cache opens or first uses it, and the repository is cloned again.
+func TestHalfMadeCloneIsRemade(t *testing.T) {
+	t.Parallel()
+	s := newGitServer(t)
+	head := s.newRepo(t, "acme/app").commit(map[string]string{"f.go": "x\n"})
+	dir := t.TempDir()
+	// A first cache learns where the clone lives, then the process "dies" mid-way.
+	first := newCache(t, clones.Options{Dir: dir})
+	repo, err := first.Acquire(t.Context(), remote(s, "acme/app", testToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cloneDir := repo.Dir()
+	repo.Release()
+	for name, tc := range map[string]func(){
+		"no marker": func() { _ = os.Remove(filepath.Join(cloneDir, "reviewer-clone")) },
+		"not a repository": func() {
+			_ = os.RemoveAll(filepath.Join(cloneDir, "objects"))
+			_ = os.Remove(filepath.Join(cloneDir, "HEAD"))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := os.MkdirAll(filepath.Join(dir, ".tmp-killed", "objects"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			tc()
+			cache := newCache(t, clones.Options{Dir: dir})
+			if _, err := os.Stat(filepath.Join(dir, ".tmp-killed")); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("the temporary directory of a killed clone: %v, want it removed", err)
+			}
+			repo, err := cache.Acquire(t.Context(), remote(s, "acme/app", testToken))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer repo.Release()
+			if err := repo.Fetch(t.Context(), head); err != nil {
+				t.Fatal(err)
+			}
+			if data, err := repo.ReadFile(t.Context(), head, "f.go"); err != nil || string(data) != "x\n" {
+				t.Errorf("ReadFile after recovery = %q, %v", data, err)
+			}
+		})
+	}
+}
+
+// TestFallback: without git, or when the forge refuses the fetch, the files come through
+// the forge's TreeReader, and why is said once.
+func TestFallback(t *testing.T) {
+	t.Parallel()
+	t.Run("no git", func(t *testing.T) {
+		t.Parallel()
+		_, err := clones.New(clones.Options{Dir: t.TempDir(), Git: filepath.Join(t.TempDir(), "git")})
+		if !errors.Is(err, clones.ErrNoGit) {
+			t.Fatalf("New without git: %v, want ErrNoGit", err)
+		}
+		forge := &countingTree{files: map[string]string{"f.go": "forge\n"}}
+		r := &clones.Reader{Fallback: forge}
+		defer r.Close()
+		fsys, err := r.Tree(t.Context(), reviewer.Change{}, strings.Repeat("a", 40), []string{"f.go"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(map[string]string{"f.go": "forge\n"}, files(t, fsys)); diff != "" || forge.calls() != 1 {
+			t.Errorf("files (-want +got):\n%s\nforge reads %d, want 1", diff, forge.calls())
+		}
+	})
+	t.Run("refused", func(t *testing.T) {
+		t.Parallel()
+		s := newGitServer(t)
+		head := s.newRepo(t, "acme/app").commit(map[string]string{"f.go": "git\n"})
+		var logs bytes.Buffer
+		forge := &countingTree{files: map[string]string{"f.go": "forge\n"}}
+		r := &clones.Reader{Cache: newCache(t, clones.Options{}), Remote: remote(s, "acme/app", "wrong-token-value"), Fallback: forge,
+			Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+		defer r.Close()
+		c := reviewer.Change{HeadSHA: head}
+		for range 2 {
+			data, err := r.ReadFile(t.Context(), c, head, "f.go")
+			if err != nil || string(data) != "forge\n" {
+				t.Errorf("ReadFile = %q, %v, want the forge's file", data, err)
+			}
+		}
+		if s.deniedCount() == 0 || forge.calls() != 2 {
+			t.Errorf("denied %d, forge reads %d: want the fetch refused and both reads through the forge", s.deniedCount(), forge.calls())
+		}
+		if n := strings.Count(logs.String(), "local clone failed"); n != 1 {
+			t.Errorf("the fallback is logged %d times, want once:\n%s", n, logs.String())
+		}
+		if strings.Contains(logs.String(), "wrong-token-value") {
+			t.Errorf("the log holds the token:\n%s", logs.String())
+		}
+	})
+}
+
