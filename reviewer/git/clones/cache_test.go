@@ -127,7 +127,13 @@ func TestHalfMadeCloneIsRemade(t *testing.T) {
 				t.Fatal(err)
 			}
 			tc()
+			if err := os.WriteFile(filepath.Join(dir, "not-ours.txt"), []byte("keep"), 0o600); err != nil {
+				t.Fatal(err)
+			}
 			cache := newCache(t, clones.Options{Dir: dir})
+			if _, err := os.Stat(filepath.Join(dir, "not-ours.txt")); err != nil {
+				t.Errorf("a file the cache did not make: %v, want it left alone", err)
+			}
 			if _, err := os.Stat(filepath.Join(dir, ".tmp-killed")); !errors.Is(err, fs.ErrNotExist) {
 				t.Errorf("the temporary directory of a killed clone: %v, want it removed", err)
 			}
@@ -194,4 +200,3 @@ func TestFallback(t *testing.T) {
 		}
 	})
 }
-

@@ -98,6 +98,17 @@ func New(opts Options) (*Cache, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "home"), 0o700); err != nil {
 		return nil, fmt.Errorf("clones: %w", err)
 	}
+	// Another user who can write the directory could plant a clone, or a config git
+	// would run: the directory must be ours alone to write.
+	for _, d := range []string{dir, filepath.Join(dir, "home")} {
+		info, err := os.Lstat(d)
+		if err != nil {
+			return nil, fmt.Errorf("clones: %w", err)
+		}
+		if !info.IsDir() || info.Mode().Perm()&0o022 != 0 {
+			return nil, fmt.Errorf("clones: %s must be a directory only its owner may write (it is %s)", d, info.Mode())
+		}
+	}
 	c := &Cache{opts: opts, run: newRunner(bin, filepath.Join(dir, "home")), logger: logger, repos: map[string]*entry{}}
 	if err := c.scan(); err != nil {
 		return nil, err
@@ -114,7 +125,9 @@ func (c *Cache) scan() error {
 	}
 	for _, de := range ents {
 		name := de.Name()
-		if name == "home" {
+		// Only names the cache makes are its own: a directory shared by mistake loses
+		// nothing else.
+		if !strings.HasPrefix(name, "r-") && !strings.HasPrefix(name, ".tmp-") && !strings.HasPrefix(name, ".evicted-") {
 			continue
 		}
 		p := filepath.Join(c.opts.Dir, name)

@@ -24,13 +24,13 @@ import (
 // test can read every command line the cache used.
 func argvGit(t *testing.T) (bin, log string) {
 	t.Helper()
-	real, err := exec.LookPath("git")
+	gitBin, err := exec.LookPath("git")
 	if err != nil {
 		t.Skip("git is not installed")
 	}
 	dir := t.TempDir()
 	bin, log = filepath.Join(dir, "git"), filepath.Join(dir, "argv.log")
-	script := "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + log + "'\nexec '" + real + "' \"$@\"\n"
+	script := "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + log + "'\nexec '" + gitBin + "' \"$@\"\n"
 	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}

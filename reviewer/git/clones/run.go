@@ -88,7 +88,9 @@ var errTooMuchOutput = errors.New("git output over its bound")
 
 func (r runner) run(ctx context.Context, c call) ([]byte, error) {
 	args := append(append([]string{}, hardening...), c.args...)
-	cmd := exec.CommandContext(ctx, r.git, args...)
+	// r.git is the operator's git, found at New; the arguments are ours, with the
+	// change's paths and ids after "--end-of-options" or "--".
+	cmd := exec.CommandContext(ctx, r.git, args...) //nolint:gosec // see above
 	cmd.Dir = c.dir
 	cmd.Stdin = c.stdin
 	cmd.Env = append([]string{}, r.env...)
