@@ -162,7 +162,8 @@ func (f *ghFake) changeURL() string {
 }
 
 func (f *ghFake) environ() []string {
-	return []string{"REVIEWER_GITHUB_TOKEN=" + ghToken, "REVIEWER_GITHUB_BASE_URL=" + f.srv.URL + "/api/v3/"}
+	// The fake serves no git: reviewer serve reads files through its API.
+	return []string{"REVIEWER_GITHUB_TOKEN=" + ghToken, "REVIEWER_GITHUB_BASE_URL=" + f.srv.URL + "/api/v3/", "REVIEWER_SERVER_CLONES_MAX_MIB=0"}
 }
 
 // ghError answers in GitHub's error shape.

@@ -132,7 +132,8 @@ func (f *glFake) changeURL() string {
 }
 
 func (f *glFake) environ() []string {
-	return []string{"REVIEWER_GITLAB_TOKEN=" + glToken, "REVIEWER_GITLAB_BASE_URL=" + f.srv.URL}
+	// The fake serves no git: reviewer serve reads files through its API.
+	return []string{"REVIEWER_GITLAB_TOKEN=" + glToken, "REVIEWER_GITLAB_BASE_URL=" + f.srv.URL, "REVIEWER_SERVER_CLONES_MAX_MIB=0"}
 }
 
 // glEndpoint is one documented endpoint: its parameters and how the fake answers.

@@ -177,9 +177,10 @@ func (r *Repo) Fetch(ctx context.Context, commits ...string) error {
 	return nil
 }
 
-// validRef accepts a ref a fetch may name: under refs/, no refspec syntax, no ranges.
+// validRef accepts a ref a fetch may name: HEAD or under refs/, no refspec syntax, no
+// ranges.
 func validRef(ref string) bool {
-	return strings.HasPrefix(ref, "refs/") && !strings.ContainsAny(ref, ":+*^~?[\\ \t\n") && !strings.Contains(ref, "..")
+	return (ref == "HEAD" || strings.HasPrefix(ref, "refs/")) && !strings.ContainsAny(ref, ":+*^~?[\\ \t\n") && !strings.Contains(ref, "..")
 }
 
 // missingCommits returns the ids whose commit the clone lacks, without fetching them.
