@@ -53,7 +53,7 @@ func remote(s *gitServer, name, token string) clones.Remote {
 	return clones.Remote{Key: "example.test/" + name, URL: s.URL + "/" + name + ".git", Header: authHeader(token)}
 }
 
-func files(t *testing.T, fsys fs.FS) map[string]string {
+func files(t testing.TB, fsys fs.FS) map[string]string {
 	t.Helper()
 	got := map[string]string{}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
