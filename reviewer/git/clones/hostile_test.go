@@ -16,7 +16,8 @@ import (
 
 // TestHostileRepository: a repository that carries hook scripts, a submodule on the same
 // server and a blob over the read bound is read as plain files: no hook runs, the
-// submodule is never fetched, and the large blob is never returned.
+// submodule is never fetched, a symbolic link is not followed (nor returned), and the
+// large blob is never returned.
 func TestHostileRepository(t *testing.T) {
 	t.Parallel()
 	s := newGitServer(t)
@@ -38,6 +39,9 @@ func TestHostileRepository(t *testing.T) {
 	}
 	up.git(up.work, "update-index", "--add", "--chmod=+x", "hooks/post-checkout", "hooks/post-merge", "hooks/reference-transaction")
 	up.git(up.work, "update-index", "--add", "--cacheinfo", "160000,"+subHead+",sub")
+	if err := os.Symlink("/etc/passwd", filepath.Join(up.work, "passwd")); err != nil {
+		t.Fatal(err)
+	}
 	head := up.commit(nil)
 
 	cache := newCache(t, clones.Options{MaxFileBytes: 1024})
@@ -54,6 +58,9 @@ func TestHostileRepository(t *testing.T) {
 		".gitmodules": "[submodule \"sub\"]\n\tpath = sub\n\turl = " + s.URL + "/acme/sub.git\n", "ok.go": "package ok\n"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("files (-want +got):\n%s", diff)
+	}
+	if fsys, err := r.Tree(t.Context(), c, head, nil); err != nil || len(files(t, fsys)) != 0 {
+		t.Errorf("Tree of no paths = %v, %v; want no files", fsys, err)
 	}
 	if _, err := r.ReadFile(t.Context(), c, head, "big.bin"); !errors.Is(err, reviewer.ErrTooLarge) {
 		t.Errorf("ReadFile(big.bin) error = %v, want ErrTooLarge", err)

@@ -232,6 +232,10 @@ func (r *Repo) read(ctx context.Context, rev string, paths []string) (fstest.Map
 	if missing := r.missingCommits(ctx, []string{rev}); len(missing) > 0 {
 		return nil, nil, fmt.Errorf("clones: %s: commit %s not fetched", r.e.key, rev)
 	}
+	if len(paths) == 0 {
+		// No paths is no files, not the whole tree (ls-tree's reading).
+		return fstest.MapFS{}, nil, nil
+	}
 	blobs, err := r.list(ctx, rev, paths)
 	if err != nil {
 		return nil, nil, err
@@ -260,10 +264,11 @@ func (r *Repo) list(ctx context.Context, rev string, paths []string) ([]blob, er
 	}
 	var blobs []blob
 	for rec := range strings.SplitSeq(strings.TrimSuffix(string(out), "\x00"), "\x00") {
-		// "<mode> SP <type> SP <object> TAB <file>"; submodules (commit) are skipped.
+		// "<mode> SP <type> SP <object> TAB <file>"; submodules (commit) and symbolic
+		// links (a blob of mode 120000) are left out, as the forges' adapters do.
 		meta, name, ok := strings.Cut(rec, "\t")
 		f := strings.Fields(meta)
-		if !ok || len(f) != 3 || f[1] != "blob" {
+		if !ok || len(f) != 3 || f[1] != "blob" || f[0] == "120000" {
 			continue
 		}
 		blobs = append(blobs, blob{name: path.Clean(name), id: f[2]})
