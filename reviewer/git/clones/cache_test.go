@@ -200,3 +200,71 @@ func TestFallback(t *testing.T) {
 		}
 	})
 }
+
+// TestBrokenCloneIsRemade: a clone whose pack was damaged on disk fails a review's read,
+// which goes through the forge; the next review finds it broken (git fsck) and clones
+// again. A clone only suspected (a failed fetch) but whole is kept.
+func TestBrokenCloneIsRemade(t *testing.T) {
+	t.Parallel()
+	s := newGitServer(t)
+	head := s.newRepo(t, "acme/app").commit(map[string]string{"a/f.go": "x\n", "b/g.go": "y\n"})
+	cache := newCache(t, clones.Options{})
+	c := reviewer.Change{HeadSHA: head}
+	read := func() (string, *countingTree) {
+		forge := &countingTree{files: map[string]string{"a/f.go": "forge\n"}}
+		r := &clones.Reader{Cache: cache, Remote: remote(s, "acme/app", testToken), Fallback: forge}
+		defer r.Close()
+		data, err := r.ReadFile(t.Context(), c, head, "a/f.go")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data), forge
+	}
+	if got, _ := read(); got != "x\n" {
+		t.Fatalf("first read = %q", got)
+	}
+
+	// Suspected but whole: kept, nothing fetched again.
+	repo, err := cache.Acquire(t.Context(), remote(s, "acme/app", testToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := repo.Dir()
+	repo.Suspect()
+	repo.Release()
+	before := s.fetches()
+	if got, forge := read(); got != "x\n" || forge.calls() != 0 || s.fetches() != before {
+		t.Errorf("after a suspicion: read %q, forge reads %d, upload-pack requests %d: want the clone kept as it was", got, forge.calls(), s.fetches()-before)
+	}
+
+	// Damaged: every pack's objects overwritten.
+	packs, _ := filepath.Glob(filepath.Join(dir, "objects", "pack", "*.pack"))
+	loose, _ := filepath.Glob(filepath.Join(dir, "objects", "??", "*"))
+	if len(packs)+len(loose) == 0 {
+		t.Fatal("the clone holds no objects")
+	}
+	for _, p := range append(packs, loose...) {
+		info, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		junk := bytes.Repeat([]byte{0xff}, int(info.Size())-32)
+		if err := os.Chmod(p, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.OpenFile(p, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteAt(junk, 12); err != nil {
+			t.Fatal(err)
+		}
+		_ = f.Close()
+	}
+	if got, forge := read(); got != "forge\n" || forge.calls() != 1 {
+		t.Errorf("read of a damaged clone = %q with %d forge reads, want the forge's file", got, forge.calls())
+	}
+	if got, forge := read(); got != "x\n" || forge.calls() != 0 {
+		t.Errorf("the next review read %q with %d forge reads, want the clone made again", got, forge.calls())
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Options configure a Cache.
@@ -27,6 +28,9 @@ type Options struct {
 	// MaxFileBytes bounds a file read; larger files are absent from a Tree and
 	// reviewer.ErrTooLarge from ReadFile. 0 means 1 MiB.
 	MaxFileBytes int64
+	// FetchTimeout bounds one fetch; a review whose fetch runs out reads through the
+	// forge's API instead. 0 means 2 minutes.
+	FetchTimeout time.Duration
 	// Git is the git binary; "" looks for "git" on PATH.
 	Git    string
 	Logger *slog.Logger
@@ -64,6 +68,9 @@ type entry struct {
 	// Reads need no lock: git writes packs whole, then renames them into place.
 	fetch sync.Mutex
 	ready bool // made and checked; guarded by fetch
+	// suspect is set when a read or fetch failed: the next lease that finds no other
+	// holder checks the clone whole (git fsck) and makes it again if it is not.
+	suspect bool // guarded by fetch
 }
 
 // New opens the cache in opts.Dir: it removes what a killed process left half made and
@@ -74,6 +81,9 @@ func New(opts Options) (*Cache, error) {
 	}
 	if opts.MaxFileBytes == 0 {
 		opts.MaxFileBytes = 1 << 20
+	}
+	if opts.FetchTimeout == 0 {
+		opts.FetchTimeout = 2 * time.Minute
 	}
 	logger := opts.Logger
 	if logger == nil {

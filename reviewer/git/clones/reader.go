@@ -115,6 +115,9 @@ func (r *Reader) fail(ctx context.Context, err error) {
 		return
 	}
 	r.broken = err
+	if r.repo != nil {
+		r.repo.Suspect()
+	}
 	if r.Logger != nil {
 		r.Logger.WarnContext(ctx, "reading files through the forge's API: the local clone failed", slog.String("repo", r.Remote.Key),
 			slog.String("error", err.Error()))
@@ -129,4 +132,11 @@ func (r *Reader) Close() {
 		r.repo.Release()
 		r.repo = nil
 	}
+}
+
+// Local returns the clone with the change's base and head and rev fetched, held until
+// Close, for tools that run git in it (Repo.Git): or why it can not serve, and then the
+// forge's API is the way.
+func (r *Reader) Local(ctx context.Context, c reviewer.Change, rev string) (*Repo, error) {
+	return r.acquire(ctx, c, rev)
 }

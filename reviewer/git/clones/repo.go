@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path"
@@ -40,6 +41,17 @@ func (r *Repo) prepare(ctx context.Context) error {
 	e := r.e
 	e.fetch.Lock()
 	defer e.fetch.Unlock()
+	if e.suspect && r.alone() {
+		// No one else reads it now: check it, and make it again if it is broken.
+		e.suspect = false
+		if _, err := r.cache.run.run(ctx, call{dir: e.dir, args: []string{"fsck", "--connectivity-only", "--no-dangling", "--no-progress"}}); err != nil {
+			r.cache.logger.WarnContext(ctx, "a broken clone is made again", slog.String("repo", e.key), slog.String("error", err.Error()))
+			e.ready = false
+			if err := os.RemoveAll(e.dir); err != nil {
+				return fmt.Errorf("clones: remove broken clone of %s: %w", e.key, err)
+			}
+		}
+	}
 	if e.ready {
 		return nil
 	}
@@ -55,6 +67,21 @@ func (r *Repo) prepare(ctx context.Context) error {
 	}
 	e.ready = true
 	return nil
+}
+
+// alone reports whether this lease is the clone's only one.
+func (r *Repo) alone() bool {
+	r.cache.mu.Lock()
+	defer r.cache.mu.Unlock()
+	return r.e.held == 1
+}
+
+// Suspect marks the clone as possibly broken (a read or fetch of it failed): the next
+// lease to find it unheld checks it, and makes it again if it is.
+func (r *Repo) Suspect() {
+	r.e.fetch.Lock()
+	r.e.suspect = true
+	r.e.fetch.Unlock()
 }
 
 // valid reports whether the directory is a finished clone of this repository: its
@@ -154,6 +181,8 @@ func (r *Repo) Fetch(ctx context.Context, commits ...string) error {
 	for _, id := range missing {
 		args = append(args, "+"+id+":refs/reviewer/"+id)
 	}
+	ctx, cancel := context.WithTimeout(ctx, r.cache.opts.FetchTimeout)
+	defer cancel()
 	_, err := r.cache.run.run(ctx, call{dir: r.e.dir, args: args, header: r.remote.Header})
 	if err != nil && len(r.remote.Refs) > 0 && ctx.Err() == nil {
 		args := append(append([]string{}, fetchArgs...), "origin")
@@ -307,6 +336,8 @@ func (r *Repo) fetchBlobs(ctx context.Context, rev string, paths []string, blobs
 	// What the clone has says nothing about which blobs are wanted: no negotiation.
 	fargs := append([]string{"-c", "fetch.negotiationAlgorithm=noop"}, fetchArgs...)
 	fargs = append(fargs, "--stdin", "origin")
+	ctx, cancel := context.WithTimeout(ctx, r.cache.opts.FetchTimeout)
+	defer cancel()
 	if _, err := r.cache.run.run(ctx, call{dir: r.e.dir, args: fargs, stdin: strings.NewReader(stdin.String()), header: r.remote.Header}); err != nil {
 		return fmt.Errorf("clones: fetch files of %s at %s: %w", r.e.key, rev, err)
 	}
@@ -366,4 +397,11 @@ func readBatch(br *bufio.Reader, blobs []blob, limit int64, fsys fstest.MapFS) (
 		fsys[b.name] = &fstest.MapFile{Data: data[:size], Mode: 0o444}
 	}
 	return large, nil
+}
+
+// Git runs a read-only git command in the clone (git grep at a commit, ls-tree) with the
+// cache's hardening, its output bounded by maxOut bytes. It has no token: a command that
+// needs a blob the clone lacks fails rather than fetch it.
+func (r *Repo) Git(ctx context.Context, maxOut int64, args ...string) ([]byte, error) {
+	return r.cache.run.run(ctx, call{dir: r.e.dir, args: args, maxOut: maxOut})
 }
