@@ -82,7 +82,9 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	w := &worker{e: e, c: c, logger: logger, clients: map[string]forgeClient{}}
-	w.clones = openClones(ctx, e, c, logger)
+	if w.clones = openClones(ctx, e, c, logger); w.clones != nil {
+		defer func() { _ = w.clones.Close() }()
+	}
 	debounce := c.Queue.Debounce
 	if debounce == 0 {
 		debounce = -1 // the queue's zero is its default; the configuration's is none

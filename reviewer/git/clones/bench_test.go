@@ -111,6 +111,7 @@ func BenchmarkCloneRealRepository(b *testing.B) {
 			r.Close()
 		}
 		disk += cache.Size()
+		_ = cache.Close()
 	}
 	n := float64(b.N)
 	for i, name := range []string{"first_fetch", "first_read20", "second_fetch", "second_read20"} {

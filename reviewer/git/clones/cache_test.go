@@ -115,6 +115,12 @@ func TestHalfMadeCloneIsRemade(t *testing.T) {
 	}
 	cloneDir := repo.Dir()
 	repo.Release()
+	if _, err := clones.New(clones.Options{Dir: dir}); !errors.Is(err, clones.ErrInUse) {
+		t.Errorf("a second cache on the directory: %v, want ErrInUse", err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
 	for name, tc := range map[string]func(){
 		"no marker": func() { _ = os.Remove(filepath.Join(cloneDir, "reviewer-clone")) },
 		"not a repository": func() {

@@ -39,6 +39,9 @@ type Options struct {
 // ErrNoGit reports that git is not installed: the service reads through the forge.
 var ErrNoGit = errors.New("git is not installed")
 
+// ErrInUse reports a cache directory another process holds.
+var ErrInUse = errors.New("the directory is in use by another process (give each one its own server.clones.dir)")
+
 // marker is the file, inside a repository's directory, that names the repository it
 // holds; a directory without it was never finished.
 const marker = "reviewer-clone"
@@ -48,6 +51,7 @@ type Cache struct {
 	opts   Options
 	run    runner
 	logger *slog.Logger
+	lock   *os.File // held while the cache is open
 
 	mu    sync.Mutex
 	repos map[string]*entry // by Remote.Key
@@ -119,11 +123,21 @@ func New(opts Options) (*Cache, error) {
 			return nil, fmt.Errorf("clones: %s must be a directory only its owner may write (it is %s)", d, info.Mode())
 		}
 	}
-	c := &Cache{opts: opts, run: newRunner(bin, filepath.Join(dir, "home")), logger: logger, repos: map[string]*entry{}}
+	lock, err := lockDir(filepath.Join(dir, "lock"))
+	if err != nil {
+		return nil, err
+	}
+	c := &Cache{opts: opts, run: newRunner(bin, filepath.Join(dir, "home")), logger: logger, repos: map[string]*entry{}, lock: lock}
 	if err := c.scan(); err != nil {
+		_ = lock.Close()
 		return nil, err
 	}
 	return c, nil
+}
+
+// Close lets another process open the directory. The clones stay for the next start.
+func (c *Cache) Close() error {
+	return c.lock.Close()
 }
 
 // scan takes stock of opts.Dir: finished clones are counted, anything else (a

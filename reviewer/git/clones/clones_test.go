@@ -46,6 +46,7 @@ func newCache(t *testing.T, opts clones.Options) *clones.Cache {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 
