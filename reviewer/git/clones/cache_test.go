@@ -274,3 +274,43 @@ func TestBrokenCloneIsRemade(t *testing.T) {
 		t.Errorf("the next review read %q with %d forge reads, want the clone made again", got, forge.calls())
 	}
 }
+
+// TestFetchThroughRefs: a forge that serves no commit by its id unless a ref points at
+// it (protocol v0 without uploadpack.allowReachableSHA1InWant) still gives the change's
+// base, an older commit of its branch, through the refs the remote names.
+func TestFetchThroughRefs(t *testing.T) {
+	t.Parallel()
+	s := newGitServer(t)
+	s.v0 = true
+	up := s.newRepo(t, "acme/app")
+	base := up.commit(map[string]string{"f.go": "base\n"})
+	up.commit(map[string]string{"f.go": "main\n"}) // main moved on since the change began
+	cache := newCache(t, clones.Options{})
+	for _, tc := range []struct {
+		name    string
+		refs    []string
+		wantErr bool
+	}{
+		{"no refs", nil, true},
+		{"the change's ref and HEAD", []string{"refs/pull/7/head", "HEAD"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			up.git(up.bare, "update-ref", "refs/pull/7/head", base) // the change's ref exists here
+			rm := remote(s, "acme/app", testToken)
+			rm.Refs = tc.refs
+			if tc.refs == nil {
+				rm.Key += "/norefs" // a clone of its own
+			}
+			repo, err := cache.Acquire(t.Context(), rm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer repo.Release()
+			// The base is no ref's tip once the change's ref is gone (merged, say).
+			up.git(up.bare, "update-ref", "-d", "refs/pull/7/head")
+			if err := repo.Fetch(t.Context(), base); (err != nil) != tc.wantErr {
+				t.Fatalf("Fetch error = %v, want error %v", err, tc.wantErr)
+			}
+		})
+	}
+}

@@ -184,24 +184,23 @@ func (r *Repo) Fetch(ctx context.Context, commits ...string) error {
 	ctx, cancel := context.WithTimeout(ctx, r.cache.opts.FetchTimeout)
 	defer cancel()
 	_, err := r.cache.run.run(ctx, call{dir: r.e.dir, args: args, header: r.remote.Header})
-	if err != nil && len(r.remote.Refs) > 0 && ctx.Err() == nil {
-		args := append(append([]string{}, fetchArgs...), "origin")
-		for i, ref := range r.remote.Refs {
-			if !validRef(ref) {
-				continue
-			}
-			args = append(args, "+"+ref+":refs/reviewer/ref"+strconv.Itoa(i))
-		}
-		if _, rerr := r.cache.run.run(ctx, call{dir: r.e.dir, args: args, header: r.remote.Header}); rerr != nil {
-			return fmt.Errorf("clones: fetch %s: %w", r.e.key, errors.Join(err, rerr))
-		}
-		err = nil
+	if err == nil {
+		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("clones: fetch %s: %w", r.e.key, err)
+	// One ref at a time: one that is gone (a change merged and its ref pruned) must not
+	// fail the others.
+	errs := []error{err}
+	for i, ref := range r.remote.Refs {
+		if ctx.Err() != nil || !validRef(ref) {
+			continue
+		}
+		args := append(append([]string{}, fetchArgs...), "origin", "+"+ref+":refs/reviewer/ref"+strconv.Itoa(i))
+		if _, err := r.cache.run.run(ctx, call{dir: r.e.dir, args: args, header: r.remote.Header}); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if still := r.missingCommits(ctx, missing); len(still) > 0 {
-		return fmt.Errorf("clones: fetch %s: commit %s not found", r.e.key, still[0])
+		return fmt.Errorf("clones: fetch %s: commit %s: %w", r.e.key, still[0], errors.Join(errs...))
 	}
 	return nil
 }

@@ -30,6 +30,9 @@ type gitServer struct {
 	mu       sync.Mutex
 	requests []string // "METHOD path" of each authorised request
 	denied   int
+	// v0 keeps to the first protocol version, where a want of a commit no ref
+	// advertises is refused (git's default uploadpack.allowReachableSHA1InWant).
+	v0 bool
 }
 
 func newGitServer(t *testing.T) *gitServer {
@@ -52,6 +55,9 @@ func newGitServer(t *testing.T) *gitServer {
 			return
 		}
 		s.requests = append(s.requests, r.Method+" "+r.URL.Path)
+		if s.v0 {
+			r.Header.Del("Git-Protocol")
+		}
 		s.mu.Unlock()
 		backend.ServeHTTP(w, r)
 	}))
@@ -90,7 +96,7 @@ func (s *gitServer) newRepo(t *testing.T, name string) *upstream {
 	t.Helper()
 	u := &upstream{t: t, work: t.TempDir(), bare: filepath.Join(s.root, name+".git"), name: name}
 	u.git(u.work, "init", "--quiet", "--initial-branch=main")
-	u.git("", "init", "--quiet", "--bare", u.bare)
+	u.git("", "init", "--quiet", "--bare", "--initial-branch=main", u.bare)
 	// Partial clones need the server to filter.
 	u.git(u.bare, "config", "uploadpack.allowFilter", "true")
 	return u
