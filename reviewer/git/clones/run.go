@@ -59,8 +59,6 @@ func newRunner(git, home string) runner {
 		"GIT_PAGER=cat", "LC_ALL=C",
 		// Paths come from the change: never pathspec magic (":(glob)", ":!").
 		"GIT_LITERAL_PATHSPECS=1",
-		// Honoured by git 2.44 and later: a read never reaches the network by itself.
-		"GIT_NO_LAZY_FETCH=1",
 	}
 	for _, kv := range os.Environ() {
 		if k, _, ok := strings.Cut(kv, "="); ok && keepEnv[k] {
@@ -96,6 +94,10 @@ func (r runner) run(ctx context.Context, c call) ([]byte, error) {
 	cmd.Env = append([]string{}, r.env...)
 	if c.header != "" {
 		cmd.Env = append(cmd.Env, "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.extraHeader", "GIT_CONFIG_VALUE_0="+c.header)
+	} else {
+		// A read never reaches the network by itself (git 2.44 and later; older ones
+		// try without the token, and fail).
+		cmd.Env = append(cmd.Env, "GIT_NO_LAZY_FETCH=1")
 	}
 	var out *boundedBuffer
 	if c.stdout != nil {
