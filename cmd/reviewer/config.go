@@ -202,6 +202,18 @@ type ServerConfig struct {
 	MaxUnverified int           `mapstructure:"max_unverified"`
 	BodyTimeout   time.Duration `mapstructure:"body_timeout"`
 	BodyBudgetMiB int           `mapstructure:"body_budget_mib"`
+	// Clones is the cache of partial clones reviews read files from.
+	Clones ClonesConfig `mapstructure:"clones"`
+}
+
+// ClonesConfig is reviewer serve's cache of partial clones (package clones).
+type ClonesConfig struct {
+	// Dir holds them; empty is a directory of this user's under the system's temporary
+	// directory.
+	Dir string `mapstructure:"dir"`
+	// MaxMiB bounds their size on disk; 0 turns the cache off (files are read through
+	// the forge's API).
+	MaxMiB int64 `mapstructure:"max_mib"`
 }
 
 // QueueConfig is the service's durable queue.
@@ -307,6 +319,8 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("server.max_unverified", 1024)
 	v.SetDefault("server.body_timeout", "10s")
 	v.SetDefault("server.body_budget_mib", 64)
+	v.SetDefault("server.clones.dir", "")
+	v.SetDefault("server.clones.max_mib", 2048)
 	v.SetDefault("queue.url", "sqlite://reviewer.db")
 	v.SetDefault("queue.workers", 4)
 	v.SetDefault("queue.debounce", "2s")
@@ -568,6 +582,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("server.body_timeout: %s must be positive", c.Server.BodyTimeout))
 	}
 	// GitHub's deliveries are at most 25 MB, and growing a buffer to that holds two.
+	if c.Server.Clones.MaxMiB < 0 {
+		errs = append(errs, fmt.Errorf("server.clones.max_mib: %d; want 0 (off) or more", c.Server.Clones.MaxMiB))
+	}
 	if c.Server.BodyBudgetMiB < 50 {
 		errs = append(errs, fmt.Errorf("server.body_budget_mib: %d; at least 50 are needed to read one delivery of GitHub's 25 MB limit", c.Server.BodyBudgetMiB))
 	}

@@ -42,7 +42,8 @@ func (f *ghFake) push(rev forgeRev) { f.Push(rev) }
 func (f *ghFake) changeURL() string { return f.ChangeURL() }
 
 func (f *ghFake) environ() []string {
-	return []string{"REVIEWER_GITHUB_TOKEN=" + ghToken, "REVIEWER_GITHUB_BASE_URL=" + f.BaseURL()}
+	// The fake serves no git: reviewer serve reads files through its API.
+	return []string{"REVIEWER_GITHUB_TOKEN=" + ghToken, "REVIEWER_GITHUB_BASE_URL=" + f.BaseURL(), "REVIEWER_SERVER_CLONES_MAX_MIB=0"}
 }
 
 func (f *ghFake) mark() int { return f.Log().Mark() }
@@ -93,7 +94,8 @@ func (f *glFake) addNote(body string) int                       { return f.AddNo
 func (f *glFake) addDraft(note string, position map[string]any) { f.AddDraft(note, position) }
 
 func (f *glFake) environ() []string {
-	return []string{"REVIEWER_GITLAB_TOKEN=" + glToken, "REVIEWER_GITLAB_BASE_URL=" + f.URL()}
+	// The fake serves no git: reviewer serve reads files through its API.
+	return []string{"REVIEWER_GITLAB_TOKEN=" + glToken, "REVIEWER_GITLAB_BASE_URL=" + f.URL(), "REVIEWER_SERVER_CLONES_MAX_MIB=0"}
 }
 
 // fakeRequest is one request a fake forge received; forgeRev one push of a change.

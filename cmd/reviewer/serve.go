@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/git/clones"
 	"github.com/reviewerbot/reviewer/reviewer/queue"
 	"github.com/reviewerbot/reviewer/reviewer/seal"
 	"github.com/reviewerbot/reviewer/reviewer/webhook"
@@ -81,6 +82,9 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	w := &worker{e: e, c: c, logger: logger, clients: map[string]forgeClient{}}
+	if w.clones = openClones(ctx, e, c, logger); w.clones != nil {
+		defer func() { _ = w.clones.Close() }()
+	}
 	debounce := c.Queue.Debounce
 	if debounce == 0 {
 		debounce = -1 // the queue's zero is its default; the configuration's is none
@@ -191,6 +195,8 @@ type worker struct {
 
 	mu      sync.Mutex
 	clients map[string]forgeClient // by forge and GitHub installation
+
+	clones *clones.Cache // nil: files are read through the forge's API
 }
 
 // client returns the forge adapter for a job: one per forge, and per installation for a
@@ -333,6 +339,9 @@ func (w *worker) review(ctx context.Context, job queue.Job, pipelineLog, log *sl
 	case stale:
 		return errSuperseded
 	}
+	// Files are read from a clone of the repository where there is one.
+	client, release := w.withClone(ctx, client, job)
+	defer release()
 	opts := w.base
 	opts.Forge = client
 	opts.Publish = w.c.publishOptions(w.seal)

@@ -214,7 +214,8 @@ func TestServeResumesGitLabAfterSIGKILL(t *testing.T) {
 	t.Cleanup(func() { close(free) })
 	const token = "gitlab-hook-token-that-must-not-leak"
 	environ := []string{"REVIEWER_QUEUE_URL=sqlite://" + filepath.Join(t.TempDir(), "reviewer.db"),
-		"REVIEWER_GITLAB_TOKEN=" + glToken, "REVIEWER_GITLAB_BASE_URL=" + front.URL, "REVIEWER_GITLAB_WEBHOOK_SECRET=" + token}
+		"REVIEWER_GITLAB_TOKEN=" + glToken, "REVIEWER_GITLAB_BASE_URL=" + front.URL, "REVIEWER_GITLAB_WEBHOOK_SECRET=" + token,
+		"REVIEWER_SERVER_CLONES_MAX_MIB=0"}
 	p := startServe(t, environ)
 
 	raw, err := os.ReadFile("testdata/serve/merge_request.open.json")

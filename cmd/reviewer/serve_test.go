@@ -159,7 +159,7 @@ func (fl *ghFleet) reviewed(i int) bool {
 func (fl *ghFleet) environ() []string {
 	// The fake has no secondary rate limits: no need to pace writes a second apart.
 	return []string{"REVIEWER_GITHUB_TOKEN=" + ghToken, "REVIEWER_GITHUB_BASE_URL=" + fl.srv.URL + "/api/v3/",
-		"REVIEWER_GITHUB_WEBHOOK_SECRET=" + serveSecret, "REVIEWER_GITHUB_WRITE_INTERVAL=0s"}
+		"REVIEWER_GITHUB_WEBHOOK_SECRET=" + serveSecret, "REVIEWER_GITHUB_WRITE_INTERVAL=0s", "REVIEWER_SERVER_CLONES_MAX_MIB=0"}
 }
 
 // serveProc is a running `reviewer serve`.
@@ -649,7 +649,7 @@ func TestServeGitLab(t *testing.T) {
 	const token = "gitlab-hook-token-that-must-not-leak"
 	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
 	p := startServe(t, append(quickQueue(db), "REVIEWER_GITLAB_TOKEN="+glToken, "REVIEWER_GITLAB_BASE_URL="+f.URL(),
-		"REVIEWER_GITLAB_WEBHOOK_SECRET="+token))
+		"REVIEWER_GITLAB_WEBHOOK_SECRET="+token, "REVIEWER_SERVER_CLONES_MAX_MIB=0"))
 
 	raw, err := os.ReadFile("testdata/serve/merge_request.open.json")
 	if err != nil {
@@ -891,7 +891,7 @@ func TestServeGitLabReviewCommand(t *testing.T) {
 	const token = "gitlab-hook-token-that-must-not-leak"
 	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
 	p := startServe(t, append(quickQueue(db), "REVIEWER_GITLAB_TOKEN="+glToken, "REVIEWER_GITLAB_BASE_URL="+f.URL(),
-		"REVIEWER_GITLAB_WEBHOOK_SECRET="+token))
+		"REVIEWER_GITLAB_WEBHOOK_SECRET="+token, "REVIEWER_SERVER_CLONES_MAX_MIB=0"))
 	raw, err := os.ReadFile("testdata/serve/note.merge_request.json")
 	if err != nil {
 		t.Fatal(err)

@@ -82,6 +82,8 @@ type Client struct {
 	logger  *slog.Logger
 	// bot is the login the client posts as; only its comments are the bot's.
 	bot *identity
+	// token returns the token the client's requests carry (GitToken).
+	token func(context.Context) (string, error)
 }
 
 // New returns a Client for the GitHub API described by opts.
@@ -129,6 +131,7 @@ func New(opts Options) (*Client, error) {
 	app := opts.AppID != 0 || opts.InstallationID != 0 || len(opts.PrivateKey) > 0
 	// appGH, with App auth, calls the API as the App itself (a JWT), for GET /app.
 	var appGH *github.Client
+	token := func(context.Context) (string, error) { return opts.Token, nil }
 	switch {
 	case app && opts.Token != "":
 		return nil, errors.New("github: set either a token or a GitHub App, not both")
@@ -143,7 +146,8 @@ func New(opts Options) (*Client, error) {
 		// appGH signs each request with a fresh JWT (GET /app, the token exchange); it
 		// goes through the same retries, count and redirect confinement as the rest.
 		appGH = newGitHub(redirect.Confine(&http.Client{Transport: &appTransport{signer: signer, next: tr}, Timeout: httpClient.Timeout}), base)
-		tr = newInstallationTransport(tr, appGH, opts.InstallationID, time.Now)
+		inst := newInstallationTransport(tr, appGH, opts.InstallationID, time.Now)
+		tr, token = inst, inst.installationToken
 	case opts.Token == "":
 		return nil, errors.New("github: a token or a GitHub App is required")
 	}
@@ -153,7 +157,7 @@ func New(opts Options) (*Client, error) {
 	if opts.Token != "" {
 		gh = gh.WithAuthToken(opts.Token)
 	}
-	cl := &Client{gh: gh, counter: counter, logger: logger}
+	cl := &Client{gh: gh, counter: counter, logger: logger, token: token}
 	if appGH != nil {
 		cl.bot = newIdentity(appLogin(appGH))
 	} else {
