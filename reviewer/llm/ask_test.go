@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -109,4 +110,83 @@ func TestAskFormats(t *testing.T) {
 	if _, _, err := c.Ask(t.Context(), askMessages, "v", []byte(verdictSchema)); !errors.Is(err, reviewer.ErrRefused) {
 		t.Errorf("refusal: %v", err)
 	}
+}
+
+// TestAskSharesThePath: a side question takes the path every request takes. A model whose
+// breaker a review opened is skipped by a question too, and the fallback model answers
+// it; a question rate limited after every retry says when the limit lifts, as a review
+// does; a Retry-After is waited out; and no secret reaches the error.
+func TestAskSharesThePath(t *testing.T) {
+	t.Parallel()
+	t.Run("breaker and fallback", func(t *testing.T) {
+		t.Parallel()
+		g := newGateway(t, func(_ int, r received) reply {
+			if r.Model == "dead-model" {
+				return apiError(http.StatusServiceUnavailable, "Service Unavailable", "server_error", "", "")
+			}
+			if strings.Contains(string(r.Body), "review_findings") {
+				return okReply(t, answerJSON)
+			}
+			return okReply(t, `{"same_issue": true, "reason": "same fault"}`)
+		})
+		c, _, _ := setup(t, g, func(o *llm.Options) {
+			o.Model = "dead-model"
+			o.FallbackModels = []string{"gpt-4o-mini"}
+			o.MaxRetries = 1
+			o.BreakerThreshold = 2
+			o.BreakerCooldown = time.Minute
+		})
+		// The review's two failures open the dead model's breaker.
+		if _, err := c.Review(t.Context(), testPrompt(t)); err != nil {
+			t.Fatal(err)
+		}
+		before := len(g.received())
+		content, _, err := c.Ask(t.Context(), askMessages, "v", []byte(verdictSchema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(content, "same fault") {
+			t.Errorf("content %q", content)
+		}
+		if diff := cmp.Diff([]string{"gpt-4o-mini"}, g.models()[before:]); diff != "" {
+			t.Errorf("models asked by the question (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("rate limited", func(t *testing.T) {
+		t.Parallel()
+		g := newGateway(t, func(int, received) reply {
+			return reply{status: http.StatusTooManyRequests, header: map[string]string{"Retry-After": "7"},
+				body: fixture(t, "error.429.rate_limit_exceeded.json")}
+		})
+		c, s, clk := setup(t, g, func(o *llm.Options) { o.MaxRetries = 1 })
+		_, _, err := c.Ask(t.Context(), askMessages, "v", []byte(verdictSchema))
+		if !errors.Is(err, reviewer.ErrRateLimited) {
+			t.Fatalf("err = %v, want ErrRateLimited", err)
+		}
+		if reset, ok := reviewer.RateLimitReset(err); !ok || !reset.Equal(clk.Now().Add(7*time.Second)) {
+			t.Errorf("RateLimitReset = %v, %v; want Retry-After's 7s from now", reset, ok)
+		}
+		if diff := cmp.Diff([]time.Duration{7 * time.Second}, s.Waits()); diff != "" {
+			t.Errorf("waits (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("redacted", func(t *testing.T) {
+		t.Parallel()
+		const gatewayToken = "cf-gw-token-5f4e3d2c1b0a"
+		g := newGateway(t, func(_ int, r received) reply {
+			return apiError(http.StatusServiceUnavailable, "upstream said no to "+r.Header.Get("Cf-Aig-Authorization")+" and "+testKey,
+				"server_error", "", "")
+		})
+		c, _, _ := setup(t, g, func(o *llm.Options) {
+			o.Headers = map[string]string{"cf-aig-authorization": "Bearer " + gatewayToken}
+			o.MaxRetries = -1
+		})
+		_, _, err := c.Ask(t.Context(), askMessages, "v", []byte(verdictSchema))
+		if err == nil {
+			t.Fatal("Ask succeeded")
+		}
+		if strings.Contains(err.Error(), gatewayToken) || strings.Contains(err.Error(), testKey) || !strings.Contains(err.Error(), "[redacted]") {
+			t.Errorf("error %q: want the secrets redacted", err)
+		}
+	})
 }

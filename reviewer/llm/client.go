@@ -298,150 +298,45 @@ func (c *Client) Review(ctx context.Context, p reviewer.Prompt) (reviewer.Reply,
 		return reviewer.Reply{}, err
 	}
 
-	var reply reviewer.Reply
-	var errs []error
-	for i, model := range c.models {
-		if i > 0 {
-			c.log.WarnContext(ctx, "trying fallback model", slog.String(keyModel, model),
-				slog.String(keyError, c.redact(errs[len(errs)-1].Error())))
-		}
-		key := c.cacheKey(model, p.Messages)
-		if hit, ok := c.cached(ctx, key); ok {
-			hit.Requests, hit.Spent = reply.Requests, reply.Spent
-			return hit, nil
-		}
-		sent := reply.Requests
-		findings, dropped, err := c.reviewWith(ctx, model, msgs, p, &reply)
-		if reply.Requests > sent {
-			reply.Model = model
-		}
-		if err == nil {
-			reply.Findings, reply.Dropped, reply.Model = findings, dropped, model
-			c.store(ctx, key, reply)
-			return reply, nil
-		}
-		err = c.sanitize(fmt.Errorf("model %s: %w", model, err))
-		if ctx.Err() != nil || !tryNextModel(err) {
-			return reply, err
-		}
-		errs = append(errs, err)
-	}
-	if len(errs) == 1 {
-		return reply, errs[0]
-	}
-	return reply, fmt.Errorf("every model failed: %w", errors.Join(errs...))
-}
-
-// tryNextModel says whether a fallback model may succeed where one failed: not when the
-// prompt is the problem (too long, refused, answer cut off) or the request was rejected.
-func tryNextModel(err error) bool {
-	return errors.Is(err, ErrCircuitOpen) || errors.Is(err, errModelNotFound) ||
-		errors.Is(err, errUnavailable) || errors.Is(err, reviewer.ErrRateLimited) ||
-		errors.Is(err, ErrInvalidAnswer)
-}
-
-// reviewWith asks one model, retrying as configured, and adds what it spent to acc. It
-// returns the valid findings and how many items of the answer were dropped as invalid.
-func (c *Client) reviewWith(ctx context.Context, model string, msgs []openai.ChatCompletionMessage, p reviewer.Prompt, acc *reviewer.Reply) ([]reviewer.ModelFinding, int, error) {
-	br := c.breaker(model)
-	retries, invalid := 0, 0
-	var waited time.Time // the hold-off this caller already slept through
-	for {
-		if !br.allow(c.opts.Now()) {
-			c.log.DebugContext(ctx, "model skipped, circuit open", slog.String(keyModel, model))
-			return nil, 0, ErrCircuitOpen
-		}
-		md := c.mode(model)
-		res, err := c.send(ctx, model, md, msgs, p, retries+1, waited)
-		if res.sent {
-			acc.Requests++
-		}
-		if err == nil {
-			br.success()
-			addUsage(acc, model, res.resp.Usage)
-			findings, dropped, err := c.answer(ctx, model, res.resp)
-			if !errors.Is(err, ErrInvalidAnswer) {
-				return findings, dropped, err
+	var (
+		reply, hit reviewer.Reply
+		findings   []reviewer.ModelFinding
+		dropped    int
+	)
+	x := &exchange{
+		kind: kindReview, msgs: msgs, tags: p.Tags, maxOut: p.MaxOutputTokens,
+		format: func(md mode) *openai.ChatCompletionResponseFormat { return md.responseFormat(schemaName, answerSchema) },
+		accept: func(ctx context.Context, model, content string) error {
+			fs, d, err := parseAnswer(content)
+			if err != nil {
+				return err
 			}
-			if invalid >= c.opts.InvalidRetries {
-				return nil, 0, fmt.Errorf("%w (after %d requests)", err, invalid+1)
+			if d > 0 {
+				c.log.DebugContext(ctx, "invalid findings dropped", slog.String(keyModel, model),
+					slog.Int(keyDropped, d), slog.Int(keyFindings, len(fs)))
 			}
-			invalid++
-			c.log.DebugContext(ctx, "invalid answer, asking again", slog.String(keyModel, model),
-				slog.Int(keyAttempt, invalid), slog.String(keyError, err.Error()))
-			continue
-		}
-		if ctx.Err() != nil {
-			return nil, 0, ctx.Err()
-		}
-		var se *statusError
-		isStatus := errors.As(err, &se)
-		switch {
-		case isStatus && se.refusesFormat() && md < modeText:
-			next := c.downgrade(model, md)
-			c.log.WarnContext(ctx, "endpoint refused the response format, falling back",
-				slog.String(keyModel, model), slog.String(keyMode, next.String()))
-			continue
-		case isStatus && se.status == http.StatusNotFound:
-			br.failure(c.opts.Now())
-			return nil, 0, fmt.Errorf("%w: %w", errModelNotFound, err)
-		case isStatus && se.contextTooLong():
-			return nil, 0, fmt.Errorf("%w: prompt exceeds the model's context window: %w", reviewer.ErrTooLarge, err)
-		case !retryable(err):
-			return nil, 0, err
-		}
-		rateLimited := isStatus && se.status == http.StatusTooManyRequests
-		if !rateLimited {
-			br.failure(c.opts.Now())
-		}
-		if retries >= c.opts.MaxRetries {
-			if rateLimited {
-				// Say when the endpoint said it would serve again: a queued review waits.
-				limit := error(reviewer.ErrRateLimited)
-				if !res.holdOff.IsZero() {
-					limit = &reviewer.RateLimitError{Reset: res.holdOff}
-				}
-				return nil, 0, fmt.Errorf("%w: %w", limit, err)
+			findings, dropped = fs, d
+			return nil
+		},
+		cached: func(ctx context.Context, model string) bool {
+			h, ok := c.cached(ctx, c.cacheKey(model, p.Messages))
+			if ok {
+				hit = h
 			}
-			return nil, 0, fmt.Errorf("%w after %d requests: %w", errUnavailable, retries+1, err)
-		}
-		retries++
-		c.log.DebugContext(ctx, "retrying", slog.String(keyModel, model), slog.Int(keyAttempt, retries),
-			slog.Duration(keyWait, res.wait), slog.String(keyError, c.redact(err.Error())))
-		if err := c.opts.Sleep(ctx, res.wait); err != nil {
-			return nil, 0, err
-		}
-		waited = res.holdOff
+			return ok
+		},
 	}
-}
-
-// answer interprets a successful response: the finish reason first, then the content. It
-// also returns how many items of the answer were dropped as invalid.
-func (c *Client) answer(ctx context.Context, model string, resp openai.ChatCompletionResponse) ([]reviewer.ModelFinding, int, error) {
-	if len(resp.Choices) == 0 {
-		return nil, 0, fmt.Errorf("%w: response has no choices", ErrInvalidAnswer)
-	}
-	choice := resp.Choices[0]
-	msg := choice.Message
-	switch {
-	case choice.FinishReason == openai.FinishReasonLength:
-		// A partial answer is never parsed: its last finding may be cut mid-sentence and
-		// the findings after it are missing.
-		return nil, 0, fmt.Errorf("%w (%d completion tokens)", reviewer.ErrTruncated, resp.Usage.CompletionTokens)
-	case msg.Refusal != "":
-		return nil, 0, fmt.Errorf("%w: %s", reviewer.ErrRefused, clip(msg.Refusal, 200))
-	case choice.FinishReason == openai.FinishReasonContentFilter:
-		return nil, 0, fmt.Errorf("%w: content filter", reviewer.ErrRefused)
-	}
-	findings, dropped, err := parseAnswer(msg.Content)
+	out, err := c.do(ctx, x, &reply)
 	if err != nil {
-		return nil, 0, err
+		return reply, err
 	}
-	if dropped > 0 {
-		c.log.DebugContext(ctx, "invalid findings dropped", slog.String(keyModel, model),
-			slog.Int(keyDropped, dropped), slog.Int(keyFindings, len(findings)))
+	if out.cached {
+		hit.Requests, hit.Spent = reply.Requests, reply.Spent
+		return hit, nil
 	}
-	return findings, dropped, nil
+	reply.Findings, reply.Dropped = findings, dropped
+	c.store(ctx, c.cacheKey(out.model, p.Messages), reply)
+	return reply, nil
 }
 
 // addUsage adds what one response was billed to r's total and to model's share of it.

@@ -16,7 +16,6 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/redirect"
 )
 
@@ -53,14 +52,15 @@ func (m mode) String() string {
 	}
 }
 
-func (m mode) responseFormat() *openai.ChatCompletionResponseFormat {
+// responseFormat asks for an answer matching schema, named name, in mode m.
+func (m mode) responseFormat(name string, schema []byte) *openai.ChatCompletionResponseFormat {
 	switch m {
 	case modeSchema:
 		return &openai.ChatCompletionResponseFormat{
 			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
 			JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
-				Name:   schemaName,
-				Schema: json.RawMessage(answerSchema),
+				Name:   name,
+				Schema: json.RawMessage(schema),
 				Strict: true,
 			},
 		}
@@ -110,7 +110,7 @@ type result struct {
 // statusError and transportError. A retryable error comes back with the wait before the
 // retry; a 429 or a wait the server asked for also holds off the model's other requests,
 // set before the slot is given back so that no request slips through in between.
-func (c *Client) send(ctx context.Context, model string, md mode, msgs []openai.ChatCompletionMessage, p reviewer.Prompt, attempt int, waited time.Time) (result, error) {
+func (c *Client) send(ctx context.Context, model string, req openai.ChatCompletionRequest, tags map[string]string, attempt int, waited time.Time) (result, error) {
 	if err := c.acquire(ctx, model, waited); err != nil {
 		return result{}, err
 	}
@@ -119,10 +119,10 @@ func (c *Client) send(ctx context.Context, model string, md mode, msgs []openai.
 	rctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 
-	d := &doer{client: c.http, headers: c.requestHeaders(p.Tags)}
+	d := &doer{client: c.http, headers: c.requestHeaders(tags)}
 	cfg := c.config
 	cfg.HTTPClient = d
-	resp, err := openai.NewClientWithConfig(cfg).CreateChatCompletion(rctx, c.request(model, md, msgs, p))
+	resp, err := openai.NewClientWithConfig(cfg).CreateChatCompletion(rctx, req)
 	res := result{resp: resp, header: d.header, sent: d.sent}
 	if err == nil {
 		return res, nil
@@ -139,18 +139,18 @@ func (c *Client) send(ctx context.Context, model string, md mode, msgs []openai.
 // request builds the body of one request. Only fields every OpenAI-compatible endpoint
 // accepts are set; temperature is left to the endpoint because reasoning models reject
 // any value but the default.
-func (c *Client) request(model string, md mode, msgs []openai.ChatCompletionMessage, p reviewer.Prompt) openai.ChatCompletionRequest {
-	maxOut := p.MaxOutputTokens
+func (c *Client) request(model string, md mode, x *exchange) openai.ChatCompletionRequest {
+	maxOut := x.maxOut
 	if maxOut <= 0 {
 		maxOut = c.opts.MaxOutputTokens
 	}
 	return openai.ChatCompletionRequest{
 		Model:    model,
-		Messages: msgs,
+		Messages: x.msgs,
 		// max_completion_tokens, not the deprecated max_tokens, which reasoning models
 		// reject; gateways such as LiteLLM translate it for other providers.
 		MaxCompletionTokens: maxOut,
-		ResponseFormat:      md.responseFormat(),
+		ResponseFormat:      x.format(md),
 	}
 }
 
