@@ -26,6 +26,9 @@ type Prompt struct {
 	Tags map[string]string
 	// MaxOutputTokens bounds the answer; 0 leaves it to the model client's default.
 	MaxOutputTokens int
+	// Tools, when set, may be offered to the model, which may call them before it
+	// answers; a Model that cannot offer tools answers without them.
+	Tools Toolbox
 }
 
 // ModelFinding is a finding as the model answered it, before it is anchored to the diff.

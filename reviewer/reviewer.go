@@ -39,6 +39,8 @@ type Options struct {
 	Forge Poster
 	// Publish decides the commit status the forge is given.
 	Publish PublishOptions
+	// Tools lets the model read more of the repository than the diff.
+	Tools ToolOptions
 	// Progress, when set, is told how far the model stage has come each time that
 	// changes: chunks sent and answered, tokens and cost so far. It is called one call at
 	// a time, from the goroutines that ask the model, and must return quickly.
@@ -120,7 +122,8 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 		res.Since = sc.head
 	}
 	if r.opts.Model != nil {
-		stage := &modelStage{model: r.opts.Model, opts: r.opts, redactor: masks.red, masks: masks, log: log, since: sc}
+		stage := &modelStage{model: r.opts.Model, opts: r.opts, redactor: masks.red, masks: masks, log: log, since: sc,
+			tools: newToolSet(r.opts.Tools, r.diffs, c, filter, masks.red)}
 		m, err := stage.run(ctx, c, reviewed, set, &res.Coverage)
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: model review: %w", c, err)

@@ -1,0 +1,104 @@
+package reviewer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+)
+
+// Workspace reads the repository of a change at a revision, for the model's tools. The
+// pipeline validates every path before it asks (relative, clean, no "..", no leading "-"
+// or ":") and withholds what the filter and the withheld list leave out; an
+// implementation still never follows a path out of the repository.
+type Workspace interface {
+	// ReadFile returns the content of the file at path at revision rev. A file larger
+	// than limit bytes is an error wrapping ErrTooLarge; a missing one wraps
+	// fs.ErrNotExist.
+	ReadFile(ctx context.Context, rev, path string, limit int) ([]byte, error)
+	// ListDir returns the names in directory dir ("." for the root) at revision rev,
+	// sorted, each directory's with a trailing "/". A missing directory wraps
+	// fs.ErrNotExist.
+	ListDir(ctx context.Context, rev, dir string) ([]string, error)
+}
+
+// Grepper is a Workspace that can also search file contents at a revision. Without it,
+// the search and find_definition tools are not offered.
+type Grepper interface {
+	Grep(ctx context.Context, rev string, q GrepQuery) ([]GrepHit, error)
+}
+
+// GrepQuery is one search. A Pattern is matched as a fixed string unless Extended is set;
+// extended patterns are built by the pipeline alone (from a validated identifier), never
+// taken from the model.
+type GrepQuery struct {
+	Pattern  string
+	Extended bool
+	// Glob, when set, limits the search to matching paths (git's glob pathspec).
+	Glob string
+	// MaxHits bounds the hits returned; the search stops once it has them.
+	MaxHits int
+}
+
+// GrepHit is one matching line.
+type GrepHit struct {
+	Path string
+	Line int
+	Text string
+}
+
+// TreeWorkspace is a Workspace over a TreeReader: a forge's file API or a cache of
+// clones. It cannot search.
+func TreeWorkspace(tr TreeReader, c Change) Workspace { return treeWorkspace{tr: tr, c: c} }
+
+type treeWorkspace struct {
+	tr TreeReader
+	c  Change
+}
+
+func (w treeWorkspace) ReadFile(ctx context.Context, rev, p string, limit int) ([]byte, error) {
+	fsys, err := w.tr.Tree(ctx, w.c, rev, []string{p})
+	if err != nil {
+		return nil, err
+	}
+	st, err := fs.Stat(fsys, p)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s is a directory", p)
+	}
+	if st.Size() > int64(limit) {
+		return nil, fmt.Errorf("%w: %d bytes", ErrTooLarge, st.Size())
+	}
+	return fs.ReadFile(fsys, p)
+}
+
+func (w treeWorkspace) ListDir(ctx context.Context, rev, dir string) ([]string, error) {
+	var paths []string
+	if dir != "." {
+		paths = []string{dir}
+	}
+	fsys, err := w.tr.Tree(ctx, w.c, rev, paths)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		if dir == "." && errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	out := make([]string, 0, len(entries))
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() {
+			name += "/"
+		}
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out, nil
+}
