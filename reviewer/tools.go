@@ -108,6 +108,7 @@ const (
 // toolSet is the tools of one change, with the change-wide budget their chunks share.
 type toolSet struct {
 	ws     Workspace
+	list   Lister  // nil: list_dir is not offered
 	grep   Grepper // nil: search and find_definition are not offered
 	c      Change
 	filter Filter
@@ -134,9 +135,10 @@ func newToolSet(opts ToolOptions, diffs DiffSource, c Change, filter Filter, red
 		ws = TreeWorkspace(tr, c)
 	}
 	s := &toolSet{ws: ws, c: c, filter: filter, red: red, opts: opts.withDefaults()}
+	s.list, _ = ws.(Lister)
 	s.grep, _ = ws.(Grepper)
 	for _, t := range prompts.Tools() {
-		if s.grep == nil && (t.Name == toolSearch || t.Name == toolDefinition) {
+		if s.grep == nil && (t.Name == toolSearch || t.Name == toolDefinition) || s.list == nil && t.Name == toolList {
 			continue
 		}
 		s.specs = append(s.specs, ToolSpec{Name: t.Name, Description: t.Description, Parameters: t.Parameters})
@@ -168,13 +170,18 @@ func (s *toolSet) take() bool {
 	return true
 }
 
-// spend cuts want tokens to what the change has left and spends them.
-func (s *toolSet) spend(want int) int {
+// spend takes want tokens of the change's budget, or what is left of it: then all is
+// false and the budget is spent.
+func (s *toolSet) spend(want int) (got int, all bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := min(want, s.opts.ChangeMaxOutputTokens-s.tokens)
-	s.tokens += max(n, 0)
-	return n
+	left := s.opts.ChangeMaxOutputTokens - s.tokens
+	if want <= left {
+		s.tokens += want
+		return want, true
+	}
+	s.tokens = s.opts.ChangeMaxOutputTokens
+	return max(left, 0), false
 }
 
 func (s *toolSet) left() bool {
@@ -245,22 +252,25 @@ func (t *chunkTools) takeCall() bool {
 }
 
 // fit cuts text, at a line break where it can, to what the chunk's and the change's
-// output budgets have left.
+// output budgets have left; a budget that cut an output is spent.
 func (t *chunkTools) fit(text string) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	room := min(maxResultTokens, t.set.opts.MaxOutputTokens-t.tokens)
 	const note = "\n[output cut at the tool output limit]"
+	room := t.set.opts.MaxOutputTokens - t.tokens
 	need := chunk.Count(text)
-	if need > room {
-		text = cutTokens(text, room-chunk.Count(note)) + note
+	if need > min(room, maxResultTokens) {
+		text = cutTokens(text, min(room, maxResultTokens)-chunk.Count(note)) + note
+		if room <= maxResultTokens {
+			t.tokens = t.set.opts.MaxOutputTokens
+		}
 		need = chunk.Count(text)
 	}
-	got := t.set.spend(need)
-	if got < need {
+	got, all := t.set.spend(need)
+	if !all {
 		text = cutTokens(text, got-chunk.Count(note)) + note
 	}
-	t.tokens += chunk.Count(text)
+	t.tokens = min(t.tokens+chunk.Count(text), max(t.tokens, t.set.opts.MaxOutputTokens))
 	return text
 }
 
@@ -327,6 +337,9 @@ func (t *chunkTools) run(ctx context.Context, tc ToolCall) (summary, text string
 		}
 		return t.read(ctx, a.Path, a.Rev, a.StartLine, a.EndLine)
 	case toolList:
+		if t.set.list == nil {
+			break
+		}
 		var a struct {
 			Path string `json:"path"`
 			Rev  string `json:"rev"`
@@ -505,7 +518,7 @@ func (t *chunkTools) list(ctx context.Context, dir, r string) (summary, text str
 	}
 	mp := t.maskedPath(dir)
 	summary = mp + " at " + revName
-	names, err := t.set.ws.ListDir(ctx, sha, dir)
+	names, err := t.set.list.ListDir(ctx, sha, dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return summary, "", errors.New("no such directory")

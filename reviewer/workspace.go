@@ -2,21 +2,24 @@ package reviewer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
-	"slices"
 )
 
 // Workspace reads the repository of a change at a revision, for the model's tools. The
 // pipeline validates every path before it asks (relative, clean, no "..", no leading "-"
 // or ":") and withholds what the filter and the withheld list leave out; an
-// implementation still never follows a path out of the repository.
+// implementation still never follows a path out of the repository. What else it can do
+// it says by implementing Lister and Grepper; the tools it cannot serve are not offered.
 type Workspace interface {
 	// ReadFile returns the content of the file at path at revision rev. A file larger
 	// than limit bytes is an error wrapping ErrTooLarge; a missing one wraps
 	// fs.ErrNotExist.
 	ReadFile(ctx context.Context, rev, path string, limit int) ([]byte, error)
+}
+
+// Lister is a Workspace that can list a directory. Without it, list_dir is not offered.
+type Lister interface {
 	// ListDir returns the names in directory dir ("." for the root) at revision rev,
 	// sorted, each directory's with a trailing "/". A missing directory wraps
 	// fs.ErrNotExist.
@@ -49,7 +52,9 @@ type GrepHit struct {
 }
 
 // TreeWorkspace is a Workspace over a TreeReader: a forge's file API or a cache of
-// clones. It cannot search.
+// clones. It reads files only: a TreeReader reads every file under a directory it is
+// asked for (on a forge, one API request each), which is no way to list one, and it
+// cannot search.
 func TreeWorkspace(tr TreeReader, c Change) Workspace { return treeWorkspace{tr: tr, c: c} }
 
 type treeWorkspace struct {
@@ -73,32 +78,4 @@ func (w treeWorkspace) ReadFile(ctx context.Context, rev, p string, limit int) (
 		return nil, fmt.Errorf("%w: %d bytes", ErrTooLarge, st.Size())
 	}
 	return fs.ReadFile(fsys, p)
-}
-
-func (w treeWorkspace) ListDir(ctx context.Context, rev, dir string) ([]string, error) {
-	var paths []string
-	if dir != "." {
-		paths = []string{dir}
-	}
-	fsys, err := w.tr.Tree(ctx, w.c, rev, paths)
-	if err != nil {
-		return nil, err
-	}
-	entries, err := fs.ReadDir(fsys, dir)
-	if err != nil {
-		if dir == "." && errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	out := make([]string, 0, len(entries))
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() {
-			name += "/"
-		}
-		out = append(out, name)
-	}
-	slices.Sort(out)
-	return out, nil
 }

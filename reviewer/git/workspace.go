@@ -20,6 +20,7 @@ import (
 
 var (
 	_ reviewer.Workspace = (*Repo)(nil)
+	_ reviewer.Lister    = (*Repo)(nil)
 	_ reviewer.Grepper   = (*Repo)(nil)
 )
 
@@ -109,7 +110,7 @@ func (r *Repo) ReadFile(ctx context.Context, rev, p string, limit int) ([]byte, 
 	return data, nil
 }
 
-// ListDir implements reviewer.Workspace: the entries of directory dir at rev.
+// ListDir implements reviewer.Lister: the entries of directory dir at rev.
 func (r *Repo) ListDir(ctx context.Context, rev, dir string) ([]string, error) {
 	spec := ""
 	if dir != "." {
