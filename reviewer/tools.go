@@ -585,12 +585,22 @@ var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
 // Rust, Ruby, Java/Kotlin, C#, Swift or PHP, optionally after a Go method's receiver.
 const declarations = `(^|[^[:alnum:]_])(func|type|class|def|fn|struct|enum|trait|interface|module|function|const|let|var|val|typedef|union|protocol|record|object|impl)[[:space:]]+(\([^)]*\)[[:space:]]*)?[*&]?SYMBOL([^[:alnum:]_]|$)`
 
-func (t *chunkTools) definition(ctx context.Context, symbol string) (summary, text string, err error) {
+// DefinitionQuery is the search find_definition runs for symbol: lines declaring it in
+// the languages it knows, an extended pattern safe to run, since symbol is one
+// identifier. It fails for anything else.
+func DefinitionQuery(symbol string, maxHits int) (GrepQuery, error) {
 	if !identifier.MatchString(symbol) {
-		return "refused", "", errors.New("symbol must be one identifier: letters, digits and _")
+		return GrepQuery{}, errors.New("symbol must be one identifier: letters, digits and _")
+	}
+	return GrepQuery{Pattern: strings.ReplaceAll(declarations, "SYMBOL", symbol), Extended: true, MaxHits: maxHits}, nil
+}
+
+func (t *chunkTools) definition(ctx context.Context, symbol string) (summary, text string, err error) {
+	q, err := DefinitionQuery(symbol, maxDefHits*grepOverfetch)
+	if err != nil {
+		return "refused", "", err
 	}
 	summary = symbol + " at head"
-	q := GrepQuery{Pattern: strings.ReplaceAll(declarations, "SYMBOL", symbol), Extended: true, MaxHits: maxDefHits * grepOverfetch}
 	hits, err := t.set.grep.Grep(ctx, t.set.c.HeadSHA, q)
 	if err != nil {
 		return summary, "", errors.New("the search failed")

@@ -48,14 +48,27 @@ func checkToolPath(p string) error {
 	return nil
 }
 
+// checkRev refuses a revision that could be read as an option or a range: the pipeline
+// passes commit ids and ref names.
+func checkRev(rev string) error {
+	if rev == "" || strings.HasPrefix(rev, "-") || strings.Contains(rev, "..") || strings.ContainsAny(rev, " \t\n\x00:") {
+		return fmt.Errorf("revision %q is not a commit", rev)
+	}
+	return nil
+}
+
 // entry is one ls-tree line.
 type entry struct{ mode, typ, id, name string }
 
 // lsTree lists the entries of rev matching the literal pathspec p ("" for the root).
 func (r *Repo) lsTree(ctx context.Context, rev, p string) ([]entry, error) {
-	args := append(slices.Clone(hardened), "--literal-pathspecs", "ls-tree", "-z", "--full-tree", "--end-of-options", rev, "--")
+	if err := checkRev(rev); err != nil {
+		return nil, err
+	}
+	args := append(slices.Clone(hardened), "--literal-pathspecs", "ls-tree", "-z", "--full-tree", "--end-of-options", rev)
 	if p != "" {
-		args = append(args, p)
+		// Without a path, git 2.39 takes a "--" after --end-of-options for one.
+		args = append(args, "--", p)
 	}
 	out, err := r.git(ctx, args...)
 	if err != nil {
@@ -161,7 +174,11 @@ func (r *Repo) Grep(ctx context.Context, rev string, q reviewer.GrepQuery) ([]re
 	} else {
 		args = append(args, "-F")
 	}
-	args = append(args, "-e", q.Pattern, "--end-of-options", rev, "--")
+	if err := checkRev(rev); err != nil {
+		return nil, err
+	}
+	// git grep takes no --end-of-options; checkRev keeps rev from being an option.
+	args = append(args, "-e", q.Pattern, rev, "--")
 	if q.Glob != "" {
 		args = append(args, q.Glob)
 	}
@@ -177,8 +194,14 @@ func (r *Repo) Grep(ctx context.Context, rev string, q reviewer.GrepQuery) ([]re
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("grep: %w", err)
 	}
-	hits, full, readErr := readGrep(bufio.NewReader(io.LimitReader(stdout, maxGrepOutput)), rev+":", maxHits)
-	if full || readErr != nil {
+	lr := &io.LimitedReader{R: stdout, N: maxGrepOutput}
+	hits, full, readErr := readGrep(bufio.NewReader(lr), rev+":", maxHits)
+	if lr.N == 0 {
+		// The output limit cut the last record: keep the whole ones.
+		full, readErr = true, nil
+	}
+	eof := errors.Is(readErr, io.EOF)
+	if full || readErr != nil && !eof {
 		cancel() // enough read: stop git rather than wait for the rest
 	}
 	_, _ = io.Copy(io.Discard, stdout)
@@ -186,7 +209,7 @@ func (r *Repo) Grep(ctx context.Context, rev string, q reviewer.GrepQuery) ([]re
 	var ee *exec.ExitError
 	switch {
 	case full:
-	case readErr != nil && !errors.Is(readErr, io.EOF):
+	case readErr != nil && !eof:
 		return nil, fmt.Errorf("grep: %w", readErr)
 	case err == nil:
 	case errors.As(err, &ee) && ee.ExitCode() == 1 && stderr.Len() == 0:
