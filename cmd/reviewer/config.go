@@ -99,6 +99,25 @@ type ReviewConfig struct {
 	Outsiders string `mapstructure:"outsiders"`
 	// Budget bounds the tokens reviewer serve spends per UTC day.
 	Budget BudgetConfig `mapstructure:"budget"`
+	// Tools lets the model read more of the repository than the diff.
+	Tools ToolsConfig `mapstructure:"tools"`
+}
+
+// ToolsConfig turns the model's tools (read_file, search, list_dir, find_definition) on
+// and bounds them per chunk and per change.
+type ToolsConfig struct {
+	Enabled               bool `mapstructure:"enabled"`
+	MaxRounds             int  `mapstructure:"max_rounds"`
+	MaxCalls              int  `mapstructure:"max_calls"`
+	MaxOutputTokens       int  `mapstructure:"max_output_tokens"`
+	ChangeMaxCalls        int  `mapstructure:"change_max_calls"`
+	ChangeMaxOutputTokens int  `mapstructure:"change_max_output_tokens"`
+}
+
+// options are the pipeline's tool options; the Workspace is the caller's to set.
+func (t ToolsConfig) options() reviewer.ToolOptions {
+	return reviewer.ToolOptions{Enabled: t.Enabled, MaxRounds: t.MaxRounds, MaxCalls: t.MaxCalls, MaxOutputTokens: t.MaxOutputTokens,
+		ChangeMaxCalls: t.ChangeMaxCalls, ChangeMaxOutputTokens: t.ChangeMaxOutputTokens}
 }
 
 // BudgetConfig bounds the model tokens reviewer serve spends per UTC day; 0 is no bound.
@@ -248,6 +267,12 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("review.outsiders", outsidersOnRequest)
 	v.SetDefault("review.budget.repo_tokens_per_day", 0)
 	v.SetDefault("review.budget.author_tokens_per_day", 0)
+	v.SetDefault("review.tools.enabled", false)
+	v.SetDefault("review.tools.max_rounds", reviewer.DefaultToolRounds)
+	v.SetDefault("review.tools.max_calls", reviewer.DefaultToolCalls)
+	v.SetDefault("review.tools.max_output_tokens", reviewer.DefaultToolOutputTokens)
+	v.SetDefault("review.tools.change_max_calls", reviewer.DefaultChangeToolCalls)
+	v.SetDefault("review.tools.change_max_output_tokens", reviewer.DefaultChangeToolOutputToken)
 	v.SetDefault("gateway.base_url", "")
 	v.SetDefault("gateway.api_key", "")
 	v.SetDefault("gateway.api_key_file", "")
@@ -462,6 +487,9 @@ func (c *Config) Validate() error {
 		"review.max_comments": c.Review.MaxComments, "review.context_lines": c.Review.ContextLines,
 		"gateway.max_concurrency": c.Gateway.MaxConcurrency, "gateway.max_retries": c.Gateway.MaxRetries,
 		"gateway.max_output_tokens": c.Gateway.MaxOutputTokens,
+		"review.tools.max_rounds": c.Review.Tools.MaxRounds, "review.tools.max_calls": c.Review.Tools.MaxCalls,
+		"review.tools.max_output_tokens": c.Review.Tools.MaxOutputTokens, "review.tools.change_max_calls": c.Review.Tools.ChangeMaxCalls,
+		"review.tools.change_max_output_tokens": c.Review.Tools.ChangeMaxOutputTokens,
 	} {
 		if n < 0 {
 			errs = append(errs, fmt.Errorf("%s: %d is negative", key, n))

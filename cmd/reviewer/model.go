@@ -48,6 +48,7 @@ func modelOptions(e env, c *Config, logger *slog.Logger, shared llm.Cache) (revi
 		MaxComments: c.Review.MaxComments,
 		ModelName:   c.Gateway.Model,
 		Prices:      map[string]reviewer.Price{},
+		Tools:       c.Review.Tools.options(),
 	}
 	for model, p := range c.Gateway.Prices {
 		opts.Prices[model] = reviewer.Price{Input: p.Input, CachedInput: p.CachedInput, Output: p.Output}
