@@ -487,7 +487,7 @@ func (c *Config) Validate() error {
 		"review.max_comments": c.Review.MaxComments, "review.context_lines": c.Review.ContextLines,
 		"gateway.max_concurrency": c.Gateway.MaxConcurrency, "gateway.max_retries": c.Gateway.MaxRetries,
 		"gateway.max_output_tokens": c.Gateway.MaxOutputTokens,
-		"review.tools.max_rounds": c.Review.Tools.MaxRounds, "review.tools.max_calls": c.Review.Tools.MaxCalls,
+		"review.tools.max_rounds":   c.Review.Tools.MaxRounds, "review.tools.max_calls": c.Review.Tools.MaxCalls,
 		"review.tools.max_output_tokens": c.Review.Tools.MaxOutputTokens, "review.tools.change_max_calls": c.Review.Tools.ChangeMaxCalls,
 		"review.tools.change_max_output_tokens": c.Review.Tools.ChangeMaxOutputTokens,
 	} {
