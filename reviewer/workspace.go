@@ -1,9 +1,14 @@
 package reviewer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
+	"regexp"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // Workspace reads the repository of a change at a revision, for the model's tools. The
@@ -78,4 +83,90 @@ func (w treeWorkspace) ReadFile(ctx context.Context, rev, p string, limit int) (
 		return nil, fmt.Errorf("%w: %d bytes", ErrTooLarge, st.Size())
 	}
 	return fs.ReadFile(fsys, p)
+}
+
+// FSWorkspace is a Workspace, Lister and Grepper over one file system taken as every
+// revision: an evaluation case's tree, which has no history. Its search is Go's: fixed
+// strings, and the pipeline's extended patterns compiled as RE2, which runs in linear time.
+func FSWorkspace(fsys fs.FS) Workspace { return fsWorkspace{fsys: fsys} }
+
+type fsWorkspace struct{ fsys fs.FS }
+
+var (
+	_ Lister  = fsWorkspace{}
+	_ Grepper = fsWorkspace{}
+)
+
+func (w fsWorkspace) ReadFile(_ context.Context, _, p string, limit int) ([]byte, error) {
+	st, err := fs.Stat(w.fsys, p)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s is a directory", p)
+	}
+	if st.Size() > int64(limit) {
+		return nil, fmt.Errorf("%w: %d bytes", ErrTooLarge, st.Size())
+	}
+	return fs.ReadFile(w.fsys, p)
+}
+
+func (w fsWorkspace) ListDir(_ context.Context, _, dir string) ([]string, error) {
+	entries, err := fs.ReadDir(w.fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(entries))
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() {
+			name += "/"
+		}
+		out = append(out, name)
+	}
+	return out, nil
+}
+
+// maxFSGrepFile bounds the files FSWorkspace searches, as git grep skips nothing but
+// binary files: a tree of an evaluation case is small.
+const maxFSGrepFile = 1 << 20
+
+func (w fsWorkspace) Grep(ctx context.Context, _ string, q GrepQuery) ([]GrepHit, error) {
+	match := func(s string) bool { return strings.Contains(s, q.Pattern) }
+	if q.Extended {
+		re, err := regexp.Compile(q.Pattern)
+		if err != nil {
+			return nil, fmt.Errorf("grep: %w", err)
+		}
+		match = re.MatchString
+	}
+	var hits []GrepHit
+	err := fs.WalkDir(w.fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || len(hits) >= q.MaxHits {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if q.Glob != "" && !doublestar.MatchUnvalidated(q.Glob, p) {
+			return nil
+		}
+		if info, err := d.Info(); err != nil || info.Size() > maxFSGrepFile {
+			return err
+		}
+		data, err := fs.ReadFile(w.fsys, p)
+		if err != nil || bytes.IndexByte(data, 0) >= 0 {
+			return err
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			if len(hits) >= q.MaxHits {
+				break
+			}
+			if match(line) {
+				hits = append(hits, GrepHit{Path: p, Line: i + 1, Text: strings.TrimSuffix(line, "\r")})
+			}
+		}
+		return nil
+	})
+	return hits, err
 }
