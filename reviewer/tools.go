@@ -386,7 +386,8 @@ func (t *chunkTools) rev(r string) (name, sha string, err error) {
 // the withheld list or the filter leaves out.
 func (t *chunkTools) checkPath(p string) error {
 	switch {
-	case p == "":
+	case p == "", p == ".":
+		// "." would ask a TreeReader for every file of the repository.
 		return errors.New("path is empty")
 	case len(p) > maxPathLen:
 		return errors.New("path too long")

@@ -213,6 +213,7 @@ func TestToolHostileArguments(t *testing.T) {
 		{"dot segment", call("read_file", map[string]any{"path": "./src/app.go"}), "must be clean"},
 		{"control", call("read_file", map[string]any{"path": "src/app.go\nx"}), "control character"},
 		{"empty", call("read_file", map[string]any{"path": ""}), "path is empty"},
+		{"root", call("read_file", map[string]any{"path": "."}), "path is empty"},
 		{"bad rev", call("read_file", map[string]any{"path": "src/app.go", "rev": "HEAD~3"}), `rev must be "head" or "base"`},
 		{"past end", call("read_file", map[string]any{"path": "src/app.go", "start_line": 99}), "past the end: the file has 5 lines"},
 		{"backwards", call("read_file", map[string]any{"path": "src/app.go", "start_line": 3, "end_line": 2}), "before start_line"},
