@@ -342,3 +342,23 @@ type fakeTree struct{ DiffSource }
 func (fakeTree) Tree(context.Context, Change, string, []string) (fs.FS, error) {
 	return nil, fs.ErrNotExist
 }
+
+// BenchmarkToolRead reads 40 lines of a file just under the 1 MiB read limit: the whole
+// file is masked on each read, since a key's header may lie before the range.
+func BenchmarkToolRead(b *testing.B) {
+	var src strings.Builder
+	for i := 0; src.Len() < maxReadBytes-200; i++ {
+		fmt.Fprintf(&src, "func handler%d(w http.ResponseWriter, r *http.Request) { log.Printf(\"%%s\", r.URL.Path) }\n", i)
+	}
+	ws := &memWorkspace{revs: map[string]map[string]string{"headsha": {"big.go": src.String()}}}
+	s := newToolSet(ToolOptions{Enabled: true, Workspace: ws, MaxCalls: 1 << 30, ChangeMaxCalls: 1 << 30,
+		MaxOutputTokens: 1 << 30, ChangeMaxOutputTokens: 1 << 30}, nil, Change{HeadSHA: "headsha"}, Filter{}, redact.New())
+	c := call("read_file", map[string]any{"path": "big.go", "start_line": 100, "end_line": 139})
+	b.ReportAllocs()
+	for b.Loop() {
+		ws.reads = ws.reads[:0]
+		if out := s.chunk().Call(b.Context(), []ToolCall{c}); !strings.Contains(out[0], "139  func handler138") {
+			b.Fatal(out[0])
+		}
+	}
+}
