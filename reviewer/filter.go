@@ -149,21 +149,7 @@ func (f Filter) check(file *diff.File) verdict {
 	case file.AddedLines() == 0:
 		return verdict{outcome: OutcomeFiltered, reason: "only deletions"}
 	}
-	p := file.Path()
-	reason, glob := "", false
-	if !f.NoDefaults {
-		reason = noiseReason(p)
-	}
-	for _, g := range f.Ignore {
-		neg := strings.HasPrefix(g, "!")
-		if globMatch(strings.TrimPrefix(g, "!"), p) {
-			if neg {
-				reason, glob = "", false
-			} else {
-				reason, glob = "ignored by "+g, true
-			}
-		}
-	}
+	reason, glob := f.pathReason(file.Path())
 	if reason != "" {
 		return verdict{outcome: OutcomeFiltered, reason: reason, glob: glob}
 	}
@@ -177,6 +163,26 @@ func (f Filter) check(file *diff.File) verdict {
 		return verdict{outcome: OutcomeReviewed, note: "generated-code header ignored: a new file"}
 	}
 	return verdict{outcome: OutcomeReviewed, askBase: true}
+}
+
+// pathReason is why the filter leaves out a file at p by its path alone, or "": the
+// default noise list, then the ignore globs, the last matching one winning. glob says an
+// ignore glob decided.
+func (f Filter) pathReason(p string) (reason string, glob bool) {
+	if !f.NoDefaults {
+		reason = noiseReason(p)
+	}
+	for _, g := range f.Ignore {
+		neg := strings.HasPrefix(g, "!")
+		if globMatch(strings.TrimPrefix(g, "!"), p) {
+			if neg {
+				reason, glob = "", false
+			} else {
+				reason, glob = "ignored by "+g, true
+			}
+		}
+	}
+	return reason, glob
 }
 
 // noiseReason is the reason of the first entry of the default noise list that matches p,

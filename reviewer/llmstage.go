@@ -44,10 +44,12 @@ type Egress struct {
 	Files  []EgressFile
 }
 
-// EgressFile is one file of an Egress, with the hunks sent ("@@ -1,3 +1,4 @@").
+// EgressFile is one file of an Egress, with the hunks sent ("@@ -1,3 +1,4 @@") and what
+// the model's tools sent of it ("read_file head lines 1-40").
 type EgressFile struct {
 	Path  string
 	Hunks []string
+	Reads []string
 }
 
 // Planned is a request a dry run would have sent.
@@ -74,6 +76,8 @@ type modelStage struct {
 	log   *slog.Logger
 	// since, when set, narrows what is sent to the hunks changed after an earlier review.
 	since *since
+	// tools, when set, are offered to the model with each chunk.
+	tools *toolSet
 }
 
 // modelResult is what the model stage adds to a review.
@@ -183,6 +187,11 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 		mu.Unlock()
 		p, err := s.prompt(&ch, cc, tags)
 		var reply Reply
+		var tb *chunkTools
+		if s.tools != nil {
+			tb = s.tools.chunk()
+			p.Tools = tb
+		}
 		if err == nil {
 			reply, err = s.model.Review(ctx, p)
 		}
@@ -204,7 +213,11 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 			sentTokens += m.Usage.PromptTokens
 		}
 		if reply.Requests > 0 {
-			res.egress = append(res.egress, egressOf(&ch, reply.Model, sentTokens))
+			e := egressOf(&ch, reply.Model, sentTokens)
+			if tb != nil {
+				e.Files = append(e.Files, tb.egress()...)
+			}
+			res.egress = append(res.egress, e)
 		}
 		if reply.Dropped > 0 {
 			res.unplaced = append(res.unplaced, Unplaced{Path: partPaths(&ch, originals)[0],

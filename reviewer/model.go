@@ -29,6 +29,9 @@ type Prompt struct {
 	// Model, when set, is the model to ask first instead of the client's primary model
 	// (the change's tier names it: gateway.models); the fallback models follow it.
 	Model string
+	// Tools, when set, may be offered to the model, which may call them before it
+	// answers; a Model that cannot offer tools answers without them.
+	Tools Toolbox
 }
 
 // ModelFinding is a finding as the model answered it, before it is anchored to the diff.

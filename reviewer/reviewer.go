@@ -41,6 +41,9 @@ type Options struct {
 	Publish PublishOptions
 	// Tiers decide how much review a change gets before any model request (tier.go).
 	Tiers TierOptions
+	// Tools lets the model read more of the repository than the diff, in the tiers
+	// whose plan allows it.
+	Tools ToolOptions
 	// Progress, when set, is told how far the model stage has come each time that
 	// changes: chunks sent and answered, tokens and cost so far. It is called one call at
 	// a time, from the goroutines that ask the model, and must return quickly.
@@ -127,7 +130,10 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 		res.Since = sc.head
 	}
 	if r.opts.Model != nil && res.Tier.Plan.AskModel {
-		stage := &modelStage{model: r.opts.Model, opts: r.opts, plan: res.Tier.Plan, redactor: masks.red, masks: masks, log: log, since: sc}
+		tools := r.opts.Tools
+		tools.Enabled = tools.Enabled && res.Tier.Plan.Tools
+		stage := &modelStage{model: r.opts.Model, opts: r.opts, plan: res.Tier.Plan, redactor: masks.red, masks: masks, log: log, since: sc,
+			tools: newToolSet(tools, r.diffs, c, filter, masks.red)}
 		m, err := stage.run(ctx, c, reviewed, set, &res.Coverage)
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: model review: %w", c, err)

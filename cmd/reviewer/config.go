@@ -108,6 +108,25 @@ type ReviewConfig struct {
 	// Tier forces every change's review tier (trivial, lite or full); auto decides from
 	// what the change touches (reviewer/tier.go).
 	Tier string `mapstructure:"tier"`
+	// Tools lets the model read more of the repository than the diff.
+	Tools ToolsConfig `mapstructure:"tools"`
+}
+
+// ToolsConfig turns the model's tools (read_file, search, list_dir, find_definition) on
+// and bounds them per chunk and per change.
+type ToolsConfig struct {
+	Enabled               bool `mapstructure:"enabled"`
+	MaxRounds             int  `mapstructure:"max_rounds"`
+	MaxCalls              int  `mapstructure:"max_calls"`
+	MaxOutputTokens       int  `mapstructure:"max_output_tokens"`
+	ChangeMaxCalls        int  `mapstructure:"change_max_calls"`
+	ChangeMaxOutputTokens int  `mapstructure:"change_max_output_tokens"`
+}
+
+// options are the pipeline's tool options; the Workspace is the caller's to set.
+func (t ToolsConfig) options() reviewer.ToolOptions {
+	return reviewer.ToolOptions{Enabled: t.Enabled, MaxRounds: t.MaxRounds, MaxCalls: t.MaxCalls, MaxOutputTokens: t.MaxOutputTokens,
+		ChangeMaxCalls: t.ChangeMaxCalls, ChangeMaxOutputTokens: t.ChangeMaxOutputTokens}
 }
 
 // BudgetConfig bounds the model tokens reviewer serve spends per UTC day; 0 is no bound.
@@ -281,6 +300,12 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("review.verify", true)
 	v.SetDefault("review.min_confidence", 0.5)
 	v.SetDefault("review.verify_max_tokens", 8000)
+	v.SetDefault("review.tools.enabled", false)
+	v.SetDefault("review.tools.max_rounds", reviewer.DefaultToolRounds)
+	v.SetDefault("review.tools.max_calls", reviewer.DefaultToolCalls)
+	v.SetDefault("review.tools.max_output_tokens", reviewer.DefaultToolOutputTokens)
+	v.SetDefault("review.tools.change_max_calls", reviewer.DefaultChangeToolCalls)
+	v.SetDefault("review.tools.change_max_output_tokens", reviewer.DefaultChangeToolOutputToken)
 	v.SetDefault("gateway.base_url", "")
 	v.SetDefault("gateway.api_key", "")
 	v.SetDefault("gateway.api_key_file", "")
@@ -500,6 +525,9 @@ func (c *Config) Validate() error {
 		"review.max_comments": c.Review.MaxComments, "review.context_lines": c.Review.ContextLines,
 		"gateway.max_concurrency": c.Gateway.MaxConcurrency, "gateway.max_retries": c.Gateway.MaxRetries,
 		"gateway.max_output_tokens": c.Gateway.MaxOutputTokens, "review.verify_max_tokens": c.Review.VerifyMaxTokens,
+		"review.tools.max_rounds": c.Review.Tools.MaxRounds, "review.tools.max_calls": c.Review.Tools.MaxCalls,
+		"review.tools.max_output_tokens": c.Review.Tools.MaxOutputTokens, "review.tools.change_max_calls": c.Review.Tools.ChangeMaxCalls,
+		"review.tools.change_max_output_tokens": c.Review.Tools.ChangeMaxOutputTokens,
 	} {
 		if n < 0 {
 			errs = append(errs, fmt.Errorf("%s: %d is negative", key, n))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -255,8 +256,17 @@ func evalCase(ctx context.Context, c *Config, opts reviewer.Options, gw *gateway
 		missed = len(gw.player.Misses())
 	}
 	ropts := rules.RepoOptions{RulesDir: cs.RulesDir, NoBuiltin: !c.Review.Builtin, Disable: c.Review.Disable}
+	change := reviewer.Change{Forge: "local", Repo: "eval/" + cs.Name}
+	if opts.Tools.Enabled {
+		if tree, ok := evalTree(cs); ok {
+			// The case's tree is its head: the tools read it, and the case's answers,
+			// beside it, stay out of reach.
+			opts.Tools.Workspace = reviewer.FSWorkspace(tree)
+			change.HeadSHA = evalTreeDir
+		}
+	}
 	rv := reviewer.New(bytesDiff(cs.Diff), recorded(&fsRules{fsys: cs.Repo, opts: ropts}), opts, logger)
-	res, err := rv.Review(ctx, reviewer.Request{Change: reviewer.Change{Forge: "local", Repo: "eval/" + cs.Name}})
+	res, err := rv.Review(ctx, reviewer.Request{Change: change})
 	if err != nil {
 		return eval.CaseRun{}, "", fmt.Errorf("case %s: %w", cs.Name, err)
 	}
@@ -335,4 +345,18 @@ func thresholds(m eval.Metrics, f evalFlags) error {
 		return nil
 	}
 	return &exitError{code: exitFindings, err: errors.New(strings.Join(unmet, "; "))}
+}
+
+// evalTreeDir is the directory of a case that holds the repository at the change's head,
+// for the model's tools (review.tools.enabled); a case without one is reviewed without
+// tools.
+const evalTreeDir = "tree"
+
+// evalTree is the case's tree directory, if it has one.
+func evalTree(cs *eval.Case) (fs.FS, bool) {
+	if st, err := fs.Stat(cs.Repo, evalTreeDir); err != nil || !st.IsDir() {
+		return nil, false
+	}
+	tree, err := fs.Sub(cs.Repo, evalTreeDir)
+	return tree, err == nil
 }

@@ -50,6 +50,7 @@ func modelOptions(e env, c *Config, logger *slog.Logger, shared llm.Cache) (revi
 		Prices:      map[string]reviewer.Price{},
 		Verify: reviewer.VerifyOptions{Enabled: c.Review.Verify, MinConfidence: c.Review.MinConfidence,
 			MaxTokens: c.Review.VerifyMaxTokens},
+		Tools: c.Review.Tools.options(),
 	}
 	opts.Tiers = tierOptions(c)
 	for model, p := range c.Gateway.Prices {

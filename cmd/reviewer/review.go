@@ -203,6 +203,10 @@ func reviewAndReport(ctx context.Context, e env, c *Config, logger *slog.Logger,
 	if mode.progress != nil && !mode.dryRun {
 		opts.Progress = mode.progress.Update
 	}
+	if g, ok := src.diffs.(gitDiff); ok {
+		// A local repository: the tools read its objects and can search them.
+		opts.Tools.Workspace = g.repo
+	}
 	rv := reviewer.New(src.diffs, src.rules, opts, logger)
 	res, err := rv.Review(ctx, reviewer.Request{Change: src.change})
 	if mode.progress != nil {

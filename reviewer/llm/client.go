@@ -112,6 +112,7 @@ type Client struct {
 
 	mu        sync.Mutex
 	modes     map[string]mode      // by endpoint and model
+	noTools   map[string]bool      // by endpoint and model: tools refused
 	notBefore map[string]time.Time // by endpoint and model: no request before this time
 	breakers  map[string]*breaker
 }
@@ -152,6 +153,7 @@ func New(opts Options) (*Client, error) {
 		sem:       make(chan struct{}, opts.MaxConcurrency),
 		log:       opts.Logger,
 		modes:     make(map[string]mode),
+		noTools:   make(map[string]bool),
 		notBefore: make(map[string]time.Time),
 		breakers:  make(map[string]*breaker),
 	}
@@ -304,7 +306,7 @@ func (c *Client) Review(ctx context.Context, p reviewer.Prompt) (reviewer.Reply,
 		dropped    int
 	)
 	x := &exchange{
-		kind: kindReview, models: c.modelsFor(p), msgs: msgs, tags: p.Tags, maxOut: p.MaxOutputTokens,
+		kind: kindReview, models: c.modelsFor(p), msgs: msgs, tags: p.Tags, maxOut: p.MaxOutputTokens, tools: p.Tools,
 		format: func(md mode) *openai.ChatCompletionResponseFormat { return md.responseFormat(schemaName, answerSchema) },
 		accept: func(ctx context.Context, model, content string) error {
 			fs, d, err := parseAnswer(content)

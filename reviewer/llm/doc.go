@@ -21,7 +21,12 @@
 //  3. Ask for structured output (response_format json_schema, strict). An endpoint that
 //     refuses it is asked again in json_object mode, then in plain text with the JSON
 //     extracted from the prose; the mode that works is remembered per endpoint and model.
-//  4. Parse and validate the findings (ParseAnswer), store the reply in the cache under
+//  4. When the prompt carries a reviewer.Toolbox, offer its tools: each answer that calls
+//     tools is answered with one tool message per call (at most 16 a round) and the
+//     conversation goes on, until the toolbox offers no more and the last request says
+//     tool_choice "none". An endpoint that rejects tools is asked again without them, and
+//     is remembered per endpoint and model like a refused response format (tools.go).
+//  5. Parse and validate the findings (ParseAnswer), store the reply in the cache under
 //     the model that answered. The Reply carries what each model billed (Spent), also on
 //     error, and how many answer items were dropped as invalid (Dropped).
 package llm

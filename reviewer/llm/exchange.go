@@ -43,6 +43,8 @@ type exchange struct {
 	// cached, when set, is asked before each model is: true ends the exchange with an
 	// answer the caller found in its cache.
 	cached func(ctx context.Context, model string) bool
+	// tools, when set, may be called by the model before it answers (tools.go).
+	tools reviewer.Toolbox
 }
 
 // outcome is how an exchange ended well.
@@ -102,19 +104,27 @@ func (c *Client) askModel(ctx context.Context, model string, x *exchange, acc *r
 	br := c.breaker(model)
 	retries, invalid := 0, 0
 	var waited time.Time // the hold-off this caller already slept through
+	conv := c.newConversation(model, x)
 	for {
 		if !br.allow(c.opts.Now()) {
 			c.log.DebugContext(ctx, "model skipped, circuit open", slog.String(keyKind, string(x.kind)), slog.String(keyModel, model))
 			return ErrCircuitOpen
 		}
 		md := c.mode(model)
-		res, err := c.send(ctx, model, c.request(model, md, x), x.tags, retries+1, waited)
+		req := c.request(model, md, x)
+		conv.apply(&req)
+		res, err := c.send(ctx, model, req, x.tags, retries+1, waited)
 		if res.sent {
 			acc.Requests++
 		}
 		if err == nil {
 			br.success()
 			addUsage(acc, model, res.resp.Usage)
+			if conv.answer(ctx, res.resp) {
+				// A round of tool calls answered: the next request is a new one.
+				retries, invalid, waited = 0, 0, time.Time{}
+				continue
+			}
 			err := c.interpret(ctx, model, x, res.resp)
 			if !errors.Is(err, ErrInvalidAnswer) {
 				return err
@@ -133,6 +143,10 @@ func (c *Client) askModel(ctx context.Context, model string, x *exchange, acc *r
 		var se *statusError
 		isStatus := errors.As(err, &se)
 		switch {
+		case isStatus && conv.offering() && se.refusesTools():
+			c.refuseTools(ctx, x, model)
+			conv.drop(x)
+			continue
 		case isStatus && se.refusesFormat() && md < modeText:
 			next := c.downgrade(model, md)
 			c.log.WarnContext(ctx, "endpoint refused the response format, falling back", slog.String(keyKind, string(x.kind)),

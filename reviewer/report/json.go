@@ -85,6 +85,7 @@ type jsonEgress struct {
 type jsonEgressFile struct {
 	Path  string   `json:"path"`
 	Hunks []string `json:"hunks"`
+	Reads []string `json:"reads,omitempty"`
 }
 
 type jsonPlace struct {
@@ -120,7 +121,7 @@ func writeJSON(w io.Writer, res *reviewer.Result) error {
 	for _, e := range res.Egress {
 		je := jsonEgress{Model: e.Model, Tokens: e.Tokens, Files: make([]jsonEgressFile, 0, len(e.Files))}
 		for _, f := range e.Files {
-			je.Files = append(je.Files, jsonEgressFile{Path: f.Path, Hunks: append([]string{}, f.Hunks...)})
+			je.Files = append(je.Files, jsonEgressFile{Path: f.Path, Hunks: append([]string{}, f.Hunks...), Reads: f.Reads})
 		}
 		rep.Egress = append(rep.Egress, je)
 	}
