@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 
@@ -158,5 +159,36 @@ func TestPipelineTools(t *testing.T) {
 				t.Error("the egress record holds the token")
 			}
 		})
+	}
+}
+
+// TestPipelineToolsFollowTier: with review.tools.enabled, a change whose tier's plan has
+// no tools (a one-line change is lite) is reviewed without any tool offered.
+func TestPipelineToolsFollowTier(t *testing.T) {
+	t.Parallel()
+	repo, base, head, patch := gitRepo(t)
+	var offered atomic.Int32
+	g := newGateway(t, func(_ int, r received) reply {
+		if len(decodeSent(t, r).Tools) > 0 {
+			offered.Add(1)
+		}
+		return okReply(t, `{"findings":[]}`)
+	})
+	c, _, _ := setup(t, g, nil)
+	forge := &reviewertest.Forge{
+		Change: reviewer.Change{Forge: "github", Repo: "acme/app", Number: 7, BaseSHA: base, HeadSHA: head},
+		Patch:  patch,
+	}
+	opts := reviewer.Options{Model: c, Tools: reviewer.ToolOptions{Enabled: true, Workspace: repo}}
+	rv := reviewer.New(forge, reviewer.TreeRules{Tree: repo, Opts: rules.RepoOptions{NoBuiltin: true}}, opts, nil)
+	res, err := rv.Review(t.Context(), reviewer.Request{Change: forge.Change})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Tier.Level != reviewer.TierLite || res.Usage.Requests == 0 {
+		t.Fatalf("tier %s, %d requests: want a lite review that asks the model", res.Tier.Level, res.Usage.Requests)
+	}
+	if n := offered.Load(); n != 0 {
+		t.Errorf("%d requests offered tools to a lite review", n)
 	}
 }
