@@ -18,7 +18,7 @@ import (
 // SchemaVersion names the templates and the answer format; bump it whenever either
 // changes. Response caches key on the rendered messages, which change with the templates
 // anyway; the version also goes into the delimiter token, so two versions never share one.
-const SchemaVersion = "2"
+const SchemaVersion = "3"
 
 // Roles of the rendered messages.
 const (
@@ -71,6 +71,9 @@ type File struct {
 	// Status is "modified", "added", "deleted", "renamed" or "copied".
 	Status string
 	Hunks  []Hunk
+	// Context is code of the file's head version shown in the CONTEXT block, to read
+	// around the hunks: excerpts in line order, none overlapping.
+	Context []Excerpt
 }
 
 // Change is the context of the change under review.
@@ -181,6 +184,15 @@ func Nonce(in Input) string {
 				h.str(l.Content)
 			}
 		}
+		h.num(len(f.Context))
+		for _, e := range f.Context {
+			h.num(e.Start)
+			h.str(e.Label)
+			h.num(len(e.Lines))
+			for _, l := range e.Lines {
+				h.str(l)
+			}
+		}
 	}
 	return hex.EncodeToString(h.sum())[:NonceLen]
 }
@@ -211,7 +223,9 @@ func (n *nonceHash) sum() []byte {
 type userData struct {
 	Nonce  string
 	Change Change
-	Files  []fileData
+	// Context is the CONTEXT block's text, all files' AppendContext; "" for none.
+	Context string
+	Files   []fileData
 }
 
 type fileData struct {
@@ -235,7 +249,7 @@ func renderUser(nonce string, c Change, files []File) (string, error) {
 		Instructions: strings.TrimSpace(text(c.Instructions)),
 	}}
 	size := 1024 + len(data.Change.Title) + len(data.Change.Description) + len(data.Change.Instructions)
-	var body []byte
+	var body, ctx []byte
 	data.Files = make([]fileData, len(files))
 	for i := range files {
 		f := &files[i]
@@ -258,7 +272,10 @@ func renderUser(nonce string, c Change, files []File) (string, error) {
 			size += len(body) + 64
 		}
 		data.Files[i] = fd
+		ctx = AppendContext(ctx, f.Path, f.Context, HunkRanges(f.Hunks))
 	}
+	data.Context = withoutNonce(string(ctx), nonce)
+	size += len(data.Context)
 	var b bytes.Buffer
 	b.Grow(size)
 	if err := templates.ExecuteTemplate(&b, "user.tmpl", data); err != nil {
