@@ -86,7 +86,6 @@ func shownUntil(rs []LineRange, n int) int {
 	return last
 }
 
-// ContextBlockOverhead bounds Count-like estimates of the CONTEXT block's delimiter lines
-// around the files' context, whatever the nonce: chunking adds it once per file with
-// context, so a chunk's estimate stays above its rendered prompt.
-const ContextBlockOverhead = 2 * (len("<<<UNTRUSTED_") + NonceLen + len("_CONTEXT>>>\n\n"))
+// ContextBlockBytes is the length in bytes of the CONTEXT block's delimiter lines and the
+// blank line after them, which Render adds once when any file has context.
+const ContextBlockBytes = len("<<<UNTRUSTED_") + NonceLen + len("_CONTEXT\n") + len("UNTRUSTED_") + NonceLen + len("_CONTEXT>>>\n\n")
