@@ -216,7 +216,7 @@ func TestReviewWithModelFailures(t *testing.T) {
 		return reviewer.Reply{Requests: 1, Model: "m"}, nil
 	}}
 	rv := reviewer.New(diffBytes(demoWithEnv(t)), ruleFS{fsys: fstest.MapFS{}, opts: rules.RepoOptions{NoBuiltin: true}},
-		reviewer.Options{Model: model, Chunk: chunk.Options{MaxChunkTokens: 1800}}, nil)
+		reviewer.Options{Model: model, Chunk: chunk.Options{MaxChunkTokens: 1950}}, nil)
 	res, err := rv.Review(t.Context(), reviewer.Request{})
 	if err != nil {
 		t.Fatal(err)
@@ -357,7 +357,7 @@ func TestReviewWithModelRateLimited(t *testing.T) {
 		return reviewer.Reply{}, &reviewer.RateLimitError{Reset: soon}
 	}}
 	rv := reviewer.New(diffBytes(demoWithEnv(t)), ruleFS{fsys: fstest.MapFS{}, opts: rules.RepoOptions{NoBuiltin: true}},
-		reviewer.Options{Model: model, Chunk: chunk.Options{MaxChunkTokens: 1800}}, nil)
+		reviewer.Options{Model: model, Chunk: chunk.Options{MaxChunkTokens: 1950}}, nil)
 	res, err := rv.Review(t.Context(), reviewer.Request{})
 	if err != nil {
 		t.Fatal(err)

@@ -35,7 +35,7 @@ func TestProgress(t *testing.T) {
 	)
 	rv := reviewer.New(diffBytes(demoWithEnv(t)), ruleFS{fsys: fstest.MapFS{}, opts: rules.RepoOptions{NoBuiltin: true}},
 		reviewer.Options{
-			Model: model, Chunk: chunk.Options{MaxChunkTokens: 1800},
+			Model: model, Chunk: chunk.Options{MaxChunkTokens: 1950},
 			Prices: map[string]reviewer.Price{"m": {Input: 1, Output: 4}},
 			Progress: func(p reviewer.Progress) {
 				mu.Lock()

@@ -43,6 +43,9 @@ type Options struct {
 	// changes: chunks sent and answered, tokens and cost so far. It is called one call at
 	// a time, from the goroutines that ask the model, and must return quickly.
 	Progress func(Progress)
+	// Context shapes the code shown around the hunks, read from the head version through
+	// the diff source when it is also a TreeReader.
+	Context ContextOptions
 }
 
 // Reviewer runs the review pipeline. It is safe for concurrent use.
@@ -121,6 +124,7 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	}
 	if r.opts.Model != nil {
 		stage := &modelStage{model: r.opts.Model, opts: r.opts, redactor: masks.red, masks: masks, log: log, since: sc}
+		stage.tree, _ = r.diffs.(TreeReader)
 		m, err := stage.run(ctx, c, reviewed, set, &res.Coverage)
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: model review: %w", c, err)

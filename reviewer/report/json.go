@@ -73,6 +73,8 @@ type jsonEgress struct {
 type jsonEgressFile struct {
 	Path  string   `json:"path"`
 	Hunks []string `json:"hunks"`
+	// Context lists the head version's lines sent as context ("1-12 file header").
+	Context []string `json:"context,omitempty"`
 }
 
 type jsonPlace struct {
@@ -107,7 +109,7 @@ func writeJSON(w io.Writer, res *reviewer.Result) error {
 	for _, e := range res.Egress {
 		je := jsonEgress{Model: e.Model, Tokens: e.Tokens, Files: make([]jsonEgressFile, 0, len(e.Files))}
 		for _, f := range e.Files {
-			je.Files = append(je.Files, jsonEgressFile{Path: f.Path, Hunks: append([]string{}, f.Hunks...)})
+			je.Files = append(je.Files, jsonEgressFile{Path: f.Path, Hunks: append([]string{}, f.Hunks...), Context: f.Context})
 		}
 		rep.Egress = append(rep.Egress, je)
 	}
