@@ -19,6 +19,8 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/chunk"
+	"github.com/reviewerbot/reviewer/reviewer/scope"
 	"github.com/reviewerbot/reviewer/reviewer/seal"
 	"github.com/reviewerbot/reviewer/rules"
 )
@@ -99,6 +101,19 @@ type ReviewConfig struct {
 	Outsiders string `mapstructure:"outsiders"`
 	// Budget bounds the tokens reviewer serve spends per UTC day.
 	Budget BudgetConfig `mapstructure:"budget"`
+	// Context shapes the code shown to the model around the hunks.
+	Context ContextConfig `mapstructure:"context"`
+}
+
+// ContextConfig shapes the code from the head version shown around the hunks: the whole
+// file when small, else its header and the enclosing scope of each hunk.
+type ContextConfig struct {
+	Enabled         bool `mapstructure:"enabled"`
+	WholeFileTokens int  `mapstructure:"whole_file_tokens"`
+	MaxFileTokens   int  `mapstructure:"max_file_tokens"`
+	MaxChunkTokens  int  `mapstructure:"max_chunk_tokens"`
+	MaxFileBytes    int  `mapstructure:"max_file_bytes"`
+	MaxScopeLines   int  `mapstructure:"max_scope_lines"`
 }
 
 // BudgetConfig bounds the model tokens reviewer serve spends per UTC day; 0 is no bound.
@@ -248,6 +263,12 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("review.outsiders", outsidersOnRequest)
 	v.SetDefault("review.budget.repo_tokens_per_day", 0)
 	v.SetDefault("review.budget.author_tokens_per_day", 0)
+	v.SetDefault("review.context.enabled", true)
+	v.SetDefault("review.context.whole_file_tokens", chunk.DefaultWholeFileTokens)
+	v.SetDefault("review.context.max_file_tokens", chunk.DefaultMaxFileContext)
+	v.SetDefault("review.context.max_chunk_tokens", chunk.DefaultMaxChunkContext)
+	v.SetDefault("review.context.max_file_bytes", reviewer.DefaultContextMaxFileBytes)
+	v.SetDefault("review.context.max_scope_lines", scope.DefaultMaxScopeLines)
 	v.SetDefault("gateway.base_url", "")
 	v.SetDefault("gateway.api_key", "")
 	v.SetDefault("gateway.api_key_file", "")
@@ -461,7 +482,10 @@ func (c *Config) Validate() error {
 		"review.max_chunk_tokens": c.Review.MaxChunkTokens, "review.max_tokens_per_change": c.Review.MaxTokensPerChange,
 		"review.max_comments": c.Review.MaxComments, "review.context_lines": c.Review.ContextLines,
 		"gateway.max_concurrency": c.Gateway.MaxConcurrency, "gateway.max_retries": c.Gateway.MaxRetries,
-		"gateway.max_output_tokens": c.Gateway.MaxOutputTokens,
+		"gateway.max_output_tokens":        c.Gateway.MaxOutputTokens,
+		"review.context.whole_file_tokens": c.Review.Context.WholeFileTokens, "review.context.max_file_tokens": c.Review.Context.MaxFileTokens,
+		"review.context.max_chunk_tokens": c.Review.Context.MaxChunkTokens, "review.context.max_file_bytes": c.Review.Context.MaxFileBytes,
+		"review.context.max_scope_lines": c.Review.Context.MaxScopeLines,
 	} {
 		if n < 0 {
 			errs = append(errs, fmt.Errorf("%s: %d is negative", key, n))
