@@ -12,6 +12,9 @@ import (
 type goFile struct {
 	fset *token.FileSet
 	file *ast.File
+	// decls are the lines of the top-level declarations, doc comments included, in
+	// order: a lookup is a binary search, not a walk over a file of thousands.
+	decls [][2]int
 }
 
 // parseGo parses src. A file with syntax errors is still used as far as the parser got
@@ -23,20 +26,9 @@ func parseGo(src []byte, _ *lineIndex) (*goFile, bool) {
 	if f == nil || f.Name == nil || !f.Package.IsValid() {
 		return nil, false
 	}
-	return &goFile{fset: fset, file: f}, true
-}
-
-func (g *goFile) lines(n ast.Node) [2]int {
-	return [2]int{g.fset.Position(n.Pos()).Line, g.fset.Position(n.End()).Line}
-}
-
-func (g *goFile) scopes(line int) [][2]int {
-	var out [][2]int
-	for _, d := range g.file.Decls {
+	g := &goFile{fset: fset, file: f, decls: make([][2]int, len(f.Decls))}
+	for i, d := range f.Decls {
 		r := g.lines(d)
-		if line < r[0] || line > r[1] {
-			continue
-		}
 		var doc *ast.CommentGroup
 		switch d := d.(type) {
 		case *ast.FuncDecl:
@@ -44,39 +36,56 @@ func (g *goFile) scopes(line int) [][2]int {
 		case *ast.GenDecl:
 			doc = d.Doc
 		}
-		outer := r
 		if doc != nil {
-			outer[0] = g.fset.Position(doc.Pos()).Line
+			r[0] = min(r[0], fset.Position(doc.Pos()).Line)
 		}
-		out = append(out, outer)
-		// Function literals around the line, outermost first: a handler defined inside a
-		// long function is a scope of its own.
-		// The walk is bounded in depth: End of an unclosed block (a file with syntax
-		// errors) walks down its last statements, so End at every level of a deep nest
-		// would be quadratic.
-		depth := 0
-		ast.Inspect(d, func(n ast.Node) bool {
-			if n == nil {
-				depth--
-				return false
-			}
-			if depth >= maxDepth {
-				return false
-			}
-			r := g.lines(n)
-			if line < r[0] || line > r[1] {
-				return false
-			}
-			if fl, ok := n.(*ast.FuncLit); ok {
-				out = append(out, g.lines(fl))
-			}
-			depth++
-			return true
-		})
-		return out
+		g.decls[i] = r
 	}
-	// Between declarations (a comment, a blank line): the line alone.
-	return slices.Clip(out)
+	return g, true
+}
+
+func (g *goFile) lines(n ast.Node) [2]int {
+	return [2]int{g.fset.Position(n.Pos()).Line, g.fset.Position(n.End()).Line}
+}
+
+func (g *goFile) scopes(line int) [][2]int {
+	// The last declaration starting at or before line.
+	i, _ := slices.BinarySearchFunc(g.decls, line, func(r [2]int, l int) int {
+		if r[0] <= l {
+			return -1
+		}
+		return 1
+	})
+	i--
+	if i < 0 || g.decls[i][1] < line {
+		// Between declarations (a comment, a blank line): the line alone.
+		return nil
+	}
+	out := [][2]int{g.decls[i]}
+	// Function literals around the line, outermost first: a handler defined inside a
+	// long function is a scope of its own. The walk is bounded in depth: End of an
+	// unclosed block (a file with syntax errors) walks down its last statements, so End
+	// at every level of a deep nest would be quadratic.
+	depth := 0
+	ast.Inspect(g.file.Decls[i], func(n ast.Node) bool {
+		if n == nil {
+			depth--
+			return false
+		}
+		if depth >= maxDepth {
+			return false
+		}
+		r := g.lines(n)
+		if line < r[0] || line > r[1] {
+			return false
+		}
+		if fl, ok := n.(*ast.FuncLit); ok {
+			out = append(out, g.lines(fl))
+		}
+		depth++
+		return true
+	})
+	return out
 }
 
 func (g *goFile) header() (int, int, bool) {

@@ -37,17 +37,3 @@ func (li *lineIndex) line(n int) []byte {
 	l = bytes.TrimSuffix(l, []byte{'\n'})
 	return bytes.TrimSuffix(l, []byte{'\r'})
 }
-
-// lineOf returns the line (from 1) holding byte offset off.
-func (li *lineIndex) lineOf(off int) int {
-	lo, hi := 0, len(li.starts)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if li.starts[m] <= off {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo
-}
