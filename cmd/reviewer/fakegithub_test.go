@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -113,6 +115,7 @@ func newGitHubFake(t testing.TB, rev forgeRev) *ghFake {
 
 	f.route("GET "+ghPrefix+"/pulls/"+strconv.Itoa(ghNumber), nil, nil, nil, f.getPull)
 	f.route("GET "+ghPrefix+"/git/trees/{sha}", []string{"recursive"}, nil, nil, f.getTree)
+	f.route("GET "+ghPrefix+"/contents/{path...}", []string{"ref"}, nil, nil, f.getContents)
 	f.route("GET "+ghPrefix+"/compare/{basehead}", []string{"per_page", "page"}, nil, nil, f.compare)
 	f.route("GET "+ghPrefix+"/pulls/"+strconv.Itoa(ghNumber)+"/comments",
 		[]string{"sort", "direction", "since", "per_page", "page"}, nil, nil, f.listComments)
@@ -276,8 +279,10 @@ func (f *ghFake) getPermission(w http.ResponseWriter, r *http.Request, _ fakeReq
 func (f *ghFake) getTree(w http.ResponseWriter, r *http.Request, req fakeRequest) {
 	f.mu.Lock()
 	base := f.current().base
+	atHead := isHead(f.revs, r.PathValue("sha"))
 	f.mu.Unlock()
-	if sha := r.PathValue("sha"); sha != base {
+	// The rules are read at the base; the context around the hunks at a head.
+	if sha := r.PathValue("sha"); sha != base && !atHead {
 		f.log.problem("%s: rules read at %s, not at the base %s", req, sha, base)
 	}
 	entry := func(path, typ, mode string) map[string]any {
@@ -288,6 +293,28 @@ func (f *ghFake) getTree(w http.ResponseWriter, r *http.Request, req fakeRequest
 		"sha": base, "url": "https://api.github.com/repos/acme/client/git/trees/" + base, "truncated": false,
 		"tree": []any{entry("LICENSE", "blob", "100644"), entry("README.md", "blob", "100644"),
 			entry("app", "tree", "040000"), entry("app/client.py", "blob", "100644")},
+	})
+}
+
+// GET /repos/{owner}/{repo}/contents/{path}?ref=HEAD: a changed file at a head, for the
+// context around its hunks (headContent). Rules and settings are never read at a head.
+//
+// GitHub API docs: https://docs.github.com/rest/repos/contents#get-repository-content
+func (f *ghFake) getContents(w http.ResponseWriter, r *http.Request, req fakeRequest) {
+	p, ref := r.PathValue("path"), r.URL.Query().Get("ref")
+	if rulesPath(p) {
+		f.log.problem("%s: rules read at a head", req)
+	}
+	f.mu.Lock()
+	content, ok := headContent(f.revs, ref, p)
+	f.mu.Unlock()
+	if !ok {
+		ghError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	writeFakeJSON(w, http.StatusOK, map[string]any{
+		"type": "file", "encoding": "base64", "size": len(content), "name": path.Base(p), "path": p,
+		"content": base64.StdEncoding.EncodeToString([]byte(content)), "sha": "3d21ec53a331a6f037a91c368710b99387d012c1",
 	})
 }
 

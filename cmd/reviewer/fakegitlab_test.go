@@ -734,13 +734,32 @@ func (f *glFake) setStatus(w http.ResponseWriter, _ *http.Request, req fakeReque
 }
 
 // glNotInBase answers 404 for a file or tree the base does not hold (it holds no rules files),
-// after checking that the bot reads at the base.
+// after checking that the bot reads at the base. At a head, where the bot reads the changed
+// files for the context around their hunks (never rules or settings), a file's raw
+// content is served (headContent).
 func glNotInBase(message string) func(*glFake, http.ResponseWriter, *http.Request, fakeRequest, []string) {
-	return func(f *glFake, w http.ResponseWriter, r *http.Request, req fakeRequest, _ []string) {
+	return func(f *glFake, w http.ResponseWriter, r *http.Request, req fakeRequest, m []string) {
+		ref := r.URL.Query().Get("ref")
 		f.mu.Lock()
 		base := f.latest().base
+		var revs []forgeRev
+		for _, v := range f.versions {
+			revs = append(revs, v.rev)
+		}
 		f.mu.Unlock()
-		if ref := r.URL.Query().Get("ref"); ref != base {
+		p := r.URL.Query().Get("path")
+		if strings.HasSuffix(r.URL.Path, "/raw") {
+			p, _ = url.PathUnescape(m[len(m)-1])
+		}
+		switch {
+		case ref == base:
+		case isHead(revs, ref) && !rulesPath(p):
+			if content, ok := headContent(revs, ref, p); ok && strings.HasSuffix(r.URL.Path, "/raw") {
+				w.Header().Set("Content-Type", "text/plain")
+				_, _ = w.Write([]byte(content))
+				return
+			}
+		default:
 			f.log.problem("%s: read at %q, not at the base %s", req, ref, base)
 		}
 		glError(w, http.StatusNotFound, message)
