@@ -24,7 +24,7 @@ func largeHeads(b *testing.B) fstest.MapFS {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	zr, err := gzip.NewReader(f)
 	if err != nil {
 		b.Fatal(err)
