@@ -143,3 +143,40 @@ func TestReviewGitContext(t *testing.T) {
 		})
 	}
 }
+
+// TestForgeChangeContext: reviewer review --change reads the changed files at the head
+// through the forge's API (never the rules there, which the fakes would flag) and sends
+// them as context.
+func TestForgeChangeContext(t *testing.T) {
+	t.Parallel()
+	for _, forge := range []string{"github", "gitlab"} {
+		t.Run(forge, func(t *testing.T) {
+			t.Parallel()
+			var f fakeForge
+			read := "/contents/app/client.py"
+			if forge == "github" {
+				f = newGitHubFake(t, changeV1(t))
+			} else {
+				f = newGitLabFake(t, changeV1(t))
+				read = "/repository/files/app%2Fclient%2Epy/raw"
+			}
+			g := newPromptRecorder(t)
+			run := reviewChange(t, f, gatewayEnv(g.Server))
+			if run.code != 0 && run.code != exitFindings {
+				t.Fatalf("exit %d\nstderr:\n%s", run.code, run.stderr)
+			}
+			atHead := 0
+			for _, r := range filter(run.reqs, "GET", read) {
+				if r.query.Get("ref") == shaHead1 {
+					atHead++
+				}
+			}
+			if atHead != 1 {
+				t.Errorf("app/client.py read %d times at the head, want once: %v", atHead, run.reqs)
+			}
+			if !strings.Contains(g.sent(), "_CONTEXT\nFILE app/client.py\n") {
+				t.Errorf("no context for app/client.py in the prompts:\n%s", g.sent())
+			}
+		})
+	}
+}
