@@ -44,8 +44,9 @@ func (s *modelStage) addContext(ctx context.Context, c Change, inputs []chunk.Fi
 	if !o.Enabled || len(inputs) == 0 {
 		return
 	}
-	if s.tree == nil || c.HeadSHA == "" {
-		s.log.DebugContext(ctx, "no context: no head revision to read files from")
+	// An empty HeadSHA is a local review's work tree, which its reader reads.
+	if s.tree == nil {
+		s.log.DebugContext(ctx, "no context: the diff source reads no files")
 		return
 	}
 	var (

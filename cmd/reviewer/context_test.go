@@ -180,3 +180,28 @@ func TestForgeChangeContext(t *testing.T) {
 		})
 	}
 }
+
+// TestReviewUncommittedContext: the head of uncommitted changes is the work tree, and the
+// context comes from it.
+func TestReviewUncommittedContext(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir := t.TempDir()
+	gitRun(t, dir, "init", "-q", "-b", "main")
+	writeFile(t, filepath.Join(dir, "svc/count.go"), svcBase)
+	gitRun(t, dir, "add", "-A")
+	gitRun(t, dir, "commit", "-q", "-m", "base")
+	writeFile(t, filepath.Join(dir, "svc/count.go"), strings.Replace(svcBase, "\treturn n\n", "\tmu.Lock()\n\treturn n\n", 1))
+	g := newPromptRecorder(t)
+	environ := []string{"REVIEWER_GATEWAY_BASE_URL=" + g.URL + "/v1", "REVIEWER_GATEWAY_MODEL=gpt-test",
+		"REVIEWER_CACHE_DIR=" + filepath.Join(t.TempDir(), "cache"), "REVIEWER_REVIEW_CONTEXT_LINES=1"}
+	r := runCmd(t, dir, environ, "review", "--uncommitted", "--format", "json", "--builtin=false")
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(g.sent(), "_CONTEXT\nFILE svc/count.go\n") || !strings.Contains(g.sent(), "\n9: \tmu.Lock()\n") {
+		t.Errorf("no context from the work tree in the prompt:\n%s", g.sent())
+	}
+}
