@@ -2,6 +2,7 @@ package reviewer_test
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"slices"
@@ -172,4 +173,41 @@ func between(s, from, to string) string {
 	}
 	before, _, _ := strings.Cut(after, to)
 	return before
+}
+
+// TestReviewContextTooLarge checks that a prompt the model finds too long is asked again
+// without its context before its diff is split.
+func TestReviewContextTooLarge(t *testing.T) {
+	t.Parallel()
+	repo := contextRepo(t)
+	var mu sync.Mutex
+	var withContext, without int
+	model := &fakeModel{answer: func(user string) (reviewer.Reply, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.Contains(user, "_CONTEXT\n") {
+			withContext++
+			return reviewer.Reply{Requests: 1}, fmt.Errorf("prompt: %w", reviewer.ErrTooLarge)
+		}
+		without++
+		return reviewer.Reply{Requests: 1, Findings: []reviewer.ModelFinding{
+			{Path: "svc/handle.go", Line: 22, Severity: "error", Message: "mu is locked twice.", Quote: "mu.Lock()"},
+		}}, nil
+	}}
+	rv := reviewer.New(repo, ruleFS{fsys: fstest.MapFS{}}, reviewer.Options{Model: model, Context: reviewer.ContextOptions{Enabled: true}}, nil)
+	res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "local", Repo: "r", BaseSHA: "base", HeadSHA: "head"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if withContext != 1 || without != 1 {
+		t.Errorf("asked %d times with context and %d without, want once each", withContext, without)
+	}
+	for _, f := range res.Coverage.Files {
+		if f.Outcome == reviewer.OutcomeFailed {
+			t.Errorf("%s failed: %s", f.Path, f.Reason)
+		}
+	}
+	if len(res.Findings) == 0 {
+		t.Error("the finding of the retry without context was lost")
+	}
 }
