@@ -52,4 +52,13 @@
 // 42 of the new file, "42   code" a context line, "o17 - code" removed line 17 of the old
 // file. The line numbers are the ones the model answers with, so the findings can be
 // anchored without guessing.
+//
+// # Context
+//
+// A File may carry Excerpts of its head version: code around the hunks to read, never
+// to comment on. They go into a CONTEXT block of their own, before the DIFF block and
+// fenced the same way, each line as "42: code" under a line "== lines A-B: what it
+// shows"; lines the DIFF block shows are replaced by one line "40-45: in the DIFF block"
+// (AppendContext, which chunking also uses to size the block). The excerpts are part of
+// the nonce's input like everything else rendered.
 package prompts
