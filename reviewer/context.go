@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
+	"testing/fstest"
 	"unicode/utf8"
 
 	"github.com/reviewerbot/reviewer/reviewer/chunk"
@@ -67,13 +68,14 @@ func (s *modelStage) addContext(ctx context.Context, c Change, inputs []chunk.Fi
 	if len(paths) == 0 {
 		return
 	}
+	var failed map[string]bool
 	fsys, err := s.tree.Tree(ctx, c, c.HeadSHA, paths)
 	if err != nil {
-		s.log.WarnContext(ctx, "head versions not read, files reviewed without context", slog.String("error", err.Error()))
-		for _, p := range paths {
-			s.noteContext(outcome, p, "the head version could not be read")
-		}
-		return
+		// One file the forge will not serve (GitHub's contents API refuses files over 1
+		// MB) fails the whole batch: the files are asked for one by one, so that only
+		// the unreadable ones go without context.
+		s.log.WarnContext(ctx, "head versions not read together, read one by one", slog.String("error", err.Error()))
+		fsys, failed = s.readEach(ctx, c, paths, outcome)
 	}
 	limit := o.MaxFileBytes
 	if limit <= 0 {
@@ -81,6 +83,9 @@ func (s *modelStage) addContext(ctx context.Context, c Change, inputs []chunk.Fi
 	}
 	for _, i := range want {
 		f := originals[inputs[i].File.Path()]
+		if failed[f.NewPath] {
+			continue
+		}
 		data, err := fs.ReadFile(fsys, f.NewPath)
 		why := ""
 		switch {
@@ -102,6 +107,27 @@ func (s *modelStage) addContext(ctx context.Context, c Change, inputs []chunk.Fi
 			Spans: scope.Spans(f.NewPath, data, addedLines(inputs[i].File), o.Scope),
 		}
 	}
+}
+
+// readEach reads the head version of each of paths on its own. It returns what it read,
+// and notes each path that could not be read; a path that is absent is left to the
+// caller, as from one read of all.
+func (s *modelStage) readEach(ctx context.Context, c Change, paths []string, outcome map[string]*FileCoverage) (fs.FS, map[string]bool) {
+	out := fstest.MapFS{}
+	failed := map[string]bool{}
+	for _, p := range paths {
+		fsys, err := s.tree.Tree(ctx, c, c.HeadSHA, []string{p})
+		if err != nil {
+			s.log.DebugContext(ctx, "head version not read", slog.String("path", p), slog.String("error", err.Error()))
+			s.noteContext(outcome, p, "the head version could not be read")
+			failed[p] = true
+			continue
+		}
+		if data, err := fs.ReadFile(fsys, p); err == nil {
+			out[p] = &fstest.MapFile{Data: data}
+		}
+	}
+	return out, failed
 }
 
 func (s *modelStage) noteContext(outcome map[string]*FileCoverage, path, why string) {

@@ -2,6 +2,7 @@ package reviewer_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -21,6 +22,9 @@ import (
 type headRepo struct {
 	patch []byte
 	head  fstest.MapFS
+	// refuse fails every read that asks for one of these paths, as a forge that will
+	// not serve one file fails the whole batch.
+	refuse map[string]bool
 
 	mu    sync.Mutex
 	reads [][]string
@@ -36,6 +40,11 @@ func (h *headRepo) Tree(_ context.Context, c reviewer.Change, rev string, paths 
 	h.mu.Lock()
 	h.reads = append(h.reads, slices.Clone(paths))
 	h.mu.Unlock()
+	for _, p := range paths {
+		if h.refuse[p] {
+			return nil, errors.New("read " + p + ": refused")
+		}
+	}
 	for _, p := range paths {
 		if f, ok := h.head[p]; ok {
 			out[p] = f
@@ -209,5 +218,36 @@ func TestReviewContextTooLarge(t *testing.T) {
 	}
 	if len(res.Findings) == 0 {
 		t.Error("the finding of the retry without context was lost")
+	}
+}
+
+// TestReviewContextOneUnreadable checks that a file the source will not serve costs only
+// its own context: the batch that fails is read again file by file.
+func TestReviewContextOneUnreadable(t *testing.T) {
+	t.Parallel()
+	repo := contextRepo(t)
+	repo.refuse = map[string]bool{"data/blob.txt": true}
+	model := &fakeModel{answer: func(string) (reviewer.Reply, error) { return reviewer.Reply{Requests: 1}, nil }}
+	rv := reviewer.New(repo, ruleFS{fsys: fstest.MapFS{}}, reviewer.Options{Model: model, Context: reviewer.ContextOptions{Enabled: true}}, nil)
+	res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "local", Repo: "r", BaseSHA: "base", HeadSHA: "head"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"svc/handle.go", "data/blob.txt", "svc/gone.go"}, {"svc/handle.go"}, {"data/blob.txt"}, {"svc/gone.go"}}
+	if diff := cmp.Diff(want, repo.reads); diff != "" {
+		t.Errorf("head reads (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(model.sent(), "12: \tmu.Lock()\n") {
+		t.Error("svc/handle.go lost its context to another file's failure")
+	}
+	notes := map[string]string{}
+	for _, f := range res.Coverage.Files {
+		notes[f.Path] = f.Reason
+	}
+	if got := notes["data/blob.txt"]; got != "no context: the head version could not be read" {
+		t.Errorf("ledger reason of data/blob.txt = %q", got)
+	}
+	if got := notes["svc/gone.go"]; got != "no context: the head version was not found" {
+		t.Errorf("ledger reason of svc/gone.go = %q", got)
 	}
 }
