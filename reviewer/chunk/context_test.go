@@ -176,3 +176,25 @@ func TestContextSizing(t *testing.T) {
 		t.Fatal("no context in the prompt input")
 	}
 }
+
+// TestPlanSplitPartsKeepContext checks that a file too large for one chunk, split at hunk
+// boundaries, still shows each part the scopes around its own hunks where they fit.
+func TestPlanSplitPartsKeepContext(t *testing.T) {
+	t.Parallel()
+	head := headOf(400)
+	head.Spans = []scope.Span{{Start: 1, End: 3, Kind: scope.KindHeader}, {Start: 200, End: 215, Kind: scope.KindScope}}
+	files := []chunk.File{{File: file("big.go", 30, 30, 30), Context: head}} // hunks at 10, 110, 210
+	opts := chunk.Options{MaxChunkTokens: 2900}
+	chunks, skipped := chunk.Plan(files, change, opts)
+	if len(skipped) > 0 || len(chunks) < 2 {
+		t.Fatalf("got %d chunks, skipped %v; want the file split", len(chunks), skipped)
+	}
+	checkChunks(t, files, chunks, opts)
+	last := chunks[len(chunks)-1].Parts[0]
+	if last.Hunks[len(last.Hunks)-1].NewStart != 210 {
+		t.Fatalf("last part ends with the hunk at %d, want 210", last.Hunks[len(last.Hunks)-1].NewStart)
+	}
+	if diff := cmp.Diff([]string{"big.go: 1-3 file header; 200-215 enclosing scope;"}, contextOf(chunks[len(chunks)-1:])); diff != "" {
+		t.Errorf("last part's context (-want +got):\n%s", diff)
+	}
+}

@@ -3,6 +3,8 @@ package chunk
 import (
 	"slices"
 
+	"github.com/reviewerbot/reviewer/prompts"
+
 	"github.com/reviewerbot/reviewer/reviewer/diff"
 	"github.com/reviewerbot/reviewer/rules"
 )
@@ -184,6 +186,24 @@ func (p *packer) split(it *item, room int) []sizedPart {
 	}
 	if len(cur.Hunks) > 0 {
 		parts = append(parts, cur)
+	}
+	// Each part, in a chunk of its own, takes the header and the scopes around its own
+	// hunks where they fit the room its diff left.
+	if lv := it.levels[levelScopes]; lv.ok && p.floor <= levelScopes {
+		for i := range parts {
+			pt := &parts[i]
+			inDiff := ranges(pt.Hunks)
+			var ex []prompts.Excerpt
+			for _, e := range lv.ex {
+				if overlaps(e, inDiff) && !covered(e, inDiff) {
+					ex = append(ex, e)
+				}
+			}
+			if n := p.sz.context(it.path, ex, inDiff); len(ex) > 0 && pt.tokens+n <= room && n <= p.ctxCap {
+				pt.Context = ex
+				pt.tokens += n
+			}
+		}
 	}
 	return parts
 }
