@@ -64,4 +64,13 @@
 // as a rule. The caller (reviewer/chunk) decides what of a rule the model needs: it sends
 // no secret rules (the masker hides secrets from the model) and a pattern rule without
 // its body, which describes the pattern engine's matching.
+//
+// # Context
+//
+// A File may carry Excerpts of its head version: code around the hunks to read, never
+// to comment on. They go into a CONTEXT block of their own, before the DIFF block and
+// fenced the same way, each line as "42: code" under a line "== lines A-B: what it
+// shows"; lines the DIFF block shows are replaced by one line "40-45: in the DIFF block"
+// (AppendContext, which chunking also uses to size the block). The excerpts are part of
+// the nonce's input like everything else rendered.
 package prompts

@@ -75,6 +75,9 @@ type File struct {
 	// once for every chunk with the same rules, stays the same.
 	Rules []string
 	Hunks []Hunk
+	// Context is code of the file's head version shown in the CONTEXT block, to read
+	// around the hunks: excerpts in line order, none overlapping.
+	Context []Excerpt
 }
 
 // Change is the context of the change under review.
@@ -189,6 +192,15 @@ func Nonce(in Input) string {
 				h.str(l.Content)
 			}
 		}
+		h.num(len(f.Context))
+		for _, e := range f.Context {
+			h.num(e.Start)
+			h.str(e.Label)
+			h.num(len(e.Lines))
+			for _, l := range e.Lines {
+				h.str(l)
+			}
+		}
 	}
 	return hex.EncodeToString(h.sum())[:NonceLen]
 }
@@ -219,7 +231,9 @@ func (n *nonceHash) sum() []byte {
 type userData struct {
 	Nonce  string
 	Change Change
-	Files  []fileData
+	// Context is the CONTEXT block's text, all files' AppendContext; "" for none.
+	Context string
+	Files   []fileData
 }
 
 type fileData struct {
@@ -245,7 +259,7 @@ func renderUser(nonce string, c Change, files []File) (string, error) {
 		Instructions: strings.TrimSpace(text(c.Instructions)),
 	}}
 	size := 1024 + len(data.Change.Title) + len(data.Change.Description) + len(data.Change.Instructions)
-	var body []byte
+	var body, ctx []byte
 	data.Files = make([]fileData, len(files))
 	for i := range files {
 		f := &files[i]
@@ -275,7 +289,10 @@ func renderUser(nonce string, c Change, files []File) (string, error) {
 			size += len(body) + 64
 		}
 		data.Files[i] = fd
+		ctx = AppendContext(ctx, f.Path, f.Context, HunkRanges(f.Hunks))
 	}
+	data.Context = withoutNonce(string(ctx), nonce)
+	size += len(data.Context)
 	var b bytes.Buffer
 	b.Grow(size)
 	if err := templates.ExecuteTemplate(&b, "user.tmpl", data); err != nil {

@@ -110,8 +110,8 @@ func TestTemplatesDelimitersCarryNonce(t *testing.T) {
 			t.Errorf("delimiter %q lacks the nonce", line)
 		}
 	}
-	if n != 8 {
-		t.Errorf("found %d delimiters, want 8", n)
+	if n != 10 {
+		t.Errorf("found %d delimiters, want 10", n)
 	}
 }
 

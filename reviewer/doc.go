@@ -12,8 +12,10 @@
 //   - filter out noise (by path; by content only as the base revision has it), putting
 //     every file in the coverage ledger;
 //   - run the deterministic pattern rules on added lines;
-//   - with a [Model]: withhold sensitive files, mask secrets, pack token-budgeted chunks,
-//     ask, and anchor each answer to a line the model was shown;
+//   - with a [Model]: withhold sensitive files, mask secrets, read the code around the
+//     hunks from the head ([ContextOptions], through the diff source's [TreeReader];
+//     scopes from package scope), pack token-budgeted chunks, ask, and anchor each answer
+//     to a line of the diff the model was shown;
 //   - merge, cap and sort the findings;
 //   - with a forge ([Poster] and the optional abilities beside it): post what is new,
 //     resolve what was fixed, edit the summary, set the status. Every untrusted string in

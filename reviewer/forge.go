@@ -27,7 +27,9 @@ type ChangeReader interface {
 // generated: only the base may say so.
 type TreeReader interface {
 	// Tree returns the files under paths (files or directories, relative to the root) at
-	// revision rev as a file system. Paths that do not exist are absent, not errors.
+	// revision rev as a file system. Paths that do not exist are absent, not errors. An
+	// empty rev is the head of a change without a head commit (a local review of
+	// uncommitted changes): a reader with a work tree reads it, others fail.
 	Tree(ctx context.Context, c Change, rev string, paths []string) (fs.FS, error)
 }
 

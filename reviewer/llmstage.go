@@ -50,6 +50,9 @@ type EgressFile struct {
 	Path  string
 	Hunks []string
 	Reads []string
+	// Context lists the lines of the head version sent as context, with what they
+	// show: "1-12 file header", "40-80 enclosing scope".
+	Context []string
 }
 
 // Planned is a request a dry run would have sent.
@@ -78,6 +81,8 @@ type modelStage struct {
 	since *since
 	// tools, when set, are offered to the model with each chunk.
 	tools *toolSet
+	// tree, when set, reads the head versions of files for context.
+	tree TreeReader
 }
 
 // modelResult is what the model stage adds to a review.
@@ -131,6 +136,7 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 		originals[rf.Path()] = f
 		inputs = append(inputs, chunk.File{File: rf, Rules: set.ForPath(f.Path())})
 	}
+	s.addContext(ctx, c, inputs, originals, outcome)
 	title, _ := s.redactor.String(c.Title)
 	desc, _ := s.redactor.String(c.Description)
 	cc := prompts.Change{Title: title, Description: desc, Instructions: set.Settings.Instructions}
@@ -233,6 +239,17 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 			p.PromptTokens, p.CompletionTokens, p.CostUSD = res.usage.PromptTokens, res.usage.CompletionTokens, res.usage.CostUSD
 		})
 		mu.Unlock()
+		// A prompt too long for the model loses its context before its diff is split.
+		if errors.Is(err, ErrTooLarge) && depth < maxSplits {
+			if bare, ok := ch.WithoutContext(); ok {
+				s.log.DebugContext(ctx, "prompt too long, asked again without context", slog.Int("depth", depth+1))
+				mu.Lock()
+				prog.update(func(p *Progress) { p.Chunks++; p.Answered++ })
+				mu.Unlock()
+				ask(bare, depth+1)
+				return
+			}
+		}
 		if (errors.Is(err, ErrTruncated) || errors.Is(err, ErrTooLarge)) && depth < maxSplits {
 			if a, b, ok := chunk.Split(ch); ok {
 				s.log.DebugContext(ctx, "answer cut off or prompt too long, chunk split", slog.Int("depth", depth+1))
@@ -400,7 +417,7 @@ func partPaths(ch *chunk.Chunk, originals map[string]*diff.File) []string {
 func egressOf(ch *chunk.Chunk, model string, tokens int) Egress {
 	e := Egress{Model: model, Tokens: tokens}
 	for _, p := range ch.Parts {
-		ef := EgressFile{Path: p.Path}
+		ef := EgressFile{Path: p.Path, Context: contextSpans(&p)}
 		for _, h := range p.Hunks {
 			ef.Hunks = append(ef.Hunks, fmt.Sprintf("@@ -%d,%d +%d,%d @@", h.OldStart, h.OldLines, h.NewStart, h.NewLines))
 		}

@@ -50,6 +50,9 @@ type Options struct {
 	Progress func(Progress)
 	// Verify configures the pass that checks the model's findings before they are posted.
 	Verify VerifyOptions
+	// Context shapes the code shown around the hunks, read from the head version through
+	// the diff source when it is also a TreeReader.
+	Context ContextOptions
 }
 
 // Reviewer runs the review pipeline. It is safe for concurrent use.
@@ -134,6 +137,7 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 		tools.Enabled = tools.Enabled && res.Tier.Plan.Tools
 		stage := &modelStage{model: r.opts.Model, opts: r.opts, plan: res.Tier.Plan, redactor: masks.red, masks: masks, log: log, since: sc,
 			tools: newToolSet(tools, r.diffs, c, filter, masks.red)}
+		stage.tree, _ = r.diffs.(TreeReader)
 		m, err := stage.run(ctx, c, reviewed, set, &res.Coverage)
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: model review: %w", c, err)

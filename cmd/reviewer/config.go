@@ -19,6 +19,8 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/chunk"
+	"github.com/reviewerbot/reviewer/reviewer/scope"
 	"github.com/reviewerbot/reviewer/reviewer/seal"
 	"github.com/reviewerbot/reviewer/rules"
 )
@@ -110,6 +112,8 @@ type ReviewConfig struct {
 	Tier string `mapstructure:"tier"`
 	// Tools lets the model read more of the repository than the diff.
 	Tools ToolsConfig `mapstructure:"tools"`
+	// Context shapes the code shown to the model around the hunks.
+	Context ContextConfig `mapstructure:"context"`
 }
 
 // ToolsConfig turns the model's tools (read_file, search, list_dir, find_definition) on
@@ -127,6 +131,17 @@ type ToolsConfig struct {
 func (t ToolsConfig) options() reviewer.ToolOptions {
 	return reviewer.ToolOptions{Enabled: t.Enabled, MaxRounds: t.MaxRounds, MaxCalls: t.MaxCalls, MaxOutputTokens: t.MaxOutputTokens,
 		ChangeMaxCalls: t.ChangeMaxCalls, ChangeMaxOutputTokens: t.ChangeMaxOutputTokens}
+}
+
+// ContextConfig shapes the code from the head version shown around the hunks: the whole
+// file when small, else its header and the enclosing scope of each hunk.
+type ContextConfig struct {
+	Enabled         bool `mapstructure:"enabled"`
+	WholeFileTokens int  `mapstructure:"whole_file_tokens"`
+	MaxFileTokens   int  `mapstructure:"max_file_tokens"`
+	MaxChunkTokens  int  `mapstructure:"max_chunk_tokens"`
+	MaxFileBytes    int  `mapstructure:"max_file_bytes"`
+	MaxScopeLines   int  `mapstructure:"max_scope_lines"`
 }
 
 // BudgetConfig bounds the model tokens reviewer serve spends per UTC day; 0 is no bound.
@@ -306,6 +321,12 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("review.tools.max_output_tokens", reviewer.DefaultToolOutputTokens)
 	v.SetDefault("review.tools.change_max_calls", reviewer.DefaultChangeToolCalls)
 	v.SetDefault("review.tools.change_max_output_tokens", reviewer.DefaultChangeToolOutputToken)
+	v.SetDefault("review.context.enabled", true)
+	v.SetDefault("review.context.whole_file_tokens", chunk.DefaultWholeFileTokens)
+	v.SetDefault("review.context.max_file_tokens", chunk.DefaultMaxFileContext)
+	v.SetDefault("review.context.max_chunk_tokens", chunk.DefaultMaxChunkContext)
+	v.SetDefault("review.context.max_file_bytes", reviewer.DefaultContextMaxFileBytes)
+	v.SetDefault("review.context.max_scope_lines", scope.DefaultMaxScopeLines)
 	v.SetDefault("gateway.base_url", "")
 	v.SetDefault("gateway.api_key", "")
 	v.SetDefault("gateway.api_key_file", "")
@@ -528,6 +549,9 @@ func (c *Config) Validate() error {
 		"review.tools.max_rounds": c.Review.Tools.MaxRounds, "review.tools.max_calls": c.Review.Tools.MaxCalls,
 		"review.tools.max_output_tokens": c.Review.Tools.MaxOutputTokens, "review.tools.change_max_calls": c.Review.Tools.ChangeMaxCalls,
 		"review.tools.change_max_output_tokens": c.Review.Tools.ChangeMaxOutputTokens,
+		"review.context.whole_file_tokens":      c.Review.Context.WholeFileTokens, "review.context.max_file_tokens": c.Review.Context.MaxFileTokens,
+		"review.context.max_chunk_tokens": c.Review.Context.MaxChunkTokens, "review.context.max_file_bytes": c.Review.Context.MaxFileBytes,
+		"review.context.max_scope_lines": c.Review.Context.MaxScopeLines,
 	} {
 		if n < 0 {
 			errs = append(errs, fmt.Errorf("%s: %d is negative", key, n))

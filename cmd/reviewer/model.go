@@ -15,6 +15,7 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer/chunk"
 	"github.com/reviewerbot/reviewer/reviewer/llm"
 	"github.com/reviewerbot/reviewer/reviewer/llm/replay"
+	"github.com/reviewerbot/reviewer/reviewer/scope"
 	"github.com/reviewerbot/reviewer/reviewer/seal"
 )
 
@@ -43,8 +44,12 @@ const replayBaseURL = "http://replay.invalid/v1"
 func modelOptions(e env, c *Config, logger *slog.Logger, shared llm.Cache) (reviewer.Options, *gateway, error) {
 	gw := &gateway{}
 	opts := reviewer.Options{
-		Filter:      reviewer.Filter{Ignore: c.Review.Ignore, NoDefaults: !c.Review.DefaultIgnore},
-		Chunk:       chunk.Options{MaxChunkTokens: c.Review.MaxChunkTokens, MaxTokensPerChange: c.Review.MaxTokensPerChange},
+		Filter: reviewer.Filter{Ignore: c.Review.Ignore, NoDefaults: !c.Review.DefaultIgnore},
+		Chunk: chunk.Options{MaxChunkTokens: c.Review.MaxChunkTokens, MaxTokensPerChange: c.Review.MaxTokensPerChange,
+			Context: chunk.ContextOptions{WholeFileTokens: c.Review.Context.WholeFileTokens,
+				MaxFileTokens: c.Review.Context.MaxFileTokens, MaxChunkTokens: c.Review.Context.MaxChunkTokens}},
+		Context: reviewer.ContextOptions{Enabled: c.Review.Context.Enabled, MaxFileBytes: c.Review.Context.MaxFileBytes,
+			Scope: scope.Options{MaxScopeLines: c.Review.Context.MaxScopeLines}},
 		MaxComments: c.Review.MaxComments,
 		ModelName:   c.Gateway.Model,
 		Prices:      map[string]reviewer.Price{},

@@ -504,8 +504,12 @@ func (g gitDiff) Diff(ctx context.Context, c reviewer.Change) ([]byte, error) {
 }
 
 // Tree reads files at a revision: the pipeline reads the base version of a file that
-// looks generated, since only the base may say so.
+// looks generated, since only the base may say so, and the head versions for the context
+// around the hunks. The head of uncommitted changes (rev "") is the work tree.
 func (g gitDiff) Tree(ctx context.Context, c reviewer.Change, rev string, paths []string) (fs.FS, error) {
+	if rev == "" {
+		return worktreeFiles(g.repo.Root(), paths)
+	}
 	return g.repo.Tree(ctx, c, rev, paths)
 }
 

@@ -37,12 +37,17 @@ type Options struct {
 	// MaxTokensPerChange bounds the estimated prompt tokens of all chunks of a change
 	// (review.max_tokens_per_change). 0 means no cap.
 	MaxTokensPerChange int
+	// Context bounds the code shown around the hunks of files that have a Context.
+	Context ContextOptions
 }
 
 // File is a file to review with the rules that apply to it (rules.Set.ForPath).
 type File struct {
 	File  *diff.File
 	Rules []*rules.Rule
+	// Context, when set, is the file's head version, from which the code around its
+	// hunks is shown (whole, or its header and enclosing scopes), budget permitting.
+	Context *Context
 }
 
 // Part is the piece of one file a chunk sends: some of its hunks, or a window of lines of
@@ -57,6 +62,8 @@ type Part struct {
 	// Rules are the rules that apply to the file and that the model is shown (not the
 	// secret rules), sorted by id.
 	Rules []*rules.Rule
+	// Context is the code of the file's head version shown around the hunks, if any.
+	Context []prompts.Excerpt
 }
 
 // Chunk is one request to the model.
@@ -98,7 +105,7 @@ func promptRules(rs []*rules.Rule) []prompts.Rule {
 }
 
 func promptFile(p Part) prompts.File {
-	f := prompts.File{Path: p.Path, Status: p.File.Status.String(), Rules: ruleIDs(p.Rules), Hunks: make([]prompts.Hunk, len(p.Hunks))}
+	f := prompts.File{Path: p.Path, Status: p.File.Status.String(), Rules: ruleIDs(p.Rules), Hunks: make([]prompts.Hunk, len(p.Hunks)), Context: p.Context}
 	if p.File.Status == diff.StatusRenamed || p.File.Status == diff.StatusCopied {
 		f.OldPath = p.File.OldPath
 	}

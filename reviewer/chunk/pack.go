@@ -3,6 +3,8 @@ package chunk
 import (
 	"slices"
 
+	"github.com/reviewerbot/reviewer/prompts"
+
 	"github.com/reviewerbot/reviewer/reviewer/diff"
 	"github.com/reviewerbot/reviewer/rules"
 )
@@ -13,26 +15,27 @@ type packer struct {
 	budget int
 	fixed  int
 
-	out   []Chunk
-	cur   []Part
-	rules []*rules.Rule
-	toks  int // the parts' tokens in cur
+	// ctxCap bounds the context tokens of a chunk; floor is the richest context level
+	// allowed (levelWhole, or poorer to fit the change's budget).
+	ctxCap, floor int
+
+	out     []Chunk
+	cur     []Part
+	rules   []*rules.Rule
+	toks    int // the parts' tokens in cur
+	ctxToks int // the context's tokens in cur
 }
 
 func (p *packer) pack(items []*item) []Chunk {
-	p.out, p.cur, p.rules, p.toks = nil, nil, nil, 0
+	p.out, p.cur, p.rules, p.toks, p.ctxToks = nil, nil, nil, 0, 0
 	for _, group := range groups(items) {
 		rs := group[0].rules
-		size := 0
-		for _, it := range group {
-			size += it.tokens
-		}
 		if len(p.cur) > 0 {
 			union := unionRules(p.rules, rs)
-			if p.fixed+p.sz.rules(union)+p.toks+size <= p.budget {
+			if p.fitsWhole(group, p.budget-p.fixed-p.sz.rules(union)-p.toks) {
 				p.rules = union
 				for _, it := range group {
-					p.add(wholePart(it), it.tokens)
+					p.addAt(it, p.best(it, p.budget-p.fixed-p.sz.rules(rs)))
 				}
 				continue
 			}
@@ -41,13 +44,16 @@ func (p *packer) pack(items []*item) []Chunk {
 		p.rules = rs
 		room := p.budget - p.fixed - p.sz.rules(rs)
 		for _, it := range group {
+			// The richest context the file can have in a chunk of its own; it moves to a
+			// new chunk rather than lose context to fit the open one.
+			lv := p.best(it, room)
 			switch {
-			case p.toks+it.tokens <= room:
-				p.add(wholePart(it), it.tokens)
-			case it.tokens <= room:
+			case lv < contextLevels && p.fits(it, lv, room-p.toks, p.ctxToks):
+				p.addAt(it, lv)
+			case lv < contextLevels:
 				p.flush()
 				p.rules = rs
-				p.add(wholePart(it), it.tokens)
+				p.addAt(it, lv)
 			default:
 				p.flush()
 				p.rules = rs // flush cleared them: the first part needs its rules too
@@ -66,6 +72,43 @@ func (p *packer) pack(items []*item) []Chunk {
 	return p.out
 }
 
+// best returns the richest context level at which it fits room in a chunk of its own,
+// or contextLevels when even none does.
+func (p *packer) best(it *item, room int) int {
+	for lv := p.floor; lv < contextLevels; lv++ {
+		if it.levels[lv].ok && p.fits(it, lv, room, 0) {
+			return lv
+		}
+	}
+	return contextLevels
+}
+
+func (p *packer) fits(it *item, lv, room, ctxUsed int) bool {
+	c := it.levels[lv].tokens
+	return it.tokens+c <= room && ctxUsed+c <= p.ctxCap
+}
+
+// fitsWhole reports whether all of group fits room at the context each would have alone.
+func (p *packer) fitsWhole(group []*item, room int) bool {
+	n, c := 0, p.ctxToks
+	for _, it := range group {
+		lv := p.best(it, p.budget-p.fixed-p.sz.rules(it.rules))
+		if lv == contextLevels {
+			return false
+		}
+		n += it.tokens + it.levels[lv].tokens
+		c += it.levels[lv].tokens
+	}
+	return n <= room && c <= p.ctxCap
+}
+
+func (p *packer) addAt(it *item, lv int) {
+	part := wholePart(it)
+	part.Context = it.levels[lv].ex
+	p.add(part, it.tokens+it.levels[lv].tokens)
+	p.ctxToks += it.levels[lv].tokens
+}
+
 func (p *packer) add(part Part, tokens int) {
 	p.cur = append(p.cur, part)
 	p.toks += tokens
@@ -76,7 +119,7 @@ func (p *packer) flush() {
 		return
 	}
 	p.out = append(p.out, Chunk{Parts: p.cur, Rules: p.rules, Tokens: p.fixed + p.sz.rules(p.rules) + p.toks, fixed: p.fixed})
-	p.cur, p.rules, p.toks = nil, nil, 0
+	p.cur, p.rules, p.toks, p.ctxToks = nil, nil, 0, 0
 }
 
 func wholePart(it *item) Part {
@@ -144,6 +187,24 @@ func (p *packer) split(it *item, room int) []sizedPart {
 	}
 	if len(cur.Hunks) > 0 {
 		parts = append(parts, cur)
+	}
+	// Each part, in a chunk of its own, takes the header and the scopes around its own
+	// hunks where they fit the room its diff left.
+	if lv := it.levels[levelScopes]; lv.ok && p.floor <= levelScopes {
+		for i := range parts {
+			pt := &parts[i]
+			inDiff := ranges(pt.Hunks)
+			var ex []prompts.Excerpt
+			for _, e := range lv.ex {
+				if overlaps(e, inDiff) && !covered(e, inDiff) {
+					ex = append(ex, e)
+				}
+			}
+			if n := p.sz.context(it.path, ex, inDiff); len(ex) > 0 && pt.tokens+n <= room && n <= p.ctxCap {
+				pt.Context = ex
+				pt.tokens += n
+			}
+		}
 	}
 	return parts
 }

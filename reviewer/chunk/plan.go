@@ -20,6 +20,8 @@ type item struct {
 	hunks    []diff.Hunk
 	hunkToks []int
 	tokens   int // header plus hunks
+	// levels are the ways its context can be shown, richest first.
+	levels [contextLevels]level
 }
 
 // Plan packs files into chunks for the model and lists the files it leaves out.
@@ -47,6 +49,7 @@ func Plan(files []File, change prompts.Change, opts Options) ([]Chunk, []Skipped
 	}
 	sz := newSizer()
 	fixed := fixedTokens(change)
+	copts := opts.Context.withDefaults()
 	var items []*item
 	var skipped []Skipped
 	for i, f := range files {
@@ -55,12 +58,20 @@ func Plan(files []File, change prompts.Change, opts Options) ([]Chunk, []Skipped
 		case reason != "":
 			skipped = append(skipped, Skipped{Path: f.File.Path(), Reason: reason})
 		case it != nil:
+			it.levels = levelsOf(sz, it.path, f.Context, it.hunks, copts)
 			items = append(items, it)
 		}
 	}
-	p := packer{sz: sz, budget: budget, fixed: fixed}
+	p := packer{sz: sz, budget: budget, fixed: fixed, ctxCap: copts.MaxChunkTokens}
 	chunks := p.pack(items)
-	if limit := opts.MaxTokensPerChange; limit > 0 && total(chunks) > limit {
+	limit := opts.MaxTokensPerChange
+	// Over the change's budget, context goes first: whole files become scopes, then
+	// scopes go, before any file is left out.
+	for floor := levelScopes; limit > 0 && total(chunks) > limit && floor <= levelNone; floor++ {
+		p.floor = floor
+		chunks = p.pack(items)
+	}
+	if limit > 0 && total(chunks) > limit {
 		var left []*item
 		items, left = p.withinBudget(items, limit)
 		chunks = p.pack(items)

@@ -64,21 +64,21 @@ func TestPlanPacking(t *testing.T) {
 	}{
 		{
 			name:  "small files share one chunk with the union of rules",
-			files: []chunk.File{{file("x/1.go", 2), []*rules.Rule{a}}, {file("y/2.py", 2), []*rules.Rule{b}}},
+			files: []chunk.File{{File: file("x/1.go", 2), Rules: []*rules.Rule{a}}, {File: file("y/2.py", 2), Rules: []*rules.Rule{b}}},
 			want:  []string{"x/1.go[1] y/2.py[1] | a b"},
 		},
 		{
 			name: "same rule set and directory grouped before diff order",
 			files: []chunk.File{
-				{file("x/1.go", 40), []*rules.Rule{a}}, {file("y/2.py", 60), []*rules.Rule{b}},
-				{file("z/3.go", 40), []*rules.Rule{a}}, {file("x/4.go", 40), []*rules.Rule{a}},
+				{File: file("x/1.go", 40), Rules: []*rules.Rule{a}}, {File: file("y/2.py", 60), Rules: []*rules.Rule{b}},
+				{File: file("z/3.go", 40), Rules: []*rules.Rule{a}}, {File: file("x/4.go", 40), Rules: []*rules.Rule{a}},
 			},
 			opts: chunk.Options{MaxChunkTokens: 2450},
 			want: []string{"x/1.go[1] x/4.go[1] | a", "z/3.go[1] | a", "y/2.py[1] | b"},
 		},
 		{
 			name:  "large file split at hunk boundaries",
-			files: []chunk.File{{file("big.go", 30, 30, 30), []*rules.Rule{c}}},
+			files: []chunk.File{{File: file("big.go", 30, 30, 30), Rules: []*rules.Rule{c}}},
 			opts:  chunk.Options{MaxChunkTokens: 2150},
 			want:  []string{"big.go[2] | c", "big.go[1] | c"},
 		},
@@ -252,7 +252,7 @@ func TestPlanDeterministic(t *testing.T) {
 func TestSplit(t *testing.T) {
 	t.Parallel()
 	a, b := rule("a"), rule("b")
-	files := []chunk.File{{file("x.go", 3, 3), []*rules.Rule{a}}, {file("y.py", 9), []*rules.Rule{b}}}
+	files := []chunk.File{{File: file("x.go", 3, 3), Rules: []*rules.Rule{a}}, {File: file("y.py", 9), Rules: []*rules.Rule{b}}}
 	chunks, _ := chunk.Plan(files, change, chunk.Options{})
 	if len(chunks) != 1 {
 		t.Fatalf("got %d chunks, want 1", len(chunks))

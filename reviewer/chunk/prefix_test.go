@@ -38,8 +38,8 @@ func TestStablePrefix(t *testing.T) {
 	t.Parallel()
 	a, b := rule("a"), rule("b")
 	files := []chunk.File{
-		{file("x/1.go", 40), []*rules.Rule{a, b}}, {file("y/2.go", 40), []*rules.Rule{b, a}},
-		{file("z/3.go", 40, 40), []*rules.Rule{a, b}},
+		{File: file("x/1.go", 40), Rules: []*rules.Rule{a, b}}, {File: file("y/2.go", 40), Rules: []*rules.Rule{b, a}},
+		{File: file("z/3.go", 40, 40), Rules: []*rules.Rule{a, b}},
 	}
 	opts := chunk.Options{MaxChunkTokens: 2000}
 	first, users := systemMessages(t, files, change, opts)
@@ -60,7 +60,7 @@ func TestStablePrefix(t *testing.T) {
 		t.Error("two chunks of different files rendered one user message")
 	}
 	// Another run, another change with the same rules in another order.
-	other := []chunk.File{{file("w/9.go", 5), []*rules.Rule{b, a}}}
+	other := []chunk.File{{File: file("w/9.go", 5), Rules: []*rules.Rule{b, a}}}
 	again, _ := systemMessages(t, other, prompts.Change{Title: "Something else"}, chunk.Options{})
 	if again[0] != first[0] {
 		t.Errorf("the system message changed with the change:\n%s", cmp.Diff(first[0], again[0]))
@@ -76,9 +76,9 @@ func TestPromptRules(t *testing.T) {
 	pattern := &rules.Rule{ID: "no-eval", Title: "No eval", Pattern: `\beval\(`, Body: "The pattern flags eval( unless a comment says why."}
 	secret := &rules.Rule{ID: "secret-token", Title: "Token", Secrets: []string{"*"}, Body: "Tokens in code are revoked."}
 	files := []chunk.File{
-		{file("a.js", 2), []*rules.Rule{secret, pattern, guidance}},
-		{file("b.go", 2), []*rules.Rule{guidance, secret}},
-		{file("c.txt", 2), []*rules.Rule{secret}},
+		{File: file("a.js", 2), Rules: []*rules.Rule{secret, pattern, guidance}},
+		{File: file("b.go", 2), Rules: []*rules.Rule{guidance, secret}},
+		{File: file("c.txt", 2), Rules: []*rules.Rule{secret}},
 	}
 	system, user := systemMessages(t, files, change, chunk.Options{})
 	if len(system) != 1 {
@@ -125,7 +125,7 @@ func TestImportedInstructionsKeepTextNotHeadings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	system, _ := systemMessages(t, []chunk.File{{file("db.go", 2), imported}}, change, chunk.Options{})
+	system, _ := systemMessages(t, []chunk.File{{File: file("db.go", 2), Rules: imported}}, change, chunk.Options{})
 	for _, want := range []string{"### Review rules\n\nCheck every SQL query.\n\n### Answer format\n\nAlways answer"} {
 		if !strings.Contains(system[0], want) {
 			t.Errorf("system message lacks %q:\n%s", want, system[0])

@@ -1,6 +1,7 @@
 package chunk
 
 import (
+	"github.com/reviewerbot/reviewer/prompts"
 	"github.com/reviewerbot/reviewer/reviewer/diff"
 	"github.com/reviewerbot/reviewer/rules"
 )
@@ -43,11 +44,23 @@ func Split(c Chunk) (Chunk, Chunk, bool) {
 func (c *Chunk) half(sz *sizer, parts []Part) Chunk {
 	var rs []*rules.Rule
 	n := c.fixed
-	for _, p := range parts {
+	for i, p := range parts {
 		rs = unionRules(rs, p.Rules)
 		n += sz.fileHeader(p.File, p.Rules)
 		for i := range p.Hunks {
 			n += sz.hunk(&p.Hunks[i])
+		}
+		// A half keeps the context around its own hunks.
+		if len(p.Context) > 0 {
+			inDiff := ranges(p.Hunks)
+			var ex []prompts.Excerpt
+			for _, e := range p.Context {
+				if overlaps(e, inDiff) {
+					ex = append(ex, e)
+				}
+			}
+			parts[i].Context = ex
+			n += sz.context(p.Path, ex, inDiff)
 		}
 	}
 	return Chunk{Parts: parts, Rules: rs, Tokens: n + sz.rules(rs), fixed: c.fixed}

@@ -86,6 +86,8 @@ type jsonEgressFile struct {
 	Path  string   `json:"path"`
 	Hunks []string `json:"hunks"`
 	Reads []string `json:"reads,omitempty"`
+	// Context lists the head version's lines sent as context ("1-12 file header").
+	Context []string `json:"context,omitempty"`
 }
 
 type jsonPlace struct {
@@ -121,7 +123,7 @@ func writeJSON(w io.Writer, res *reviewer.Result) error {
 	for _, e := range res.Egress {
 		je := jsonEgress{Model: e.Model, Tokens: e.Tokens, Files: make([]jsonEgressFile, 0, len(e.Files))}
 		for _, f := range e.Files {
-			je.Files = append(je.Files, jsonEgressFile{Path: f.Path, Hunks: append([]string{}, f.Hunks...), Reads: f.Reads})
+			je.Files = append(je.Files, jsonEgressFile{Path: f.Path, Hunks: append([]string{}, f.Hunks...), Reads: f.Reads, Context: f.Context})
 		}
 		rep.Egress = append(rep.Egress, je)
 	}

@@ -1,8 +1,10 @@
 package fakegithub
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,7 +14,7 @@ import (
 
 // Endpoints names the endpoints of the state, for FailNext.
 var Endpoints = []string{
-	"get pull request", "get tree", "compare", "list review comments", "create review",
+	"get pull request", "get tree", "get contents", "compare", "list review comments", "create review",
 	"list issue comments", "create issue comment", "edit issue comment", "create status",
 	"get user", "get permission",
 }
@@ -22,6 +24,7 @@ func (f *Server) routes() {
 	n := strconv.Itoa(f.opts.Number)
 	f.route("get pull request", "GET "+repo+"/pulls/"+n, nil, nil, nil, f.getPull)
 	f.route("get tree", "GET "+repo+"/git/trees/{sha}", []string{"recursive"}, nil, nil, f.getTree)
+	f.route("get contents", "GET "+repo+"/contents/{path...}", []string{"ref"}, nil, nil, f.getContents)
 	f.route("compare", "GET "+repo+"/compare/{basehead}", []string{"per_page", "page"}, nil, nil, f.compare)
 	f.route("list review comments", "GET "+repo+"/pulls/"+n+"/comments",
 		[]string{"sort", "direction", "since", "per_page", "page"}, nil, nil, f.listComments)
@@ -174,8 +177,10 @@ func (f *Server) getPermission(w http.ResponseWriter, r *http.Request, _ Request
 func (f *Server) getTree(w http.ResponseWriter, r *http.Request, req Request) {
 	f.mu.Lock()
 	rev, _ := f.current()
+	_, atHead := f.headRev(r.PathValue("sha"))
 	f.mu.Unlock()
-	if sha := r.PathValue("sha"); sha != rev.Base {
+	// The rules are read at the base; the context around the hunks at a head.
+	if sha := r.PathValue("sha"); sha != rev.Base && !atHead {
 		f.log.Problem("%s: rules read at %s, not at the base %s", req, sha, rev.Base)
 	}
 	api := "https://api.github.com/repos/" + f.opts.Repo
@@ -198,6 +203,43 @@ func (f *Server) getTree(w http.ResponseWriter, r *http.Request, req Request) {
 	WriteJSON(w, http.StatusOK, map[string]any{
 		"sha": rev.Base, "url": api + "/git/trees/" + rev.Base, "truncated": false, "tree": tree,
 	})
+}
+
+// GET /repos/{owner}/{repo}/contents/{path}?ref=HEAD: a changed file at a head, for the
+// context around its hunks (fakeforge.HeadContent). Rules and settings are never read at
+// a head.
+//
+// GitHub API docs: https://docs.github.com/rest/repos/contents#get-repository-content
+func (f *Server) getContents(w http.ResponseWriter, r *http.Request, req Request) {
+	p, ref := r.PathValue("path"), r.URL.Query().Get("ref")
+	if fakeforge.RulesPath(p) {
+		f.log.Problem("%s: rules read at a head", req)
+	}
+	f.mu.Lock()
+	rev, ok := f.headRev(ref)
+	f.mu.Unlock()
+	var content string
+	if ok {
+		content, ok = fakeforge.HeadContent(f.parse(rev.Diff), p)
+	}
+	if !ok {
+		WriteError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{
+		"type": "file", "encoding": "base64", "size": len(content), "name": path.Base(p), "path": p,
+		"content": base64.StdEncoding.EncodeToString([]byte(content)), "sha": "3d21ec53a331a6f037a91c368710b99387d012c1",
+	})
+}
+
+// headRev is the push whose head is sha. The caller holds f.mu.
+func (f *Server) headRev(sha string) (Rev, bool) {
+	for _, rev := range f.revs {
+		if rev.Head == sha {
+			return rev, true
+		}
+	}
+	return Rev{}, false
 }
 
 // GET /repos/{owner}/{repo}/compare/{basehead}, as JSON (the status) or as the diff media

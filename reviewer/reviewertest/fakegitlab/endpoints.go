@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -735,13 +736,40 @@ func (f *Server) setStatus(w http.ResponseWriter, _ *http.Request, req Request, 
 }
 
 // notInBase answers 404 for a file or tree the base does not hold (it holds no rules
-// files), after checking that the bot reads at the base.
+// files), after checking that the bot reads at the base. At a head, where the bot reads
+// the changed files for the context around their hunks (never rules or settings), a
+// changed file's raw content is served (fakeforge.HeadContent).
 func notInBase(message string) func(*Server, http.ResponseWriter, *http.Request, Request, []string) {
-	return func(f *Server, w http.ResponseWriter, r *http.Request, req Request, _ []string) {
+	return func(f *Server, w http.ResponseWriter, r *http.Request, req Request, m []string) {
+		ref := r.URL.Query().Get("ref")
+		raw := strings.HasSuffix(r.URL.Path, "/raw")
+		p := r.URL.Query().Get("path")
+		if raw {
+			p, _ = url.PathUnescape(m[len(m)-1])
+		}
 		f.mu.Lock()
 		v, _ := f.latest()
+		var head *version
+		for i := range f.versions {
+			if f.versions[i].head == ref {
+				head = &f.versions[i]
+			}
+		}
+		var content string
+		found := false
+		if head != nil && raw && !fakeforge.RulesPath(p) {
+			content, found = fakeforge.HeadContent(head.files, p)
+		}
 		f.mu.Unlock()
-		if ref := r.URL.Query().Get("ref"); ref != v.base {
+		switch {
+		case ref == v.base:
+		case head != nil && !fakeforge.RulesPath(p):
+			if found {
+				w.Header().Set("Content-Type", "text/plain")
+				_, _ = w.Write([]byte(content))
+				return
+			}
+		default:
 			f.log.Problem("%s: read at %q, not at the base %s", req, ref, v.base)
 		}
 		WriteError(w, http.StatusNotFound, message)

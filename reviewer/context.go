@@ -1,0 +1,181 @@
+package reviewer
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"testing/fstest"
+	"unicode/utf8"
+
+	"github.com/reviewerbot/reviewer/reviewer/chunk"
+	"github.com/reviewerbot/reviewer/reviewer/diff"
+	"github.com/reviewerbot/reviewer/reviewer/scope"
+)
+
+// DefaultContextMaxFileBytes is the largest head version read for context when
+// ContextOptions.MaxFileBytes is 0.
+const DefaultContextMaxFileBytes = 1 << 20
+
+// ContextOptions shape the code shown to the model around the hunks: the enclosing scope
+// of each hunk and the file's header, or the whole file when it is small, from the head
+// version. The token budgets are chunk.Options.Context.
+type ContextOptions struct {
+	// Enabled turns context on (review.context.enabled). Off, the model sees the diff
+	// alone.
+	Enabled bool
+	// MaxFileBytes bounds the head versions used (review.context.max_file_bytes); a
+	// larger one gives no context. 0 means DefaultContextMaxFileBytes.
+	MaxFileBytes int
+	// Scope finds the scopes: the parsers beside the built-in Go parser, and the longest
+	// scope shown whole.
+	Scope scope.Options
+}
+
+// addContext reads the head versions of the files to review, in one read through the
+// diff source when it is also a TreeReader, and gives each its context: its lines,
+// masked as the diff is, and the spans to show (scope.Spans). A file whose head version
+// is missing, too large or not text goes without, and its ledger entry says so. Files
+// the change adds have none: their diff is the whole file. Withheld and filtered files
+// are not among inputs, so they are never read.
+func (s *modelStage) addContext(ctx context.Context, c Change, inputs []chunk.File, originals map[string]*diff.File, outcome map[string]*FileCoverage) {
+	o := s.opts.Context
+	if !o.Enabled || len(inputs) == 0 {
+		return
+	}
+	// An empty HeadSHA is a local review's work tree, which its reader reads.
+	if s.tree == nil {
+		s.log.DebugContext(ctx, "no context: the diff source reads no files")
+		return
+	}
+	var (
+		paths []string
+		want  []int
+	)
+	for i, in := range inputs {
+		f := originals[in.File.Path()]
+		if f.Status == diff.StatusAdded || f.Status == diff.StatusDeleted || f.Binary || f.Submodule || f.NewPath == "" {
+			continue
+		}
+		if len(addedLines(in.File)) == 0 {
+			continue
+		}
+		paths = append(paths, f.NewPath)
+		want = append(want, i)
+	}
+	if len(paths) == 0 {
+		return
+	}
+	var failed map[string]bool
+	fsys, err := s.tree.Tree(ctx, c, c.HeadSHA, paths)
+	if err != nil {
+		// One file the forge will not serve (GitHub's contents API refuses files over 1
+		// MB) fails the whole batch: the files are asked for one by one, so that only
+		// the unreadable ones go without context.
+		s.log.WarnContext(ctx, "head versions not read together, read one by one", slog.String("error", err.Error()))
+		fsys, failed = s.readEach(ctx, c, paths, outcome)
+	}
+	limit := o.MaxFileBytes
+	if limit <= 0 {
+		limit = DefaultContextMaxFileBytes
+	}
+	for _, i := range want {
+		f := originals[inputs[i].File.Path()]
+		if failed[f.NewPath] {
+			continue
+		}
+		data, err := fs.ReadFile(fsys, f.NewPath)
+		why := ""
+		switch {
+		case err != nil:
+			why = "the head version was not found"
+		case len(data) > limit:
+			why = fmt.Sprintf("the head version is over %d bytes", limit)
+		case len(data) == 0:
+			continue
+		case bytes.IndexByte(data, 0) >= 0 || !utf8.Valid(data):
+			why = "the head version is not text"
+		}
+		if why != "" {
+			s.noteContext(outcome, f.Path(), why)
+			continue
+		}
+		inputs[i].Context = &chunk.Context{
+			Lines: s.maskHead(f, data),
+			Spans: scope.Spans(f.NewPath, data, addedLines(inputs[i].File), o.Scope),
+		}
+	}
+}
+
+// readEach reads the head version of each of paths on its own. It returns what it read,
+// and notes each path that could not be read; a path that is absent is left to the
+// caller, as from one read of all.
+func (s *modelStage) readEach(ctx context.Context, c Change, paths []string, outcome map[string]*FileCoverage) (fs.FS, map[string]bool) {
+	out := fstest.MapFS{}
+	failed := map[string]bool{}
+	for _, p := range paths {
+		fsys, err := s.tree.Tree(ctx, c, c.HeadSHA, []string{p})
+		if err != nil {
+			s.log.DebugContext(ctx, "head version not read", slog.String("path", p), slog.String("error", err.Error()))
+			s.noteContext(outcome, p, "the head version could not be read")
+			failed[p] = true
+			continue
+		}
+		if data, err := fs.ReadFile(fsys, p); err == nil {
+			out[p] = &fstest.MapFile{Data: data}
+		}
+	}
+	return out, failed
+}
+
+func (s *modelStage) noteContext(outcome map[string]*FileCoverage, path, why string) {
+	if fc, ok := outcome[path]; ok {
+		fc.Reason = addNote(fc.Reason, "no context: "+why)
+	}
+}
+
+// maskHead returns the lines of a head version as the model may see them: secrets masked
+// by the redactor, read as the diff's lines are (in config mode for a config file's
+// path), and lines longer than maxLineBytes replaced by a placeholder.
+func (s *modelStage) maskHead(f *diff.File, data []byte) []string {
+	raw := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	h := diff.Hunk{OldStart: 1, OldLines: len(raw), NewStart: 1, NewLines: len(raw), Lines: make([]diff.Line, len(raw))}
+	for i, l := range raw {
+		h.Lines[i] = diff.Line{Kind: diff.Context, OldLine: i + 1, NewLine: i + 1, Content: strings.TrimSuffix(l, "\r")}
+	}
+	head := &diff.File{OldPath: f.NewPath, NewPath: f.NewPath, Status: diff.StatusModified, Hunks: []diff.Hunk{h}}
+	masked, _ := s.redactor.File(head)
+	out := make([]string, len(raw))
+	for i, l := range masked.Hunks[0].Lines {
+		out[i] = l.Content
+		if len(l.Content) > maxLineBytes {
+			out[i] = fmt.Sprintf("«line of %d bytes, not shown»", len(l.Content))
+		}
+	}
+	return out
+}
+
+// addedLines returns the new line numbers of f's added lines.
+func addedLines(f *diff.File) []int {
+	var out []int
+	for i := range f.Hunks {
+		for _, l := range f.Hunks[i].Lines {
+			if l.Kind == diff.Added {
+				out = append(out, l.NewLine)
+			}
+		}
+	}
+	return out
+}
+
+// contextSpans describes what context a part sent, for the egress record:
+// "1-12 file header".
+func contextSpans(p *chunk.Part) []string {
+	var out []string
+	for _, e := range p.Context {
+		out = append(out, fmt.Sprintf("%d-%d %s", e.Start, e.Start+len(e.Lines)-1, e.Label))
+	}
+	return out
+}
