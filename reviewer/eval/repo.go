@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"testing/fstest"
 
 	"github.com/reviewerbot/reviewer/reviewer/diff"
 	"github.com/reviewerbot/reviewer/reviewer/git"
@@ -38,14 +39,44 @@ func loadRepo(fsys fs.FS, name string, c *Case) error {
 				path.Join(name, dir), RepoDir, RepoDir, RepoDir))
 			return nil
 		}
-		s, err := fs.Sub(fsys, dir)
+		tree, err := readTree(fsys, dir)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("%s: %w", path.Join(name, dir), err))
+			return nil
 		}
-		return s
+		return tree
 	}
 	c.Base, c.Head = sub("base"), sub("head")
 	return errors.Join(errs...)
+}
+
+// GoSuffix is the suffix a Go file of a case's repo/ is stored under: X.go.txt is read
+// as X.go. The repository checks every .go file it tracks with gofmt and go vet, and a
+// real project's file of some years ago need not pass today's gofmt.
+const GoSuffix = ".go.txt"
+
+// readTree reads the regular files under dir into memory, each X.go.txt as X.go.
+func readTree(fsys fs.FS, dir string) (fstest.MapFS, error) {
+	tree := fstest.MapFS{}
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		rel := strings.TrimPrefix(p, dir+"/")
+		if strings.HasSuffix(rel, GoSuffix) {
+			rel = strings.TrimSuffix(rel, ".txt")
+			if _, err := fs.Stat(fsys, path.Join(dir, rel)); err == nil {
+				return fmt.Errorf("both %s and %s: keep one", rel, rel+".txt")
+			}
+		}
+		tree[rel] = &fstest.MapFile{Data: data, Mode: 0o444}
+		return nil
+	})
+	return tree, err
 }
 
 // checkContext checks the context_lines of a case against its head files and its diff:
@@ -235,3 +266,6 @@ func BuildRepo(ctx context.Context, c *Case, dir string) (*git.Repo, Revisions, 
 	}
 	return repo, Revisions{Base: base, Head: head}, nil
 }
+
+// CoverContextTotal is the coverage of reached lines out of marked, over several cases.
+func CoverContextTotal(marked, reached int) Ratio { return ratio(reached, marked) }

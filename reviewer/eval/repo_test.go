@@ -30,12 +30,13 @@ const (
 
 func repoCase(head string, expected string) fstest.MapFS {
 	return fstest.MapFS{
-		"change.diff":        {Data: []byte(repoDiff)},
-		"expected.json":      {Data: []byte(expected)},
-		"repo/base/a.go":     {Data: []byte(repoBase)},
-		"repo/head/a.go":     {Data: []byte(head)},
-		"repo/base/other.go": {Data: []byte("package other\n")},
-		"repo/head/other.go": {Data: []byte("package other\n")},
+		"change.diff":    {Data: []byte(repoDiff)},
+		"expected.json":  {Data: []byte(expected)},
+		"repo/base/a.go": {Data: []byte(repoBase)},
+		"repo/head/a.go": {Data: []byte(head)},
+		// A Go file is stored as X.go.txt, out of reach of gofmt.
+		"repo/base/other.go.txt": {Data: []byte("package other\n")},
+		"repo/head/other.go.txt": {Data: []byte("package other\n")},
 	}
 }
 
@@ -118,7 +119,9 @@ func TestEvalLoadRepoCase(t *testing.T) {
 		edit  func(fstest.MapFS)
 		wants []string
 	}{
-		{"no head", func(m fstest.MapFS) { delete(m, "repo/head/a.go"); delete(m, "repo/head/other.go") },
+		{"a Go file twice", func(m fstest.MapFS) { m["repo/base/other.go"] = &fstest.MapFile{Data: []byte("package other\n")} },
+			[]string{"c/repo/base: both other.go and other.go.txt: keep one"}},
+		{"no head", func(m fstest.MapFS) { delete(m, "repo/head/a.go"); delete(m, "repo/head/other.go.txt") },
 			[]string{"c/repo/head: missing: a case's repo/ holds the files at the change's base and at its head"}},
 		{"repo is a file", func(m fstest.MapFS) {
 			for k := range m {
