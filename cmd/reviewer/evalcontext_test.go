@@ -114,3 +114,24 @@ func TestEvalContextCoverage(t *testing.T) {
 	t.Logf("context coverage of the recording:\n%s", b.String())
 	golden.Check(t, "../../testdata/eval/context-coverage.golden.txt", []byte(b.String()))
 }
+
+// TestEvalBadRepo: a case whose diff does not turn its repo/base into its repo/head is a
+// bad case (exit 2) named with the file that differs, before any review is run.
+func TestEvalBadRepo(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := filepath.Join(dir, "cases", "drift")
+	writeFile(t, filepath.Join(c, "change.diff"), "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1,2 +1,2 @@\n x = 1\n-y = 2\n+y = 3\n")
+	writeFile(t, filepath.Join(c, "expected.json"), `{"issues": [{"path": "a.py", "from_line": 2, "to_line": 2}]}`)
+	writeFile(t, filepath.Join(c, "repo", "base", "a.py"), "x = 1\ny = 2\n")
+	writeFile(t, filepath.Join(c, "repo", "head", "a.py"), "x = 1\ny = 4\n")
+	r := runCmd(t, dir, nil, "eval", "cases")
+	if r.code != exitUsage || r.stdout != "" ||
+		!strings.Contains(r.stderr, "case drift: change.diff applied to repo/base does not give repo/head: drift/repo/head/a.py differ") {
+		t.Errorf("exit %d, stdout %q, stderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	writeFile(t, filepath.Join(c, "repo", "head", "a.py"), "x = 1\ny = 3\n")
+	if r := runCmd(t, dir, nil, "eval", "cases"); r.code != 0 {
+		t.Errorf("with the head the diff gives: exit %d\n%s", r.code, r.stderr)
+	}
+}
