@@ -284,6 +284,9 @@ func evalCase(ctx context.Context, c *Config, opts reviewer.Options, gw *gateway
 		Usage:    res.Usage,
 		Unplaced: len(res.Unplaced),
 	}
+	for _, d := range res.Verification.Dropped {
+		run.Dropped = append(run.Dropped, fmt.Sprintf("%s:%d: %s", d.Path, d.Line, d.Reason))
+	}
 	for _, fc := range res.Coverage.Files {
 		if fc.Outcome == reviewer.OutcomeSkipped || fc.Outcome == reviewer.OutcomeFailed {
 			run.Incomplete = append(run.Incomplete, fmt.Sprintf("%s: %s: %s", fc.Path, fc.Outcome, fc.Reason))
