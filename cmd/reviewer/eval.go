@@ -42,8 +42,10 @@ the findings against what each case expects: precision, recall, F1, line precisi
 false-positive traps, tokens and cost, overall, by category and by rule.
 
 A case is a directory holding change.diff and expected.json, and optionally SOURCE.md, a
-.reviewer.yaml and rules/ (or .reviewer/rules/), read like a repository's. DIR may also be
-one case.
+.reviewer.yaml and rules/ (or .reviewer/rules/), read like a repository's, and repo/base and
+repo/head, the files around the change at its base and head: they are committed into a
+temporary git repository the review reads (change.diff must turn the one into the other).
+DIR may also be one case.
 
 --record DIR stores the gateway's answers; --replay DIR answers from them and sends nothing,
 so a CI job can re-run the evaluation for free. --baseline FILE compares with the JSON report
@@ -180,11 +182,16 @@ func runEval(ctx context.Context, cmd *cobra.Command, e env, dir string, f evalF
 			"set gateway.base_url (REVIEWER_GATEWAY_BASE_URL) and gateway.model, or --replay a recording, to score the model")
 	}
 
+	repos, removeRepos, err := buildEvalRepos(ctx, cases)
+	if err != nil {
+		return err
+	}
+	defer removeRepos()
 	var runs []eval.CaseRun
 	var models []string
 	incomplete := 0
 	for _, cs := range cases {
-		run, model, err := evalCase(ctx, c, opts, gw, cs, f, logger)
+		run, model, err := evalCase(ctx, c, opts, gw, cs, repos, f, logger)
 		if err != nil {
 			return err
 		}
@@ -250,22 +257,30 @@ func loadEvalCases(dir string, filter *regexp.Regexp) ([]*eval.Case, error) {
 //
 // The change has no title or description: a case's provenance (the fixing commit's
 // message) would give the answer away.
-func evalCase(ctx context.Context, c *Config, opts reviewer.Options, gw *gateway, cs *eval.Case, f evalFlags, logger *slog.Logger) (eval.CaseRun, string, error) {
+func evalCase(ctx context.Context, c *Config, opts reviewer.Options, gw *gateway, cs *eval.Case, repos map[string]*evalRepo, f evalFlags, logger *slog.Logger) (eval.CaseRun, string, error) {
 	missed := 0
 	if gw.player != nil {
 		missed = len(gw.player.Misses())
 	}
 	ropts := rules.RepoOptions{RulesDir: cs.RulesDir, NoBuiltin: !c.Review.Builtin, Disable: c.Review.Disable}
 	change := reviewer.Change{Forge: "local", Repo: "eval/" + cs.Name}
-	if opts.Tools.Enabled {
-		if tree, ok := evalTree(cs); ok {
-			// The case's tree is its head: the tools read it, and the case's answers,
-			// beside it, stay out of reach.
-			opts.Tools.Workspace = reviewer.FSWorkspace(tree)
-			change.HeadSHA = evalTreeDir
+	var diffs reviewer.DiffSource = bytesDiff(cs.Diff)
+	if repo := repos[cs.Name]; repo != nil {
+		// The case's own diff is what is scored against; the repository is where the
+		// pipeline reads the files around it, at the base and head commits, and where
+		// the tools read and search.
+		diffs = caseRepo{bytesDiff: bytesDiff(cs.Diff), repo: repo.repo}
+		change.BaseSHA, change.HeadSHA = repo.revs.Base, repo.revs.Head
+		if opts.Tools.Enabled {
+			opts.Tools.Workspace = repo.repo
 		}
+	} else if tree, ok := evalTree(cs); ok && opts.Tools.Enabled {
+		// The case's tree is its head: the tools read it, and the case's answers,
+		// beside it, stay out of reach.
+		opts.Tools.Workspace = reviewer.FSWorkspace(tree)
+		change.HeadSHA = evalTreeDir
 	}
-	rv := reviewer.New(bytesDiff(cs.Diff), recorded(&fsRules{fsys: cs.Repo, opts: ropts}), opts, logger)
+	rv := reviewer.New(diffs, recorded(&fsRules{fsys: cs.Repo, opts: ropts}), opts, logger)
 	res, err := rv.Review(ctx, reviewer.Request{Change: change})
 	if err != nil {
 		return eval.CaseRun{}, "", fmt.Errorf("case %s: %w", cs.Name, err)
@@ -278,6 +293,9 @@ func evalCase(ctx context.Context, c *Config, opts reviewer.Options, gw *gateway
 		Scored:   eval.Score(cs.Expected, res.Findings, f.tolerance),
 		Usage:    res.Usage,
 		Unplaced: len(res.Unplaced),
+	}
+	for _, d := range res.Verification.Dropped {
+		run.Dropped = append(run.Dropped, fmt.Sprintf("%s:%d: %s", d.Path, d.Line, d.Reason))
 	}
 	for _, fc := range res.Coverage.Files {
 		if fc.Outcome == reviewer.OutcomeSkipped || fc.Outcome == reviewer.OutcomeFailed {

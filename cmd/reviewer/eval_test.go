@@ -283,6 +283,14 @@ func TestEvalRecorded(t *testing.T) {
 		!o.Precision.Valid || o.Precision.Value >= 1 || rep.Judge == nil || rep.Judge.Confirmed == 0 || rep.Judge.Confirmed == rep.Judge.Asked {
 		t.Errorf("the scripted scores are trivial: llm %v, model %q, overall %+v, judge %+v", rep.LLM, rep.Model, o, rep.Judge)
 	}
+	// The trap cases' scripts plant false positives the scripted verification drops.
+	dropped := 0
+	for _, c := range rep.Cases {
+		dropped += len(c.Dropped)
+	}
+	if dropped == 0 {
+		t.Error("the verification pass dropped no finding: the report does not show the planted false positives")
+	}
 	if *recordEval {
 		live, err := os.ReadFile(filepath.Join(dir, "live.json"))
 		if err != nil {

@@ -23,6 +23,9 @@ const (
 	// RulesDir is where a case may keep its rules files, beside .reviewer.yaml; a case
 	// may also keep them where a repository does (.reviewer/rules).
 	RulesDir = "rules"
+	// RepoDir is where a case may keep the repository around its change: RepoDir/base
+	// and RepoDir/head, the files the change reads at its base and at its head.
+	RepoDir = "repo"
 )
 
 // Case is one evaluation case: a change, and what a review of it should and should not
@@ -42,6 +45,9 @@ type Case struct {
 	RulesDir string
 	// Source is SOURCE.md, where the case came from; empty when there is none.
 	Source string
+	// Base and Head are repo/base and repo/head, the files around the change at its base
+	// and at its head; nil when the case has no repo/. See [BuildRepo].
+	Base, Head fs.FS
 }
 
 // Expected is what a review of a case should find (Issues) and where it should stay quiet
@@ -49,6 +55,20 @@ type Case struct {
 type Expected struct {
 	Issues []Issue `json:"issues"`
 	Clean  []Clean `json:"clean"`
+	// Context names the lines outside the change's hunks a reviewer needs to see to
+	// judge it (head lines of repo/head); optional, and only for a case with a repo/.
+	// See [CoverContext].
+	Context []ContextLines `json:"context_lines,omitempty"`
+}
+
+// ContextLines is a range of head lines outside the change's hunks that a reviewer needs:
+// the earlier line of the function that makes the change wrong (or right), the contract
+// in another file.
+type ContextLines struct {
+	Path     string `json:"path"`
+	FromLine int    `json:"from_line"`
+	ToLine   int    `json:"to_line"`
+	Note     string `json:"note,omitempty"`
 }
 
 // Issue is a problem a review of the case should report.
@@ -136,6 +156,11 @@ func LoadCase(fsys fs.FS, name string) (*Case, error) {
 	} else if files != nil {
 		errs = append(errs, checkAgainstDiff(path.Join(name, ExpectedFile), c.Expected, files)...)
 	}
+	if err := loadRepo(fsys, name, c); err != nil {
+		errs = append(errs, err)
+	} else if files != nil && len(c.Expected.Context) > 0 {
+		errs = append(errs, checkContext(path.Join(name, ExpectedFile), c, files)...)
+	}
 	if data, err := fs.ReadFile(fsys, SourceFile); err == nil {
 		c.Source = string(data)
 	}
@@ -174,8 +199,8 @@ func ParseExpected(name string, data []byte) (Expected, error) {
 		return Expected{}, fmt.Errorf("%s: want an object with issues and clean", name)
 	}
 	for _, k := range slices.Sorted(maps.Keys(top)) {
-		if k != "issues" && k != "clean" {
-			p.errorf(k, "unknown key (want issues and clean)")
+		if k != "issues" && k != "clean" && k != "context_lines" {
+			p.errorf(k, "unknown key (want issues, clean and context_lines)")
 		}
 	}
 	var exp Expected
@@ -212,6 +237,16 @@ func ParseExpected(name string, data []byte) (Expected, error) {
 		cl := Clean{Path: p.str(field, obj, "path", true), Note: p.str(field, obj, "note", false)}
 		cl.FromLine, cl.ToLine = p.lines(field, obj)
 		exp.Clean = append(exp.Clean, cl)
+	}
+	for i, item := range p.list("context_lines", top["context_lines"]) {
+		field := fmt.Sprintf("context_lines[%d]", i)
+		obj := p.object(field, item, "path", "from_line", "to_line", "note")
+		if obj == nil {
+			continue
+		}
+		cl := ContextLines{Path: p.str(field, obj, "path", true), Note: p.str(field, obj, "note", false)}
+		cl.FromLine, cl.ToLine = p.lines(field, obj)
+		exp.Context = append(exp.Context, cl)
 	}
 	// A clean range may carve lines out of an issue's range (the error path inside a
 	// function that leaks), but not cover it whole: that issue could never be found.

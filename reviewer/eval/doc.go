@@ -10,9 +10,16 @@
 //	SOURCE.md        where the case came from (optional)
 //	.reviewer.yaml   the repository's settings (optional)
 //	rules/           rules files (optional; .reviewer/rules works too)
+//	repo/base/       the files around the change at its base and head (optional, both or
+//	repo/head/       neither; X.go.txt is read as X.go)
 //
 // Lines are new-file lines. An issue should draw a finding; a clean range is a trap that
-// must not.
+// must not. expected.json may also name "context_lines", head lines outside the hunks a
+// reviewer needs to see, for [CoverContext].
+//
+// [BuildRepo] commits repo/base and repo/head into a git repository, checking that the
+// diff turns the one into the other, so that the review reads the files around the change
+// through reviewer.TreeReader as it would a checkout's.
 //
 // Scoring is pure: [Score] matches one case's findings to its issues (same path, lines
 // overlapping within a tolerance, each issue found at most once), [Summarize] adds cases

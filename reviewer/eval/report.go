@@ -180,7 +180,10 @@ type CaseReport struct {
 	// the case's scores are then not the model's whole answer.
 	Incomplete []string `json:"incomplete"`
 	// Unplaced counts model findings that could not be anchored on a line of the diff.
-	Unplaced int             `json:"unplaced"`
+	Unplaced int `json:"unplaced"`
+	// Dropped lists the model findings the verification pass left out, as
+	// "path:line: reason"; they are not scored.
+	Dropped  []string        `json:"verify_dropped"`
 	Issues   []IssueReport   `json:"issues"`
 	Findings []FindingReport `json:"findings"`
 }
@@ -222,6 +225,8 @@ type CaseRun struct {
 	// Incomplete and Unplaced come from the review's Result.
 	Incomplete []string
 	Unplaced   int
+	// Dropped lists the findings the verification pass left out, as "path:line: reason".
+	Dropped []string
 	// Judge is what the judge pass spent on the case.
 	Judge JudgeUsage
 }
@@ -332,6 +337,7 @@ func caseReport(run CaseRun, c Counts) CaseReport {
 		Metrics:    metrics(1, c, run.Usage),
 		Incomplete: append([]string{}, run.Incomplete...),
 		Unplaced:   run.Unplaced,
+		Dropped:    append([]string{}, run.Dropped...),
 		Issues:     make([]IssueReport, 0, len(run.Scored.Issues)),
 		Findings:   make([]FindingReport, 0, len(run.Scored.Findings)),
 	}
