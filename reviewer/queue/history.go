@@ -163,14 +163,15 @@ func (h *History) Close() { h.close() }
 
 // createHistory is migration 4: the review history, one row per attempt. Times are unix
 // milliseconds; finished_ms orders and prunes it, the change's columns find one change's
-// reviews.
+// reviews. IF NOT EXISTS, as migration 1 and 3: a database whose record of migrations
+// was lost is adopted with the rows it has.
 func createHistory(ctx context.Context, x execer, d dialect) error {
 	id := "INTEGER PRIMARY KEY" // SQLite's rowid: assigned on insert
 	if d == dialectPostgres {
 		id = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
 	}
 	for _, stmt := range []string{
-		`CREATE TABLE reviewer_reviews (
+		`CREATE TABLE IF NOT EXISTS reviewer_reviews (
 			id ` + id + `,
 			job_id BIGINT NOT NULL,
 			attempt BIGINT NOT NULL,
@@ -202,8 +203,8 @@ func createHistory(ctx context.Context, x execer, d dialect) error {
 			started_ms BIGINT NOT NULL,
 			finished_ms BIGINT NOT NULL
 		)`,
-		`CREATE INDEX reviewer_reviews_finished_ms ON reviewer_reviews (finished_ms)`,
-		`CREATE INDEX reviewer_reviews_change ON reviewer_reviews (repo, change_number, finished_ms)`,
+		`CREATE INDEX IF NOT EXISTS reviewer_reviews_finished_ms ON reviewer_reviews (finished_ms)`,
+		`CREATE INDEX IF NOT EXISTS reviewer_reviews_change ON reviewer_reviews (repo, change_number, finished_ms)`,
 	} {
 		if _, err := x.exec(ctx, stmt); err != nil {
 			return err
