@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/reviewerbot/reviewer/internal/pgtest"
+	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/queue"
 )
 
@@ -36,8 +40,22 @@ func historyOf(t *testing.T, db string, args ...string) historyJSON {
 // both back with `reviewer history --format json`, beside the running service.
 func TestServeHistory(t *testing.T) {
 	t.Parallel()
+	for _, b := range []struct {
+		name string
+		url  func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db") }},
+		{"postgres", func(t *testing.T) string { return pgtest.URL(t) }},
+	} {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			testServeHistory(t, b.url(t))
+		})
+	}
+}
+
+func testServeHistory(t *testing.T, db string) {
 	fl := newGitHubFleet(t, 1)
-	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
 	environ := append(append(fl.environ(), quickQueue(db)...), gatewayEnv(newModelGateway(t, e2eModelFindings))...)
 	p := startServe(t, append(environ, `REVIEWER_GATEWAY_PRICES={"gpt-test": {"input": 1, "output": 2}}`))
 
@@ -220,5 +238,47 @@ func TestParseSince(t *testing.T) {
 		if _, err := parseSince(bad, now); err == nil {
 			t.Errorf("parseSince(%q): no error", bad)
 		}
+	}
+}
+
+// TestAttemptOutcome checks what the history says of attempts the end-to-end test does
+// not stage: a review with nothing reviewed, files the model could not review, a
+// panic's attempt.
+func TestAttemptOutcome(t *testing.T) {
+	t.Parallel()
+	files := func(outcomes ...reviewer.Outcome) reviewer.Result {
+		var res reviewer.Result
+		for i, o := range outcomes {
+			res.Coverage.Files = append(res.Coverage.Files, reviewer.FileCoverage{Path: fmt.Sprint(i), Outcome: o})
+		}
+		return res
+	}
+	for _, tc := range []struct {
+		name string
+		res  reviewer.Result
+		end  func(a *attempt)
+		want [3]string
+	}{
+		{"reviewed", files(reviewer.OutcomeReviewed, reviewer.OutcomeFiltered), (*attempt).reviewed,
+			[3]string{queue.OutcomeReviewed, "", ""}},
+		{"nothing reviewed", files(reviewer.OutcomeFiltered, reviewer.OutcomeSkipped, reviewer.OutcomeFiltered), (*attempt).reviewed,
+			[3]string{queue.OutcomeSkipped, "no file was reviewed: 2 filtered, 0 withheld, 1 skipped, 0 failed", ""}},
+		{"no files", files(), (*attempt).reviewed, [3]string{queue.OutcomeSkipped, "the change has no files", ""}},
+		{"model failed files", files(reviewer.OutcomeFailed, reviewer.OutcomeFailed, reviewer.OutcomeReviewed),
+			func(a *attempt) { a.failed(fmt.Errorf("%w: 2 files failed to review", errIncomplete), "gateway") },
+			[3]string{queue.OutcomeRetrying, "the model could not review 2 files", "gateway"}},
+		{"secret in the error", files(), func(a *attempt) {
+			a.failed(errors.New("GET https://user:hunter2@gateway.example/v1: 500 <html>"), "other")
+		}, [3]string{queue.OutcomeRetrying, "an internal error; the service's log has the details", "other"}},
+		{"panic", files(), func(*attempt) {}, [3]string{queue.OutcomeFailed, "the review ended without an outcome (a panic); the service's log has the details", "other"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newAttempt()
+			a.res = tc.res
+			tc.end(a)
+			if diff := cmp.Diff(tc.want, [3]string{a.outcome, a.reason, a.kind}); diff != "" {
+				t.Errorf("outcome, reason, kind (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -274,7 +274,7 @@ func (w *worker) handle(ctx context.Context, job queue.Job) error {
 		return err
 	}
 	kind := errorKind(err)
-	a.set(queue.OutcomeRetrying, reviewer.FailureReason(err), kind)
+	a.failed(err, kind)
 	w.metrics.errors.WithLabelValues(kind).Inc()
 	if permanent(kind) || info.Attempt >= info.MaxAttempts {
 		log.ErrorContext(ctx, "review failed; not retried", slog.String("kind", kind), slog.String("error", err.Error()),

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -18,7 +19,7 @@ type attempt struct {
 
 // newAttempt starts as a failure of unknown cause: what an attempt that panics records.
 func newAttempt() *attempt {
-	return &attempt{outcome: queue.OutcomeFailed, reason: reviewer.FailureReason(nil), kind: "other"}
+	return &attempt{outcome: queue.OutcomeFailed, reason: "the review ended without an outcome (a panic); the service's log has the details", kind: "other"}
 }
 
 func (a *attempt) set(outcome, reason, kind string) {
@@ -39,6 +40,18 @@ func (a *attempt) reviewed() {
 	default:
 		a.set(queue.OutcomeReviewed, "", "")
 	}
+}
+
+// failed marks a failed attempt, retried unless the caller says otherwise. The reason is
+// the failure comment's (reviewer.FailureReason), or for files the model could not
+// review, how many: never the error's own text, which can carry a gateway's or forge's
+// address and what it answered.
+func (a *attempt) failed(err error, kind string) {
+	reason := reviewer.FailureReason(err)
+	if errors.Is(err, errIncomplete) {
+		reason = fmt.Sprintf("the model could not review %d files", a.res.Coverage.Count(reviewer.OutcomeFailed))
+	}
+	a.set(queue.OutcomeRetrying, reason, kind)
 }
 
 // historyTimeout bounds the write of an attempt to the history.
