@@ -146,7 +146,7 @@ func writeHistoryTable(w io.Writer, reviews []queue.Review) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "FINISHED\tFORGE\tREPO\tCHANGE\tHEAD\tTRIGGER\tATTEMPT\tOUTCOME\tFILES R/S/F/U\tFINDINGS P/K\tTOKENS\tCOST\tTOOK\tREASON")
+	fmt.Fprintln(tw, "FINISHED (UTC)\tFORGE\tREPO\tCHANGE\tHEAD\tTRIGGER\tTIER\tATTEMPT\tOUTCOME\tFILES R/S/F/E/U\tFOUND\tPOSTED\tKEPT\tTOKENS\tCOST\tTOOK\tREASON")
 	for _, r := range reviews {
 		head := r.HeadSHA
 		if len(head) > 10 {
@@ -156,14 +156,22 @@ func writeHistoryTable(w io.Writer, reviews []queue.Review) error {
 		if r.ErrorKind != "" {
 			reason = r.ErrorKind + ": " + reason
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%d/%d/%d/%d\t%d %d/%d\t%d\t$%.4f\t%s\t%s\n",
-			r.Finished.Local().Format("2006-01-02 15:04:05"), termSafe(r.Forge, 8), termSafe(r.Repo, 60), r.Change,
-			termSafe(head, 10), termSafe(r.Trigger, 10), r.Attempt, termSafe(r.Outcome, 12),
-			r.Files.Reviewed, r.Files.Skipped, r.Files.Filtered+r.Files.Withheld, r.Files.Unseen,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\t%d/%d/%d/%d/%d\t%d\t%d\t%d\t%d\t$%.4f\t%s\t%s\n",
+			r.Finished.UTC().Format("2006-01-02 15:04:05"), cell(r.Forge, 8), cell(r.Repo, 60), r.Change,
+			cell(head, 10), cell(r.Trigger, 10), cell(r.Tier, 10), r.Attempt, cell(r.Outcome, 12),
+			r.Files.Reviewed, r.Files.Skipped, r.Files.Filtered+r.Files.Withheld, r.Files.Failed, r.Files.Unseen,
 			r.Findings, r.Posted, r.Kept, r.PromptTokens+r.CompletionTokens, r.CostUSD,
-			(time.Duration(r.DurationMS) * time.Millisecond).Round(100*time.Millisecond), termSafe(reason, 100))
+			(time.Duration(r.DurationMS) * time.Millisecond).Round(100*time.Millisecond), cell(reason, 100))
 	}
 	return tw.Flush()
+}
+
+// cell is hostile text made safe for a table cell, "-" when nothing is left.
+func cell(s string, maxRunes int) string {
+	if s = termSafe(s, maxRunes); s == "" {
+		return "-"
+	}
+	return s
 }
 
 // termSafe makes hostile text safe to print on a terminal, in one table cell: escape

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/reviewerbot/reviewer/internal/golden"
 	"github.com/reviewerbot/reviewer/internal/pgtest"
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/queue"
@@ -280,5 +281,39 @@ func TestAttemptOutcome(t *testing.T) {
 				t.Errorf("outcome, reason, kind (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestHistoryFormats keeps the JSON and text forms of the history as the README documents
+// them: a field renamed or dropped breaks the scripts that read them. -update rewrites
+// the golden files.
+func TestHistoryFormats(t *testing.T) {
+	t.Parallel()
+	started := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
+	reviews := []queue.Review{
+		{ID: 2, JobID: 41, Attempt: 2, Forge: "gitlab", Repo: "group/sub/app", Change: 3, HeadSHA: "0123456789abcdef0123",
+			Trigger: "retry", Event: "merge_request.update", Outcome: queue.OutcomeFailed, ErrorKind: "timeout",
+			Reason: "the review ran out of time", Files: queue.FileCounts{Reviewed: 1, Failed: 2, Unseen: 2},
+			ModelRequests: 3, PromptTokens: 9000, CachedTokens: 1000, CompletionTokens: 300, CostUSD: 0.0123,
+			DeliveryID: "uuid-1", Started: started.Add(time.Hour), Finished: started.Add(time.Hour + 15*time.Minute),
+			DurationMS: (15 * time.Minute).Milliseconds()},
+		{ID: 1, JobID: 40, Attempt: 1, Forge: "github", Repo: "acme/app", Change: 12, HeadSHA: "fedcba9876543210",
+			Trigger: "webhook", Event: "pull_request.opened", Tier: "high", Outcome: queue.OutcomeReviewed,
+			Files: queue.FileCounts{Reviewed: 4, Skipped: 1, Filtered: 2, Withheld: 1, Unseen: 1}, Findings: 6, Posted: 3, Kept: 2,
+			ModelRequests: 2, PromptTokens: 4000, CompletionTokens: 200, CostUSD: 0.0046, DeliveryID: "gh-1",
+			Started: started, Finished: started.Add(2500 * time.Millisecond), DurationMS: 2500},
+	}
+	var js, text strings.Builder
+	if err := writeHistoryJSON(&js, reviews); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeHistoryTable(&text, reviews); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "testdata/history/history.golden.json", []byte(js.String()))
+	golden.Check(t, "testdata/history/history.golden.txt", []byte(text.String()))
+	var empty strings.Builder
+	if err := writeHistoryJSON(&empty, nil); err != nil || empty.String() != "{\n  \"reviews\": []\n}\n" {
+		t.Errorf("no reviews as JSON: %q, %v; want an empty list", empty.String(), err)
 	}
 }
