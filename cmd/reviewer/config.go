@@ -39,6 +39,8 @@ type Config struct {
 	Queue   QueueConfig   `mapstructure:"queue"`
 	// Security is the key that seals the bot's own state.
 	Security SecurityConfig `mapstructure:"security"`
+	// History is the record of the reviews serve ran (reviewer history).
+	History HistoryConfig `mapstructure:"history"`
 
 	// set holds the keys given by the file, the environment or a flag, as opposed to
 	// defaulted; a repository's .reviewer.yaml may only fill in what the operator left unset.
@@ -270,6 +272,12 @@ type QueueConfig struct {
 	Migrate string `mapstructure:"migrate"`
 }
 
+// HistoryConfig is the review history serve keeps in the queue's database.
+type HistoryConfig struct {
+	// MaxAge is how long a review is kept; older ones are pruned.
+	MaxAge time.Duration `mapstructure:"max_age"`
+}
+
 // CacheConfig is the model response cache of CI jobs and local runs.
 type CacheConfig struct {
 	// Dir holds the cache; empty turns it off.
@@ -375,6 +383,7 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("queue.heartbeat_timeout", "60s")
 	v.SetDefault("queue.poll_interval", "1s")
 	v.SetDefault("queue.migrate", "auto")
+	v.SetDefault("history.max_age", "2160h")
 	v.SetDefault("cache.dir", "")
 	v.SetDefault("cache.max_age", "168h")
 	v.SetDefault("security.key", "")
@@ -622,7 +631,7 @@ func (c *Config) Validate() error {
 	}
 	for key, d := range map[string]time.Duration{"server.shutdown_timeout": c.Server.ShutdownTimeout, "queue.debounce": c.Queue.Debounce,
 		"queue.job_timeout": c.Queue.JobTimeout, "queue.rescue_after": c.Queue.RescueAfter, "queue.poll_interval": c.Queue.PollInterval,
-		"github.write_interval": c.GitHub.WriteInterval} {
+		"github.write_interval": c.GitHub.WriteInterval, "history.max_age": c.History.MaxAge} {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("%s: %s is negative", key, d))
 		}

@@ -99,6 +99,10 @@ var readmeRuns = map[string]readmeRun{
 	"review --base origin/main --format sarif=reviewer.sarif --format codequality=gl-code-quality.json": {
 		codes: []int{exitFindings}, files: []string{"reviewer.sarif", "gl-code-quality.json"}},
 	"review --diff - --format sarif=reviewer.sarif": {stdin: "diff", codes: []int{exitFindings}, files: []string{"reviewer.sarif"}},
+	// Review history.
+	"history --queue-url sqlite:///var/lib/reviewer/reviewer.db --since 7d --failed": {skip: "reads the operator's database; history_test.go runs it"},
+	"history --repo acme/app --change 42":                                            {skip: "reads the operator's database; history_test.go runs it"},
+	"history --since 2026-01-01 --format json":                                       {skip: "reads the operator's database; history_test.go runs it"},
 }
 
 // readmeCommand is one reviewer command of a README shell block.

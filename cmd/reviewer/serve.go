@@ -99,6 +99,7 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 		Handler:          w.handle,
 		CheckSchema:      c.Queue.Migrate == "check",
 		HeartbeatTimeout: c.Queue.HeartbeatTimeout,
+		HistoryMaxAge:    c.History.MaxAge,
 	})
 	if err != nil {
 		return usageError(fmt.Errorf("queue.url: %w", err))
@@ -237,13 +238,18 @@ func (w *worker) handle(ctx context.Context, job queue.Job) error {
 		slog.String("head_sha", job.HeadSHA))
 	w.metrics.latency.Observe(info.Wait.Seconds())
 	start := time.Now()
-	err := w.review(ctx, job, jobLog, log)
+	// Every attempt ends in the history, whichever way it ends (a panic included).
+	a := newAttempt()
+	defer w.record(ctx, job, start, a, log)
+	err := w.review(ctx, job, jobLog, log, &a.res)
 	switch {
 	case err == nil:
+		a.reviewed()
 		return nil
 	case errors.Is(err, errNotAllowed):
 		log.InfoContext(ctx, "refused: the user who asked may not change the code", slog.String("sender", job.Sender))
 		w.metrics.reviews.WithLabelValues(job.Forge, "refused").Inc()
+		a.set(queue.OutcomeRefused, "the user who asked may not change the code", "")
 		return nil
 	case errors.Is(err, errRefused):
 		// Said on the change (unless that failed); a later push or /review asks again.
@@ -253,10 +259,12 @@ func (w *worker) handle(ctx context.Context, job queue.Job) error {
 		}
 		log.Log(ctx, level, "not reviewed: turned down by a limit", slog.String("reason", err.Error()))
 		w.metrics.reviews.WithLabelValues(job.Forge, "limited").Inc()
+		a.set(queue.OutcomeLimited, "turned down by a limit (review.outsiders or review.budget)", "")
 		return nil
 	case errors.Is(err, errSuperseded), queue.CancelledBySupersede(ctx):
 		log.InfoContext(ctx, "superseded: the change has a newer head, whose review is queued")
 		w.metrics.reviews.WithLabelValues(job.Forge, "superseded").Inc()
+		a.set(queue.OutcomeSuperseded, "the change has a newer head", "")
 		// A job the queue cancelled says so, and ends cancelled; one that found itself
 		// superseded is done.
 		if queue.CancelledBySupersede(ctx) {
@@ -268,14 +276,17 @@ func (w *worker) handle(ctx context.Context, job queue.Job) error {
 	// this was, and nothing is said on the change.
 	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		log.InfoContext(ctx, "stopped mid-review; the job stays queued")
+		a.set(queue.OutcomeStopped, "the service stopped mid-review; the job stays queued", "")
 		return err
 	}
 	kind := errorKind(err)
+	a.failed(err, kind)
 	w.metrics.errors.WithLabelValues(kind).Inc()
 	if permanent(kind) || info.Attempt >= info.MaxAttempts {
 		log.ErrorContext(ctx, "review failed; not retried", slog.String("kind", kind), slog.String("error", err.Error()),
 			slog.Bool("attempts_spent", !permanent(kind)), slog.Duration("took", time.Since(start)))
 		w.metrics.reviews.WithLabelValues(job.Forge, "failed").Inc()
+		a.outcome = queue.OutcomeFailed
 		// A publish that failed part-way has written what it could, summary included.
 		var publishErr *reviewer.PublishError
 		if !errors.As(err, &publishErr) {
@@ -310,7 +321,7 @@ var (
 // review reviews the change's head as the forge reports it, which is newer than the
 // job's when a push's delivery is late or lost; a job the queue knows a newer head of is
 // superseded.
-func (w *worker) review(ctx context.Context, job queue.Job, pipelineLog, log *slog.Logger) error {
+func (w *worker) review(ctx context.Context, job queue.Job, pipelineLog, log *slog.Logger, out *reviewer.Result) error {
 	client, err := w.client(job)
 	if err != nil {
 		return err
@@ -347,6 +358,7 @@ func (w *worker) review(ctx context.Context, job queue.Job, pipelineLog, log *sl
 	opts.Publish = w.c.publishOptions(w.seal)
 	start := time.Now()
 	res, err := reviewer.New(client, serviceRules{reviewer.TreeRules{Tree: client, Opts: w.c.repoOptions()}}, opts, pipelineLog).Review(ctx, req)
+	*out = res
 	if err != nil {
 		w.charge(ctx, &res, log)
 		return err

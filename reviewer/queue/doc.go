@@ -37,6 +37,9 @@
 // own by the ordered migrations in migrate.go, recorded in reviewer_migration. [Open]
 // applies what is missing, or with [Options.CheckSchema] refuses to; [Migrate] applies
 // or lists them for an operator; a database a newer release migrated is refused.
-// Expired rows (deliveries, idle changes, cache entries, token usage) are deleted by a
-// periodic job that River's leader inserts hourly, in bounded batches, never by Enqueue.
+//
+// Every review attempt is recorded in the [History], which `reviewer history` and the
+// status page read. Expired rows (deliveries, idle changes, cache entries, token usage,
+// review history) are deleted by a periodic job that River's leader inserts hourly, in
+// bounded batches, never by Enqueue.
 package queue

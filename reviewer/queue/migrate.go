@@ -39,6 +39,7 @@ var migrations = []migration{
 	{1, "queue tables", createTables},
 	{2, "deliveries per forge from reviewer_deliveries", migrateDeliveries},
 	{3, "replica heartbeats", createReplicas},
+	{historyVersion, "review history", createHistory},
 }
 
 // createReplicas makes the heartbeat table of the replicas (reclaim.go).

@@ -25,6 +25,7 @@ func TestMigrate(t *testing.T) {
 				{"adopts a database of the release before migrations", testAdopt},
 				{"check refuses a database that needs migrations", testCheckRefuses},
 				{"a database of a newer release is refused", testNewerRefused},
+				{"adds the history to a database of the previous release", testHistoryMigration},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					t.Parallel()
@@ -40,6 +41,7 @@ var ours = []queue.Step{
 	{Component: "reviewer", Version: 1, Name: "queue tables"},
 	{Component: "reviewer", Version: 2, Name: "deliveries per forge from reviewer_deliveries"},
 	{Component: "reviewer", Version: 3, Name: "replica heartbeats"},
+	{Component: "reviewer", Version: 4, Name: "review history"},
 }
 
 func migrate(t *testing.T, url string, dryRun bool) []queue.Step {
@@ -71,6 +73,7 @@ func testAdopt(t *testing.T, url string) {
 		`DROP TABLE reviewer_changes`,
 		`DROP TABLE reviewer_cache`,
 		`DROP TABLE reviewer_usage`,
+		`DROP TABLE reviewer_reviews`,
 		`CREATE TABLE IF NOT EXISTS reviewer_deliveries (
 			delivery_id TEXT PRIMARY KEY,
 			job_id BIGINT NOT NULL DEFAULT 0,

@@ -69,8 +69,8 @@ type pruneStats struct {
 
 // prune deletes deliveries older than deliveryRetention, the rows of changes idle as
 // long whose last job has finished (a live job's row holds its generation, which must
-// not restart), cache entries past their age, and token usage older than usageRetention
-// days, in batches of q.batch rows.
+// not restart), cache entries past their age, token usage older than usageRetention
+// days, and review history older than Options.HistoryMaxAge, in batches of q.batch rows.
 func (q *Queue) prune(ctx context.Context, now time.Time) (pruneStats, error) {
 	cutoff := now.Add(-deliveryRetention).UnixMilli()
 	var (
@@ -92,6 +92,8 @@ func (q *Queue) prune(ctx context.Context, now time.Time) (pruneStats, error) {
 			SELECT cache_key FROM reviewer_cache WHERE created_ms < $1 LIMIT $2)`, now.Add(-q.opts.CacheMaxAge).UnixMilli()},
 		{"usage", `DELETE FROM reviewer_usage WHERE (usage_key, day) IN (
 			SELECT usage_key, day FROM reviewer_usage WHERE day < $1 LIMIT $2)`, Day(now) - usageRetention},
+		{"history", `DELETE FROM reviewer_reviews WHERE id IN (
+			SELECT id FROM reviewer_reviews WHERE finished_ms < $1 LIMIT $2)`, now.Add(-q.opts.HistoryMaxAge).UnixMilli()},
 	} {
 		if err := q.pruneBatches(ctx, p.stmt, p.arg, &st); err != nil {
 			errs = append(errs, fmt.Errorf("prune %s: %w", p.what, err))

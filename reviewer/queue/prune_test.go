@@ -69,7 +69,8 @@ func testWritesDoNotPrune(t *testing.T, url string) {
 // River's leader inserts at start: it deletes exactly the old rows, a batch at a time.
 func testPrune(t *testing.T, url string) {
 	rec := newRecorder(nil)
-	q, logs := open(t, url, queue.PruneBatchForTest(queue.Options{Handler: rec.handle, Debounce: time.Hour, CacheMaxAge: 24 * time.Hour}, 2))
+	q, logs := open(t, url, queue.PruneBatchForTest(queue.Options{Handler: rec.handle, Debounce: time.Hour, CacheMaxAge: 24 * time.Hour,
+		HistoryMaxAge: 48 * time.Hour}, 2))
 	now := time.Now()
 	queue.SetNowForTest(q, func() time.Time { return now })
 	old := now.Add(-8 * 24 * time.Hour).UnixMilli()
@@ -89,6 +90,12 @@ func testPrune(t *testing.T, url string) {
 	execSQL(t, q, `INSERT INTO reviewer_cache (cache_key, value, created_ms) VALUES ('fresh', $1, $2)`, []byte("v"), now.UnixMilli())
 	execSQL(t, q, `INSERT INTO reviewer_usage (usage_key, day, tokens) VALUES ('repo', $1, 5)`, queue.Day(now)-8)
 	execSQL(t, q, `INSERT INTO reviewer_usage (usage_key, day, tokens) VALUES ('repo', $1, 5)`, queue.Day(now))
+	for i, finished := range []time.Time{now.Add(-72 * time.Hour), now.Add(-49 * time.Hour), now.Add(-60 * time.Hour), now.Add(-47 * time.Hour)} {
+		r := review("octo/app", i+1, queue.OutcomeReviewed, finished)
+		if err := q.History().Record(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	start(t, q)
 	waitPruned(t, q)
@@ -101,6 +108,7 @@ func testPrune(t *testing.T, url string) {
 		{"reviewer_changes", 1},
 		{"reviewer_cache", 1},
 		{"reviewer_usage", 1},
+		{"reviewer_reviews", 1},
 	} {
 		if n := count(t, q, "SELECT count(*) FROM "+c.table); n != c.want {
 			t.Errorf("%s: %d rows after the prune, want %d", c.table, n, c.want)
@@ -109,9 +117,12 @@ func testPrune(t *testing.T, url string) {
 	if n := count(t, q, "SELECT count(*) FROM reviewer_changes WHERE change_key = $1", waiting.Change()); n != 1 {
 		t.Error("the row of a change whose job waits was pruned")
 	}
-	// Batches of 2: deliveries 2+2+1, changes 1, cache 2+1, usage 1.
-	if !strings.Contains(logs.String(), `msg="queue pruned" rows=10 batches=7`) {
-		t.Errorf("no log of 10 rows pruned in 7 batches:\n%s", logs)
+	if n := count(t, q, "SELECT count(*) FROM reviewer_reviews WHERE change_number = 4"); n != 1 {
+		t.Error("the review of 47 hours ago was pruned, or another kept")
+	}
+	// Batches of 2: deliveries 2+2+1, changes 1, cache 2+1, usage 1, history 2+1.
+	if !strings.Contains(logs.String(), `msg="queue pruned" rows=13 batches=9`) {
+		t.Errorf("no log of 13 rows pruned in 9 batches:\n%s", logs)
 	}
 }
 

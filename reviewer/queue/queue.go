@@ -50,6 +50,9 @@ type Options struct {
 	MaxAttempts int
 	// CacheMaxAge is how long Cache keeps an entry. Default 7 days.
 	CacheMaxAge time.Duration
+	// HistoryMaxAge is how long the History keeps a review (history.max_age). Default
+	// 90 days.
+	HistoryMaxAge time.Duration
 	// PollInterval is how often a worker looks for due jobs when nothing woke it: a
 	// debounced job starts within this of its time. Default 1s; tests shorten it.
 	PollInterval time.Duration
@@ -96,6 +99,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.PollInterval == 0 {
 		o.PollInterval = time.Second
 	}
+	if o.HistoryMaxAge == 0 {
+		o.HistoryMaxAge = 90 * 24 * time.Hour
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -120,6 +126,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.PollInterval < 0 {
 		errs = append(errs, fmt.Errorf("poll interval %s is negative", o.PollInterval))
+	}
+	if o.HistoryMaxAge < 0 {
+		errs = append(errs, fmt.Errorf("history max age %s is negative", o.HistoryMaxAge))
 	}
 	return o, errors.Join(errs...)
 }
