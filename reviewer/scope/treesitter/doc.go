@@ -10,7 +10,7 @@
 // callers use their fallback. docs/design/parsers.md says why and what each build costs.
 //
 // Every function is safe for concurrent use. Input is hostile: a parse that runs longer
-// than parseTimeout or a file larger than MaxSize gives ok=false, never a hang; invalid
+// than its timeout (a second plus 3µs a byte) or a file larger than MaxSize gives ok=false, never a hang; invalid
 // UTF-8 and text in another language give whatever tree-sitter's error recovery makes of
 // them, which may be a wrong span but never a crash.
 package treesitter

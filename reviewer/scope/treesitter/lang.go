@@ -6,9 +6,9 @@ import (
 )
 
 // MaxSize is the largest file, in bytes, that Enclosing and Header parse. Larger files give
-// ok=false: their scopes are rarely what a prompt's budget can show, and tree-sitter counts
-// bytes in 32 bits.
-const MaxSize = 8 << 20
+// ok=false: they are mostly generated or vendored, their tree takes ten times their size in
+// memory, and their parse may take seconds.
+const MaxSize = 2 << 20
 
 // byExt maps a lower-cased file extension to the language that parses it. A .h file is
 // taken as C: the C++ grammar mis-reads C that uses C++ keywords as names, and the C grammar

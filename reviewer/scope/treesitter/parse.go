@@ -11,10 +11,12 @@ import (
 // available is true with cgo: every grammar of specs is compiled in.
 const available = true
 
-// parseTimeout bounds one parse, in microseconds. Tree-sitter parses a megabyte of ordinary
-// code in well under a second (BENCHMARKS.md); what runs longer is hostile or pathological
-// input, and the caller's fallback serves it better than a wait.
-const parseTimeout = 2_000_000
+// timeout bounds the parse of n bytes, in microseconds: a second plus 3µs a byte. A
+// megabyte of ordinary code parses in 0.1 to 1 s on a loaded two-core machine
+// (BENCHMARKS.md), so the bound leaves room for load; what runs past it is hostile or
+// pathological input, which the caller's fallback serves better than a wait. The clock is
+// the wall's, as tree-sitter's is.
+func timeout(n int) uint64 { return 1_000_000 + 3*uint64(n) }
 
 // chunkSize bounds what the read callback hands tree-sitter at once. go-tree-sitter copies
 // every chunk it is given into C memory and frees the copies only when the parse ends, and
@@ -45,6 +47,11 @@ func parse(lang string, src []byte) *ts.Tree {
 		return nil
 	}
 	n := len(src)
+	// The deprecated timeout rather than ParseOptions.ProgressCallback: go-tree-sitter
+	// v0.25.0 saves the options in a global handle table and never releases them, so each
+	// parse with a callback would leak, and the callback costs a cgo round trip every
+	// hundred parser operations.
+	p.SetTimeoutMicros(timeout(n)) //nolint:staticcheck // see above
 	tree := p.ParseWithOptions(func(i int, _ ts.Point) []byte {
 		if i >= n {
 			return nil
@@ -52,8 +59,12 @@ func parse(lang string, src []byte) *ts.Tree {
 		return src[i:min(i+chunkSize, n)]
 	}, nil, nil)
 	if tree == nil {
-		// A halted parse resumes on the next call unless the parser is reset.
-		p.Reset()
+		// A parse halted by the timeout leaves the parser unfit for reuse, even after
+		// Reset: tree-sitter v0.25's ts_parser_reset does not clear the flag that says
+		// balancing was cut short, so the next parse jumps to balancing a tree that reset
+		// freed and fails an assertion (SIGABRT, seen in TestHostileInput).
+		p.Close()
+		return nil
 	}
 	putParser(lang, p)
 	return tree
@@ -72,11 +83,6 @@ func getParser(lang string, sp *spec) *ts.Parser {
 		p.Close()
 		return nil
 	}
-	// The deprecated timeout rather than ParseOptions.ProgressCallback: go-tree-sitter
-	// v0.25.0 saves the options in a global handle table and never releases them, so each
-	// parse with a callback would leak, and the callback costs a cgo round trip every
-	// hundred parser operations.
-	p.SetTimeoutMicros(parseTimeout) //nolint:staticcheck // see above
 	return p
 }
 
