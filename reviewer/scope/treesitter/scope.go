@@ -31,6 +31,9 @@ func Enclosing(lang string, src []byte, line int) (start, end int, ok bool) {
 		return 0, 0, false
 	}
 	path := descend(tree, pt)
+	if next, ok := sp.documented(path); ok {
+		path = descend(tree, next)
+	}
 
 	pick := -1
 	for i := len(path) - 1; i >= 0; i-- {
@@ -88,6 +91,41 @@ func descend(tree *ts.Tree, pt ts.Point) []step {
 		}
 		path = append(path, step{node: *n, index: *i})
 	}
+}
+
+// documented reports, for a point in a doc comment, attribute or decorator (a leading
+// node), where the node it belongs to starts: the first sibling after it that is not
+// leading, with no blank line between. A changed doc comment is reviewed with what it
+// documents.
+func (sp *spec) documented(path []step) (ts.Point, bool) {
+	k := -1
+	for i := len(path) - 1; i > 0; i-- {
+		kind := path[i].node.Kind()
+		if sp.leading[kind] {
+			k = i
+			break
+		}
+		if sp.scopes[kind] || sp.containers[kind] {
+			break
+		}
+	}
+	if k < 1 {
+		return ts.Point{}, false
+	}
+	parent := &path[k-1].node
+	_, last := rows(&path[k].node)
+	for i := path[k].index + 1; i < parent.ChildCount(); i++ {
+		n := parent.Child(i)
+		s, e := rows(n)
+		if s > last+1 {
+			return ts.Point{}, false
+		}
+		if !sp.leading[n.Kind()] {
+			return n.StartPosition(), true
+		}
+		last = e
+	}
+	return ts.Point{}, false
 }
 
 // isScope reports whether path[i] is a scope: a scope kind (with a body, where the kind

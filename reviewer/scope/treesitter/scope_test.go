@@ -42,6 +42,8 @@ func TestEnclosing(t *testing.T) {
 			10: {10, 10}, // a top-level statement
 			45: {44, 45}, // inside a top-level if
 			42: none,     // a blank line between functions
+			23: {23, 34}, // a comment line: what it documents
+			7:  {7, 8},   // a comment above an import
 		}},
 		{"sample.ts", map[int]span{
 			20: {18, 29}, // a decorated method
@@ -54,6 +56,8 @@ func TestEnclosing(t *testing.T) {
 			45: {44, 46}, // an interface
 			7:  {7, 7},   // a top-level statement
 			6:  none,
+			10: {9, 34},  // inside a doc comment
+			18: {18, 29}, // a decorator line
 		}},
 		{"sample.js", map[int]span{
 			6:  {5, 7},
@@ -68,18 +72,24 @@ func TestEnclosing(t *testing.T) {
 			38: {36, 40}, // a test function
 			34: {34, 34}, // a statement in a module
 			10: {10, 10},
+			19: {19, 28}, // a doc comment
+			20: {19, 28}, // an attribute
+			12: {12, 16},
 		}},
 		{"Sample.java", map[int]span{
 			21: {14, 25}, // inside a lambda: the method, its annotation and javadoc
 			12: {7, 34},  // a field: the class with its annotation and javadoc
 			31: {30, 32}, // a constructor of a nested class
 			28: {27, 33}, // a nested class
+			14: {14, 25}, // a javadoc line
+			8:  {7, 34},
 		}},
 		{"sample.c", map[int]span{
 			14: {11, 19}, // a function with its comment
 			7:  {6, 9},   // a struct declaration, as a top-level statement
 			24: {22, 25}, // a function inside #ifdef
 			5:  none,
+			11: {11, 19}, // the comment above a function
 		}},
 		{"sample.cpp", map[int]span{
 			17: {13, 19}, // a method defined in its class
@@ -93,6 +103,8 @@ func TestEnclosing(t *testing.T) {
 			28: {9, 29}, // a one-line method gives way to its class
 			11: {9, 29},
 			7:  {7, 7}, // a statement in a module
+			17: {17, 26},
+			9:  {9, 29},
 		}},
 	}
 	for _, tt := range tests {
