@@ -16,7 +16,13 @@ const available = true
 // (BENCHMARKS.md), so the bound leaves room for load; what runs past it is hostile or
 // pathological input, which the caller's fallback serves better than a wait. The clock is
 // the wall's, as tree-sitter's is.
-func timeout(n int) uint64 { return 1_000_000 + 3*uint64(n) }
+func timeout(n int) uint64 {
+	micros := uint64(1_000_000)
+	if n > 0 {
+		micros += 3 * uint64(n)
+	}
+	return micros
+}
 
 // chunkSize bounds what the read callback hands tree-sitter at once. go-tree-sitter copies
 // every chunk it is given into C memory and frees the copies only when the parse ends, and
