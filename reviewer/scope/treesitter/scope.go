@@ -149,7 +149,7 @@ func (sp *spec) isScope(path []step, i int) bool {
 func statement(sp *spec, path []step) int {
 	for i := len(path) - 2; i >= 0; i-- {
 		n := &path[i].node
-		if sp.containers[n.Kind()] || (i > 0 && sp.inside[path[i-1].node.Kind()] && n.Kind() != "identifier") {
+		if sp.containers[n.Kind()] || (i > 0 && isBody(&path[i-1].node, n, sp.inside)) {
 			if !path[i+1].node.IsNamed() {
 				return -1
 			}
@@ -157,6 +157,15 @@ func statement(sp *spec, path []step) int {
 		}
 	}
 	return -1
+}
+
+// isBody reports whether n is the body of parent, a namespace-like node of one of kinds.
+func isBody(parent, n *ts.Node, kinds set) bool {
+	if !kinds[parent.Kind()] {
+		return false
+	}
+	body := parent.ChildByFieldName("body")
+	return body != nil && body.Id() == n.Id()
 }
 
 // leadingStart returns the row where the node at index idx of parent begins once the

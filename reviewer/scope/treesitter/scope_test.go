@@ -187,3 +187,26 @@ func TestEnclosingBadInput(t *testing.T) {
 		t.Errorf("Enclosing(python, line 2) found nothing; want the function")
 	}
 }
+
+// TestEnclosingNamespace checks that a statement in a namespace-like block is its own
+// top-level statement, not the whole block.
+func TestEnclosingNamespace(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		lang, src string
+		line      int
+		want      span
+	}{
+		{"typescript", "namespace util {\n  export const a = 1;\n  export function f() {\n    return a;\n  }\n}\n", 2, span{2, 2}},
+		{"typescript", "namespace util {\n  export const a = 1;\n  export function f() {\n    return a;\n  }\n}\n", 4, span{3, 5}},
+		{"rust", "mod m {\n    const A: u8 = 1;\n}\n", 2, span{2, 2}},
+		{"cpp", "extern \"C\" {\nint x;\n}\n", 2, span{2, 2}},
+		{"cpp", "namespace a::b {\nint x;\n}\n", 2, span{2, 2}},
+		{"c", "#if X\nint x;\n#else\nint y;\n#endif\n", 4, span{4, 4}},
+	} {
+		s, e, ok := treesitter.Enclosing(tt.lang, []byte(tt.src), tt.line)
+		if got := (span{s, e}); !ok || got != tt.want {
+			t.Errorf("Enclosing(%s, %q, line %d) = %v, %v; want %v", tt.lang, tt.src, tt.line, got, ok, tt.want)
+		}
+	}
+}
