@@ -20,21 +20,31 @@ func Enclosing(lang string, src []byte, line int) (start, end int, ok bool) {
 	if line < 1 {
 		return 0, 0, false
 	}
+	pt, ok := pointOf(src, line)
+	if !ok {
+		return 0, 0, false
+	}
 	tree := parse(lang, src)
 	if tree == nil {
 		return 0, 0, false
 	}
 	defer tree.Close()
 	sp := specs[lang]
-	pt, ok := pointOf(src, line)
-	if !ok {
-		return 0, 0, false
-	}
 	path := descend(tree, pt)
 	if next, ok := sp.documented(path); ok {
-		path = descend(tree, next)
+		// The span of what a comment documents may still miss the comment's line when
+		// something that is not a leading node stands between them; then the comment is
+		// taken on its own.
+		if s, e, ok := sp.span(descend(tree, next), src); ok && s <= line && line <= e {
+			return s, e, true
+		}
 	}
+	return sp.span(path, src)
+}
 
+// span returns the 1-based line span of the innermost scope on path, else of its
+// top-level statement, as Enclosing describes.
+func (sp *spec) span(path []step, src []byte) (start, end int, ok bool) {
 	pick := -1
 	for i := len(path) - 1; i >= 0; i-- {
 		if !sp.isScope(path, i) {
@@ -278,7 +288,7 @@ func pointOf(src []byte, line int) (ts.Point, bool) {
 		return ts.Point{}, false
 	}
 	col := 0
-	for off+col < len(src) && (src[off+col] == ' ' || src[off+col] == '\t') {
+	for off+col < len(src) && blank(src[off+col]) {
 		col++
 	}
 	return ts.Point{Row: uint(row), Column: uint(col)}, true
@@ -287,12 +297,15 @@ func pointOf(src []byte, line int) (ts.Point, bool) {
 // ownLine reports whether only blanks stand before byte off on its line.
 func ownLine(src []byte, off uint) bool {
 	for i := int(off) - 1; i >= 0 && src[i] != '\n'; i-- {
-		if src[i] != ' ' && src[i] != '\t' {
+		if !blank(src[i]) {
 			return false
 		}
 	}
 	return true
 }
+
+// blank reports the bytes other than a newline that tree-sitter's grammars skip as space.
+func blank(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\v' || b == '\f' }
 
 func pointLess(a, b ts.Point) bool {
 	return a.Row < b.Row || (a.Row == b.Row && a.Column < b.Column)
