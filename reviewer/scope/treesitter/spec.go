@@ -70,7 +70,7 @@ var specs = map[string]*spec{
 		containers: setOf("module"),
 		leading:    setOf("comment"),
 		head:       kinds("import_statement", "import_from_statement", "future_import_statement"),
-		gap:        setOf("comment", "docstring"),
+		gap:        setOf("comment"),
 	},
 	"javascript": jsSpec(language(tsjs.Language())),
 	"typescript": jsSpec(language(tsts.LanguageTypescript())),
@@ -154,7 +154,7 @@ func jsSpec(l *ts.Language) *spec {
 			}
 			return false
 		},
-		gap: setOf("comment", "hash_bang_line", "string"),
+		gap: setOf("comment", "hash_bang_line"),
 	}
 }
 
