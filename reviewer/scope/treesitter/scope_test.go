@@ -210,3 +210,28 @@ func TestEnclosingNamespace(t *testing.T) {
 		}
 	}
 }
+
+// TestEnclosingMore covers forms the samples do not: JSX, async functions, singleton
+// methods, trait and interface methods, a default export.
+func TestEnclosingMore(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, lang, src string
+		line            int
+		want            span
+	}{
+		{"tsx component", "tsx", "import React from \"react\";\n\nexport function App({ n }: { n: number }) {\n  return (\n    <div className=\"app\">\n      {n}\n    </div>\n  );\n}\n", 6, span{3, 9}},
+		{"default export", "javascript", "export default function handler(req) {\n  return req.body;\n}\n", 2, span{1, 3}},
+		{"python async", "python", "class C:\n    async def run(self):\n        await self.x()\n", 3, span{2, 3}},
+		{"ruby singleton method", "ruby", "class C\n  def self.build(x)\n    new(x)\n  end\nend\n", 3, span{2, 4}},
+		{"rust trait method", "rust", "trait T {\n    fn f(&self) -> u8 {\n        1\n    }\n}\n", 3, span{2, 4}},
+		{"java default method", "java", "interface I {\n    default int f() {\n        return 1;\n    }\n}\n", 3, span{2, 4}},
+		{"java enum", "java", "enum E {\n    A,\n    B;\n}\n", 2, span{1, 4}},
+		{"c struct member", "c", "struct s {\n\tint a;\n};\n", 2, span{1, 3}},
+	} {
+		s, e, ok := treesitter.Enclosing(tt.lang, []byte(tt.src), tt.line)
+		if got := (span{s, e}); !ok || got != tt.want {
+			t.Errorf("%s: Enclosing(line %d) = %v, %v; want %v", tt.name, tt.line, got, ok, tt.want)
+		}
+	}
+}
