@@ -4,7 +4,8 @@
 #   docker build --target runtime --build-arg VERSION=v1.2.3 -t reviewer .
 #
 # Stages:
-#   build    compiles the binary (CGO off, so it needs no libc) and lays out the image's
+#   build    compiles the binary with scripts/build-static (cgo on for the tree-sitter
+#            parsers, linked statically, so it needs no libc) and lays out the image's
 #            root filesystem with scripts/rootfs
 #   runtime  the image to publish and run, as uid 65532: docker run, the GitLab CI
 #            template, any CI
@@ -28,7 +29,7 @@ RUN go mod download
 COPY . .
 # VERSION is what "reviewer version" prints; empty falls back to the module's version.
 ARG VERSION=""
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/reviewer ./cmd/reviewer \
+RUN scripts/build-static /out/reviewer "${VERSION}" \
  && scripts/rootfs /rootfs /out/reviewer "$(command -v busybox)" /etc/ssl/certs/ca-certificates.crt
 
 FROM scratch AS runtime
