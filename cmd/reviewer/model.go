@@ -16,6 +16,7 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer/llm"
 	"github.com/reviewerbot/reviewer/reviewer/llm/replay"
 	"github.com/reviewerbot/reviewer/reviewer/scope"
+	"github.com/reviewerbot/reviewer/reviewer/scope/treesitter"
 	"github.com/reviewerbot/reviewer/reviewer/seal"
 )
 
@@ -49,7 +50,7 @@ func modelOptions(e env, c *Config, logger *slog.Logger, shared llm.Cache) (revi
 			Context: chunk.ContextOptions{WholeFileTokens: c.Review.Context.WholeFileTokens,
 				MaxFileTokens: c.Review.Context.MaxFileTokens, MaxChunkTokens: c.Review.Context.MaxChunkTokens}},
 		Context: reviewer.ContextOptions{Enabled: c.Review.Context.Enabled, MaxFileBytes: c.Review.Context.MaxFileBytes,
-			Scope: scope.Options{MaxScopeLines: c.Review.Context.MaxScopeLines}},
+			Scope: scope.Options{MaxScopeLines: c.Review.Context.MaxScopeLines, Parsers: scopeParsers}},
 		MaxComments: c.Review.MaxComments,
 		ModelName:   c.Gateway.Model,
 		Prices:      map[string]reviewer.Price{},
@@ -277,3 +278,8 @@ func secretValue(e env, direct secret, path, fileKey string) (string, error) {
 	}
 	return strings.TrimSpace(string(data)), nil
 }
+
+// scopeParsers find the enclosing scopes of the languages go/parser does not read, with
+// tree-sitter where the binary was built with cgo; without it they take no language and
+// the indentation and bracket fallback serves every other file.
+var scopeParsers = []scope.Parser{scope.Funcs{LangFunc: treesitter.Lang, EnclosingFunc: treesitter.Enclosing, HeaderFunc: treesitter.Header}}
