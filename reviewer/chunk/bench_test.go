@@ -15,6 +15,8 @@ import (
 type bigCase struct {
 	name string
 	data []byte
+	// withRepo marks an eval case that carries its repository (issue #12's depth cases).
+	withRepo bool
 }
 
 func bigCases(tb testing.TB) []bigCase {
@@ -24,8 +26,8 @@ func bigCases(tb testing.TB) []bigCase {
 		tb.Fatal(err)
 	}
 	return []bigCase{
-		{"large-release", large},
-		{"generated-100k-lines-1000-files", difftest.Generate(1000, 100)},
+		{name: "large-release", data: large},
+		{name: "generated-100k-lines-1000-files", data: difftest.Generate(1000, 100)},
 	}
 }
 
