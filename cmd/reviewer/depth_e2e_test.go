@@ -249,6 +249,13 @@ func TestForgeReviewDepthEndToEnd(t *testing.T) {
 			if !strings.Contains(tools[0], "storeKey = ") {
 				t.Errorf("the tool result does not show the line of the secret (masked):\n%s", tools[0])
 			}
+			read := "/contents/" + depthStore
+			if forge == "gitlab" {
+				read = "/repository/files/app%2Fstore%2Ego/raw"
+			}
+			if got := filter(run.reqs, "GET", read); len(got) != 1 || got[0].Query.Get("ref") != depthHead {
+				t.Errorf("%s read from the forge %v, want once at the head", depthStore, got)
+			}
 			var reads []string
 			for _, e := range rep.Egress {
 				for _, fl := range e.Files {
