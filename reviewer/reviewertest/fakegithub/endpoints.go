@@ -173,7 +173,8 @@ func (f *Server) getPermission(w http.ResponseWriter, r *http.Request, _ Request
 }
 
 // GET /repos/{owner}/{repo}/git/trees/{tree_sha}?recursive=1: the files the diff shows at
-// the base, and no rules files, so the built-in rules apply.
+// the base, and no rules files, so the built-in rules apply; and the files SetFile set at
+// tree_sha.
 func (f *Server) getTree(w http.ResponseWriter, r *http.Request, req Request) {
 	f.mu.Lock()
 	rev, _ := f.current()
@@ -200,14 +201,23 @@ func (f *Server) getTree(w http.ResponseWriter, r *http.Request, req Request) {
 		}
 		tree = append(tree, entry(file.OldPath, "blob", "100644"))
 	}
+	for _, p := range f.files.Under(r.PathValue("sha"), "") {
+		if dir, _, ok := strings.Cut(p, "/"); ok && !dirs[dir] {
+			dirs[dir] = true
+			tree = append(tree, entry(dir, "tree", "040000"))
+		}
+		if !slices.ContainsFunc(tree, func(e any) bool { return e.(map[string]any)["path"] == p }) {
+			tree = append(tree, entry(p, "blob", "100644"))
+		}
+	}
 	WriteJSON(w, http.StatusOK, map[string]any{
 		"sha": rev.Base, "url": api + "/git/trees/" + rev.Base, "truncated": false, "tree": tree,
 	})
 }
 
 // GET /repos/{owner}/{repo}/contents/{path}?ref=HEAD: a changed file at a head, for the
-// context around its hunks (fakeforge.HeadContent). Rules and settings are never read at
-// a head.
+// context around its hunks (fakeforge.HeadContent), or a file SetFile set at ref. Rules
+// and settings are never read at a head.
 //
 // GitHub API docs: https://docs.github.com/rest/repos/contents#get-repository-content
 func (f *Server) getContents(w http.ResponseWriter, r *http.Request, req Request) {
@@ -221,6 +231,9 @@ func (f *Server) getContents(w http.ResponseWriter, r *http.Request, req Request
 	var content string
 	if ok {
 		content, ok = fakeforge.HeadContent(f.parse(rev.Diff), p)
+	}
+	if set, isSet := f.files.Get(ref, p); isSet {
+		content, ok = set, true
 	}
 	if !ok {
 		WriteError(w, http.StatusNotFound, "Not Found")

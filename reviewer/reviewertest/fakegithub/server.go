@@ -122,6 +122,9 @@ type Server struct {
 	// Fixture templates.
 	pull, review, comment, issueComment, status, permission map[string]any
 
+	// files are those SetFile set (it locks them itself, not with mu).
+	files fakeforge.Files
+
 	mu            sync.Mutex
 	revs          []Rev // every head pushed, oldest first; the last is the head now
 	pullGets      int   // JSON reads of the pull request
@@ -304,6 +307,12 @@ func (f *Server) Head() string {
 	}
 	return f.revs[len(f.revs)-1].Head
 }
+
+// SetFile makes the fake serve content as path at revision rev (the base or a head
+// pushed), whole: the contents API answers it and the tree listing at rev holds it. A
+// changed file set at a head is served so instead of rebuilt from the diff. Rules and
+// settings are still never to be read at a head.
+func (f *Server) SetFile(rev, path, content string) { f.files.Set(rev, path, content) }
 
 // OnPullGet calls hook with the count of JSON reads of the pull request so far, on each
 // read, before it is answered: a test moves the head there.

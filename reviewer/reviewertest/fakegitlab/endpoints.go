@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -738,7 +739,8 @@ func (f *Server) setStatus(w http.ResponseWriter, _ *http.Request, req Request, 
 // notInBase answers 404 for a file or tree the base does not hold (it holds no rules
 // files), after checking that the bot reads at the base. At a head, where the bot reads
 // the changed files for the context around their hunks (never rules or settings), a
-// changed file's raw content is served (fakeforge.HeadContent).
+// changed file's raw content is served (fakeforge.HeadContent). A file or tree SetFile set at
+// the base or a head is served from it.
 func notInBase(message string) func(*Server, http.ResponseWriter, *http.Request, Request, []string) {
 	return func(f *Server, w http.ResponseWriter, r *http.Request, req Request, m []string) {
 		ref := r.URL.Query().Get("ref")
@@ -761,6 +763,11 @@ func notInBase(message string) func(*Server, http.ResponseWriter, *http.Request,
 			content, found = fakeforge.HeadContent(head.files, p)
 		}
 		f.mu.Unlock()
+		if ref == v.base || head != nil && !fakeforge.RulesPath(p) {
+			if f.serveSet(w, r, ref, p, raw) {
+				return
+			}
+		}
 		switch {
 		case ref == v.base:
 		case head != nil && !fakeforge.RulesPath(p):
@@ -795,4 +802,50 @@ func (f *Server) member(w http.ResponseWriter, _ *http.Request, _ Request, m []s
 	fakeforge.WriteJSON(w, http.StatusOK, map[string]any{"id": id, "username": fmt.Sprintf("user%d", id), "name": fmt.Sprintf("User %d", id),
 		"state": "active", "avatar_url": "https://www.gravatar.com/avatar/0?s=80&d=identicon", "web_url": fmt.Sprintf("http://localhost:3000/user%d", id),
 		"created_at": "2024-01-01T00:00:00.000Z", "expires_at": nil, "access_level": level})
+}
+
+// serveSet answers a raw file or a tree listing (path) at ref from the files SetFile set,
+// and reports whether it did.
+func (f *Server) serveSet(w http.ResponseWriter, r *http.Request, ref, p string, raw bool) bool {
+	if raw {
+		content, ok := f.files.Get(ref, p)
+		if ok {
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = w.Write([]byte(content)) //nolint:gosec // a test's file, as text/plain, to a test's client
+		}
+		return ok
+	}
+	paths := f.files.Under(ref, p)
+	if len(paths) == 0 || slices.Contains(paths, p) {
+		return false // nothing set there, or p is a file: not a tree
+	}
+	recursive := r.URL.Query().Get("recursive") == "true"
+	seen := map[string]bool{}
+	var items []any
+	add := func(name, typ, mode string) {
+		if !seen[name] {
+			seen[name] = true
+			items = append(items, map[string]any{"id": fakeforge.SHA1Hex(ref + name), "name": path.Base(name),
+				"type": typ, "path": name, "mode": mode})
+		}
+	}
+	for _, file := range paths {
+		rel := strings.TrimPrefix(strings.TrimPrefix(file, p), "/")
+		parts := strings.Split(rel, "/")
+		dir := p
+		for i, part := range parts {
+			full := strings.TrimPrefix(dir+"/"+part, "/")
+			if i == len(parts)-1 {
+				add(full, "blob", "100644")
+			} else {
+				add(full, "tree", "040000")
+			}
+			if !recursive {
+				break
+			}
+			dir = full
+		}
+	}
+	writeList(w, r, items)
+	return true
 }

@@ -138,6 +138,9 @@ type Server struct {
 	// Fixture templates.
 	mr, version, diffEntry, note, draft, user, status map[string]any
 
+	// files are those SetFile set (it locks them itself, not with mu).
+	files fakeforge.Files
+
 	mu          sync.Mutex
 	versions    []version // newest first
 	sha         string    // the merge request's head: moves on a push, with the new version
@@ -273,6 +276,12 @@ func (f *Server) addVersion(v version) {
 	f.versions = append([]version{v}, f.versions...)
 	f.sha = v.head
 }
+
+// SetFile makes the fake serve content as path at revision rev (the base or a head
+// pushed), whole: the raw file API answers it and the tree listing at rev holds it. A
+// changed file set at a head is served so instead of rebuilt from the diff. Rules and
+// settings are still never to be read at a head.
+func (f *Server) SetFile(rev, path, content string) { f.files.Set(rev, path, content) }
 
 // OnMRGet calls hook with the count of reads of the merge request so far, on each read,
 // before it is answered: a test moves the head there.
