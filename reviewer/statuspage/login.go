@@ -27,8 +27,13 @@ func (p *Page) login(w http.ResponseWriter, r *http.Request) error {
 		return p.renderStatus(w, http.StatusUnauthorized, "login", page{Title: "Sign in", Login: true, Error: "That is not the token."})
 	}
 	exp := p.o.Now().Add(cookieAge)
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: p.auth.newCookie(exp), Path: Prefix, Expires: exp,
-		MaxAge: int(cookieAge.Seconds()), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	// Secure when the browser came over HTTPS, to this process or to a proxy in front of
+	// it: a browser drops a Secure cookie that came over plain HTTP, where the page is
+	// served on a trusted network or a port-forward. A client that forges the header
+	// only makes its own cookie stricter.
+	secure := r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: p.auth.newCookie(exp), Path: Prefix, Expires: exp, //nolint:gosec // G124: Secure as above
+		MaxAge: int(cookieAge.Seconds()), HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, Prefix, http.StatusSeeOther)
 	return nil
 }

@@ -171,11 +171,12 @@ func (p *Page) authed(f func(http.ResponseWriter, *http.Request) error) http.Han
 
 // render executes a template into a buffer first, so that a failure midway sends a
 // 500 rather than half a page.
-func (p *Page) render(w http.ResponseWriter, name string, data any) error {
+func (p *Page) render(w http.ResponseWriter, name string, data page) error {
 	return p.renderStatus(w, http.StatusOK, name, data)
 }
 
-func (p *Page) renderStatus(w http.ResponseWriter, code int, name string, data any) error {
+func (p *Page) renderStatus(w http.ResponseWriter, code int, name string, data page) error {
+	data.View = name
 	var buf bytes.Buffer
 	if err := p.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
@@ -186,7 +187,7 @@ func (p *Page) renderStatus(w http.ResponseWriter, code int, name string, data a
 	return err
 }
 
-func (p *Page) style(w http.ResponseWriter, r *http.Request) {
+func (p *Page) style(w http.ResponseWriter, _ *http.Request) {
 	css, err := files.ReadFile("templates/style.css")
 	if err != nil {
 		http.Error(w, "no style", http.StatusInternalServerError)

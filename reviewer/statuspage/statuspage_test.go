@@ -210,6 +210,18 @@ func TestUILogin(t *testing.T) {
 		t.Fatalf("the right token: %d, cookies %+v; want 303 and an HttpOnly, SameSite=Strict cookie for /ui/", w.Code, cookies)
 	}
 	c := cookies[0]
+	if c.Secure {
+		t.Error("the cookie is Secure over plain HTTP: a browser would drop it")
+	}
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "http://reviewer.example/ui/login",
+		strings.NewReader(url.Values{"token": {testToken}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-Proto", "https")
+	behindTLS := httptest.NewRecorder()
+	p.ServeHTTP(behindTLS, req)
+	if got := behindTLS.Result().Cookies(); len(got) != 1 || !got[0].Secure {
+		t.Errorf("behind a TLS proxy, cookies %+v; want one Secure", got)
+	}
 	if w := get(t, p, http.MethodGet, "/ui/", func(r *http.Request) { r.AddCookie(c) }); w.Code != http.StatusOK {
 		t.Errorf("with the login cookie: %d, want 200", w.Code)
 	}
@@ -289,11 +301,12 @@ func TestUIViews(t *testing.T) {
 	}{
 		{"/ui/", []string{"acme/widgets#7", "reviewed", "$0.0123", "0123456789<", "1.5s", "3 / 2"}, &queue.Filter{Limit: 50}},
 		{"/ui/?limit=1", []string{"acme/widgets#7", `href="/ui/?limit=2"`}, &queue.Filter{Limit: 1}},
+		{"/ui/?forge=github&repo=acme/widgets", []string{"Recent reviews of acme/widgets", "acme/widgets#7"}, &queue.Filter{Forge: "github", Repo: "acme/widgets", Limit: 50}},
 		{"/ui/failures", []string{"<b>forge</b>", "failed"}, &queue.Filter{Failed: true, Limit: 50}},
 		{"/ui/changes/gitlab/group/sub/project/12", []string{"group/sub/project#12"}, &queue.Filter{Forge: "gitlab", Repo: "group/sub/project", Change: 12, Limit: 50}},
 		{"/ui/changes/github/acme/widgets/7", []string{"acme/widgets#7", "1 attempts, $0.0123 in all", "standard"}, &queue.Filter{Forge: "github", Repo: "acme/widgets", Change: 7, Limit: 50}},
 		{"/ui/queue", []string{">3<", ">4<", "waiting", "retrying"}, nil},
-		{"/ui/cost?days=7", []string{"$0.5000", "<svg", "<rect", "2026-12-07: $0.5000"}, nil},
+		{"/ui/cost?days=7", []string{"$0.5000", "<svg", "<rect", "2026-12-07: $0.5000", `href="/ui/?forge=github&amp;repo=evil%2F%3Cimg`}, nil},
 	} {
 		h.mu.Lock()
 		h.asked = nil

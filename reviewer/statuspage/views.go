@@ -24,8 +24,9 @@ const (
 // page is what every template gets.
 type page struct {
 	Title string
-	// Nav is the view the navigation marks as current.
+	// Nav is the view the navigation marks as current; View is the template shown.
 	Nav   string
+	View  string
 	Login bool
 	Error string
 
@@ -34,6 +35,9 @@ type page struct {
 	More string
 	// Limit is how many rows the list was cut to.
 	Limit int
+
+	// Repo, when set, is the one repository a list shows.
+	Repo string
 
 	// Change is the change a view of one change shows; CostUSD its reviews' cost.
 	Change  *changeHead
@@ -192,8 +196,19 @@ func (p *Page) list(w http.ResponseWriter, r *http.Request, name string, f queue
 	return p.render(w, name, pg)
 }
 
+// recent shows the newest reviews, of one repository with ?forge=&repo= (the cost
+// view links there).
 func (p *Page) recent(w http.ResponseWriter, r *http.Request) error {
-	return p.list(w, r, "recent", queue.Filter{}, page{Title: "Recent reviews", Nav: "recent"})
+	q := r.URL.Query()
+	f := queue.Filter{Forge: q.Get("forge"), Repo: q.Get("repo")}
+	if f.Forge != "" && f.Forge != "github" && f.Forge != "gitlab" {
+		return httpError{http.StatusBadRequest, "forge: want github or gitlab", nil}
+	}
+	pg := page{Title: "Recent reviews", Nav: "recent"}
+	if f.Repo != "" {
+		pg.Repo = p.text(f.Repo, 200)
+	}
+	return p.list(w, r, "recent", f, pg)
 }
 
 func (p *Page) failures(w http.ResponseWriter, r *http.Request) error {
@@ -255,7 +270,7 @@ func (p *Page) cost(w http.ResponseWriter, r *http.Request) error {
 		}
 		pg.Cost = append(pg.Cost, costRow{
 			Day: d.DayStart.Format(time.DateOnly), Forge: p.text(d.Forge, 10), Repo: p.text(d.Repo, 100),
-			RepoURL: Prefix + "?" + url.Values{"repo": {d.Repo}}.Encode(),
+			RepoURL: Prefix + "?" + url.Values{"forge": {d.Forge}, "repo": {d.Repo}}.Encode(),
 			Reviews: d.Reviews, Failed: d.Failed, Tokens: d.PromptTokens + d.CompletionTokens, Cached: d.CachedTokens,
 			Cost: money(d.CostUSD),
 		})
