@@ -185,7 +185,8 @@ func TestStatusPageBrowser(t *testing.T) {
 			[]string{"acme/client-5#7", "forge", "the change, its repository or a file it needs was not found on the forge",
 				uiHostile + "#3", "a rules file could not be read: <script>document.title='pwned'</script>"}},
 		{"cost.png", "/ui/failures", `nav a[href="/ui/cost"]`, "/ui/cost", "cost", []string{"acme/client-0", "acme/app", "$0.0001", "$1.2500"}},
-		{"queue.png", "/ui/cost", `nav a[href="/ui/queue"]`, "/ui/queue", "queue", []string{"waiting", "running", "retrying", "completed", "riverui"}},
+		// River's own count, now: the review completed, the failure (not retried) cancelled.
+		{"queue.png", "/ui/cost", `nav a[href="/ui/queue"]`, "/ui/queue", "queue", []string{"waiting\t0", "running\t0", "retrying\t0", "completed\t1", "cancelled\t1", "riverui"}},
 		{"", "/ui/cost", `td.repo a[href="/ui/?forge=github&repo=acme%2Fapp"]`, "/ui/?forge=github&repo=acme%2Fapp", "recent",
 			[]string{"Recent reviews of acme/app", "acme/app#40", "acme/app#45"}},
 		{"", "/ui/failures", `td.repo a[href^="/ui/changes/github/evil/"]`, "", "change", []string{uiHostile + "#3 github"}},
