@@ -240,6 +240,17 @@ type ServerConfig struct {
 	BodyBudgetMiB int           `mapstructure:"body_budget_mib"`
 	// Clones is the cache of partial clones reviews read files from.
 	Clones ClonesConfig `mapstructure:"clones"`
+	// UI is the status page at /ui/ (package statuspage).
+	UI UIConfig `mapstructure:"ui"`
+}
+
+// UIConfig is the status page's credentials: without either file the page is off.
+type UIConfig struct {
+	// TokenFile names a file holding a token, sent as "Authorization: Bearer" or typed
+	// into the page's login form.
+	TokenFile string `mapstructure:"token_file"`
+	// BasicAuthFile names a file of "user:bcrypt-hash" lines (htpasswd -B).
+	BasicAuthFile string `mapstructure:"basic_auth_file"`
 }
 
 // ClonesConfig is reviewer serve's cache of partial clones (package clones).
@@ -375,6 +386,8 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("server.body_budget_mib", 64)
 	v.SetDefault("server.clones.dir", "")
 	v.SetDefault("server.clones.max_mib", 2048)
+	v.SetDefault("server.ui.token_file", "")
+	v.SetDefault("server.ui.basic_auth_file", "")
 	v.SetDefault("queue.url", "sqlite://reviewer.db")
 	v.SetDefault("queue.workers", 4)
 	v.SetDefault("queue.debounce", "2s")

@@ -145,6 +145,11 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 		return usageError(err)
 	}
 
+	ui, err := statusPage(e, c, q, logger)
+	if err != nil {
+		return err
+	}
+
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", c.Server.Listen)
 	if err != nil {
 		return usageError(fmt.Errorf("server.listen: %w", err))
@@ -152,7 +157,7 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 	// Headers arrive before anything is verified: each connection may hold MaxHeaderBytes
 	// for ReadHeaderTimeout (the forges send about 1 KiB). The body has its own deadline,
 	// server.body_timeout; ReadTimeout is a backstop.
-	srv := &http.Server{Handler: hooks, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
+	srv := &http.Server{Handler: withStatusPage(hooks, ui), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
 		MaxHeaderBytes: maxHeaderBytes}
 	if err := q.Start(ctx); err != nil {
 		return err
