@@ -264,7 +264,7 @@ func seedHistory(t *testing.T, db string) {
 				forge = "gitlab"
 			}
 			r := queue.Review{Attempt: 1, Forge: forge, Repo: repo, Change: 40 + i, HeadSHA: "9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c",
-				Trigger: "webhook", Tier: "standard", Outcome: queue.OutcomeReviewed, Files: queue.FileCounts{Reviewed: 4 + j},
+				Trigger: "webhook", Tier: "full", Outcome: queue.OutcomeReviewed, Files: queue.FileCounts{Reviewed: 4 + j},
 				Findings: 3 + i%3, Posted: 2, ModelRequests: 3, PromptTokens: int64(40000 + 9000*j + 5000*i), CompletionTokens: 2500,
 				CostUSD: 1.25 / float64(j+1) * float64(6-i) / 3, Started: at.Add(-time.Duration(40+10*j) * time.Second), Finished: at}
 			if err := q.History().Record(t.Context(), r); err != nil {

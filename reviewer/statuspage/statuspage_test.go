@@ -65,7 +65,7 @@ var now = time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 func newHistory() *fakeHistory {
 	return &fakeHistory{
 		reviews: []queue.Review{
-			{Forge: "github", Repo: "acme/widgets", Change: 7, HeadSHA: "0123456789abcdef", Outcome: queue.OutcomeReviewed, Tier: "standard",
+			{Forge: "github", Repo: "acme/widgets", Change: 7, HeadSHA: "0123456789abcdef", Outcome: queue.OutcomeReviewed, Tier: "full",
 				Findings: 3, Posted: 2, PromptTokens: 100, CompletionTokens: 20, CostUSD: 0.0123, Finished: now, DurationMS: 1500},
 			{Forge: "github", Repo: hostile, Change: 8, HeadSHA: "fedcba", Outcome: queue.OutcomeFailed, ErrorKind: "forge",
 				Reason: `not found <script>document.title='pwned'</script>`, Finished: now.Add(-time.Hour)},
@@ -304,7 +304,7 @@ func TestUIViews(t *testing.T) {
 		{"/ui/?forge=github&repo=acme/widgets", []string{"Recent reviews of acme/widgets", "acme/widgets#7"}, &queue.Filter{Forge: "github", Repo: "acme/widgets", Limit: 50}},
 		{"/ui/failures", []string{"<b>forge</b>", "failed"}, &queue.Filter{Failed: true, Limit: 50}},
 		{"/ui/changes/gitlab/group/sub/project/12", []string{"group/sub/project#12"}, &queue.Filter{Forge: "gitlab", Repo: "group/sub/project", Change: 12, Limit: 50}},
-		{"/ui/changes/github/acme/widgets/7", []string{"acme/widgets#7", "1 attempts, $0.0123 in all", "standard"}, &queue.Filter{Forge: "github", Repo: "acme/widgets", Change: 7, Limit: 50}},
+		{"/ui/changes/github/acme/widgets/7", []string{"acme/widgets#7", "1 attempts, $0.0123 in all", "full"}, &queue.Filter{Forge: "github", Repo: "acme/widgets", Change: 7, Limit: 50}},
 		{"/ui/queue", []string{">3<", ">4<", "waiting", "retrying"}, nil},
 		{"/ui/cost?days=7", []string{"$0.5000", "<svg", "<rect", "2026-12-07: $0.5000", `href="/ui/?forge=github&amp;repo=evil%2F%3Cimg`}, nil},
 	} {
