@@ -21,8 +21,11 @@ type Candidate struct {
 	Message       string
 	// Code is the diff's lines around the finding.
 	Code []Line
-	// SameCodeAs, when set, is the id of an earlier candidate shown with the same code:
-	// the code is not repeated.
+	// Scope, when set, is code of the file after the change around the finding (its
+	// enclosing function or block), to read beside Code.
+	Scope *Excerpt
+	// SameCodeAs, when set, is the id of an earlier candidate shown with the same code
+	// and scope: they are not repeated.
 	SameCodeAs string
 }
 
@@ -31,6 +34,8 @@ type candidateData struct {
 	Line, EndLine                                         int
 	// Code is the numbered lines, rendered by appendLines.
 	Code string
+	// Scope is the "SCOPE lines A-B" line and the scope's numbered lines, or "".
+	Scope string
 }
 
 // RenderVerify renders the request that asks a model to check candidate findings: the
@@ -63,6 +68,14 @@ func RenderVerify(cands []Candidate) ([]Message, error) {
 			Message: strings.TrimSpace(line(c.Message)), Line: c.Line, EndLine: max(c.EndLine, c.Line),
 			Code: withoutNonce(string(code), nonce), SameCodeAs: line(c.SameCodeAs),
 		}
+		if c.Scope != nil && c.SameCodeAs == "" && len(c.Scope.Lines) > 0 {
+			var b strings.Builder
+			fmt.Fprintf(&b, "SCOPE lines %d-%d\n", c.Scope.Start, c.Scope.Start+len(c.Scope.Lines)-1)
+			for j, l := range c.Scope.Lines {
+				fmt.Fprintf(&b, "%d: %s\n", c.Scope.Start+j, line(l))
+			}
+			data.Candidates[i].Scope = b.String()
+		}
 	}
 	var user bytes.Buffer
 	if err := templates.ExecuteTemplate(&user, "verify_user.tmpl", data); err != nil {
@@ -90,6 +103,13 @@ func verifyNonce(cands []Candidate) string {
 			h.num(l.OldLine)
 			h.num(l.NewLine)
 			h.str(l.Content)
+		}
+		if c.Scope != nil {
+			h.num(c.Scope.Start)
+			h.num(len(c.Scope.Lines))
+			for _, l := range c.Scope.Lines {
+				h.str(l)
+			}
 		}
 	}
 	return hex.EncodeToString(h.sum())[:NonceLen]

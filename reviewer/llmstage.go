@@ -94,6 +94,9 @@ type modelResult struct {
 	planned  []Planned
 	// limitedUntil is the latest rate limit reset the gateway named for a failed request.
 	limitedUntil time.Time
+	// contexts are the head versions read for context, masked, by the path of the file as
+	// the pipeline knows it: the verification pass shows a finding's scope from them.
+	contexts map[string]*chunk.Context
 }
 
 func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set *rules.Set, ledger *Coverage) (modelResult, error) {
@@ -137,6 +140,14 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 		inputs = append(inputs, chunk.File{File: rf, Rules: set.ForPath(f.Path())})
 	}
 	s.addContext(ctx, c, inputs, originals, outcome)
+	for _, in := range inputs {
+		if in.Context != nil {
+			if res.contexts == nil {
+				res.contexts = map[string]*chunk.Context{}
+			}
+			res.contexts[originals[in.File.Path()].Path()] = in.Context
+		}
+	}
 	title, _ := s.redactor.String(c.Title)
 	desc, _ := s.redactor.String(c.Description)
 	cc := prompts.Change{Title: title, Description: desc, Instructions: set.Settings.Instructions}

@@ -12,8 +12,10 @@ import (
 	"unicode"
 
 	"github.com/reviewerbot/reviewer/prompts"
+	"github.com/reviewerbot/reviewer/reviewer/chunk"
 	"github.com/reviewerbot/reviewer/reviewer/diff"
 	"github.com/reviewerbot/reviewer/reviewer/redact"
+	"github.com/reviewerbot/reviewer/reviewer/scope"
 )
 
 // Verifier is a Model that can also check candidate findings: the verification pass asks
@@ -61,6 +63,8 @@ const (
 	maxVerifyCandidates = 40
 	// verifyContext is how many diff lines around a finding the verifier is shown.
 	verifyContext = 6
+	// verifyScopeLines bounds the enclosing scope the verifier is shown beside them.
+	verifyScopeLines = 80
 )
 
 // VerifyOptions configure the verification pass, which checks the model's findings
@@ -120,6 +124,10 @@ type verifyStage struct {
 	red   *redact.Redactor
 	price func(model string) Price
 	log   *slog.Logger
+	// contexts are the head versions the model stage read for context, by path.
+	contexts map[string]*chunk.Context
+	// scope finds a finding's enclosing scope in them.
+	scope scope.Options
 }
 
 // candidate is a finding on its way through the pass.
@@ -393,7 +401,46 @@ func (s *verifyStage) candidatePrompt(c *candidate) prompts.Candidate {
 	if c.shown != nil {
 		p.Code = codeAround(c.shown, SpanOf(&c.f), verifyContext)
 	}
+	if side == SideNew {
+		p.Scope = s.scopeAround(c.f.Path, c.f.Line, max(c.f.EndLine, c.f.Line))
+	}
 	return p
+}
+
+// scopeAround is the innermost enclosing scope of lines line to end in a head version
+// read for context (already masked), found anew for those lines alone (the model
+// stage's spans are merged across the file's hunks), at most verifyScopeLines of it
+// around them; nil when there is none.
+func (s *verifyStage) scopeAround(path string, line, end int) *prompts.Excerpt {
+	hc := s.contexts[path]
+	if hc == nil || line < 1 {
+		return nil
+	}
+	src := []byte(strings.Join(hc.Lines, "\n") + "\n")
+	var best *scope.Span
+	spans := scope.Spans(path, src, []int{line}, s.scope)
+	for i := range spans {
+		sp := &spans[i]
+		if sp.Kind&scope.KindScope == 0 || sp.Start > line || sp.End < end {
+			continue
+		}
+		if best == nil || sp.End-sp.Start < best.End-best.Start {
+			best = sp
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	from, to := best.Start, min(best.End, len(hc.Lines))
+	if to-from+1 > verifyScopeLines {
+		half := max((verifyScopeLines-(end-line+1))/2, 0)
+		from = max(from, line-half)
+		to = min(to, from+verifyScopeLines-1)
+	}
+	if from < 1 || from > to {
+		return nil
+	}
+	return &prompts.Excerpt{Start: from, Label: "enclosing scope", Lines: hc.Lines[from-1 : to]}
 }
 
 // codeAround returns the lines of the hunk that holds span, from n lines before it to n
@@ -444,6 +491,11 @@ func estimateTokens(c prompts.Candidate) int {
 	n := len(c.Path) + len(c.Message) + len(c.RuleID) + 64
 	for _, l := range c.Code {
 		n += len(l.Content) + 8
+	}
+	if c.Scope != nil {
+		for _, l := range c.Scope.Lines {
+			n += len(l) + 6
+		}
 	}
 	return n / 4
 }
@@ -502,7 +554,8 @@ func verifyPrompt(b []*candidate, tags map[string]string) (Prompt, error) {
 		cs[i] = c.p
 		// Findings of one hunk often share their code: it is shown once.
 		for j := range i {
-			if cs[j].SameCodeAs == "" && cs[j].Path == c.p.Path && len(c.p.Code) > 0 && slices.Equal(cs[j].Code, c.p.Code) {
+			if cs[j].SameCodeAs == "" && cs[j].Path == c.p.Path && len(c.p.Code) > 0 && slices.Equal(cs[j].Code, c.p.Code) &&
+				sameExcerpt(cs[j].Scope, c.p.Scope) {
 				cs[i].SameCodeAs = cs[j].ID
 				break
 			}
@@ -577,7 +630,8 @@ func (r *Reviewer) verifyFindings(ctx context.Context, c Change, files []*diff.F
 		return fs
 	}
 	ms := &modelStage{opts: r.opts}
-	s := &verifyStage{v: v, opts: r.opts.Verify, masks: m, red: m.red, price: ms.price, log: log}
+	s := &verifyStage{v: v, opts: r.opts.Verify, masks: m, red: m.red, price: ms.price, log: log, contexts: mr.contexts,
+		scope: r.opts.Context.Scope}
 	kept, ver, egress := s.run(ctx, files, fs, changeTags(c))
 	u := &mr.usage
 	u.Requests += ver.Usage.Requests
@@ -597,4 +651,12 @@ func changeTags(c Change) map[string]string {
 		tags["change"] = strconv.Itoa(c.Number)
 	}
 	return tags
+}
+
+// sameExcerpt reports whether two scopes shown to the verifier are the same lines.
+func sameExcerpt(a, b *prompts.Excerpt) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Start == b.Start && len(a.Lines) == len(b.Lines)
 }

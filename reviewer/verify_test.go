@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -217,5 +218,35 @@ func TestVerificationFailure(t *testing.T) {
 	}
 	if !strings.Contains(f.Summary, "4 model findings not verified (model request failed") {
 		t.Errorf("summary does not say the findings were not verified:\n%s", f.Summary)
+	}
+}
+
+// TestVerificationSeesScope: the verifier is shown the function around a finding from
+// the head version read for context, lines the hunk does not hold included.
+func TestVerificationSeesScope(t *testing.T) {
+	t.Parallel()
+	m := verifyModel()
+	m.verdicts = func(id, _ string, _ map[string]string) reviewer.Verdict {
+		return reviewer.Verdict{ID: id, Keep: true, Confidence: 0.9, Reason: "holds"}
+	}
+	f := verifyForge(t)
+	head := "import os\n" + strings.Repeat("LIMIT = 1\n", 14) + "\n" + "def run(expr):\n" +
+		"    # scope-marker: expr comes straight from the request\n    x = 1\n    y = 2\n    return eval(expr)\n"
+	f.Files = fstest.MapFS{"app/client.py": {Data: []byte(head)}}
+	rv := reviewer.New(f, reviewer.TreeRules{Tree: f}, reviewer.Options{
+		Model:   m,
+		Forge:   f,
+		Publish: reviewer.PublishOptions{FailOn: rules.SeverityError, Seal: testKey},
+		Verify:  reviewer.VerifyOptions{Enabled: true, MinConfidence: 0.5},
+		Context: reviewer.ContextOptions{Enabled: true},
+	}, nil)
+	if _, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "github", Repo: "o/r", Number: 7}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.asked) != 1 {
+		t.Fatalf("%d verification requests, want 1", len(m.asked))
+	}
+	if !strings.Contains(m.asked[0], "SCOPE lines 17-21\n") || !strings.Contains(m.asked[0], "18:     # scope-marker: expr comes straight from the request") {
+		t.Errorf("the verifier was not shown run's scope:\n%s", m.asked[0])
 	}
 }

@@ -44,6 +44,9 @@ var readmeCheckedElsewhere = map[string]string{
 	"GitHub Actions": "TestCIFilesActionInputs, TestCIFilesCommandLines, TestCIFilesVariables, TestCIFilesCacheScope",
 	// The chart's values, and its kubectl and helm commands: deploy's TestReadmeChart.
 	"Running on Kubernetes": "TestReadmeChart in deploy/deploy_test.go",
+	// The page's secret files, made with openssl and htpasswd, and read with curl:
+	// TestUIAuth and TestParseUsers in reviewer/statuspage, TestStatusPageBrowser.
+	"Status page": "reviewer/statuspage's TestUIAuth and TestParseUsers, TestStatusPageBrowser",
 }
 
 // readmeRun is how a reviewer command of the README runs here.
@@ -83,6 +86,7 @@ var readmeRuns = map[string]readmeRun{
 	"version":    {codes: []int{exitOK}},
 	"serve --listen :8080 --queue-url sqlite:///var/lib/reviewer/reviewer.db": {skip: "a service that runs until stopped; serve_test.go runs it"},
 	"migrate --queue-url sqlite:///var/lib/reviewer/reviewer.db --dry-run":    {skip: "reads the operator's database; migrate_test.go runs it"},
+	"serve": {skip: "a service that runs until stopped; statuspage_test.go runs it with the page's secret files"},
 	// A pull request or merge request.
 	"review --change https://github.com/OWNER/REPO/pull/12":                          {skip: "needs GitHub; forge_test.go reads a fake one"},
 	"review --change https://gitlab.example.com/group/app/-/merge_requests/3 --post": {skip: "needs a GitLab instance and a token; forge_e2e_test.go posts to a fake GitLab"},
@@ -176,7 +180,19 @@ func checkShellBlock(t *testing.T, f ciFile, module, ciCommand string) []readmeC
 				t.Errorf("%s: an empty command in %q", f.name, line)
 				continue
 			}
+			// VAR=value reviewer ...: the variables of configuration keys, for that command.
+			cmdEnv := slices.Clone(environ)
+			for len(words) > 1 && strings.Contains(words[0], "=") && !strings.HasPrefix(words[0], "-") {
+				name, _, _ := strings.Cut(words[0], "=")
+				if !valid[name] {
+					t.Errorf("%s: %s: not the variable of a configuration key", f.name, words[0])
+				}
+				cmdEnv = append(cmdEnv, words[0])
+				words = words[1:]
+			}
 			switch {
+			case words[0] == "reviewer" && len(cmdEnv) > len(environ):
+				cmds = append(cmds, readmeCommand{where: f.name, words: words[1:], environ: cmdEnv})
 			case words[0] == "reviewer":
 				cmds = append(cmds, readmeCommand{where: f.name, words: words[1:], environ: slices.Clone(environ)})
 			case len(words) >= 3 && words[0] == "go" && words[1] == "run" && words[2] == "./cmd/reviewer":
@@ -204,7 +220,7 @@ func checkShellBlock(t *testing.T, f ciFile, module, ciCommand string) []readmeC
 					continue
 				}
 				cmds = append(cmds, readmeCommand{where: f.name, words: words[i+1:], environ: slices.Clone(environ)})
-			case (words[0] == "kubectl" || words[0] == "helm") && readmeCheckedElsewhere[f.heading] != "":
+			case slices.Contains([]string{"kubectl", "helm", "openssl", "htpasswd", "curl"}, words[0]) && readmeCheckedElsewhere[f.heading] != "":
 				// Checked where readmeCheckedElsewhere says.
 			default:
 				t.Errorf("%s: %q is a command this test does not know: check it here, or run it", f.name, c)
