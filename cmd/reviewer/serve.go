@@ -230,6 +230,9 @@ func (w *worker) handle(ctx context.Context, job queue.Job) error {
 	log := jobLog.With(slog.String("forge", job.Forge), slog.String("repo", job.Repo), slog.Int("change", job.Number),
 		slog.String("head_sha", job.HeadSHA))
 	w.metrics.latency.Observe(info.Wait.Seconds())
+	if job.Reply != nil {
+		return w.handleReply(ctx, job, log)
+	}
 	start := time.Now()
 	err := w.review(ctx, job, jobLog, log)
 	switch {
