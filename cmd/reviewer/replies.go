@@ -52,8 +52,25 @@ func botThread(ctx context.Context, client forgeClient, change reviewer.Change, 
 	return nil, nil
 }
 
-// answerReply acts on a reply in the bot's thread.
+// answerReply acts on a reply in the bot's thread: it reads what the reply asks for, by
+// the rules and, when they cannot tell, by the model.
 func (w *worker) answerReply(ctx context.Context, _ forgeClient, _ reviewer.Change, job queue.Job, thread reviewer.PostedComment, log *slog.Logger) error {
-	log.InfoContext(ctx, "reply in the bot's thread", slog.String("fingerprint", thread.Fingerprint))
+	cls, _ := w.base.Model.(reviewer.ReplyClassifier)
+	intent, usage, err := reviewer.ReadReply(ctx, threadFinding(thread), job.Reply.Body, cls, w.base.Redactor)
+	if err != nil {
+		return fmt.Errorf("read the reply: %w", err)
+	}
+	log.InfoContext(ctx, "reply in the bot's thread", slog.String("fingerprint", thread.Fingerprint),
+		slog.String("intent", intent.String()), slog.Int("prompt_tokens", usage.PromptTokens))
 	return nil
+}
+
+// threadFinding describes the bot's finding of a thread for the model, from what the
+// adapter read of it.
+func threadFinding(t reviewer.PostedComment) string {
+	s := fmt.Sprintf("%s:%d", t.Path, t.Line)
+	if t.HasSeverity {
+		s += " " + t.Severity.String()
+	}
+	return s
 }
