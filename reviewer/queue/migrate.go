@@ -39,6 +39,7 @@ var migrations = []migration{
 	{1, "queue tables", createTables},
 	{2, "deliveries per forge from reviewer_deliveries", migrateDeliveries},
 	{3, "replica heartbeats", createReplicas},
+	{4, "dismissals", createDismissals},
 }
 
 // createReplicas makes the heartbeat table of the replicas (reclaim.go).
