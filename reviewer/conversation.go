@@ -186,3 +186,17 @@ func ReadReply(ctx context.Context, finding, reply string, cls ReplyClassifier, 
 	r, _ := red.String(clipBytes(reply, maxClassified))
 	return cls.ClassifyReply(ctx, f, r)
 }
+
+// commentRuleRE reads the rule a comment names on its first line, as CommentBody writes
+// it: "**Severity** · `rule-id`".
+var commentRuleRE = regexp.MustCompile("\\A\\*\\*(?:Info|Warning|Error)\\*\\* · `([^`\n]{1,200})`")
+
+// ParseCommentRule returns the rule id an inline comment of the bot's names, or "".
+// Call it only on a body the adapter checked the bot wrote.
+func ParseCommentRule(body string) string {
+	m := commentRuleRE.FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return strings.TrimSpace(m[1])
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/markdown"
 	"github.com/reviewerbot/reviewer/reviewer/queue"
 )
 
@@ -53,16 +55,88 @@ func botThread(ctx context.Context, client forgeClient, change reviewer.Change, 
 }
 
 // answerReply acts on a reply in the bot's thread: it reads what the reply asks for, by
-// the rules and, when they cannot tell, by the model.
-func (w *worker) answerReply(ctx context.Context, _ forgeClient, _ reviewer.Change, job queue.Job, thread reviewer.PostedComment, log *slog.Logger) error {
+// the rules and, when they cannot tell, by the model, and acts on a dismissal.
+func (w *worker) answerReply(ctx context.Context, client forgeClient, change reviewer.Change, job queue.Job, thread reviewer.PostedComment, log *slog.Logger) error {
+	r := reviewer.ThreadReply{ID: job.Reply.CommentID, Author: reviewer.User{ID: job.Reply.AuthorID, Login: job.Reply.Author},
+		Body: job.Reply.Body}
 	cls, _ := w.base.Model.(reviewer.ReplyClassifier)
-	intent, usage, err := reviewer.ReadReply(ctx, threadFinding(thread), job.Reply.Body, cls, w.base.Redactor)
+	intent, usage, err := reviewer.ReadReply(ctx, threadFinding(thread), r.Body, cls, w.base.Redactor)
 	if err != nil {
 		return fmt.Errorf("read the reply: %w", err)
 	}
-	log.InfoContext(ctx, "reply in the bot's thread", slog.String("fingerprint", thread.Fingerprint),
-		slog.String("intent", intent.String()), slog.Int("prompt_tokens", usage.PromptTokens))
-	return nil
+	log = log.With(slog.String("fingerprint", thread.Fingerprint), slog.String("intent", intent.String()))
+	log.InfoContext(ctx, "reply in the bot's thread", slog.Int("prompt_tokens", usage.PromptTokens))
+	if intent != reviewer.IntentDismiss {
+		return nil
+	}
+	return dismiss(ctx, client, w.queue, change, thread, r, log)
+}
+
+// dismissalStore keeps dismissals: the queue's database.
+type dismissalStore interface {
+	Dismiss(ctx context.Context, d queue.Dismissal) error
+}
+
+// dismiss records a person's dismissal of the finding of thread, when they may change
+// the code (the forge is asked: write access on GitHub, Developer or more on GitLab),
+// and acknowledges it: GitLab's thread is resolved, GitHub's answered. The change's
+// author may dismiss for their change, but their word does not teach the rules. Anyone
+// else's dismissal changes nothing: no record, no answer that would invite more.
+func dismiss(ctx context.Context, client forgeClient, store dismissalStore, change reviewer.Change, thread reviewer.PostedComment,
+	r reviewer.ThreadReply, log *slog.Logger) error {
+	if r.AuthorBot {
+		return nil
+	}
+	rc, ok := client.(reviewer.RequestChecker)
+	if !ok {
+		log.InfoContext(ctx, "dismissal ignored: the forge cannot say who may change the code")
+		return nil
+	}
+	may, err := rc.MayRequestReview(ctx, change, r.Author)
+	if err != nil {
+		return fmt.Errorf("may %s dismiss: %w", r.Author.Login, err)
+	}
+	if !may {
+		log.InfoContext(ctx, "dismissal ignored: the person may not change the code", slog.String("sender", r.Author.Login))
+		return nil
+	}
+	forLearning := true
+	if cr, ok := client.(reviewer.ChangeReader); ok {
+		read, err := cr.ReadChange(ctx, change)
+		if err != nil {
+			return fmt.Errorf("read the change's author: %w", err)
+		}
+		forLearning = !strings.EqualFold(read.Author, r.Author.Login)
+	}
+	if err := store.Dismiss(ctx, queue.Dismissal{Forge: change.Forge, Repo: change.Repo, Change: change.Number,
+		Fingerprint: thread.Fingerprint, RuleID: thread.RuleID, Thread: thread.ID, Who: r.Author.Login, Words: r.Body,
+		ForLearning: forLearning}); err != nil {
+		return err
+	}
+	log.InfoContext(ctx, "finding dismissed", slog.String("sender", r.Author.Login), slog.Bool("for_learning", forLearning))
+	return acknowledge(ctx, client, change, thread, r)
+}
+
+// acknowledge tells the thread a dismissal was recorded: GitLab's is resolved; GitHub's
+// gets an answer (its threads are resolved in the UI, by people).
+func acknowledge(ctx context.Context, client forgeClient, change reviewer.Change, thread reviewer.PostedComment, r reviewer.ThreadReply) error {
+	if change.Forge == "gitlab" {
+		if res, ok := client.(reviewer.Resolver); ok && !thread.Resolved {
+			return res.Resolve(ctx, change, thread)
+		}
+		return nil
+	}
+	tr, ok := client.(reviewer.ThreadReplier)
+	if !ok {
+		return nil
+	}
+	return tr.ReplyInThread(ctx, change, thread, dismissedBody(r.Author.Login))
+}
+
+// dismissedBody is the answer to a recorded dismissal.
+func dismissedBody(who string) string {
+	return "Dismissed by " + markdown.Code(who) + ": this finding will not be raised again on this change " +
+		"and no longer counts against its status."
 }
 
 // threadFinding describes the bot's finding of a thread for the model, from what the

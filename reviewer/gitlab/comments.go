@@ -51,7 +51,8 @@ func posted(d *gl.Discussion, bot int64) (reviewer.PostedComment, bool) {
 	if !ok {
 		return reviewer.PostedComment{}, false
 	}
-	pc := reviewer.PostedComment{ID: d.ID, Fingerprint: fp, Resolved: first.Resolved}
+	pc := reviewer.PostedComment{ID: d.ID, Fingerprint: fp, Resolved: first.Resolved, Body: first.Body,
+		RuleID: reviewer.ParseCommentRule(first.Body)}
 	pc.Severity, pc.HasSeverity = reviewer.ParseMarkerSeverity(first.Body)
 	if p := first.Position; p != nil {
 		pc.Path = p.NewPath
@@ -74,6 +75,8 @@ func posted(d *gl.Discussion, bot int64) (reviewer.PostedComment, bool) {
 	for _, n := range d.Notes[1:] {
 		if n != nil && !n.System && n.Author.ID != bot {
 			pc.Replied = true
+			pc.Replies = append(pc.Replies, reviewer.ThreadReply{ID: n.ID,
+				Author: reviewer.User{ID: n.Author.ID, Login: n.Author.Username}, Body: n.Body})
 		}
 	}
 	return pc, true

@@ -1,0 +1,307 @@
+package main
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
+	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegitlab"
+)
+
+// Replies in the bot's threads, end to end: `reviewer serve` with the real adapters
+// against the stateful fakes, fed the real webhook payloads (testdata/serve, copied from
+// ../shared/fixtures: GitLab's DiffNote note from drone/go-scm, GitHub's
+// pull_request_review_comment from @octokit/webhooks-examples) with the ids of the
+// fake's change and thread put in.
+
+const glHookToken = "gitlab-hook-token-that-must-not-leak"
+
+// glReply delivers a Note Hook for a note by user (id, username) in discussion, and
+// returns the status and the answer's body.
+func glReply(t *testing.T, addr, key, discussion string, noteID, user int, username, body string) (int, string) {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/serve/note.merge_request.diff_note.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	ev["project"].(map[string]any)["path_with_namespace"] = glProject
+	attrs := ev["object_attributes"].(map[string]any)
+	attrs["note"], attrs["discussion_id"], attrs["id"] = body, discussion, noteID
+	ev["user"].(map[string]any)["id"] = user
+	ev["user"].(map[string]any)["username"] = username
+	mr := ev["merge_request"].(map[string]any)
+	mr["iid"] = glIID
+	mr["last_commit"].(map[string]any)["id"] = shaHead1
+	b, _ := json.Marshal(ev)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+addr+"/webhooks/gitlab", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Gitlab-Event", "Note Hook")
+	req.Header.Set("X-Gitlab-Token", glHookToken)
+	req.Header.Set("Idempotency-Key", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out)
+}
+
+// glMROpen delivers the real merge_request open hook for the fake's merge request at head.
+func glMROpen(t *testing.T, addr, key, head string) {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/serve/merge_request.open.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	ev["project"].(map[string]any)["path_with_namespace"] = glProject
+	attrs := ev["object_attributes"].(map[string]any)
+	attrs["iid"] = glIID
+	attrs["last_commit"].(map[string]any)["id"] = head
+	b, _ := json.Marshal(ev)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+addr+"/webhooks/gitlab", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Gitlab-Event", "Merge Request Hook")
+	req.Header.Set("X-Gitlab-Token", glHookToken)
+	req.Header.Set("Idempotency-Key", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("merge request hook: %d, want 202", resp.StatusCode)
+	}
+}
+
+// botThreads returns the bot's diff discussions by fingerprint.
+func botThreads(s fakegitlab.State) map[string]fakegitlab.Discussion {
+	out := map[string]fakegitlab.Discussion{}
+	for _, d := range s.Discussions {
+		if d.Individual || len(d.Notes) == 0 || d.Notes[0].Author != glBotID {
+			continue
+		}
+		if fp, ok := reviewer.ParseMarker(d.Notes[0].Body); ok {
+			out[fp] = d
+		}
+	}
+	return out
+}
+
+func TestServeGitLabReplies(t *testing.T) {
+	t.Parallel()
+	f := newGitLabFake(t, changeV1(t))
+	f.SetMember(101, 20) // a Reporter: may not change the code
+	f.SetMember(102, 30) // a Developer
+	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
+	p := startServe(t, append(quickQueue(db), "REVIEWER_GITLAB_TOKEN="+glToken, "REVIEWER_GITLAB_BASE_URL="+f.URL(),
+		"REVIEWER_GITLAB_WEBHOOK_SECRET="+glHookToken, "REVIEWER_GITLAB_BOT_USERNAME=reviewer-bot"))
+	glMROpen(t, p.addr, "open-1", shaHead1)
+	waitFor(t, "the merge request reviewed", func() bool { return len(f.snapshot().Statuses) > 0 })
+	threads := botThreads(f.snapshot())
+	if len(threads) == 0 {
+		t.Fatal("the review opened no thread")
+	}
+	var fp string
+	var thread fakegitlab.Discussion
+	for k, d := range threads {
+		if fp == "" || k < fp {
+			fp, thread = k, d
+		}
+	}
+
+	// A bot's reply is never queued.
+	id := f.AddReply(thread.ID, 103, "False positive.")
+	code, answer := glReply(t, p.addr, "reply-bot", thread.ID, id, 103, "project_7_bot_0a1b2c3d", "False positive.")
+	if code != http.StatusAccepted || !strings.Contains(answer, "is a bot") {
+		t.Errorf("a bot's reply: %d %s, want 202 and ignored as a bot", code, answer)
+	}
+
+	// A Reporter's dismissal changes nothing.
+	id = f.AddReply(thread.ID, 101, "false positive, ignore")
+	if code, answer := glReply(t, p.addr, "reply-101", thread.ID, id, 101, "user101", "false positive, ignore"); code != http.StatusAccepted {
+		t.Fatalf("the Reporter's reply: %d %s", code, answer)
+	}
+	waitFor(t, "the Reporter's dismissal ignored", func() bool {
+		return strings.Contains(p.logs.String(), `"msg":"dismissal ignored: the person may not change the code"`)
+	})
+	if d := botThreads(f.snapshot())[fp]; d.Notes[0].Resolved || len(d.Notes) != 3 {
+		t.Errorf("after the Reporter's dismissal the thread is resolved %v with %d notes, want unresolved with 3",
+			d.Notes[0].Resolved, len(d.Notes))
+	}
+
+	// A Developer's resolves the thread.
+	id = f.AddReply(thread.ID, 102, "Won't fix: this endpoint only talks to localhost, by design.")
+	if code, answer := glReply(t, p.addr, "reply-102", thread.ID, id, 102, "user102",
+		"Won't fix: this endpoint only talks to localhost, by design."); code != http.StatusAccepted {
+		t.Fatalf("the Developer's reply: %d %s", code, answer)
+	}
+	waitFor(t, "the thread resolved", func() bool { return botThreads(f.snapshot())[fp].Notes[0].Resolved })
+}
+
+// ghDeliver posts a GitHub delivery of event signed with serveSecret and returns the
+// status and the answer's body.
+func ghDeliver(t *testing.T, addr, event, id string, ev map[string]any) (int, string) {
+	t.Helper()
+	body, _ := json.Marshal(ev)
+	mac := hmac.New(sha256.New, []byte(serveSecret))
+	mac.Write(body)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+addr+"/webhooks/github", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-GitHub-Event", event)
+	req.Header.Set("X-GitHub-Delivery", id)
+	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out)
+}
+
+func readEvent(t *testing.T, name string) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/serve/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+// ghPush delivers the real pull_request synchronize hook for the fake's pull request.
+func ghPush(t *testing.T, addr, id, head string) {
+	t.Helper()
+	ev := readEvent(t, "pull_request.synchronize.json")
+	ev["number"], ev["after"] = ghNumber, head
+	delete(ev, "installation")
+	ev["repository"].(map[string]any)["full_name"] = ghRepo
+	pr := ev["pull_request"].(map[string]any)
+	pr["number"], pr["draft"] = ghNumber, false
+	pr["head"].(map[string]any)["sha"] = head
+	if code, answer := ghDeliver(t, addr, "pull_request", id, ev); code != http.StatusAccepted {
+		t.Fatalf("pull_request hook: %d %s", code, answer)
+	}
+}
+
+// ghReply delivers the real pull_request_review_comment hook for user's reply to
+// comment root.
+func ghReply(t *testing.T, addr, id string, root, comment int64, user map[string]any, body string) (int, string) {
+	t.Helper()
+	ev := readEvent(t, "pull_request_review_comment.created.json")
+	ev["repository"].(map[string]any)["full_name"] = ghRepo
+	pr := ev["pull_request"].(map[string]any)
+	pr["number"] = ghNumber
+	pr["head"].(map[string]any)["sha"] = shaHead1
+	c := ev["comment"].(map[string]any)
+	c["id"], c["in_reply_to_id"], c["body"], c["user"] = comment, root, body, user
+	ev["sender"] = user
+	return ghDeliver(t, addr, "pull_request_review_comment", id, ev)
+}
+
+// ghThreads returns the bot's threads (first comments) by fingerprint.
+func ghThreads(f *ghFake) map[string]int64 {
+	comments, _, _, _ := f.snapshot()
+	out := map[string]int64{}
+	for _, c := range comments {
+		if c.User != ghBot || c.InReplyTo != 0 {
+			continue
+		}
+		if fp, ok := reviewer.ParseMarker(c.Body); ok {
+			out[fp] = c.ID
+		}
+	}
+	return out
+}
+
+// ghThreadComments returns the comments in the thread of root, root excluded.
+func ghThreadComments(f *ghFake, root int64) []fakegithub.Comment {
+	comments, _, _, _ := f.snapshot()
+	var out []fakegithub.Comment
+	for _, c := range comments {
+		if c.InReplyTo == root {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func TestServeGitHubReplies(t *testing.T) {
+	t.Parallel()
+	f := newGitHubFake(t, changeV1(t))
+	f.SetPermission("reader", "read")
+	f.SetPermission("maintainer", "write")
+	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
+	p := startServe(t, append(quickQueue(db), "REVIEWER_GITHUB_TOKEN="+ghToken, "REVIEWER_GITHUB_BASE_URL="+f.BaseURL(),
+		"REVIEWER_GITHUB_WEBHOOK_SECRET="+serveSecret, "REVIEWER_GITHUB_BOT_LOGIN="+ghBot))
+	ghPush(t, p.addr, "push-1", shaHead1)
+	waitFor(t, "the pull request reviewed", func() bool { _, _, _, st := f.snapshot(); return len(st) > 0 })
+	threads := ghThreads(f)
+	if len(threads) == 0 {
+		t.Fatal("the review opened no thread")
+	}
+	var fp string
+	for k := range threads {
+		if fp == "" || k < fp {
+			fp = k
+		}
+	}
+	root := threads[fp]
+	person := func(login string, id int) map[string]any {
+		return map[string]any{"login": login, "id": id, "type": "User"}
+	}
+
+	// A bot's reply, and the bot's own, are never queued.
+	for i, u := range []map[string]any{{"login": "dependabot[bot]", "id": 49699333, "type": "Bot"}, {"login": ghBot, "id": 41898282, "type": "Bot"}} {
+		code, answer := ghReply(t, p.addr, fmt.Sprintf("bot-%d", i), root, 900+int64(i), u, "false positive")
+		if code != http.StatusAccepted || !strings.Contains(answer, "bot") || strings.Contains(answer, `"queued":true`) {
+			t.Errorf("a bot's reply: %d %s, want 202 and ignored", code, answer)
+		}
+	}
+
+	// A reader's dismissal changes nothing.
+	id := f.AddReply("reader", root, "False positive: we only call this in tests.")
+	if code, answer := ghReply(t, p.addr, "reply-reader", root, id, person("reader", 5001),
+		"False positive: we only call this in tests."); code != http.StatusAccepted {
+		t.Fatalf("the reader's reply: %d %s", code, answer)
+	}
+	waitFor(t, "the reader's dismissal ignored", func() bool {
+		return strings.Contains(p.logs.String(), `"msg":"dismissal ignored: the person may not change the code"`)
+	})
+	if got := ghThreadComments(f, root); len(got) != 1 {
+		t.Errorf("after the reader's dismissal the thread has %d replies, want only theirs", len(got))
+	}
+
+	// A maintainer's is recorded and answered in the thread.
+	id = f.AddReply("maintainer", root, "This is intended.")
+	if code, answer := ghReply(t, p.addr, "reply-maintainer", root, id, person("maintainer", 5002), "This is intended."); code != http.StatusAccepted {
+		t.Fatalf("the maintainer's reply: %d %s", code, answer)
+	}
+	waitFor(t, "the dismissal acknowledged", func() bool {
+		got := ghThreadComments(f, root)
+		return len(got) == 3 && got[2].User == ghBot && strings.Contains(got[2].Body, "Dismissed by `maintainer`")
+	})
+}
