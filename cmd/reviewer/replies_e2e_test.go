@@ -12,11 +12,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
 	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegitlab"
+	"github.com/reviewerbot/reviewer/rules"
 )
 
 // Replies in the bot's threads, end to end: `reviewer serve` with the real adapters
@@ -121,12 +123,16 @@ func TestServeGitLabReplies(t *testing.T) {
 	if len(threads) == 0 {
 		t.Fatal("the review opened no thread")
 	}
+	// The error finding: dismissing it must turn the status.
 	var fp string
 	var thread fakegitlab.Discussion
 	for k, d := range threads {
-		if fp == "" || k < fp {
+		if sev, _ := reviewer.ParseMarkerSeverity(d.Notes[0].Body); sev == rules.SeverityError {
 			fp, thread = k, d
 		}
+	}
+	if fp == "" {
+		t.Fatal("no thread of an error finding")
 	}
 
 	// A bot's reply is never queued.
@@ -156,6 +162,51 @@ func TestServeGitLabReplies(t *testing.T) {
 		t.Fatalf("the Developer's reply: %d %s", code, answer)
 	}
 	waitFor(t, "the thread resolved", func() bool { return botThreads(f.snapshot())[fp].Notes[0].Resolved })
+
+	// A rebase: the finding is still in the code, and neither posted again nor counted.
+	f.push(changeV2(t))
+	glMROpen(t, p.addr, "open-2", shaHead2)
+	var st fakegitlab.Status
+	waitFor(t, "the rebased head reviewed", func() bool {
+		for _, s := range f.snapshot().Statuses {
+			if s.SHA == shaHead2 {
+				st = s
+				return true
+			}
+		}
+		return false
+	})
+	if st.State != "success" {
+		t.Errorf("status of the rebased head = %+v, want success: the dismissed error no longer counts", st)
+	}
+	n := 0
+	for _, d := range f.snapshot().Discussions {
+		if got, ok := reviewer.ParseMarker(d.Notes[0].Body); ok && got == fp {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d threads of the dismissed finding, want the first one only", n)
+	}
+
+	// The dismissal is exported.
+	if err := p.stop(syscall.SIGTERM); err != nil {
+		t.Fatalf("serve stopped with %v", err)
+	}
+	res := runCmd(t, t.TempDir(), nil, "dismissals", "--format", "json", "--queue-url", db)
+	var got []struct {
+		Forge, Repo, Fingerprint, Who, Words string
+		Change                               int
+		RuleID                               string `json:"rule_id"`
+		ForLearning                          bool   `json:"for_learning"`
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &got); err != nil || res.code != 0 {
+		t.Fatalf("dismissals: code %d, %v:\n%s\n%s", res.code, err, res.stdout, res.stderr)
+	}
+	if len(got) != 1 || got[0].Forge != "gitlab" || got[0].Repo != glProject || got[0].Change != glIID || got[0].Fingerprint != fp ||
+		got[0].Who != "user102" || !strings.Contains(got[0].Words, "by design") || got[0].RuleID == "" || !got[0].ForLearning {
+		t.Errorf("dismissals = %+v, want user102's of %s with its rule, for learning", got, fp)
+	}
 }
 
 // ghDeliver posts a GitHub delivery of event signed with serveSecret and returns the
@@ -263,13 +314,18 @@ func TestServeGitHubReplies(t *testing.T) {
 	if len(threads) == 0 {
 		t.Fatal("the review opened no thread")
 	}
+	// The error finding: dismissing it must turn the status.
 	var fp string
-	for k := range threads {
-		if fp == "" || k < fp {
-			fp = k
+	comments, _, _, _ := f.snapshot()
+	for _, c := range comments {
+		if sev, _ := reviewer.ParseMarkerSeverity(c.Body); sev == rules.SeverityError && c.InReplyTo == 0 {
+			fp, _ = reviewer.ParseMarker(c.Body)
 		}
 	}
 	root := threads[fp]
+	if root == 0 {
+		t.Fatal("no thread of an error finding")
+	}
 	person := func(login string, id int) map[string]any {
 		return map[string]any{"login": login, "id": id, "type": "User"}
 	}
@@ -304,4 +360,32 @@ func TestServeGitHubReplies(t *testing.T) {
 		got := ghThreadComments(f, root)
 		return len(got) == 3 && got[2].User == ghBot && strings.Contains(got[2].Body, "Dismissed by `maintainer`")
 	})
+
+	// A rebase: the finding is still in the code, and neither posted again nor counted.
+	f.push(changeV2(t))
+	ghPush(t, p.addr, "push-2", shaHead2)
+	var st fakegithub.Status
+	waitFor(t, "the rebased head reviewed", func() bool {
+		_, _, _, sts := f.snapshot()
+		for _, s := range sts {
+			if s.SHA == shaHead2 {
+				st = s
+				return true
+			}
+		}
+		return false
+	})
+	if st.State != "success" {
+		t.Errorf("status of the rebased head = %+v, want success: the dismissed error no longer counts", st)
+	}
+	n := 0
+	comments, _, _, _ = f.snapshot()
+	for _, c := range comments {
+		if got, ok := reviewer.ParseMarker(c.Body); ok && got == fp && c.InReplyTo == 0 {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d comments of the dismissed finding, want the first one only", n)
+	}
 }

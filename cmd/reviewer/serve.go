@@ -339,6 +339,7 @@ func (w *worker) review(ctx context.Context, job queue.Job, pipelineLog, log *sl
 	opts := w.base
 	opts.Forge = client
 	opts.Publish = w.c.publishOptions(w.seal)
+	opts.Publish.Dismissals = queueDismissals{q: w.queue}
 	start := time.Now()
 	res, err := reviewer.New(client, serviceRules{reviewer.TreeRules{Tree: client, Opts: w.c.repoOptions()}}, opts, pipelineLog).Review(ctx, req)
 	if err != nil {
