@@ -389,3 +389,47 @@ func TestServeGitHubReplies(t *testing.T) {
 		t.Errorf("%d comments of the dismissed finding, want the first one only", n)
 	}
 }
+
+// TestPostReadsDismissalsFromThreads: without a webhook (`review --post`, as `ci` does),
+// the next run reads the replies in the bot's threads: a Reporter's dismissal changes
+// nothing, a Developer's resolves the thread and the finding no longer fails the change.
+func TestPostReadsDismissalsFromThreads(t *testing.T) {
+	t.Parallel()
+	f := newGitLabFake(t, changeV1(t))
+	f.SetMember(101, 20)
+	f.SetMember(102, 30)
+	run := reviewChange(t, f, nil)
+	run.wantCode(t, exitFindings)
+	var fp string
+	var thread fakegitlab.Discussion
+	for k, d := range botThreads(f.snapshot()) {
+		if sev, _ := reviewer.ParseMarkerSeverity(d.Notes[0].Body); sev == rules.SeverityError {
+			fp, thread = k, d
+		}
+	}
+	if fp == "" {
+		t.Fatal("no thread of an error finding")
+	}
+
+	f.AddReply(thread.ID, 101, "False positive.")
+	run = reviewChange(t, f, nil)
+	run.wantCode(t, exitFindings)
+	if botThreads(f.snapshot())[fp].Notes[0].Resolved {
+		t.Error("a Reporter's dismissal resolved the thread")
+	}
+
+	f.AddReply(thread.ID, 102, "won't fix, this is intended")
+	run = reviewChange(t, f, nil)
+	run.wantCode(t, 0)
+	if !botThreads(f.snapshot())[fp].Notes[0].Resolved {
+		t.Error("a Developer's dismissal did not resolve the thread")
+	}
+	if run.report.Forge.Status != "success" {
+		t.Errorf("status %q, want success once the error is dismissed", run.report.Forge.Status)
+	}
+	for _, fd := range run.report.Findings {
+		if fd.Severity == "error" {
+			t.Errorf("the dismissed finding is still reported: %+v", fd)
+		}
+	}
+}
