@@ -66,10 +66,82 @@ func (w *worker) answerReply(ctx context.Context, client forgeClient, change rev
 	}
 	log = log.With(slog.String("fingerprint", thread.Fingerprint), slog.String("intent", intent.String()))
 	log.InfoContext(ctx, "reply in the bot's thread", slog.Int("prompt_tokens", usage.PromptTokens))
-	if intent != reviewer.IntentDismiss {
+	switch intent {
+	case reviewer.IntentDismiss:
+		return dismiss(ctx, client, w.queue, change, thread, r, log)
+	case reviewer.IntentQuestion:
+		return w.answerQuestion(ctx, client, change, thread, r, log)
+	}
+	return nil
+}
+
+// answerQuestion answers a question in the bot's thread with one model request that sees
+// the finding, the diff lines around it and the thread. Answers cost money: only the
+// change's author and people who may change the code get one.
+func (w *worker) answerQuestion(ctx context.Context, client forgeClient, change reviewer.Change, thread reviewer.PostedComment,
+	r reviewer.ThreadReply, log *slog.Logger) error {
+	qa, ok := w.base.Model.(reviewer.QuestionAnswerer)
+	tr, canReply := client.(reviewer.ThreadReplier)
+	if !ok || !canReply {
+		log.InfoContext(ctx, "question not answered: no model, or the forge cannot reply in threads")
 		return nil
 	}
-	return dismiss(ctx, client, w.queue, change, thread, r, log)
+	may, err := mayTalk(ctx, client, change, r.Author)
+	if err != nil {
+		return err
+	}
+	if !may {
+		log.InfoContext(ctx, "question not answered: the person is neither the author nor may change the code")
+		return nil
+	}
+	raw, err := client.Diff(ctx, change)
+	if err != nil {
+		return fmt.Errorf("read the diff: %w", err)
+	}
+	q := reviewer.Question{Finding: findingText(thread.Body), Code: reviewer.CodeAround(raw, thread.Path, thread.Line), Question: r.Body}
+	for _, earlier := range thread.Replies {
+		if earlier.ID == r.ID {
+			break
+		}
+		q.Thread = append(q.Thread, earlier.Author.Login+": "+earlier.Body)
+	}
+	body, usage, err := reviewer.AskQuestion(ctx, qa, q, w.base.Redactor)
+	if err != nil {
+		return fmt.Errorf("answer the question: %w", err)
+	}
+	if err := tr.ReplyInThread(ctx, change, thread, body); err != nil {
+		return err
+	}
+	log.InfoContext(ctx, "question answered", slog.Int("prompt_tokens", usage.PromptTokens),
+		slog.Int("completion_tokens", usage.CompletionTokens))
+	return nil
+}
+
+// mayTalk reports whether u is the change's author or may change the code.
+func mayTalk(ctx context.Context, client forgeClient, change reviewer.Change, u reviewer.User) (bool, error) {
+	if rc, ok := client.(reviewer.RequestChecker); ok {
+		may, err := rc.MayRequestReview(ctx, change, u)
+		if err != nil || may {
+			return may, err
+		}
+	}
+	if cr, ok := client.(reviewer.ChangeReader); ok {
+		read, err := cr.ReadChange(ctx, change)
+		if err != nil {
+			return false, fmt.Errorf("read the change's author: %w", err)
+		}
+		return u.Login != "" && strings.EqualFold(read.Author, u.Login), nil
+	}
+	return false, nil
+}
+
+// findingText is the bot's comment without its hidden marker line.
+func findingText(body string) string {
+	body = strings.TrimRight(body, " \t\r\n")
+	if i := strings.LastIndexByte(body, '\n'); i >= 0 && strings.HasPrefix(body[i+1:], "<!--") {
+		return body[:i]
+	}
+	return body
 }
 
 // dismissalStore keeps dismissals: the queue's database.

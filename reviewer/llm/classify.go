@@ -80,3 +80,44 @@ func decodeObject(content string, v any) bool {
 	}
 	return false
 }
+
+// kindAnswer is a question asked in the bot's thread.
+const kindAnswer kind = "answer"
+
+// answerMaxOut bounds an answer: a few short paragraphs.
+const answerMaxOut = 600
+
+// AnswerQuestion answers a question asked in one of the bot's threads, in one request of
+// at most answerMaxOut tokens on the path every request takes. q must come redacted; it
+// is fenced here. The answer is the model's text, for the caller to render.
+func (c *Client) AnswerQuestion(ctx context.Context, q reviewer.Question) (string, reviewer.TokenUsage, error) {
+	msgs, err := prompts.RenderReplyAnswer(q.Finding, q.Code, q.Thread, q.Question)
+	if err != nil {
+		return "", reviewer.TokenUsage{}, err
+	}
+	in := make([]reviewer.Message, len(msgs))
+	for i, m := range msgs {
+		in[i] = reviewer.Message{Role: m.Role, Content: m.Content}
+	}
+	cm, err := chatMessages(in)
+	if err != nil {
+		return "", reviewer.TokenUsage{}, err
+	}
+	var answer string
+	var acc reviewer.Reply
+	x := &exchange{
+		kind: kindAnswer, msgs: cm, maxOut: answerMaxOut,
+		format: func(mode) *openai.ChatCompletionResponseFormat { return nil },
+		accept: func(_ context.Context, _, content string) error {
+			if strings.TrimSpace(content) == "" {
+				return fmt.Errorf("%w: empty answer", ErrInvalidAnswer)
+			}
+			answer = content
+			return nil
+		},
+	}
+	if _, err := c.do(ctx, x, &acc); err != nil {
+		return "", acc.Usage, err
+	}
+	return answer, acc.Usage, nil
+}
