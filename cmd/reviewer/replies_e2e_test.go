@@ -441,42 +441,7 @@ func TestPostReadsDismissalsFromThreads(t *testing.T) {
 // model request that saw the finding, its code and the question, fenced.
 func TestServeAnswersQuestion(t *testing.T) {
 	t.Parallel()
-	tmpl, err := os.ReadFile("testdata/chat_completion.response.normal.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var questions []string // the user messages of the question requests
-	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Model    string `json:"model"`
-			Messages []struct {
-				Content string `json:"content"`
-			} `json:"messages"`
-		}
-		body, _ := io.ReadAll(r.Body)
-		if json.Unmarshal(body, &req) != nil || len(req.Messages) < 2 {
-			http.Error(w, `{"error":{"message":"bad request"}}`, http.StatusBadRequest)
-			return
-		}
-		content := `{"findings": []}`
-		switch {
-		case strings.Contains(req.Messages[0].Content, "asked you a question"):
-			mu.Lock()
-			questions = append(questions, req.Messages[1].Content)
-			mu.Unlock()
-			content = "It turns off TLS verification, so anyone on the path can read the token. Pass verify=True."
-		case strings.Contains(string(body), `"finding_verdicts"`):
-			content = `{"verdicts": []}`
-		}
-		var resp map[string]any
-		_ = json.Unmarshal(tmpl, &resp)
-		resp["model"] = req.Model
-		resp["choices"].([]any)[0].(map[string]any)["message"].(map[string]any)["content"] = content
-		fakeforge.WriteJSON(w, http.StatusOK, resp)
-	}))
-	t.Cleanup(gw.Close)
-
+	gw, asked := questionGateway(t)
 	f := newGitHubFake(t, changeV1(t))
 	f.SetPermission("maintainer", "write")
 	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
@@ -512,8 +477,7 @@ func TestServeAnswersQuestion(t *testing.T) {
 	if !strings.Contains(got[1].Body, "Pass verify=True.") || !strings.Contains(got[1].Body, "may be wrong") {
 		t.Errorf("answer posted:\n%s", got[1].Body)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	questions := asked()
 	if len(questions) != 1 {
 		t.Fatalf("%d question requests, want 1", len(questions))
 	}
@@ -526,5 +490,86 @@ func TestServeAnswersQuestion(t *testing.T) {
 	code := user[strings.Index(user, "<<<UNTRUSTED_"+nonce+"_CODE"):strings.Index(user, "UNTRUSTED_"+nonce+"_CODE>>>")]
 	if !strings.Contains(user, fpLine) || !strings.Contains(code, "\n+") {
 		t.Errorf("the request lacks the finding %q or its code:\n%s", fpLine, user)
+	}
+}
+
+// questionGateway is a model gateway that answers questions with a fixed answer, reviews
+// with no findings, and returns the user messages of the questions it was asked.
+func questionGateway(t *testing.T) (*httptest.Server, func() []string) {
+	t.Helper()
+	tmpl, err := os.ReadFile("testdata/chat_completion.response.normal.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var questions []string // the user messages of the question requests
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Model    string `json:"model"`
+			Messages []struct {
+				Content string `json:"content"`
+			} `json:"messages"`
+		}
+		body, _ := io.ReadAll(r.Body)
+		if json.Unmarshal(body, &req) != nil || len(req.Messages) < 2 {
+			http.Error(w, `{"error":{"message":"bad request"}}`, http.StatusBadRequest)
+			return
+		}
+		content := `{"findings": []}`
+		switch {
+		case strings.Contains(req.Messages[0].Content, "asked you a question"):
+			mu.Lock()
+			questions = append(questions, req.Messages[1].Content)
+			mu.Unlock()
+			content = "It turns off TLS verification, so anyone on the path can read the token. Pass verify=True."
+		case strings.Contains(string(body), `"finding_verdicts"`):
+			content = `{"verdicts": []}`
+		}
+		var resp map[string]any
+		_ = json.Unmarshal(tmpl, &resp)
+		resp["model"] = req.Model
+		resp["choices"].([]any)[0].(map[string]any)["message"].(map[string]any)["content"] = content
+		fakeforge.WriteJSON(w, http.StatusOK, resp)
+	}))
+	t.Cleanup(gw.Close)
+	return gw, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), questions...)
+	}
+}
+
+// TestServeGitLabAnswersQuestion: on GitLab too, a question gets one answer in the thread.
+func TestServeGitLabAnswersQuestion(t *testing.T) {
+	t.Parallel()
+	gw, asked := questionGateway(t)
+	f := newGitLabFake(t, changeV1(t))
+	f.SetMember(102, 30)
+	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
+	p := startServe(t, append(append(quickQueue(db), gatewayEnv(gw)...), "REVIEWER_GITLAB_TOKEN="+glToken,
+		"REVIEWER_GITLAB_BASE_URL="+f.URL(), "REVIEWER_GITLAB_WEBHOOK_SECRET="+glHookToken, "REVIEWER_GITLAB_BOT_USERNAME=reviewer-bot"))
+	glMROpen(t, p.addr, "open-1", shaHead1)
+	waitFor(t, "the merge request reviewed", func() bool { return len(f.snapshot().Statuses) > 0 })
+	var thread fakegitlab.Discussion
+	for _, d := range botThreads(f.snapshot()) {
+		thread = d
+	}
+	if thread.ID == "" {
+		t.Fatal("the review opened no thread")
+	}
+	id := f.AddReply(thread.ID, 102, "@reviewer-bot explain")
+	if code, answer := glReply(t, p.addr, "question-1", thread.ID, id, 102, "user102", "@reviewer-bot explain"); code != http.StatusAccepted {
+		t.Fatalf("the question: %d %s", code, answer)
+	}
+	waitFor(t, "the answer", func() bool {
+		for _, d := range f.snapshot().Discussions {
+			if d.ID == thread.ID && len(d.Notes) == 3 && d.Notes[2].Author == glBotID {
+				return strings.Contains(d.Notes[2].Body, "Pass verify=True.")
+			}
+		}
+		return false
+	})
+	if n := len(asked()); n != 1 {
+		t.Errorf("%d question requests, want 1", n)
 	}
 }
