@@ -85,6 +85,11 @@ type PostedComment struct {
 	HasSeverity bool
 	// Replied is set when anyone but the bot answered in the thread.
 	Replied bool
+	// Body is the comment as the bot posted it; RuleID the rule it names
+	// (ParseCommentRule).
+	Body, RuleID string
+	// Replies are the thread's other comments by anyone but the bot, oldest first.
+	Replies []ThreadReply
 }
 
 // CommentLister lists the bot's inline comments on a change, all pages of them.
@@ -175,4 +180,19 @@ type GapDiffSource interface {
 // force-push made it unreachable), and the pipeline then reviews the whole change.
 type Comparer interface {
 	Compare(ctx context.Context, c Change, from, to string) ([]byte, error)
+}
+
+// ThreadReply is a person's comment in one of the bot's threads.
+type ThreadReply struct {
+	// ID is the comment's (GitHub) or note's (GitLab) id.
+	ID        int64
+	Author    User
+	Body      string
+	AuthorBot bool
+}
+
+// ThreadReplier writes in one of the bot's threads: an answer to a question, the
+// acknowledgement of a dismissal.
+type ThreadReplier interface {
+	ReplyInThread(ctx context.Context, c Change, p PostedComment, body string) error
 }

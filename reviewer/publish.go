@@ -26,6 +26,9 @@ type PublishOptions struct {
 	// it back to review only what changed since (see SummaryMarker). The zero key (no
 	// security.key and no gateway key) seals nothing: every review is of the whole change.
 	Seal seal.Key
+	// Dismissals, when set, names the findings people dismissed on the change: they are
+	// neither posted nor counted.
+	Dismissals DismissalSource
 }
 
 // PublishError is a failure to publish a review that was done: the Result returned with
@@ -66,6 +69,13 @@ func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishO
 		if existing, err = l.ListComments(ctx, c); err != nil {
 			return pub, fmt.Errorf("list comments: %w", err)
 		}
+	}
+	var dismissed map[string]bool
+	if opts.Dismissals != nil {
+		if dismissed, err = opts.Dismissals.Dismissed(ctx, c, existing); err != nil {
+			return pub, fmt.Errorf("read dismissals: %w", err)
+		}
+		res.Findings, pub.Dismissed = withoutDismissed(res.Findings, dismissed)
 	}
 	posted := make(map[string]bool, len(existing))
 	for _, e := range existing {
@@ -118,7 +128,7 @@ func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishO
 	var carried []rules.Severity
 	for _, e := range existing {
 		switch {
-		case current[e.Fingerprint] || e.Resolved:
+		case current[e.Fingerprint] || e.Resolved || dismissed[e.Fingerprint]:
 			continue
 		case sc != nil && !sc.lines[e.Path][e.Line]:
 			pub.Kept++

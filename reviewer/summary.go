@@ -16,6 +16,8 @@ type Published struct {
 	// because their finding is gone; Rejected the comments the forge refused (they are
 	// listed in the summary instead).
 	Posted, Kept, Resolved, Rejected int
+	// Dismissed counts the findings left out because people dismissed them.
+	Dismissed int
 	// PostFailed is set when posting the new inline comments failed: they are not on the
 	// change.
 	PostFailed bool

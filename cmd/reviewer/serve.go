@@ -242,6 +242,9 @@ func (w *worker) handle(ctx context.Context, job queue.Job) error {
 	log := jobLog.With(slog.String("forge", job.Forge), slog.String("repo", job.Repo), slog.Int("change", job.Number),
 		slog.String("head_sha", job.HeadSHA))
 	w.metrics.latency.Observe(info.Wait.Seconds())
+	if job.Reply != nil {
+		return w.handleReply(ctx, job, log)
+	}
 	start := time.Now()
 	// Every attempt ends in the history, whichever way it ends (a panic included).
 	a := newAttempt()
@@ -361,6 +364,7 @@ func (w *worker) review(ctx context.Context, job queue.Job, pipelineLog, log *sl
 	opts := w.base
 	opts.Forge = client
 	opts.Publish = w.c.publishOptions(w.seal)
+	opts.Publish.Dismissals = queueDismissals{q: w.queue}
 	start := time.Now()
 	res, err := reviewer.New(client, serviceRules{reviewer.TreeRules{Tree: client, Opts: w.c.repoOptions()}}, opts, pipelineLog).Review(ctx, req)
 	*out = res

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/google/go-github/v62/github"
 
@@ -44,11 +45,19 @@ func (cl *Client) ListComments(ctx context.Context, c reviewer.Change) ([]review
 		opts.Page = resp.NextPage
 	}
 
-	// repliers holds, per thread, the logins of everyone who wrote in it after its start.
+	// repliers holds, per thread, the logins of everyone who wrote in it after its start;
+	// replies the comments of people.
 	repliers := map[int64][]string{}
+	replies := map[int64][]reviewer.ThreadReply{}
 	for _, cm := range all {
 		if cm.InReplyTo != nil {
-			repliers[cm.GetInReplyTo()] = append(repliers[cm.GetInReplyTo()], cm.GetUser().GetLogin())
+			u := cm.GetUser()
+			repliers[cm.GetInReplyTo()] = append(repliers[cm.GetInReplyTo()], u.GetLogin())
+			if !isBot(bot, u.GetLogin()) {
+				replies[cm.GetInReplyTo()] = append(replies[cm.GetInReplyTo()], reviewer.ThreadReply{ID: cm.GetID(),
+					Author: reviewer.User{ID: u.GetID(), Login: u.GetLogin()}, Body: cm.GetBody(),
+					AuthorBot: u.GetType() == "Bot" || strings.HasSuffix(u.GetLogin(), "[bot]")})
+			}
 		}
 	}
 	var out []reviewer.PostedComment
@@ -67,6 +76,9 @@ func (cl *Client) ListComments(ctx context.Context, c reviewer.Change) ([]review
 			Path:        cm.GetPath(),
 			Line:        line,
 			Resolved:    outdated(cm),
+			Body:        cm.GetBody(),
+			RuleID:      reviewer.ParseCommentRule(cm.GetBody()),
+			Replies:     replies[cm.GetID()],
 		}
 		p.Severity, p.HasSeverity = reviewer.ParseMarkerSeverity(cm.GetBody())
 		for _, who := range repliers[cm.GetID()] {

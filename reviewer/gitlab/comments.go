@@ -3,6 +3,7 @@ package gitlab
 import (
 	"context"
 	"fmt"
+	"regexp"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
 
@@ -51,7 +52,8 @@ func posted(d *gl.Discussion, bot int64) (reviewer.PostedComment, bool) {
 	if !ok {
 		return reviewer.PostedComment{}, false
 	}
-	pc := reviewer.PostedComment{ID: d.ID, Fingerprint: fp, Resolved: first.Resolved}
+	pc := reviewer.PostedComment{ID: d.ID, Fingerprint: fp, Resolved: first.Resolved, Body: first.Body,
+		RuleID: reviewer.ParseCommentRule(first.Body)}
 	pc.Severity, pc.HasSeverity = reviewer.ParseMarkerSeverity(first.Body)
 	if p := first.Position; p != nil {
 		pc.Path = p.NewPath
@@ -74,6 +76,9 @@ func posted(d *gl.Discussion, bot int64) (reviewer.PostedComment, bool) {
 	for _, n := range d.Notes[1:] {
 		if n != nil && !n.System && n.Author.ID != bot {
 			pc.Replied = true
+			pc.Replies = append(pc.Replies, reviewer.ThreadReply{ID: n.ID,
+				Author: reviewer.User{ID: n.Author.ID, Login: n.Author.Username}, Body: n.Body,
+				AuthorBot: tokenBot.MatchString(n.Author.Username)})
 		}
 	}
 	return pc, true
@@ -96,3 +101,8 @@ func (c *Client) Resolve(ctx context.Context, ch reviewer.Change, p reviewer.Pos
 	}
 	return nil
 }
+
+// tokenBot matches the users GitLab creates for project and group access tokens
+// (project_<id>_bot, project_<id>_bot<n>, project_<id>_bot_<hex>): the notes carry no
+// user type, so the username is all there is to tell a bot by.
+var tokenBot = regexp.MustCompile(`^(project|group)_[0-9]+_bot([0-9]*|_[0-9a-f]+)$`)

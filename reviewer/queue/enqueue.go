@@ -39,6 +39,9 @@ func validate(j Job) error {
 	if j.Number <= 0 {
 		errs = append(errs, fmt.Errorf("change number %d", j.Number))
 	}
+	if j.Reply != nil && (j.Reply.Thread == "" || len(j.Reply.Body) > MaxReplyBody) {
+		errs = append(errs, fmt.Errorf("reply without a thread or longer than %d bytes", MaxReplyBody))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("enqueue %s: invalid job: %w", j, err)
 	}
@@ -88,6 +91,25 @@ func (e *riverEngine[TTx]) enqueue(ctx context.Context, q *Queue, j Job) (res En
 			e.rollback(ctx, tx) // nothing was written
 			return res, nil
 		}
+	}
+
+	if j.Reply != nil {
+		// A reply is a job of its own: it leaves the change's reviews alone.
+		ins, err := e.client.InsertTx(ctx, tx, replyArgs{Job: j}, nil)
+		if err != nil {
+			return Enqueued{}, fmt.Errorf("insert reply job: %w", err)
+		}
+		res.JobID = ins.Job.ID
+		if j.DeliveryID != "" {
+			if _, err := x.exec(ctx, `UPDATE reviewer_forge_deliveries SET job_id = $3 WHERE forge = $1 AND delivery_id = $2`,
+				j.Forge, j.DeliveryID, res.JobID); err != nil {
+				return Enqueued{}, fmt.Errorf("record delivery: %w", err)
+			}
+		}
+		if err := e.commit(ctx, tx); err != nil {
+			return Enqueued{}, fmt.Errorf("commit: %w", err)
+		}
+		return res, nil
 	}
 
 	// The upsert locks the change's row (PostgreSQL) or the database (SQLite, whose

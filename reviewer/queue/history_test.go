@@ -174,7 +174,7 @@ func testHistoryMigration(t *testing.T, url string) {
 		!strings.Contains(err.Error(), "reviewer 4 (review history)") {
 		t.Errorf("Open(check) of a database without the history: %v, want a refusal naming migration 4", err)
 	}
-	if diff := cmp.Diff(ours[3:], migrate(t, url, false)); diff != "" {
+	if diff := cmp.Diff(ours[3:4], migrate(t, url, false)); diff != "" { // the history alone: the later ones are there
 		t.Errorf("migrate (-want +got):\n%s", diff)
 	}
 	q, _ = open(t, url, queue.Options{CheckSchema: true})

@@ -29,7 +29,30 @@ type Job struct {
 	// note: GitHub is asked by login, GitLab by id).
 	Sender   string `json:"sender,omitempty"`
 	SenderID int64  `json:"sender_id,omitempty"`
+	// Reply, when set, makes the job an answer to a reply in one of the bot's threads
+	// rather than a review: it is queued as a job of its own kind (replyKind), beside
+	// the change's reviews, neither superseding them nor superseded by them.
+	Reply *Reply `json:"reply,omitempty"`
 }
+
+// Reply is a comment someone wrote in a thread the intake believes may be the bot's. The
+// delivery cannot say whose thread it is: the worker asks the forge before it acts.
+type Reply struct {
+	// CommentID is the reply's id: GitHub's review comment id, GitLab's note id.
+	CommentID int64 `json:"comment_id"`
+	// Thread names the thread: on GitHub the id of the comment the reply answers
+	// (in_reply_to_id, always the thread's first comment), on GitLab the discussion id.
+	Thread string `json:"thread"`
+	// Body is the reply's text, cut to MaxReplyBody bytes.
+	Body string `json:"body"`
+	// AuthorID and Author name who wrote it.
+	AuthorID int64  `json:"author_id,omitempty"`
+	Author   string `json:"author,omitempty"`
+}
+
+// MaxReplyBody bounds the text of a reply the queue stores: a reply is read for what it
+// says, and a few kilobytes say it.
+const MaxReplyBody = 4 << 10
 
 // Change is the key of the change the job is about: jobs with the same Change and an
 // older head are superseded by a newer one.

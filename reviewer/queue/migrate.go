@@ -40,6 +40,7 @@ var migrations = []migration{
 	{2, "deliveries per forge from reviewer_deliveries", migrateDeliveries},
 	{3, "replica heartbeats", createReplicas},
 	{historyVersion, "review history", createHistory},
+	{5, "dismissals", createDismissals},
 }
 
 // createReplicas makes the heartbeat table of the replicas (reclaim.go).

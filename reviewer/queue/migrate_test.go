@@ -42,6 +42,7 @@ var ours = []queue.Step{
 	{Component: "reviewer", Version: 2, Name: "deliveries per forge from reviewer_deliveries"},
 	{Component: "reviewer", Version: 3, Name: "replica heartbeats"},
 	{Component: "reviewer", Version: 4, Name: "review history"},
+	{Component: "reviewer", Version: 5, Name: "dismissals"},
 }
 
 func migrate(t *testing.T, url string, dryRun bool) []queue.Step {

@@ -190,6 +190,9 @@ func Open(ctx context.Context, url string, opts Options) (*Queue, error) {
 	if err := river.AddWorkerSafely[reviewArgs](workers, w); err != nil {
 		return nil, fmt.Errorf("queue worker: %w", err)
 	}
+	if err := river.AddWorkerSafely[replyArgs](workers, &replyWorker{handler: opts.Handler}); err != nil {
+		return nil, fmt.Errorf("queue worker: %w", err)
+	}
 	if err := river.AddWorkerSafely[pruneArgs](workers, &pruneWorker{q: q}); err != nil {
 		return nil, fmt.Errorf("queue worker: %w", err)
 	}

@@ -44,6 +44,43 @@ type reviewArgs struct {
 // Kind implements river.JobArgs.
 func (reviewArgs) Kind() string { return jobKind }
 
+// replyKind names jobs that answer a reply in one of the bot's threads (Job.Reply).
+const replyKind = "reviewer.reply"
+
+// replyArgs is a reply job as River stores it. Replies are not unique by change: each
+// delivery is one, and the delivery id already dedupes redeliveries.
+type replyArgs struct {
+	Job Job `json:"job"`
+}
+
+// Kind implements river.JobArgs.
+func (replyArgs) Kind() string { return replyKind }
+
+// replyWorker runs reply jobs through the same Handler as reviews: the job's Reply says
+// which it is.
+type replyWorker struct {
+	river.WorkerDefaults[replyArgs]
+	handler Handler
+}
+
+func (w *replyWorker) Work(ctx context.Context, job *river.Job[replyArgs]) error {
+	if w.handler == nil {
+		return errors.New("queue opened without a handler")
+	}
+	ctx = context.WithValue(ctx, infoKey{}, Info{
+		ID:          job.ID,
+		Attempt:     job.Attempt,
+		MaxAttempts: job.MaxAttempts,
+		Wait:        max(0, time.Since(job.ScheduledAt)),
+	})
+	err := w.handler(ctx, job.Args.Job)
+	var perm *permanentError
+	if errors.As(err, &perm) {
+		return river.JobCancel(err)
+	}
+	return err
+}
+
 // uniqueKey is the part of River's unique key the queue chooses.
 func uniqueKey(j Job, generation int64) reviewArgs {
 	return reviewArgs{Change: j.Change(), Head: j.HeadSHA, Generation: generation, Requester: j.SenderID, Job: j}

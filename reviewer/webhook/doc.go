@@ -51,6 +51,12 @@
 //     role with a note: the job names the commenter, and the worker reviews only once
 //     GitLab says they have the Developer role or more in the project.
 //
+// Replies in review threads are queued as reply jobs (queue.Job.Reply), not reviews
+// (reply.go): a GitHub pull_request_review_comment created with in_reply_to_id, and a
+// GitLab DiffNote note that is not the command. The delivery cannot say whose thread it
+// is; the worker asks the forge. Replies by bots, the bot included, are never queued,
+// whatever Config.ReviewBots says.
+//
 // Events caused by one of Config.BotLogins never trigger, whatever the other settings, so
 // the bot cannot loop on its own comments or pushes.
 package webhook

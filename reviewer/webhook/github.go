@@ -22,7 +22,8 @@ const (
 const labelOther = "other"
 
 // githubLabels are the GitHub events with a metric label of their own.
-var githubLabels = map[string]bool{"ping": true, "pull_request": true, "issue_comment": true}
+var githubLabels = map[string]bool{"ping": true, "pull_request": true, "issue_comment": true,
+	"pull_request_review_comment": true}
 
 // githubEvent holds the fields the intake reads from a pull_request or issue_comment
 // delivery; encoding/json skips the rest.
@@ -44,6 +45,9 @@ type githubEvent struct {
 		PullRequest *struct{} `json:"pull_request"`
 	} `json:"issue"`
 	Comment struct {
+		ID int64 `json:"id"`
+		// InReplyTo is the first comment of the review thread a reply is in.
+		InReplyTo         int64      `json:"in_reply_to_id"`
 		Body              string     `json:"body"`
 		User              githubUser `json:"user"`
 		AuthorAssociation string     `json:"author_association"`
@@ -105,7 +109,7 @@ func (s *Server) github(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	case "ping":
 		// GitHub sends ping when the webhook is created; its answer shows in the settings.
 		return reply{status: http.StatusOK, outcome: outcomeIgnored, body: answer{Reason: "pong"}}, nil
-	case "pull_request", "issue_comment":
+	case "pull_request", "issue_comment", "pull_request_review_comment":
 	default:
 		return ignore("event %q does not trigger a review", event), nil
 	}
@@ -119,8 +123,11 @@ func (s *Server) github(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		return reply{}, badRequest("malformed JSON payload", err)
 	}
 	d.action = ev.Action
-	if event == "pull_request" {
+	switch event {
+	case "pull_request":
 		return s.githubPullRequest(ctx, d, &ev)
+	case "pull_request_review_comment":
+		return s.githubReply(ctx, d, &ev)
 	}
 	return s.githubComment(ctx, d, &ev)
 }

@@ -122,7 +122,7 @@ func TestGitHubFixtures(t *testing.T) {
 				t.Errorf("jobs (-want +got):\n%s", diff)
 			}
 			label := event
-			if event != "pull_request" && event != "issue_comment" && event != "ping" {
+			if event != "pull_request" && event != "issue_comment" && event != "ping" && event != "pull_request_review_comment" {
 				label = "other"
 			}
 			if got := deliveries(t, s.Registry(), "github", label, tt.outcome); got != 1 {

@@ -58,7 +58,12 @@ type gitlabEvent struct {
 		Oldrev       string `json:"oldrev"`
 		Note         string `json:"note"`
 		NoteableType string `json:"noteable_type"`
-		System       bool   `json:"system"`
+		// ID is the note's id; DiscussionID the thread it is in.
+		ID           int64  `json:"id"`
+		DiscussionID string `json:"discussion_id"`
+		// Type is "DiffNote" for every note of a thread on the diff, as the bot's are.
+		Type   string `json:"type"`
+		System bool   `json:"system"`
 	} `json:"object_attributes"`
 	// MergeRequest is the merge request a note is on.
 	MergeRequest *gitlabMergeRequest `json:"merge_request"`
@@ -271,6 +276,8 @@ func (s *Server) gitlabNote(ctx context.Context, d *delivery, ev *gitlabEvent) (
 		return ignore("note by the bot itself"), nil
 	case !s.reviewBots && gitlabBot(ev.User.Username):
 		return ignore("user %s is a bot", ev.User.Username), nil
+	case !s.isCommand(note.Note) && note.Type == "DiffNote" && note.DiscussionID != "":
+		return s.gitlabReply(ctx, d, ev, j)
 	case !s.isCommand(note.Note):
 		return ignore("note is not %s", s.command), nil
 	case ev.MergeRequest == nil:

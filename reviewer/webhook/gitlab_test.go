@@ -74,7 +74,14 @@ func TestGitLabFixtures(t *testing.T) {
 		{file: "merge_request.merge.json", outcome: "ignored", label: "merge_request"},
 		{file: "merge_request.merge.group-hook.json", outcome: "ignored", label: "merge_request"},
 		{file: "note.merge_request.json", outcome: "ignored", label: "note"},
-		{file: "note.merge_request.diff_note.json", outcome: "ignored", label: "note"},
+		// A person's note in a diff thread may answer the bot: the worker asks whose
+		// thread it is.
+		{file: "note.merge_request.diff_note.json", outcome: "queued", label: "note", job: func() *queue.Job {
+			j := helloWorld("note.reply")
+			j.Reply = &queue.Reply{CommentID: 50772639, Thread: "e2d22c5e7bc2dda3d55f3ddc6d48b65326e2612b",
+				Body: "check spelling", Author: "sytses"}
+			return j
+		}()},
 		// Its note is "check spelling": the command "check" followed by a space.
 		{
 			file: "note.merge_request.diff_note.json", cfg: func(c *webhook.Config) { c.Command = "check" },

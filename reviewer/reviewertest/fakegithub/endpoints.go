@@ -30,6 +30,8 @@ func (f *Server) routes() {
 		[]string{"sort", "direction", "since", "per_page", "page"}, nil, nil, f.listComments)
 	f.route("create review", "POST "+repo+"/pulls/"+n+"/reviews", nil,
 		[]string{"commit_id", "body", "event", "comments"}, nil, f.createReview)
+	f.route("create reply", "POST "+repo+"/pulls/"+n+"/comments/{id}/replies", nil,
+		[]string{"body"}, []string{"body"}, f.createReply)
 	f.route("list issue comments", "GET "+repo+"/issues/"+n+"/comments",
 		[]string{"since", "per_page", "page"}, nil, nil, f.listIssueComments)
 	f.route("create issue comment", "POST "+repo+"/issues/"+n+"/comments", nil,
@@ -553,4 +555,44 @@ func (f *Server) createStatus(w http.ResponseWriter, r *http.Request, req Reques
 	out["creator"] = f.bot()
 	f.mu.Unlock()
 	WriteJSON(w, http.StatusCreated, out)
+}
+
+// POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies: the bot's
+// reply in a thread. GitHub files it under the thread's first comment whichever comment
+// of the thread it names.
+func (f *Server) createReply(w http.ResponseWriter, r *http.Request, req Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	body, _ := req.Body["body"].(string)
+	f.mu.Lock()
+	c, ok := f.reply(id, f.opts.Bot, body)
+	var out map[string]any
+	if ok {
+		out = f.commentJSON(c)
+	}
+	f.mu.Unlock()
+	if !ok {
+		f.log.Problem("%s: no review comment %d", req, id)
+		WriteError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	fakeforge.WriteJSON(w, http.StatusCreated, out)
+}
+
+// reply adds a reply by user to the thread of comment id. The caller holds f.mu.
+func (f *Server) reply(id int64, user, body string) (*Comment, bool) {
+	for _, c := range f.comments {
+		if c.ID != id {
+			continue
+		}
+		root := c.ID
+		if c.InReplyTo != 0 {
+			root = c.InReplyTo
+		}
+		f.nextID++
+		r := *c
+		r.ID, r.InReplyTo, r.User, r.Body, r.Code = f.nextID, root, user, body, append([]string(nil), c.Code...)
+		f.comments = append(f.comments, &r)
+		return &r, true
+	}
+	return nil, false
 }

@@ -382,6 +382,17 @@ func (f *Server) AddComment(user, path, side string, line int, body string) int6
 	return c.ID
 }
 
+// AddReply adds user's reply to the thread of review comment id and returns its id.
+func (f *Server) AddReply(user string, id int64, body string) int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.reply(id, user, body)
+	if !ok {
+		f.t.Fatalf("fakegithub: AddReply: no review comment %d", id)
+	}
+	return c.ID
+}
+
 // Snapshot returns a copy of what the fake holds.
 func (f *Server) Snapshot() State {
 	f.mu.Lock()

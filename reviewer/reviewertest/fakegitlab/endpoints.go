@@ -56,6 +56,8 @@ var endpoints = []endpoint{
 		serve: (*Server).createDiscussion},
 	{name: "resolve discussion", method: "PUT", path: "%[2]s/discussions/([0-9a-f]{40})",
 		body: []string{"resolved"}, required: []string{"resolved"}, serve: (*Server).resolveDiscussion},
+	{name: "add discussion note", method: "POST", path: "%[2]s/discussions/([0-9a-f]{40})/notes",
+		body: []string{"body", "created_at"}, required: []string{"body"}, serve: (*Server).addDiscussionNote},
 	{name: "bulk publish", method: "POST", path: "%[2]s/draft_notes/bulk_publish", serve: (*Server).bulkPublish},
 	{name: "create draft note", method: "POST", path: "%[2]s/draft_notes",
 		body:     []string{"note", "commit_id", "in_reply_to_discussion_id", "resolve_discussion", "position"},
@@ -848,4 +850,40 @@ func (f *Server) serveSet(w http.ResponseWriter, r *http.Request, ref, p string,
 	}
 	writeList(w, r, items)
 	return true
+}
+
+// POST /projects/:id/merge_requests/:iid/discussions/:discussion_id/notes: the bot's
+// note in a thread.
+func (f *Server) addDiscussionNote(w http.ResponseWriter, _ *http.Request, req Request, m []string) {
+	body, _ := req.Body["body"].(string)
+	f.mu.Lock()
+	n, ok := f.reply(m[1], f.opts.BotID, body)
+	var out map[string]any
+	if ok {
+		out = f.noteJSON(n)
+	}
+	f.mu.Unlock()
+	if !ok {
+		f.log.Problem("%s: no such discussion", req)
+		WriteError(w, http.StatusNotFound, "404 Not found")
+		return
+	}
+	fakeforge.WriteJSON(w, http.StatusCreated, out)
+}
+
+// reply adds a note by author to a discussion, as its last: in a diff thread it is a
+// DiffNote at the thread's position. The caller holds f.mu.
+func (f *Server) reply(discussion string, author int, body string) (*Note, bool) {
+	for _, d := range f.discussions {
+		if d.ID != discussion {
+			continue
+		}
+		first := d.Notes[0]
+		f.nextID++
+		n := &Note{ID: f.nextID, Type: first.Type, Body: body, Author: author, Position: first.Position,
+			Resolvable: first.Resolvable, Resolved: first.Resolved}
+		d.Notes = append(d.Notes, n)
+		return n, true
+	}
+	return nil, false
 }

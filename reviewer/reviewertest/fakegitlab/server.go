@@ -397,6 +397,18 @@ func (f *Server) AddDiffNote(author int, path string, line int, body string) str
 	return f.addDiscussion(false, &Note{Type: "DiffNote", Body: body, Author: author, Position: pos, Resolvable: true}).ID
 }
 
+// AddReply adds a note by author to a discussion, as a person replying in the thread
+// would, and returns its id.
+func (f *Server) AddReply(discussion string, author int, body string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, ok := f.reply(discussion, author, body)
+	if !ok {
+		f.t.Fatalf("fakegitlab: AddReply: no discussion %s", discussion)
+	}
+	return n.ID
+}
+
 // Snapshot returns a copy of what the fake holds.
 func (f *Server) Snapshot() State {
 	f.mu.Lock()

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/reviewer/queue"
+	"github.com/reviewerbot/reviewer/reviewer/redact"
+)
+
+// queueDismissals are the dismissals `reviewer serve` recorded in its queue database.
+type queueDismissals struct{ q *queue.Queue }
+
+func (s queueDismissals) Dismissed(ctx context.Context, c reviewer.Change, _ []reviewer.PostedComment) (map[string]bool, error) {
+	ds, err := s.q.Dismissals(ctx, queue.DismissalFilter{Forge: c.Forge, Repo: c.Repo, Change: c.Number})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(ds))
+	for _, d := range ds {
+		out[d.Fingerprint] = true
+	}
+	return out, nil
+}
+
+// threadDismissals read dismissals where no webhook brought them (`reviewer ci`,
+// `review --post`): from the replies in the bot's threads, by the same rules as the
+// service (ReadReply, then the forge's word that the person may change the code). A
+// dismissed GitLab thread is resolved; GitHub's threads are left for people to resolve.
+type threadDismissals struct {
+	forge reviewer.Poster
+	cls   reviewer.ReplyClassifier
+	red   *redact.Redactor
+	log   *slog.Logger
+}
+
+func (s threadDismissals) Dismissed(ctx context.Context, c reviewer.Change, existing []reviewer.PostedComment) (map[string]bool, error) {
+	out := map[string]bool{}
+	rc, ok := s.forge.(reviewer.RequestChecker)
+	if !ok {
+		return out, nil
+	}
+	for _, e := range existing {
+		for _, r := range e.Replies {
+			if r.AuthorBot {
+				continue
+			}
+			intent, _, err := reviewer.ReadReply(ctx, threadFinding(e), r.Body, s.cls, s.red)
+			if err != nil {
+				// The reply is read again at the next run; this one goes on without it.
+				s.log.WarnContext(ctx, "reply not read", slog.String("thread", e.ID), slog.String("error", err.Error()))
+				continue
+			}
+			if intent != reviewer.IntentDismiss {
+				continue
+			}
+			may, err := rc.MayRequestReview(ctx, c, r.Author)
+			if err != nil {
+				return nil, fmt.Errorf("may %s dismiss: %w", r.Author.Login, err)
+			}
+			if !may {
+				continue
+			}
+			out[e.Fingerprint] = true
+			if res, ok := s.forge.(reviewer.Resolver); ok && c.Forge == "gitlab" && !e.Resolved {
+				if err := res.Resolve(ctx, c, e); err != nil {
+					return nil, fmt.Errorf("resolve dismissed thread %s: %w", e.ID, err)
+				}
+			}
+			break
+		}
+	}
+	return out, nil
+}
+
+func dismissalsCmd(e env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "dismissals",
+		Short: "Export the findings people dismissed in the bot's threads",
+		Long: `Print the dismissals reviewer serve recorded in its queue database (queue.url):
+forge, repository, change, fingerprint, rule, who, their words, when, and whether
+they count as evidence for learning (not when the change's author said it).
+
+On SQLite the database serves one process: stop reviewer serve first, or use PostgreSQL.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return dismissals(cmd.Context(), cmd, e)
+		},
+	}
+	fl := cmd.Flags()
+	fl.String("queue-url", "", "sqlite:///path/reviewer.db or postgres://... (queue.url)")
+	fl.String("format", "json", "output format: json")
+	fl.String("repo", "", "only this repository's")
+	return cmd
+}
+
+func dismissals(ctx context.Context, cmd *cobra.Command, e env) error {
+	c, err := config(cmd, e, migrateBind)
+	if err != nil {
+		return err
+	}
+	if f, _ := cmd.Flags().GetString("format"); f != "json" {
+		return usageError(fmt.Errorf("--format %q: only json is supported", f))
+	}
+	repo, _ := cmd.Flags().GetString("repo")
+	q, err := queue.Open(ctx, c.Queue.URL, queue.Options{CheckSchema: true, Logger: newLogger(e.stderr, c.Log.Level)})
+	if err != nil {
+		return usageError(fmt.Errorf("queue.url: %w", err))
+	}
+	defer q.Close()
+	ds, err := q.Dismissals(ctx, queue.DismissalFilter{Repo: repo})
+	if err != nil {
+		return err
+	}
+	if ds == nil {
+		ds = []queue.Dismissal{}
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(ds)
+}

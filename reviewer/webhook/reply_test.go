@@ -1,0 +1,134 @@
+package webhook_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reviewerbot/reviewer/reviewer/queue"
+	"github.com/reviewerbot/reviewer/reviewer/webhook"
+)
+
+// TestGitHubReplies covers replies in review threads on variants of the real
+// pull_request_review_comment payload (which starts a thread: in_reply_to_id is added).
+func TestGitHubReplies(t *testing.T) {
+	t.Parallel()
+	created := fixture(t, "github", "pull_request_review_comment.created.json")
+	base := setJSON(t, created, 284312000, "comment", "in_reply_to_id")
+	base = setJSON(t, base, "false positive, this is intended", "comment", "body")
+	want := queue.Job{
+		Forge: "github", Repo: "Codertocat/Hello-World", Number: 2, HeadSHA: helloHead,
+		Event: "pull_request_review_comment.created", Sender: "Codertocat", SenderID: 21031067,
+		Reply: &queue.Reply{CommentID: 284312630, Thread: "284312000", Body: "false positive, this is intended",
+			AuthorID: 21031067, Author: "Codertocat"},
+	}
+	botUser := map[string]any{"login": "dependabot[bot]", "id": 49699333, "type": "Bot"}
+	tests := []struct {
+		name   string
+		body   []byte
+		cfg    func(*webhook.Config)
+		queued bool
+		reason string
+	}{
+		{name: "reply", body: base, queued: true},
+		{name: "starts a thread", body: created, reason: "starts a thread"},
+		{name: "edited", body: setJSON(t, base, "edited", "action"), reason: "edited"},
+		{name: "the bot itself", body: setJSON(t, setJSON(t, base, testBot, "comment", "user", "login"), testBot, "sender", "login"),
+			reason: "bot itself"},
+		{name: "the bot as an App", body: setJSON(t, base, testBot+"[bot]", "comment", "user", "login"), reason: "bot itself"},
+		{name: "another bot", body: setJSON(t, setJSON(t, base, botUser, "comment", "user"), botUser, "sender"), reason: "is a bot"},
+		// ReviewBots is about reviewing bots' changes, never about talking to them.
+		{name: "another bot, bots reviewed", body: setJSON(t, base, botUser, "sender"),
+			cfg: func(c *webhook.Config) { c.ReviewBots = true }, reason: "is a bot"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := testConfig(t)
+			if tt.cfg != nil {
+				tt.cfg(&cfg)
+			}
+			rec := &recorder{res: queue.Enqueued{JobID: 9}}
+			s := newServer(t, cfg, rec)
+			delivery := "72d3162e-cc78-11e3-81ab-4c9367dc095" + string(rune('0'+i))
+			resp := serve(s, githubRequest("pull_request_review_comment", delivery, tt.body))
+			if resp.Code != 202 {
+				t.Fatalf("status = %d (%s)", resp.Code, resp.Body)
+			}
+			a := decodeAnswer(t, resp)
+			var wantJobs []queue.Job
+			if tt.queued {
+				j := want
+				j.DeliveryID = delivery
+				wantJobs = append(wantJobs, j)
+			} else if a.Queued || !strings.Contains(a.Reason, tt.reason) {
+				t.Errorf("answer = %+v, want nothing queued and a reason with %q", a, tt.reason)
+			}
+			if diff := cmp.Diff(wantJobs, rec.queued()); diff != "" {
+				t.Errorf("jobs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestGitLabReplies covers notes in diff threads on variants of the real DiffNote
+// payload.
+func TestGitLabReplies(t *testing.T) {
+	t.Parallel()
+	base := setJSON(t, fixture(t, "gitlab", "note.merge_request.diff_note.json"), "won't fix: by design", "object_attributes", "note")
+	base = setJSON(t, base, 51764, "user", "id")
+	long := strings.Repeat("é", queue.MaxReplyBody) // two bytes each
+	tests := []struct {
+		name   string
+		body   []byte
+		cfg    func(*webhook.Config)
+		want   string // the reply's body, when queued
+		reason string
+	}{
+		{name: "reply", body: base, want: "won't fix: by design"},
+		{name: "long reply is cut at a rune", body: setJSON(t, base, long, "object_attributes", "note"),
+			want: long[:queue.MaxReplyBody]},
+		{name: "plain note", body: setJSON(t, base, nil, "object_attributes", "type"), reason: "not /review"},
+		{name: "the bot itself", body: setJSON(t, base, testBot, "user", "username"), reason: "bot itself"},
+		{name: "token bot", body: setJSON(t, base, "project_4861503_bot_0a1b2c", "user", "username"),
+			cfg: func(c *webhook.Config) { c.ReviewBots = true }, reason: "is a bot"},
+		{name: "edited", body: setJSON(t, base, "update", "object_attributes", "action"), reason: "update"},
+		{name: "merged", body: setJSON(t, base, "merged", "merge_request", "state"), reason: "merged"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := testConfig(t)
+			if tt.cfg != nil {
+				tt.cfg(&cfg)
+			}
+			rec := &recorder{res: queue.Enqueued{JobID: 9}}
+			s := newServer(t, cfg, rec)
+			resp := serve(s, gitlabRequest("Note Hook", "f5e5f430-f57b-4e6e-9fac-d9128cd7232f", tt.body))
+			if resp.Code != 202 {
+				t.Fatalf("status = %d (%s)", resp.Code, resp.Body)
+			}
+			a := decodeAnswer(t, resp)
+			jobs := rec.queued()
+			if tt.want == "" {
+				if a.Queued || len(jobs) != 0 || !strings.Contains(a.Reason, tt.reason) {
+					t.Errorf("answer = %+v, jobs %v; want nothing queued and a reason with %q", a, jobs, tt.reason)
+				}
+				return
+			}
+			if len(jobs) != 1 || jobs[0].Reply == nil {
+				t.Fatalf("jobs = %+v, want one reply", jobs)
+			}
+			r := jobs[0].Reply
+			wantReply := queue.Reply{CommentID: 50772639, Thread: "e2d22c5e7bc2dda3d55f3ddc6d48b65326e2612b",
+				Body: tt.want, AuthorID: 51764, Author: "sytses"}
+			if diff := cmp.Diff(wantReply, *r); diff != "" {
+				t.Errorf("reply (-want +got):\n%s", diff)
+			}
+			if jobs[0].DeliveryID != "f5e5f430-f57b-4e6e-9fac-d9128cd7232f" {
+				t.Errorf("delivery id = %q", jobs[0].DeliveryID)
+			}
+		})
+	}
+}
