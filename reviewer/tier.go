@@ -135,6 +135,9 @@ var buildFiles = map[string]bool{
 // docExts are the extensions of prose: a file with one is documentation wherever it is.
 var docExts = map[string]bool{".md": true, ".markdown": true, ".rst": true, ".adoc": true, ".txt": true}
 
+// modeExecutable is git's mode of an executable file.
+const modeExecutable = "100755"
+
 // docNames are the base names, without an extension, of prose.
 var docNames = map[string]bool{
 	"license": true, "licence": true, "copying": true, "changelog": true, "authors": true, "contributors": true, "notice": true,
@@ -248,10 +251,11 @@ func (t *tally) add(f *diff.File) {
 	case n == 0 && f.Status == diff.StatusRenamed && chunk.Classify(f.OldPath) == chunk.Classify(f.NewPath):
 		// Moving a file from tests to sources (say) changes what is built: that is code.
 		t.renames++
-	case cls == chunk.ClassDocs && isProse(base) && !f.Binary:
+	case cls == chunk.ClassDocs && isProse(base) && !f.Binary && f.NewMode != modeExecutable:
+		// An executable file is a program, whatever its name says (./setup.md with a shebang).
 		t.docs++
 		t.changed += n
-	case cls == chunk.ClassDocs && f.Binary:
+	case cls == chunk.ClassDocs && f.Binary && f.NewMode != modeExecutable:
 		t.docs++
 	case commentOnly(f):
 		t.comments++

