@@ -1,0 +1,80 @@
+package reviewer
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/reviewerbot/reviewer/reviewer/redact"
+)
+
+// countingTree is a forge-like TreeReader and FileReader over many files: Tree reads every
+// file under the paths it is asked for, one request each, as the forges' adapters do; it
+// counts the files it read.
+type countingTree struct {
+	DiffSource
+	files fstest.MapFS
+
+	mu   sync.Mutex
+	read int
+}
+
+func (c *countingTree) Tree(_ context.Context, _ Change, _ string, paths []string) (fs.FS, error) {
+	out := fstest.MapFS{}
+	for name, f := range c.files {
+		for _, p := range paths {
+			if name == p || strings.HasPrefix(name, p+"/") {
+				c.mu.Lock()
+				c.read++
+				c.mu.Unlock()
+				out[name] = f
+			}
+		}
+	}
+	return out, nil
+}
+
+func (c *countingTree) ReadFile(_ context.Context, _ Change, _, p string) ([]byte, error) {
+	f, ok := c.files[p]
+	if !ok {
+		return nil, fs.ErrNotExist
+	}
+	c.mu.Lock()
+	c.read++
+	c.mu.Unlock()
+	return f.Data, nil
+}
+
+// TestToolReadDirectory: read_file on a directory, through a forge or a clone, must not
+// read every file under it (one API request each, or every blob of it fetched and held in
+// memory): a model steered by the change could otherwise spend the bot's rate limit or
+// memory with a dozen calls.
+func TestToolReadDirectory(t *testing.T) {
+	t.Parallel()
+	tr := &countingTree{files: fstest.MapFS{"src/app.go": {Data: []byte("package app\n")}}}
+	for i := range 500 {
+		tr.files[fmt.Sprintf("lib/pkg%d/x.go", i)] = &fstest.MapFile{Data: []byte("package x\n")}
+	}
+	c := Change{HeadSHA: "headsha", BaseSHA: "basesha"}
+	s := newToolSet(ToolOptions{Enabled: true}, tr, c, Filter{}, redact.New())
+	if s == nil {
+		t.Fatal("no tools")
+	}
+	got := s.chunk().Call(t.Context(), []ToolCall{
+		call("read_file", map[string]any{"path": "lib"}),
+		call("read_file", map[string]any{"path": "src/app.go"}),
+	})
+	if !strings.Contains(got[0], "error: ") {
+		t.Errorf("read_file of a directory:\n%s", got[0])
+	}
+	if !strings.Contains(got[1], "package app") {
+		t.Errorf("read_file of a file:\n%s", got[1])
+	}
+	if tr.read > 1 {
+		t.Errorf("two read_file calls read %d files: a directory was read whole", tr.read)
+	}
+}
