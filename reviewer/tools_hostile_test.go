@@ -78,3 +78,43 @@ func TestToolReadDirectory(t *testing.T) {
 		t.Errorf("two read_file calls read %d files: a directory was read whole", tr.read)
 	}
 }
+
+// keyBodyLine is the i-th line of a made-up key body: 64 characters of base64 mixing
+// upper and lower case and digits, as a real one does.
+func keyBodyLine(i int) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	b := make([]byte, 64)
+	x := uint32(2166136261 + i*7919)
+	for j := range b {
+		x = x*1664525 + 1013904223
+		b[j] = alphabet[(x>>24)%64]
+	}
+	return string(b)
+}
+
+// TestToolSearchKeyBody: a key embedded in a file that is not withheld is masked in a
+// read of it whole; a search that hits one line of its body must not show that line
+// bare, though the line alone, without its BEGIN, does not look like a key. A model
+// steered by the change could otherwise pull the key out one line per search.
+func TestToolSearchKeyBody(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("tls:\n  key: |\n    -----BEGIN RSA PRIVATE KEY-----\n")
+	for i := range 20 {
+		b.WriteString("    " + keyBodyLine(i) + "\n")
+	}
+	b.WriteString("    -----END RSA PRIVATE KEY-----\n")
+	ws := &memWorkspace{revs: map[string]map[string]string{"headsha": {"deploy/values.yaml": b.String()}}}
+	tb := testTools(t, ws, ToolOptions{}).chunk()
+	secret := keyBodyLine(7)
+	got := tb.Call(t.Context(), []ToolCall{
+		call("search", map[string]any{"pattern": secret[10:22]}),
+		call("read_file", map[string]any{"path": "deploy/values.yaml"}),
+	})
+	if strings.Contains(got[1], secret) {
+		t.Fatalf("read_file shows the key body:\n%s", got[1])
+	}
+	if strings.Contains(got[0], secret) || !strings.Contains(got[0], "deploy/values.yaml:11:") {
+		t.Errorf("search shows a line of the key body bare, or not the hit:\n%s", got[0])
+	}
+}
