@@ -101,7 +101,8 @@ const (
 	maxPattern       = 200
 	minPattern       = 3
 	maxResultTokens  = 6000
-	grepOverfetch    = 4 // hits asked of the Grepper per hit kept: some are withheld
+	maxHitFileBytes  = 4 << 20 // what one search reads of its hits' files, to mask them whole
+	grepOverfetch    = 4       // hits asked of the Grepper per hit kept: some are withheld
 	binarySniffBytes = 8000
 )
 
@@ -614,6 +615,7 @@ func (t *chunkTools) definition(ctx context.Context, symbol string) (summary, te
 func (t *chunkTools) hits(ctx context.Context, tool string, hits []GrepHit, limit int) string {
 	var kept []GrepHit
 	hidden, unmasked := 0, 0
+	budget := maxHitFileBytes
 	for _, h := range hits {
 		if t.checkPath(h.Path) != nil {
 			hidden++
@@ -633,7 +635,8 @@ func (t *chunkTools) hits(ctx context.Context, tool string, hits []GrepHit, limi
 		// The hits are masked with the whole file, as read_file masks it: a line of a
 		// key's body is known as one only by the header above it. A file that can not
 		// be read whole shows none of its hits.
-		whole, ok := t.maskedFile(ctx, p)
+		whole, n, ok := t.maskedFile(ctx, p, min(maxReadBytes, budget))
+		budget -= n
 		var nums []int
 		mp := t.maskedPath(p)
 		for _, h := range kept[i:j] {
@@ -659,24 +662,28 @@ func (t *chunkTools) hits(ctx context.Context, tool string, hits []GrepHit, limi
 		fmt.Fprintf(&b, "[%d matches in files withheld from review not shown]\n", hidden)
 	}
 	if unmasked > 0 {
-		fmt.Fprintf(&b, "[%d matches in files too large or not text to read not shown]\n", unmasked)
+		fmt.Fprintf(&b, "[%d matches in files too large to read, or not text, not shown]\n", unmasked)
 	}
 	return b.String()
 }
 
 // maskedFile returns the lines of the file at p at the change's head, masked whole as
-// read_file masks them; ok is false when it can not be read whole.
-func (t *chunkTools) maskedFile(ctx context.Context, p string) (lines []string, ok bool) {
-	data, err := t.set.ws.ReadFile(ctx, t.set.c.HeadSHA, p, maxReadBytes)
+// read_file masks them, and the bytes it read; ok is false when it can not be read whole
+// within limit bytes.
+func (t *chunkTools) maskedFile(ctx context.Context, p string, limit int) (lines []string, n int, ok bool) {
+	if limit <= 0 {
+		return nil, 0, false
+	}
+	data, err := t.set.ws.ReadFile(ctx, t.set.c.HeadSHA, p, limit)
 	if err != nil || bytes.IndexByte(data[:min(len(data), binarySniffBytes)], 0) >= 0 {
-		return nil, false
+		return nil, len(data), false
 	}
 	raw := strings.Split(strings.TrimSuffix(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n"), "\n")
 	nums := make([]int, len(raw))
 	for i := range nums {
 		nums[i] = i + 1
 	}
-	return t.mask(p, nums, raw), true
+	return t.mask(p, nums, raw), len(data), true
 }
 
 // checkGlob refuses a glob that is not a plain relative doublestar pattern.

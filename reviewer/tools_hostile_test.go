@@ -118,3 +118,22 @@ func TestToolSearchKeyBody(t *testing.T) {
 		t.Errorf("search shows a line of the key body bare, or not the hit:\n%s", got[0])
 	}
 }
+
+// TestToolSearchMaskBound: masking whole files costs what the files weigh, so one
+// search reads at most maxHitFileBytes of them; the hits past that are not shown.
+func TestToolSearchMaskBound(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{}
+	filler := strings.Repeat("x = 1\n", 900<<10/6)
+	for i := range 10 {
+		files[fmt.Sprintf("src/f%d.go", i)] = "needle\n" + filler
+	}
+	ws := &memWorkspace{revs: map[string]map[string]string{"headsha": files}}
+	got := testTools(t, ws, ToolOptions{}).chunk().Call(t.Context(), []ToolCall{call("search", map[string]any{"pattern": "needle"})})[0]
+	if n := strings.Count(got, ":1: needle"); n == 0 || n > maxHitFileBytes/(900<<10) {
+		t.Errorf("%d files' hits shown, want 1 to %d:\n%s", n, maxHitFileBytes/(900<<10), got)
+	}
+	if !strings.Contains(got, "matches in files too large to read, or not text, not shown") {
+		t.Errorf("the hits past the bound are not said to be left out:\n%s", got)
+	}
+}
