@@ -49,12 +49,14 @@ var commentSyntaxes = map[string]*commentSyntax{
 // directives are comments that are not comments: the tools read them, and they change
 // what is built or checked (Go's build constraints, cgo exports and linkname, generate
 // commands, a shebang, TypeScript's and ESLint's switches, Python's encoding line, PHP
-// 8's attributes such as #[IsGranted('ROLE_ADMIN')]). A changed line that holds one is
-// code.
+// 8's attributes such as #[IsGranted('ROLE_ADMIN')], and the switches that silence a
+// security scanner: // #nosec, # nosemgrep). A changed line that holds one is code.
 var directives = []string{
 	"//go:", "// +build", "//export ", "//line ", "//nolint", "#!", "@ts-", "eslint-", "/// <reference",
 	"coding:", "coding=", "# type:", "#pragma", "# pragma", "istanbul ignore", "noqa", "rubocop:",
 	"frozen_string_literal", "-*-", "#[",
+	// Suppressions of security scanners and linters: they change what CI checks.
+	"nosec", "NOSONAR", "nosemgrep", "codeql[", "lgtm[", "checkov:skip", "tfsec:ignore", "trivy:ignore", "pylint:", "mypy:",
 }
 
 // syntaxOf returns the comment syntax of the file at p, or nil.

