@@ -48,12 +48,15 @@ var commentSyntaxes = map[string]*commentSyntax{
 
 // directives are comments that are not comments: the tools read them, and they change
 // what is built or checked (Go's build constraints, cgo exports and linkname, generate
-// commands, a shebang, TypeScript's and ESLint's switches, Python's encoding line). A
-// changed line that holds one is code.
+// commands, a shebang, TypeScript's and ESLint's switches, Python's encoding line, PHP
+// 8's attributes such as #[IsGranted('ROLE_ADMIN')], and the switches that silence a
+// security scanner: // #nosec, # nosemgrep). A changed line that holds one is code.
 var directives = []string{
 	"//go:", "// +build", "//export ", "//line ", "//nolint", "#!", "@ts-", "eslint-", "/// <reference",
 	"coding:", "coding=", "# type:", "#pragma", "# pragma", "istanbul ignore", "noqa", "rubocop:",
-	"frozen_string_literal", "-*-",
+	"frozen_string_literal", "-*-", "#[",
+	// Suppressions of security scanners and linters: they change what CI checks.
+	"nosec", "NOSONAR", "nosemgrep", "codeql[", "lgtm[", "checkov:skip", "tfsec:ignore", "trivy:ignore", "pylint:", "mypy:",
 }
 
 // syntaxOf returns the comment syntax of the file at p, or nil.
@@ -86,19 +89,73 @@ func commentOnly(f *diff.File) bool {
 // sideIsComments scans one side of a hunk (context lines and the lines of kind changed)
 // and reports whether each changed line is blank or a comment.
 func sideIsComments(syn *commentSyntax, lines []diff.Line, changed diff.LineKind) bool {
-	inBlock := "" // the delimiter that closes the open block or docstring
+	inBlock := ""  // the delimiter that closes the open block or docstring
+	inString := "" // the delimiter that closes an open triple-quoted string that is a value
+	prev, first := "", true
 	for i := range lines {
 		l := &lines[i]
 		if l.Kind != diff.Context && l.Kind != changed {
 			continue
 		}
-		comment, next := classifyLine(syn, strings.TrimSpace(l.Content), inBlock)
-		inBlock = next
+		s := strings.TrimSpace(l.Content)
+		n := l.NewLine
+		if changed == diff.Deleted {
+			n = l.OldLine
+		}
+		var comment bool
+		switch q := tripleQuote(s); {
+		case inString != "":
+			// Inside a string that is a value, every line is code.
+			if strings.Contains(s, inString) {
+				inString = ""
+			}
+		case syn.docstrings && inBlock == "" && q != "" && !docstringAfter(prev, first && n == 1):
+			// A triple-quoted string that is not a statement of its own is a value
+			// (cmd = (, an argument, a dict entry): code, to its closing quotes.
+			if !strings.Contains(s[len(q):], q) {
+				inString = q
+			}
+		default:
+			comment, inBlock = classifyLine(syn, s, inBlock)
+		}
 		if l.Kind == changed && !comment {
 			return false
 		}
+		first = false
+		if s != "" {
+			prev = s
+		}
 	}
 	return true
+}
+
+// tripleQuote returns the quotes a trimmed line starts with when they open a
+// triple-quoted string, or "".
+func tripleQuote(s string) string {
+	for _, q := range []string{`"""`, `'''`} {
+		if strings.HasPrefix(s, q) {
+			return q
+		}
+	}
+	return ""
+}
+
+// docstringAfter reports whether a triple-quoted string after the trimmed line prev is a
+// docstring: right after the header of a def or a class, or at the top of the file
+// (atTop).
+func docstringAfter(prev string, atTop bool) bool {
+	if prev == "" {
+		return atTop
+	}
+	if !strings.HasSuffix(prev, ":") {
+		return false
+	}
+	for _, kw := range []string{"def ", "async def ", "class "} {
+		if strings.HasPrefix(prev, kw) {
+			return true
+		}
+	}
+	return false
 }
 
 // classifyLine says whether a trimmed line is blank or a comment, given the block it

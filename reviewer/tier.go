@@ -130,10 +130,40 @@ var buildFiles = map[string]bool{
 	"settings.gradle": true, "settings.gradle.kts": true, "pom.xml": true, "pyproject.toml": true, "setup.cfg": true,
 	"cargo.toml": true, "go.mod": true, "go.work": true, "gemfile": true, "composer.json": true, ".npmrc": true,
 	".yarnrc": true, ".yarnrc.yml": true, "tox.ini": true, "build.sbt": true, "cmakelists.txt": true,
+	"pipfile": true, "conanfile.txt": true, ".pre-commit-config.yaml": true,
+}
+
+// isBuildFile reports whether the file at lower-case path p, of base name base, is a
+// build file: one of buildFiles, a .mk, or a pip requirements or constraints file
+// (requirements-dev.txt, requirements/base.txt), whose lines fetch and run code at
+// install.
+func isBuildFile(p, base string) bool {
+	if buildFiles[base] || path.Ext(base) == ".mk" {
+		return true
+	}
+	if path.Ext(base) != ".txt" {
+		return false
+	}
+	return strings.HasPrefix(base, "requirements") || strings.HasPrefix(base, "constraints") ||
+		strings.HasPrefix(p, "requirements/") || strings.Contains(p, "/requirements/")
 }
 
 // docExts are the extensions of prose: a file with one is documentation wherever it is.
 var docExts = map[string]bool{".md": true, ".markdown": true, ".rst": true, ".adoc": true, ".txt": true}
+
+// modeExecutable is git's mode of an executable file.
+const modeExecutable = "100755"
+
+// docNames are the base names, without an extension, of prose.
+var docNames = map[string]bool{
+	"license": true, "licence": true, "copying": true, "changelog": true, "authors": true, "contributors": true, "notice": true,
+}
+
+// isProse reports whether a lower-case base name is prose: a docs/ directory makes a
+// path documentation, but a Dockerfile, a component or a script in it is code.
+func isProse(base string) bool {
+	return docExts[path.Ext(base)] || docNames[base]
+}
 
 // assignTier decides the tier of a change before any model request. reviewed are the
 // files the review covers (after the filters); all are every file of the change, for the
@@ -231,16 +261,17 @@ func (t *tally) add(f *diff.File) {
 		// A submodule pulls in code, a binary cannot be read, an executable bit makes a script runnable.
 		t.other++
 		t.changed += n
-	case buildFiles[base] || path.Ext(base) == ".mk":
+	case isBuildFile(strings.ToLower(f.Path()), base):
 		t.code++
 		t.changed += n
 	case n == 0 && f.Status == diff.StatusRenamed && chunk.Classify(f.OldPath) == chunk.Classify(f.NewPath):
 		// Moving a file from tests to sources (say) changes what is built: that is code.
 		t.renames++
-	case cls == chunk.ClassDocs && (docExts[path.Ext(base)] || syntaxOf(f.Path()) == nil) && !f.Binary:
+	case cls == chunk.ClassDocs && isProse(base) && !f.Binary && f.NewMode != modeExecutable:
+		// An executable file is a program, whatever its name says (./setup.md with a shebang).
 		t.docs++
 		t.changed += n
-	case cls == chunk.ClassDocs && f.Binary:
+	case cls == chunk.ClassDocs && f.Binary && f.NewMode != modeExecutable:
 		t.docs++
 	case commentOnly(f):
 		t.comments++

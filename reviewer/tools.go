@@ -101,7 +101,8 @@ const (
 	maxPattern       = 200
 	minPattern       = 3
 	maxResultTokens  = 6000
-	grepOverfetch    = 4 // hits asked of the Grepper per hit kept: some are withheld
+	maxHitFileBytes  = 4 << 20 // what one search reads of its hits' files, to mask them whole
+	grepOverfetch    = 4       // hits asked of the Grepper per hit kept: some are withheld
 	binarySniffBytes = 8000
 )
 
@@ -574,7 +575,7 @@ func (t *chunkTools) search(ctx context.Context, pattern, glob string) (summary,
 	if err != nil {
 		return summary, "", errors.New("the search failed")
 	}
-	return summary, t.hits(toolSearch, hits, maxSearchHits), nil
+	return summary, t.hits(ctx, toolSearch, hits, maxSearchHits), nil
 }
 
 // identifier is what find_definition accepts: one identifier of the languages it knows,
@@ -606,14 +607,15 @@ func (t *chunkTools) definition(ctx context.Context, symbol string) (summary, te
 	if err != nil {
 		return summary, "", errors.New("the search failed")
 	}
-	return summary, t.hits(toolDefinition, hits, maxDefHits), nil
+	return summary, t.hits(ctx, toolDefinition, hits, maxDefHits), nil
 }
 
 // hits renders search hits as "path:line: text", masked, without those in withheld or
 // filtered files, at most limit of them.
-func (t *chunkTools) hits(tool string, hits []GrepHit, limit int) string {
+func (t *chunkTools) hits(ctx context.Context, tool string, hits []GrepHit, limit int) string {
 	var kept []GrepHit
-	hidden := 0
+	hidden, unmasked := 0, 0
+	budget := maxHitFileBytes
 	for _, h := range hits {
 		if t.checkPath(h.Path) != nil {
 			hidden++
@@ -630,17 +632,24 @@ func (t *chunkTools) hits(tool string, hits []GrepHit, limit int) string {
 			j++
 		}
 		p := kept[i].Path
-		nums := make([]int, 0, j-i)
-		lines := make([]string, 0, j-i)
-		for _, h := range kept[i:j] {
-			nums = append(nums, h.Line)
-			lines = append(lines, h.Text)
-		}
+		// The hits are masked with the whole file, as read_file masks it: a line of a
+		// key's body is known as one only by the header above it. A file that can not
+		// be read whole shows none of its hits.
+		whole, n, ok := t.maskedFile(ctx, p, min(maxReadBytes, budget))
+		budget -= n
+		var nums []int
 		mp := t.maskedPath(p)
-		for k, l := range t.mask(p, nums, lines) {
-			fmt.Fprintf(&b, "%s:%d: %s\n", mp, nums[k], l)
+		for _, h := range kept[i:j] {
+			if !ok || h.Line < 1 || h.Line > len(whole) {
+				unmasked++
+				continue
+			}
+			nums = append(nums, h.Line)
+			fmt.Fprintf(&b, "%s:%d: %s\n", mp, h.Line, whole[h.Line-1])
 		}
-		t.record(mp, tool+" head lines "+joinInts(nums))
+		if len(nums) > 0 {
+			t.record(mp, tool+" head lines "+joinInts(nums))
+		}
 		i = j
 	}
 	switch {
@@ -652,7 +661,29 @@ func (t *chunkTools) hits(tool string, hits []GrepHit, limit int) string {
 	if hidden > 0 {
 		fmt.Fprintf(&b, "[%d matches in files withheld from review not shown]\n", hidden)
 	}
+	if unmasked > 0 {
+		fmt.Fprintf(&b, "[%d matches in files too large to read, or not text, not shown]\n", unmasked)
+	}
 	return b.String()
+}
+
+// maskedFile returns the lines of the file at p at the change's head, masked whole as
+// read_file masks them, and the bytes it read; ok is false when it can not be read whole
+// within limit bytes.
+func (t *chunkTools) maskedFile(ctx context.Context, p string, limit int) (lines []string, n int, ok bool) {
+	if limit <= 0 {
+		return nil, 0, false
+	}
+	data, err := t.set.ws.ReadFile(ctx, t.set.c.HeadSHA, p, limit)
+	if err != nil || bytes.IndexByte(data[:min(len(data), binarySniffBytes)], 0) >= 0 {
+		return nil, len(data), false
+	}
+	raw := strings.Split(strings.TrimSuffix(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n"), "\n")
+	nums := make([]int, len(raw))
+	for i := range nums {
+		nums[i] = i + 1
+	}
+	return t.mask(p, nums, raw), len(data), true
 }
 
 // checkGlob refuses a glob that is not a plain relative doublestar pattern.

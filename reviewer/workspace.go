@@ -56,10 +56,19 @@ type GrepHit struct {
 	Text string
 }
 
+// FileReader is a TreeReader that can read one file alone. A path that is a directory
+// (or a symbolic link, or a submodule) is no file: nothing under it is read, and the
+// error wraps fs.ErrNotExist. A file over the reader's own bound wraps ErrTooLarge.
+type FileReader interface {
+	ReadFile(ctx context.Context, c Change, rev, path string) ([]byte, error)
+}
+
 // TreeWorkspace is a Workspace over a TreeReader: a forge's file API or a cache of
 // clones. It reads files only: a TreeReader reads every file under a directory it is
 // asked for (on a forge, one API request each), which is no way to list one, and it
-// cannot search.
+// cannot search. A read goes through FileReader when tr is one: the model's path may
+// name a directory, and reading all of it would spend the forge's rate limit or the
+// memory of the server on one call.
 func TreeWorkspace(tr TreeReader, c Change) Workspace { return treeWorkspace{tr: tr, c: c} }
 
 type treeWorkspace struct {
@@ -68,6 +77,13 @@ type treeWorkspace struct {
 }
 
 func (w treeWorkspace) ReadFile(ctx context.Context, rev, p string, limit int) ([]byte, error) {
+	if fr, ok := w.tr.(FileReader); ok {
+		data, err := fr.ReadFile(ctx, w.c, rev, p)
+		if err == nil && len(data) > limit {
+			return nil, fmt.Errorf("%w: %d bytes", ErrTooLarge, len(data))
+		}
+		return data, err
+	}
 	fsys, err := w.tr.Tree(ctx, w.c, rev, []string{p})
 	if err != nil {
 		return nil, err

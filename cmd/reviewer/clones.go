@@ -84,6 +84,22 @@ func (g gitlabClone) Tree(ctx context.Context, c reviewer.Change, rev string, pa
 	return g.tree.Tree(ctx, c, rev, paths)
 }
 
+// ReadFile reads one file from the clone, for the model's read_file: never what is
+// under a directory of that name (reviewer.FileReader).
+func (g githubClone) ReadFile(ctx context.Context, c reviewer.Change, rev, path string) ([]byte, error) {
+	return g.tree.ReadFile(ctx, c, rev, path)
+}
+
+// ReadFile is githubClone's.
+func (g gitlabClone) ReadFile(ctx context.Context, c reviewer.Change, rev, path string) ([]byte, error) {
+	return g.tree.ReadFile(ctx, c, rev, path)
+}
+
+var (
+	_ reviewer.FileReader = githubClone{}
+	_ reviewer.FileReader = gitlabClone{}
+)
+
 // gitTokener is a forge client that tells the token its requests carry.
 type gitTokener interface {
 	GitToken(ctx context.Context) (string, error)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"testing/fstest"
 
@@ -22,6 +23,28 @@ import (
 // GitHub API docs: https://docs.github.com/rest/git/trees#get-a-tree
 // GitHub API docs: https://docs.github.com/rest/repos/contents#get-repository-content
 func (cl *Client) Tree(ctx context.Context, c reviewer.Change, rev string, paths []string) (fs.FS, error) {
+	return cl.tree(ctx, c, rev, paths, false)
+}
+
+// ReadFile implements reviewer.FileReader: the file at path p at revision rev, found in
+// the listing of the tree as Tree finds it, so that a directory, a symbolic link or a
+// submodule is no file (fs.ErrNotExist) and nothing under a directory is read.
+func (cl *Client) ReadFile(ctx context.Context, c reviewer.Change, rev, p string) ([]byte, error) {
+	fsys, err := cl.tree(ctx, c, rev, []string{p}, true)
+	if err != nil {
+		return nil, err
+	}
+	data, err := fs.ReadFile(fsys, strings.Trim(path.Clean("/"+p), "/"))
+	if err != nil {
+		return nil, fmt.Errorf("read %s at %s: %w", p, rev, fs.ErrNotExist)
+	}
+	return data, nil
+}
+
+var _ reviewer.FileReader = (*Client)(nil)
+
+// tree is Tree; exact reads only the files that paths name, nothing under a directory.
+func (cl *Client) tree(ctx context.Context, c reviewer.Change, rev string, paths []string, exact bool) (fs.FS, error) {
 	owner, name, err := splitRepo(c.Repo)
 	if err != nil {
 		return nil, err
@@ -40,7 +63,7 @@ func (cl *Client) Tree(ctx context.Context, c reviewer.Change, rev string, paths
 	}
 	if tree.GetTruncated() {
 		for _, p := range want {
-			if err := cl.walkContents(ctx, owner, name, rev, p, out); err != nil {
+			if err := cl.walkContents(ctx, owner, name, rev, p, out, exact); err != nil {
 				return nil, err
 			}
 		}
@@ -48,7 +71,7 @@ func (cl *Client) Tree(ctx context.Context, c reviewer.Change, rev string, paths
 	}
 	for _, e := range tree.Entries {
 		p := e.GetPath()
-		if e.GetType() != "blob" || e.GetMode() == "120000" || !under(p, want) {
+		if e.GetType() != "blob" || e.GetMode() == "120000" || !under(p, want) || exact && !slices.Contains(want, p) {
 			continue
 		}
 		data, err := cl.readFile(ctx, owner, name, rev, p)
@@ -75,9 +98,9 @@ func (cl *Client) readFile(ctx context.Context, owner, name, rev, p string) ([]b
 	return []byte(s), nil
 }
 
-// walkContents adds the files under p to out, following directories. A path that does
-// not exist is absent, not an error.
-func (cl *Client) walkContents(ctx context.Context, owner, name, rev, p string, out fstest.MapFS) error {
+// walkContents adds the files under p to out, following directories unless exact. A
+// path that does not exist is absent, not an error.
+func (cl *Client) walkContents(ctx context.Context, owner, name, rev, p string, out fstest.MapFS, exact bool) error {
 	file, dir, _, err := cl.gh.Repositories.GetContents(ctx, owner, name, p, &github.RepositoryContentGetOptions{Ref: rev})
 	if statusOf(err) == 404 {
 		return nil
@@ -96,6 +119,9 @@ func (cl *Client) walkContents(ctx context.Context, owner, name, rev, p string, 
 		out[file.GetPath()] = &fstest.MapFile{Data: []byte(s), Mode: 0o644}
 		return nil
 	}
+	if exact {
+		return nil
+	}
 	for _, e := range dir {
 		switch e.GetType() {
 		case "file":
@@ -105,7 +131,7 @@ func (cl *Client) walkContents(ctx context.Context, owner, name, rev, p string, 
 			}
 			out[e.GetPath()] = &fstest.MapFile{Data: data, Mode: 0o644}
 		case "dir":
-			if err := cl.walkContents(ctx, owner, name, rev, e.GetPath(), out); err != nil {
+			if err := cl.walkContents(ctx, owner, name, rev, e.GetPath(), out, false); err != nil {
 				return err
 			}
 		}

@@ -144,7 +144,7 @@ func New(opts Options) (*Client, error) {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	hc.Transport = counter{next: next, n: c.calls}
+	hc.Transport = counter{next: rawCap{next: next}, n: c.calls}
 	api, err := gl.NewClient(opts.Token,
 		gl.WithBaseURL(strings.TrimSuffix(base, "/")),
 		gl.WithHTTPClient(hc),

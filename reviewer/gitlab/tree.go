@@ -106,3 +106,27 @@ func (c *Client) readFile(ctx context.Context, ch reviewer.Change, rev, name str
 	out[name] = &fstest.MapFile{Data: data, Mode: 0o644}
 	return true, nil
 }
+
+// ReadFile implements reviewer.FileReader: the file at path p at revision rev, through
+// the raw file API alone, so that nothing under a directory of that name is read (the
+// API answers 404 for a directory: fs.ErrNotExist).
+func (c *Client) ReadFile(ctx context.Context, ch reviewer.Change, rev, p string) ([]byte, error) {
+	if ch.Repo == "" || rev == "" {
+		return nil, errors.New("read file: no project or no revision")
+	}
+	p = path.Clean(strings.TrimPrefix(p, "/"))
+	if p == "." || !fs.ValidPath(p) {
+		return nil, fmt.Errorf("read file: path %q: want a path below the repository root", p)
+	}
+	out := fstest.MapFS{}
+	found, err := c.readFile(ctx, ch, rev, p, out)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("read %s at %s: %w", p, short(rev), err)
+	case !found:
+		return nil, fmt.Errorf("read %s at %s: %w", p, short(rev), fs.ErrNotExist)
+	}
+	return out[p].Data, nil
+}
+
+var _ reviewer.FileReader = (*Client)(nil)

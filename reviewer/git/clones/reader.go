@@ -62,12 +62,17 @@ func (r *Reader) ReadFile(ctx context.Context, c reviewer.Change, rev, name stri
 	} else {
 		r.fail(ctx, err)
 	}
+	if fr, ok := r.Fallback.(reviewer.FileReader); ok {
+		return fr.ReadFile(ctx, c, rev, name)
+	}
 	fsys, err := r.Fallback.Tree(ctx, c, rev, []string{name})
 	if err != nil {
 		return nil, err
 	}
 	return fs.ReadFile(fsys, name)
 }
+
+var _ reviewer.FileReader = (*Reader)(nil)
 
 // acquire returns the clone with the change's base and head and rev fetched, or why
 // not.

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -231,15 +232,16 @@ type blob struct{ name, id string }
 // system; missing paths are absent, and so are files over Options.MaxFileBytes. The
 // commit must have been fetched; the blobs are fetched here, in one request.
 func (r *Repo) Tree(ctx context.Context, rev string, paths []string) (fs.FS, error) {
-	fsys, _, err := r.read(ctx, rev, paths)
+	fsys, _, err := r.read(ctx, rev, paths, false)
 	return fsys, err
 }
 
-// ReadFile returns one file at commit rev: fs.ErrNotExist when there is none,
-// reviewer.ErrTooLarge when it is over Options.MaxFileBytes.
+// ReadFile returns one file at commit rev: fs.ErrNotExist when there is none (a
+// directory is none: nothing under it is fetched or read), reviewer.ErrTooLarge when it
+// is over Options.MaxFileBytes.
 func (r *Repo) ReadFile(ctx context.Context, rev, name string) ([]byte, error) {
 	name = path.Clean(name)
-	fsys, large, err := r.read(ctx, rev, []string{name})
+	fsys, large, err := r.read(ctx, rev, []string{name}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +255,8 @@ func (r *Repo) ReadFile(ctx context.Context, rev, name string) ([]byte, error) {
 	return data, nil
 }
 
-func (r *Repo) read(ctx context.Context, rev string, paths []string) (fstest.MapFS, map[string]bool, error) {
+// read reads the files under paths at rev; exact reads only files named by a path.
+func (r *Repo) read(ctx context.Context, rev string, paths []string, exact bool) (fstest.MapFS, map[string]bool, error) {
 	if !isCommitID(rev) {
 		return nil, nil, fmt.Errorf("clones: %q is not a full commit id", rev)
 	}
@@ -267,6 +270,9 @@ func (r *Repo) read(ctx context.Context, rev string, paths []string) (fstest.Map
 	blobs, err := r.list(ctx, rev, paths)
 	if err != nil {
 		return nil, nil, err
+	}
+	if exact {
+		blobs = slices.DeleteFunc(blobs, func(b blob) bool { return !slices.Contains(paths, b.name) })
 	}
 	fsys := fstest.MapFS{}
 	if len(blobs) == 0 {
