@@ -213,14 +213,17 @@ func (s *githubSetup) existing() bool {
 	return true
 }
 
-// formAction is where the form posts the manifest, with the state GitHub hands back.
+// formAction is where the form posts the manifest, with the state GitHub hands back
+// (none: for the terminal, which must not show it).
 func (s *githubSetup) formAction(state string) string {
 	u := *s.web
 	u.Path = strings.TrimSuffix(u.Path, "/") + "/settings/apps/new"
 	if s.org != "" {
 		u.Path = strings.TrimSuffix(s.web.Path, "/") + "/organizations/" + url.PathEscape(s.org) + "/settings/apps/new"
 	}
-	u.RawQuery = url.Values{"state": {state}}.Encode()
+	if state != "" {
+		u.RawQuery = url.Values{"state": {state}}.Encode()
+	}
 	return u.String()
 }
 
@@ -314,7 +317,7 @@ func (s *githubSetup) serveForm(ctx context.Context, listen string) error {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	fmt.Fprintf(s.w, "open %s in a browser signed in to GitHub: it posts the App's manifest to %s\n", page, s.formAction("…"))
+	fmt.Fprintf(s.w, "open %s in a browser signed in to GitHub: it posts the App's manifest to %s\n", page, s.formAction(""))
 	fmt.Fprintf(s.w, "waiting for GitHub to send the browser back (Ctrl-C stops)\n")
 	select {
 	case err := <-done:
