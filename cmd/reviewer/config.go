@@ -204,8 +204,10 @@ type GitHubConfig struct {
 	InstallationID int64  `mapstructure:"installation_id"`
 	PrivateKey     secret `mapstructure:"private_key"`
 	PrivateKeyFile string `mapstructure:"private_key_file"`
-	// WebhookSecret signs GitHub's deliveries to reviewer serve (X-Hub-Signature-256).
-	WebhookSecret secret `mapstructure:"webhook_secret"`
+	// WebhookSecret signs GitHub's deliveries to reviewer serve (X-Hub-Signature-256);
+	// WebhookSecretFile names a file holding it (reviewer setup github writes one).
+	WebhookSecret     secret `mapstructure:"webhook_secret"`
+	WebhookSecretFile string `mapstructure:"webhook_secret_file"`
 	// WriteInterval spaces the writes of one token, as GitHub asks; 0 does not.
 	WriteInterval time.Duration `mapstructure:"write_interval"`
 }
@@ -217,8 +219,10 @@ type GitLabConfig struct {
 	Token   secret `mapstructure:"token"`
 	// BotUsername is the user gitlab.token posts as, whose own notes never trigger a review.
 	BotUsername string `mapstructure:"bot_username"`
-	// WebhookSecret is the secret token GitLab sends with each delivery (X-Gitlab-Token).
-	WebhookSecret secret `mapstructure:"webhook_secret"`
+	// WebhookSecret is the secret token GitLab sends with each delivery (X-Gitlab-Token);
+	// WebhookSecretFile names a file holding it (reviewer setup gitlab writes one).
+	WebhookSecret     secret `mapstructure:"webhook_secret"`
+	WebhookSecretFile string `mapstructure:"webhook_secret_file"`
 }
 
 // ServerConfig is the webhook service's HTTP side.
@@ -401,6 +405,8 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("cache.max_age", "168h")
 	v.SetDefault("security.key", "")
 	v.SetDefault("security.key_file", "")
+	v.SetDefault("github.webhook_secret_file", "")
+	v.SetDefault("gitlab.webhook_secret_file", "")
 }
 
 // mapKeys are the keys whose value is a map with names of the user's choosing.
@@ -613,6 +619,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Security.Key != "" && c.Security.KeyFile != "" {
 		errs = append(errs, errors.New("security.key and security.key_file: set one, not both"))
+	}
+	if c.GitHub.WebhookSecret != "" && c.GitHub.WebhookSecretFile != "" {
+		errs = append(errs, errors.New("github.webhook_secret and github.webhook_secret_file: set one, not both"))
+	}
+	if c.GitLab.WebhookSecret != "" && c.GitLab.WebhookSecretFile != "" {
+		errs = append(errs, errors.New("gitlab.webhook_secret and gitlab.webhook_secret_file: set one, not both"))
 	}
 	if c.Gateway.Record != "" && c.Gateway.Replay != "" {
 		errs = append(errs, errors.New("gateway.record and gateway.replay (--record, --replay): record or replay, not both"))

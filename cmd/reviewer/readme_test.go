@@ -107,6 +107,12 @@ var readmeRuns = map[string]readmeRun{
 	"history --queue-url sqlite:///var/lib/reviewer/reviewer.db --since 7d --failed": {skip: "reads the operator's database; history_test.go runs it"},
 	"history --repo acme/app --change 42":                                            {skip: "reads the operator's database; history_test.go runs it"},
 	"history --since 2026-01-01 --format json":                                       {skip: "reads the operator's database; history_test.go runs it"},
+	// Set up in minutes.
+	"setup github --webhook-url https://reviewer.example.com/webhooks/github": {skip: "waits for GitHub's redirect; setup_test.go runs the flow against a fake GitHub"},
+	"serve --config reviewer-github/reviewer.yaml --queue-url sqlite:///var/lib/reviewer/reviewer.db": {
+		skip: "a service that runs until stopped; setup_test.go loads the configuration it names"},
+	"setup gitlab --project acme/app --url https://reviewer.example.com/webhooks/gitlab": {skip: "needs GitLab and a token; setup_test.go runs it against a fake GitLab"},
+	"serve --queue-url sqlite:///var/lib/reviewer/reviewer.db":                           {skip: "a service that runs until stopped; serve_test.go runs it"},
 }
 
 // readmeCommand is one reviewer command of a README shell block.

@@ -71,6 +71,9 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 	}
 	level, _ := parseLevel(c.Log.Level)
 	logger := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	if err := c.readWebhookSecrets(e); err != nil {
+		return err
+	}
 	if c.GitHub.WebhookSecret == "" && c.GitLab.WebhookSecret == "" && !c.Server.InsecureWebhooks {
 		return usageError(errors.New("reviewer serve needs github.webhook_secret (REVIEWER_GITHUB_WEBHOOK_SECRET) or gitlab.webhook_secret " +
 			"(REVIEWER_GITLAB_WEBHOOK_SECRET): without one anyone who reaches the port could queue reviews; " +

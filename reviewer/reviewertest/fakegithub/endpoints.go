@@ -16,7 +16,7 @@ import (
 var Endpoints = []string{
 	"get pull request", "get tree", "get contents", "compare", "list review comments", "create review",
 	"list issue comments", "create issue comment", "edit issue comment", "create status",
-	"get user", "get permission",
+	"get user", "get permission", "complete app manifest",
 }
 
 func (f *Server) routes() {
@@ -41,6 +41,7 @@ func (f *Server) routes() {
 		[]string{"state", "target_url", "description", "context"}, []string{"state"}, f.createStatus)
 	f.route("get user", "GET /user", nil, nil, nil, f.getUser)
 	f.route("get permission", "GET "+repo+"/collaborators/{user}/permission", nil, nil, nil, f.getPermission)
+	f.manifestRoute()
 	f.state.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		f.log.Problem("no such endpoint on the fake GitHub: %s %s", r.Method, r.URL.Path)
 		WriteError(w, http.StatusNotFound, "Not Found")

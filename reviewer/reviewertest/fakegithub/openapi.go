@@ -45,6 +45,8 @@ var offSpec = []string{
 	"GET /app",
 	// Who may ask for a review: https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user
 	"GET /repos/{owner}/{repo}/collaborators/{username}/permission",
+	// reviewer setup github: https://docs.github.com/rest/apps/apps#create-a-github-app-from-a-manifest
+	"POST /app-manifests/{code}/conversions",
 }
 
 var loadOpenAPI = sync.OnceValues(func() (*openAPI, error) {

@@ -138,6 +138,7 @@ type Server struct {
 	permissions   map[string]string
 	fail          map[string][]Failure
 	reject        map[string]bool
+	manifestCodes map[string]bool // the App manifest codes not yet converted (manifest.go)
 }
 
 // New starts a fake GitHub; it stops when the test ends, and fails the test with every

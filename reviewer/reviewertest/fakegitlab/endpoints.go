@@ -80,6 +80,14 @@ var endpoints = []endpoint{
 		query: []string{"from", "to", "from_project_id", "straight", "unidiff"}, serve: (*Server).compare},
 	{name: "current user", method: "GET", path: "/user", serve: (*Server).currentUser},
 	{name: "get member", method: "GET", path: "%[1]s/members/all/([0-9]+)", serve: (*Server).member},
+	// Webhooks (hooks.go): https://docs.gitlab.com/api/project_webhooks/ and
+	// https://docs.gitlab.com/api/group_webhooks/
+	{name: "list project hooks", method: "GET", path: "%[1]s/hooks", query: pagination, serve: (*Server).listHooks},
+	{name: "add project hook", method: "POST", path: "%[1]s/hooks", body: projectHookFields, required: []string{"url"}, serve: (*Server).addHook},
+	{name: "edit project hook", method: "PUT", path: "%[1]s/hooks/([0-9]+)", body: projectHookFields, required: []string{"url"}, serve: (*Server).editHook},
+	{name: "list group hooks", method: "GET", path: "/groups/([^/]+)/hooks", query: pagination, serve: (*Server).listHooks},
+	{name: "add group hook", method: "POST", path: "/groups/([^/]+)/hooks", body: groupHookFields, required: []string{"url"}, serve: (*Server).addHook},
+	{name: "edit group hook", method: "PUT", path: "/groups/([^/]+)/hooks/([0-9]+)", body: groupHookFields, required: []string{"url"}, serve: (*Server).editHook},
 }
 
 // Endpoints names the endpoints of the fake, for FailNext, Record, HandleFunc and Calls.

@@ -159,6 +159,7 @@ type Server struct {
 	noDrafts    bool
 	records     map[string]recorded
 	handlers    map[string]http.HandlerFunc
+	hooks       []*Hook // the project's and groups' webhooks (hooks.go)
 }
 
 // New starts a fake GitLab; it stops when the test ends, and fails the test with every
