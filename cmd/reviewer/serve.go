@@ -71,6 +71,11 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 	}
 	level, _ := parseLevel(c.Log.Level)
 	logger := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	stopTraces, err := c.startTraces(ctx, e, logger)
+	if err != nil {
+		return err
+	}
+	defer stopTraces()
 	if c.GitHub.WebhookSecret == "" && c.GitLab.WebhookSecret == "" && !c.Server.InsecureWebhooks {
 		return usageError(errors.New("reviewer serve needs github.webhook_secret (REVIEWER_GITHUB_WEBHOOK_SECRET) or gitlab.webhook_secret " +
 			"(REVIEWER_GITLAB_WEBHOOK_SECRET): without one anyone who reaches the port could queue reviews; " +
@@ -96,7 +101,7 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 		RescueAfter:      c.Queue.RescueAfter,
 		PollInterval:     c.Queue.PollInterval,
 		Logger:           logger,
-		Handler:          w.handle,
+		Handler:          w.traced(w.handle),
 		CheckSchema:      c.Queue.Migrate == "check",
 		HeartbeatTimeout: c.Queue.HeartbeatTimeout,
 		HistoryMaxAge:    c.History.MaxAge,
