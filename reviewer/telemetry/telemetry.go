@@ -77,10 +77,15 @@ func NewWithProcessor(o Options, p sdktrace.SpanProcessor) *Tracer {
 }
 
 func newTracer(o Options, export sdktrace.TracerProviderOption) *Tracer {
+	// OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (resource.Environment) win over the
+	// service's own name and version, which win over the SDK's defaults.
 	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(
 		semconv.ServiceName("reviewer"), semconv.ServiceVersion(o.Version)))
+	if err == nil {
+		res, err = resource.Merge(res, resource.Environment())
+	}
 	if err != nil {
-		// Only conflicting schema URLs fail, and ours has none.
+		// Only conflicting schema URLs fail.
 		res = resource.Default()
 	}
 	tp := sdktrace.NewTracerProvider(export, sdktrace.WithResource(res),
