@@ -101,7 +101,7 @@ func TestReviewTrace(t *testing.T) {
 		// Nothing secret, no query, no code, no model text, in any name or attribute.
 		texts := []string{s.Name()}
 		for _, a := range s.Attributes() {
-			texts = append(texts, string(a.Key)+"="+a.Value.Emit())
+			texts = append(texts, string(a.Key)+"="+a.Value.String())
 		}
 		for _, txt := range texts {
 			for _, bad := range []string{testToken, "?", "InsecureSkipVerify", "Certificate checks", "hostile"} {
@@ -227,7 +227,7 @@ func TestParseEndpoint(t *testing.T) {
 func attr(s sdktrace.ReadOnlySpan, key string) string {
 	for _, a := range s.Attributes() {
 		if a.Key == attribute.Key(key) {
-			return a.Value.Emit()
+			return a.Value.String()
 		}
 	}
 	return ""
