@@ -70,7 +70,7 @@ func (c *Config) startTraces(ctx context.Context, e env, logger *slog.Logger) (s
 		return nil, usageError(fmt.Errorf("telemetry.traces.headers_file: %w", err))
 	}
 	t, err := telemetry.New(ctx, telemetry.Options{Endpoint: tc.Endpoint, Insecure: tc.Insecure, Headers: headers,
-		SampleRatio: tc.SampleRatio, Version: versionString()})
+		SampleRatio: tc.SampleRatio, Version: versionString(), Logger: logger})
 	if err != nil {
 		return nil, usageError(fmt.Errorf("telemetry.traces: %w", err))
 	}

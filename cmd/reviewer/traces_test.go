@@ -93,3 +93,29 @@ func TestParseTraceHeaders(t *testing.T) {
 		t.Errorf("a pair without = gave %v, want an error that does not quote it", err)
 	}
 }
+
+func TestTracesConfigValidate(t *testing.T) {
+	for _, c := range []struct {
+		tc   TracesConfig
+		want string // "" is valid
+	}{
+		{TracesConfig{SampleRatio: 1}, ""},
+		{TracesConfig{Endpoint: "https://collector:4318", SampleRatio: 0.1}, ""},
+		{TracesConfig{Endpoint: "http://collector:4318", Insecure: true, SampleRatio: 1}, ""},
+		{TracesConfig{Endpoint: "http://collector:4318", SampleRatio: 1}, "telemetry.traces.endpoint"},
+		{TracesConfig{Endpoint: "collector:4318", SampleRatio: 1}, "telemetry.traces.endpoint"},
+		{TracesConfig{SampleRatio: 1.5}, "telemetry.traces.sample_ratio"},
+		{TracesConfig{SampleRatio: 1, Headers: "a=b", HeadersFile: "h"}, "set one, not both"},
+		{TracesConfig{SampleRatio: 1, Headers: "secret-without-name"}, "telemetry.traces.headers"},
+	} {
+		errs := TelemetryConfig{Traces: c.tc}.validate()
+		switch {
+		case c.want == "" && len(errs) > 0:
+			t.Errorf("%+v: %v", c.tc, errs)
+		case c.want != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), c.want)):
+			t.Errorf("%+v: %v, want one error naming %q", c.tc, errs, c.want)
+		case len(errs) > 0 && strings.Contains(errs[0].Error(), "secret-without-name"):
+			t.Errorf("the error quotes the header: %v", errs[0])
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
@@ -39,6 +40,8 @@ type Options struct {
 	SampleRatio float64
 	// Version is the service's version, a resource attribute of every span.
 	Version string
+	// Logger is told when spans could not be exported; nil discards.
+	Logger *slog.Logger
 }
 
 // Tracer makes the spans of reviews. It implements reviewer.Tracer.
@@ -68,6 +71,15 @@ func New(ctx context.Context, o Options) (*Tracer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("otlp exporter: %w", err)
 	}
+	// The SDK reports failed exports to its one global handler, by default the standard
+	// library's log; the service's own log says it instead.
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		logger.WarnContext(ctx, "traces not exported", slog.String("error", err.Error()))
+	}))
 	return newTracer(o, sdktrace.WithBatcher(exp)), nil
 }
 
