@@ -209,7 +209,7 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 		if err == nil {
 			mctx, sp := startSpan(ctx, s.opts.Tracer, SpanModelRequest)
 			reply, err = s.model.Review(mctx, p)
-			s.endModelSpan(sp, p.Model, reply, err)
+			endModelSpan(sp, "review", s.price, cmp.Or(p.Model, s.opts.ModelName), reply, err)
 		}
 		// Requests that failed were billed all the same: count them whatever happens next.
 		// Spent is what this call was billed, model by model; a pure cache hit spent nothing

@@ -53,25 +53,25 @@ type noSpan struct{}
 func (noSpan) SetAttributes(...slog.Attr) {}
 func (noSpan) End(error)                  {}
 
-// endModelSpan ends a model request's span with what the request cost and how it
+// endModelSpan ends a model request's span (purpose: review or verify) with what the request cost and how it
 // ended: the model that answered, tokens, cost and status. The status is the public
 // reason of a failure (failReason), never the error's text, which may quote the gateway.
-func (s *modelStage) endModelSpan(sp TraceSpan, asked string, reply Reply, err error) {
+func endModelSpan(sp TraceSpan, purpose string, price func(string) Price, asked string, reply Reply, err error) {
 	if _, ok := sp.(noSpan); ok {
 		return
 	}
 	cost := 0.0
 	for _, m := range reply.Spent {
-		cost += s.price(m.Model).Cost(m.Usage)
+		cost += price(m.Model).Cost(m.Usage)
 	}
 	if len(reply.Spent) == 0 && !reply.Cached && reply.Requests > 0 {
-		cost = s.price(reply.Model).Cost(reply.Usage)
+		cost = price(reply.Model).Cost(reply.Usage)
 	}
 	status := "ok"
 	if err != nil {
 		status = failReason(err)
 	}
-	sp.SetAttributes(slog.String("model", cmp.Or(reply.Model, asked, s.opts.ModelName)),
+	sp.SetAttributes(slog.String("purpose", purpose), slog.String("model", cmp.Or(reply.Model, asked)),
 		slog.Int("prompt_tokens", reply.Usage.PromptTokens), slog.Int("completion_tokens", reply.Usage.CompletionTokens),
 		slog.Int("cached_tokens", reply.Usage.CachedTokens), slog.Float64("cost_usd", cost),
 		slog.Int("requests", reply.Requests), slog.Bool("cached", reply.Cached), slog.String("status", status))

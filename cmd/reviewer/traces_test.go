@@ -66,9 +66,17 @@ func TestServeTraces(t *testing.T) {
 			t.Errorf("no span %q; spans: %v", n, names)
 		}
 	}
+	byID := map[string]telemetrytest.Span{}
 	for _, s := range spans {
-		if s.Name == reviewer.SpanModelRequest && (s.Attrs["model"] != "gpt-test" || s.Attrs["prompt_tokens"] == "" || s.Attrs["status"] != "ok") {
-			t.Errorf("model request span: %v", s.Attrs)
+		byID[s.SpanID] = s
+	}
+	purposes := map[string]string{} // purpose -> parent's name
+	for _, s := range spans {
+		if s.Name == reviewer.SpanModelRequest {
+			purposes[s.Attrs["purpose"]] = byID[s.ParentID].Name
+			if s.Attrs["model"] != "gpt-test" || s.Attrs["prompt_tokens"] == "" || s.Attrs["status"] != "ok" {
+				t.Errorf("model request span: %v", s.Attrs)
+			}
 		}
 		for k, v := range s.Attrs {
 			for _, bad := range []string{ghToken, traceHeaderSecret, serveSecret, "?"} {
@@ -77,6 +85,9 @@ func TestServeTraces(t *testing.T) {
 				}
 			}
 		}
+	}
+	if purposes["review"] != "review.job" || purposes["verify"] != reviewer.SpanVerify {
+		t.Errorf("model requests by purpose, with their parents: %v; want review under the job, verify under %s", purposes, reviewer.SpanVerify)
 	}
 	hs := rcv.Headers()
 	if len(hs) == 0 || hs[0].Get("X-Api-Key") != traceHeaderSecret {
