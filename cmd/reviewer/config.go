@@ -395,6 +395,7 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("security.key", "")
 	v.SetDefault("security.key_file", "")
 	v.SetDefault("telemetry.traces.endpoint", "")
+	v.SetDefault("telemetry.traces.protocol", "http/protobuf")
 	v.SetDefault("telemetry.traces.insecure", false)
 	v.SetDefault("telemetry.traces.headers", "")
 	v.SetDefault("telemetry.traces.headers_file", "")

@@ -24,6 +24,8 @@ type TelemetryConfig struct {
 // OTLP/HTTP. An empty Endpoint turns tracing off.
 type TracesConfig struct {
 	Endpoint string `mapstructure:"endpoint"`
+	// Protocol is http/protobuf or grpc.
+	Protocol string `mapstructure:"protocol"`
 	// Insecure allows an http:// endpoint.
 	Insecure bool `mapstructure:"insecure"`
 	// Headers ("name=value,name=value") go with every export; they often hold an API
@@ -37,7 +39,7 @@ func (t TelemetryConfig) validate() []error {
 	var errs []error
 	tc := t.Traces
 	if tc.Endpoint != "" {
-		if _, err := telemetry.ParseEndpoint(tc.Endpoint, tc.Insecure); err != nil {
+		if _, err := telemetry.ParseEndpoint(tc.Endpoint, tc.Protocol, tc.Insecure); err != nil {
 			errs = append(errs, fmt.Errorf("telemetry.traces.endpoint: %w", err))
 		}
 	}
@@ -69,7 +71,7 @@ func (c *Config) startTraces(ctx context.Context, e env, logger *slog.Logger) (s
 	if err != nil {
 		return nil, usageError(fmt.Errorf("telemetry.traces.headers_file: %w", err))
 	}
-	t, err := telemetry.New(ctx, telemetry.Options{Endpoint: tc.Endpoint, Insecure: tc.Insecure, Headers: headers,
+	t, err := telemetry.New(ctx, telemetry.Options{Endpoint: tc.Endpoint, Protocol: tc.Protocol, Insecure: tc.Insecure, Headers: headers,
 		SampleRatio: tc.SampleRatio, Version: versionString(), Logger: logger})
 	if err != nil {
 		return nil, usageError(fmt.Errorf("telemetry.traces: %w", err))

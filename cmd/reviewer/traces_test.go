@@ -116,6 +116,8 @@ func TestTracesConfigValidate(t *testing.T) {
 		{TracesConfig{Endpoint: "http://collector:4318", SampleRatio: 1}, "telemetry.traces.endpoint"},
 		{TracesConfig{Endpoint: "collector:4318", SampleRatio: 1}, "telemetry.traces.endpoint"},
 		{TracesConfig{SampleRatio: 1.5}, "telemetry.traces.sample_ratio"},
+		{TracesConfig{Endpoint: "https://collector:4317", Protocol: "grpc", SampleRatio: 1}, ""},
+		{TracesConfig{Endpoint: "https://collector:4317", Protocol: "thrift", SampleRatio: 1}, "telemetry.traces.endpoint"},
 		{TracesConfig{SampleRatio: 1, Headers: "a=b", HeadersFile: "h"}, "set one, not both"},
 		{TracesConfig{SampleRatio: 1, Headers: "secret-without-name"}, "telemetry.traces.headers"},
 	} {

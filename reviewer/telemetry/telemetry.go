@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -26,11 +27,20 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer"
 )
 
+// Protocols of the OTLP exporter, named as OTEL_EXPORTER_OTLP_PROTOCOL names them.
+const (
+	ProtocolHTTP = "http/protobuf"
+	ProtocolGRPC = "grpc"
+)
+
 // Options configure the exporter.
 type Options struct {
-	// Endpoint is the collector's OTLP/HTTP URL: http(s)://HOST:PORT, to which
-	// /v1/traces is added, or a URL with the whole path. "" turns tracing off.
+	// Endpoint is the collector's URL. For OTLP/HTTP: http(s)://HOST:PORT, to which
+	// /v1/traces is added, or a URL with the whole path; for gRPC: http(s)://HOST:PORT.
+	// "" turns tracing off.
 	Endpoint string
+	// Protocol is ProtocolHTTP ("" too) or ProtocolGRPC.
+	Protocol string
 	// Insecure allows an http:// endpoint, which sends spans and headers in the clear.
 	Insecure bool
 	// Headers go with every export (an API key of a tracing service, say); nil leaves
@@ -59,15 +69,24 @@ func New(ctx context.Context, o Options) (*Tracer, error) {
 	if o.Endpoint == "" {
 		return nil, nil
 	}
-	endpoint, err := ParseEndpoint(o.Endpoint, o.Insecure)
+	endpoint, err := ParseEndpoint(o.Endpoint, o.Protocol, o.Insecure)
 	if err != nil {
 		return nil, err
 	}
-	opts := []otlptracehttp.Option{otlptracehttp.WithEndpointURL(endpoint)}
-	if len(o.Headers) > 0 {
-		opts = append(opts, otlptracehttp.WithHeaders(o.Headers))
+	var exp sdktrace.SpanExporter
+	if o.Protocol == ProtocolGRPC {
+		opts := []otlptracegrpc.Option{otlptracegrpc.WithEndpointURL(endpoint)}
+		if len(o.Headers) > 0 {
+			opts = append(opts, otlptracegrpc.WithHeaders(o.Headers))
+		}
+		exp, err = otlptracegrpc.New(ctx, opts...)
+	} else {
+		opts := []otlptracehttp.Option{otlptracehttp.WithEndpointURL(endpoint)}
+		if len(o.Headers) > 0 {
+			opts = append(opts, otlptracehttp.WithHeaders(o.Headers))
+		}
+		exp, err = otlptracehttp.New(ctx, opts...)
 	}
-	exp, err := otlptracehttp.New(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("otlp exporter: %w", err)
 	}
@@ -105,12 +124,16 @@ func newTracer(o Options, export sdktrace.TracerProviderOption) *Tracer {
 	return &Tracer{provider: tp, tracer: tp.Tracer("github.com/reviewerbot/reviewer")}
 }
 
-// ParseEndpoint checks a collector's URL and returns it with the traces path added
-// when it has none. Plain http is refused unless insecure is set.
-func ParseEndpoint(s string, insecure bool) (string, error) {
+// ParseEndpoint checks a collector's URL for protocol and returns it with the traces
+// path added when an OTLP/HTTP URL has none. Plain http is refused unless insecure is
+// set.
+func ParseEndpoint(s, protocol string, insecure bool) (string, error) {
+	if protocol != "" && protocol != ProtocolHTTP && protocol != ProtocolGRPC {
+		return "", fmt.Errorf("protocol %q: want %s or %s", protocol, ProtocolHTTP, ProtocolGRPC)
+	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", fmt.Errorf("%q is not an http(s) URL of an OTLP/HTTP collector (e.g. https://collector:4318)", s)
+		return "", fmt.Errorf("%q is not an http(s) URL of an OTLP collector (e.g. https://collector:4318)", s)
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("%q: no user, query or fragment in the URL; credentials go in the headers", u.Redacted())
@@ -118,7 +141,12 @@ func ParseEndpoint(s string, insecure bool) (string, error) {
 	if u.Scheme == "http" && !insecure {
 		return "", fmt.Errorf("%q is plain http, which sends spans and headers in the clear: use https, or allow it with telemetry.traces.insecure", s)
 	}
-	if strings.Trim(u.Path, "/") == "" {
+	switch {
+	case protocol == ProtocolGRPC && strings.Trim(u.Path, "/") != "":
+		return "", fmt.Errorf("%q: a gRPC endpoint is http(s)://HOST:PORT, without a path", s)
+	case protocol == ProtocolGRPC:
+		u.Path = ""
+	case strings.Trim(u.Path, "/") == "":
 		u.Path = "/v1/traces"
 	}
 	return u.String(), nil

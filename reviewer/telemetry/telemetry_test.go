@@ -19,6 +19,7 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer/github"
 	"github.com/reviewerbot/reviewer/reviewer/reviewertest/fakegithub"
 	"github.com/reviewerbot/reviewer/reviewer/telemetry"
+	"github.com/reviewerbot/reviewer/reviewer/telemetry/telemetrytest"
 	"github.com/reviewerbot/reviewer/rules"
 )
 
@@ -204,19 +205,24 @@ func TestParseEndpoint(t *testing.T) {
 		in       string
 		insecure bool
 		want     string // "" is an error
+		protocol string
 	}{
-		{"https://collector:4318", false, "https://collector:4318/v1/traces"},
-		{"https://collector:4318/", false, "https://collector:4318/v1/traces"},
-		{"https://otlp.example/otlp/v1/traces", false, "https://otlp.example/otlp/v1/traces"},
-		{"http://127.0.0.1:4318", true, "http://127.0.0.1:4318/v1/traces"},
-		{"http://127.0.0.1:4318", false, ""},
-		{"collector:4318", true, ""},
-		{"https://user:pw@collector:4318", false, ""},
-		{"https://collector:4318?token=x", false, ""},
+		{"https://collector:4317", false, "https://collector:4317", telemetry.ProtocolGRPC},
+		{"http://collector:4317/", true, "http://collector:4317", telemetry.ProtocolGRPC},
+		{"https://collector:4317/v1/traces", false, "", telemetry.ProtocolGRPC},
+		{"https://collector:4318", false, "", "http/json"},
+		{"https://collector:4318", false, "https://collector:4318/v1/traces", ""},
+		{"https://collector:4318/", false, "https://collector:4318/v1/traces", ""},
+		{"https://otlp.example/otlp/v1/traces", false, "https://otlp.example/otlp/v1/traces", ""},
+		{"http://127.0.0.1:4318", true, "http://127.0.0.1:4318/v1/traces", ""},
+		{"http://127.0.0.1:4318", false, "", ""},
+		{"collector:4318", true, "", ""},
+		{"https://user:pw@collector:4318", false, "", ""},
+		{"https://collector:4318?token=x", false, "", ""},
 	} {
-		got, err := telemetry.ParseEndpoint(c.in, c.insecure)
+		got, err := telemetry.ParseEndpoint(c.in, c.protocol, c.insecure)
 		if (err != nil) != (c.want == "") || got != c.want {
-			t.Errorf("ParseEndpoint(%q, %v) = %q, %v; want %q", c.in, c.insecure, got, err, c.want)
+			t.Errorf("ParseEndpoint(%q, %q, %v) = %q, %v; want %q", c.in, c.protocol, c.insecure, got, err, c.want)
 		}
 		if err != nil && strings.Contains(err.Error(), "pw") {
 			t.Errorf("error shows the password: %v", err)
@@ -240,4 +246,50 @@ func sortedKeys(m map[string]int) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestExport sends a span through the real exporters, OTLP/HTTP and gRPC, to a
+// receiver on loopback, with the configured headers, and Shutdown flushes it.
+func TestExport(t *testing.T) {
+	for _, c := range []struct {
+		protocol string
+		receiver func(testing.TB) *telemetrytest.Receiver
+	}{
+		{telemetry.ProtocolHTTP, telemetrytest.NewReceiver},
+		{telemetry.ProtocolGRPC, telemetrytest.NewGRPCReceiver},
+	} {
+		t.Run(c.protocol, func(t *testing.T) {
+			rcv := c.receiver(t)
+			tr, err := telemetry.New(t.Context(), telemetry.Options{Endpoint: rcv.URL(), Protocol: c.protocol, Insecure: true,
+				SampleRatio: 1, Headers: map[string]string{"x-api-key": "k1"}, Version: "v9"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, root := tr.Start(t.Context(), "review", slog.String("delivery_id", "d-7"))
+			_, child := tr.Start(ctx, reviewer.SpanPatterns, slog.Int("findings", 3))
+			child.End(nil)
+			root.End(context.DeadlineExceeded)
+			if err := tr.Shutdown(t.Context()); err != nil {
+				t.Fatalf("Shutdown: %v", err)
+			}
+			spans := rcv.Spans()
+			if len(spans) != 2 {
+				t.Fatalf("%d spans received, want 2: %+v", len(spans), spans)
+			}
+			byName := map[string]telemetrytest.Span{}
+			for _, s := range spans {
+				byName[s.Name] = s
+			}
+			r, p := byName["review"], byName[reviewer.SpanPatterns]
+			if r.Attrs["delivery_id"] != "d-7" || !r.Failed || r.ParentID != "" {
+				t.Errorf("root span: %+v", r)
+			}
+			if p.ParentID != r.SpanID || p.TraceID != r.TraceID || p.Attrs["findings"] != "3" || p.Failed {
+				t.Errorf("child span: %+v", p)
+			}
+			if hs := rcv.Headers(); len(hs) == 0 || hs[0].Get("X-Api-Key") != "k1" {
+				t.Errorf("headers: %v", hs)
+			}
+		})
+	}
 }

@@ -1,12 +1,14 @@
-// Package telemetrytest is an OTLP/HTTP trace receiver for tests: a loopback server that
-// decodes what an exporter sends, as a collector would, into plain spans.
+// Package telemetrytest is an OTLP trace receiver for tests: a loopback server (OTLP/HTTP
+// or gRPC) that decodes what an exporter sends, as a collector would, into plain spans.
 package telemetrytest
 
 import (
 	"compress/gzip"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -14,6 +16,8 @@ import (
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -29,24 +33,59 @@ type Span struct {
 // Receiver collects the spans exported to it.
 type Receiver struct {
 	t   testing.TB
-	srv *httptest.Server
+	url string
 
 	mu      sync.Mutex
 	spans   []Span
 	headers []http.Header
 }
 
-// NewReceiver starts a receiver on loopback, closed with the test.
+// NewReceiver starts an OTLP/HTTP receiver on loopback, closed with the test.
 func NewReceiver(t testing.TB) *Receiver {
 	t.Helper()
 	r := &Receiver{t: t}
-	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
-	t.Cleanup(r.srv.Close)
+	srv := httptest.NewServer(http.HandlerFunc(r.serve))
+	t.Cleanup(srv.Close)
+	r.url = srv.URL
 	return r
 }
 
-// URL is the receiver's base URL (the exporter adds /v1/traces).
-func (r *Receiver) URL() string { return r.srv.URL }
+// NewGRPCReceiver starts an OTLP/gRPC receiver on loopback (plain http), stopped with
+// the test.
+func NewGRPCReceiver(t testing.TB) *Receiver {
+	t.Helper()
+	r := &Receiver{t: t}
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	coltracepb.RegisterTraceServiceServer(srv, grpcService{r: r})
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(srv.Stop)
+	r.url = "http://" + ln.Addr().String()
+	return r
+}
+
+type grpcService struct {
+	coltracepb.UnimplementedTraceServiceServer
+	r *Receiver
+}
+
+func (g grpcService) Export(ctx context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	h := http.Header{}
+	for k, vs := range md {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	g.r.record(req, h)
+	return &coltracepb.ExportTraceServiceResponse{}, nil
+}
+
+// URL is the receiver's base URL (an OTLP/HTTP exporter adds /v1/traces).
+func (r *Receiver) URL() string { return r.url }
 
 // Spans returns the spans received so far.
 func (r *Receiver) Spans() []Span {
@@ -88,6 +127,14 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	r.record(&export, req.Header)
+	out, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	_, _ = w.Write(out)
+}
+
+// record keeps an export's spans and the headers it came with.
+func (r *Receiver) record(export *coltracepb.ExportTraceServiceRequest, h http.Header) {
 	var got []Span
 	for _, rs := range export.GetResourceSpans() {
 		for _, ss := range rs.GetScopeSpans() {
@@ -104,11 +151,8 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	r.mu.Lock()
 	r.spans = append(r.spans, got...)
-	r.headers = append(r.headers, req.Header.Clone())
+	r.headers = append(r.headers, h.Clone())
 	r.mu.Unlock()
-	out, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
-	w.Header().Set("Content-Type", "application/x-protobuf")
-	_, _ = w.Write(out)
 }
 
 func valueString(v *commonpb.AnyValue) string {
