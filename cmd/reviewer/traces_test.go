@@ -132,3 +132,36 @@ func TestTracesConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// reviewer review sends its one review as a trace, flushed before it exits; the AWS key
+// the demo diff adds is in no span.
+func TestReviewTraces(t *testing.T) {
+	t.Parallel()
+	rcv := telemetrytest.NewReceiver(t)
+	r := runCmd(t, t.TempDir(), []string{"REVIEWER_TELEMETRY_TRACES_ENDPOINT=" + rcv.URL(), "REVIEWER_TELEMETRY_TRACES_INSECURE=true"},
+		"review", "--diff", demoDiff(t), "--format", "json")
+	if r.code != exitFindings {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, exitFindings, r.stderr)
+	}
+	names := map[string]int{}
+	roots := 0
+	for _, s := range rcv.Spans() {
+		names[s.Name]++
+		if s.ParentID == "" {
+			roots++
+		}
+		for k, v := range s.Attrs {
+			if strings.Contains(v, "AKIA") || strings.Contains(v, "verify=False") {
+				t.Errorf("span %q carries code: %s=%s", s.Name, k, v)
+			}
+		}
+	}
+	if roots != 1 || names["review"] != 1 {
+		t.Errorf("%d roots, want one review span; spans: %v", roots, names)
+	}
+	for _, n := range []string{reviewer.SpanRulesLoad, reviewer.SpanDiffFetch, reviewer.SpanFilter, reviewer.SpanPatterns} {
+		if names[n] != 1 {
+			t.Errorf("%d %q spans, want 1; spans: %v", names[n], n, names)
+		}
+	}
+}
