@@ -101,6 +101,9 @@ type modelResult struct {
 
 func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set *rules.Set, ledger *Coverage) (modelResult, error) {
 	var res modelResult
+	if s.tools != nil {
+		s.tools.tracer = s.opts.Tracer
+	}
 	outcome := map[string]*FileCoverage{}
 	for i := range ledger.Files {
 		outcome[ledger.Files[i].Path] = &ledger.Files[i]
@@ -139,7 +142,9 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 		originals[rf.Path()] = f
 		inputs = append(inputs, chunk.File{File: rf, Rules: set.ForPath(f.Path())})
 	}
-	s.addContext(ctx, c, inputs, originals, outcome)
+	sctx, sp := startSpan(ctx, s.opts.Tracer, SpanContextRead)
+	s.addContext(sctx, c, inputs, originals, outcome)
+	sp.End(nil)
 	for _, in := range inputs {
 		if in.Context != nil {
 			if res.contexts == nil {
@@ -152,7 +157,10 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 	desc, _ := s.redactor.String(c.Description)
 	cc := prompts.Change{Title: title, Description: desc, Instructions: set.Settings.Instructions}
 
+	_, sp = startSpan(ctx, s.opts.Tracer, SpanChunkPlan)
 	chunks, skipped := chunk.Plan(inputs, cc, s.opts.Chunk)
+	sp.SetAttributes(slog.Int("files", len(inputs)), slog.Int("chunks", len(chunks)), slog.Int("skipped", len(skipped)))
+	sp.End(nil)
 	for _, sk := range skipped {
 		path := originals[sk.Path].Path()
 		*outcome[path] = FileCoverage{Path: path, Outcome: OutcomeSkipped, Reason: sk.Reason}
@@ -210,7 +218,9 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 			p.Tools = tb
 		}
 		if err == nil {
-			reply, err = s.model.Review(ctx, p)
+			mctx, sp := startSpan(ctx, s.opts.Tracer, SpanModelRequest)
+			reply, err = s.model.Review(mctx, p)
+			endModelSpan(sp, "review", s.price, cmp.Or(p.Model, s.opts.ModelName), reply, err)
 		}
 		// Requests that failed were billed all the same: count them whatever happens next.
 		// Spent is what this call was billed, model by model; a pure cache hit spent nothing

@@ -53,6 +53,9 @@ type Options struct {
 	// Context shapes the code shown around the hunks, read from the head version through
 	// the diff source when it is also a TreeReader.
 	Context ContextOptions
+	// Tracer, when set, traces the review: a span for each stage and model request, as
+	// children of the span in the context Review is given (trace.go).
+	Tracer Tracer
 }
 
 // Reviewer runs the review pipeline. It is safe for concurrent use.
@@ -81,7 +84,10 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	calls := r.callCount()
 	if cr, ok := r.diffs.(ChangeReader); ok && !req.Read {
 		var err error
-		if c, err = cr.ReadChange(ctx, c); err != nil {
+		sctx, sp := startSpan(ctx, r.opts.Tracer, SpanReadChange)
+		c, err = cr.ReadChange(sctx, c)
+		sp.End(err)
+		if err != nil {
 			return Result{}, fmt.Errorf("%s: read change: %w", c, err)
 		}
 		log = log.With(slog.String("head_sha", c.HeadSHA))
@@ -90,18 +96,14 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	// garbage (some 15 MB for the masker's first use in a process) is then collected while
 	// little is live, rather than next to a large diff and its parsed lines, which set the
 	// review's peak memory.
-	set, err := r.rules.Rules(ctx, c)
+	set, err := r.loadRules(ctx, c)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: load rules: %w", c, err)
 	}
 	masks := newMasks(r.redactor())
-	raw, gaps, err := fetchDiff(ctx, r.diffs, c)
+	files, gaps, err := r.fetchFiles(ctx, c)
 	if err != nil {
-		return Result{}, fmt.Errorf("%s: fetch diff: %w", c, err)
-	}
-	files, err := diff.Parse(raw)
-	if err != nil {
-		return Result{}, fmt.Errorf("%s: %w", c, err)
+		return Result{}, err
 	}
 	// The operator's globs come after the repository's, so that the repository can not
 	// re-include ("!glob") what the operator left out.
@@ -111,9 +113,15 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 		return Result{}, fmt.Errorf("%s: %w", c, err)
 	}
 
-	reviewed, filtered, ledger := applyFilter(ctx, r.diffs, c, files, filter, log)
+	sctx, sp := startSpan(ctx, r.opts.Tracer, SpanFilter)
+	reviewed, filtered, ledger := applyFilter(sctx, r.diffs, c, files, filter, log)
+	sp.SetAttributes(slog.Int("files", len(files)), slog.Int("reviewed", len(reviewed)))
+	sp.End(nil)
 	ledger.Files = append(ledger.Files, gaps...)
-	findings, err := runPatterns(ctx, reviewed, filtered, set, masks)
+	sctx, sp = startSpan(ctx, r.opts.Tracer, SpanPatterns)
+	findings, err := runPatterns(sctx, reviewed, filtered, set, masks)
+	sp.SetAttributes(slog.Int("findings", len(findings)))
+	sp.End(err)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: pattern rules: %w", c, err)
 	}
@@ -142,7 +150,10 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: model review: %w", c, err)
 		}
-		model := r.verifyFindings(ctx, c, reviewed, boundByRules(m.findings, set), masks, &m, &res, log)
+		sctx, sp := startSpan(ctx, r.opts.Tracer, SpanVerify)
+		model := r.verifyFindings(sctx, c, reviewed, boundByRules(m.findings, set), masks, &m, &res, log)
+		sp.SetAttributes(slog.Int("findings", len(m.findings)), slog.Int("kept", len(model)))
+		sp.End(nil)
 		findings = merge(findings, model, res.Verification.Verified())
 		res.Unplaced = append(res.Unplaced, m.unplaced...)
 		res.Usage, res.Egress, res.Planned, res.RateLimitedUntil = m.usage, m.egress, m.planned, m.limitedUntil
@@ -154,7 +165,11 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 	res.Change = c
 
 	if r.opts.Forge != nil && !r.opts.DryRun {
-		pub, err := publish(ctx, r.opts.Forge, c, &res, publishOptions(r.opts.Publish, set.Settings), sc, summaries, log)
+		sctx, sp := startSpan(ctx, r.opts.Tracer, SpanPublish)
+		pub, err := publish(sctx, r.opts.Forge, c, &res, publishOptions(r.opts.Publish, set.Settings), sc, summaries, log)
+		sp.SetAttributes(slog.Int("posted", pub.Posted), slog.Int("kept", pub.Kept), slog.Int("resolved", pub.Resolved),
+			slog.String("status", string(pub.Status)))
+		sp.End(err)
 		pub.APICalls = r.callCount() - calls
 		res.Published = pub
 		if err != nil {
@@ -205,6 +220,34 @@ func (r *Reviewer) callCount() int64 {
 		}
 	}
 	return n
+}
+
+// loadRules loads the rules that apply to the change, in a span of their own.
+func (r *Reviewer) loadRules(ctx context.Context, c Change) (*rules.Set, error) {
+	ctx, sp := startSpan(ctx, r.opts.Tracer, SpanRulesLoad)
+	set, err := r.rules.Rules(ctx, c)
+	if err == nil {
+		sp.SetAttributes(slog.Int("rules", len(set.Rules)))
+	}
+	sp.End(err)
+	return set, err
+}
+
+// fetchFiles fetches and parses the change's diff, in a span of its own.
+func (r *Reviewer) fetchFiles(ctx context.Context, c Change) ([]*diff.File, []FileCoverage, error) {
+	ctx, sp := startSpan(ctx, r.opts.Tracer, SpanDiffFetch)
+	raw, gaps, err := fetchDiff(ctx, r.diffs, c)
+	if err != nil {
+		sp.End(err)
+		return nil, nil, fmt.Errorf("%s: fetch diff: %w", c, err)
+	}
+	files, err := diff.Parse(raw)
+	sp.SetAttributes(slog.Int("bytes", len(raw)), slog.Int("files", len(files)))
+	sp.End(err)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", c, err)
+	}
+	return files, gaps, nil
 }
 
 // fetchDiff gets the change's diff, and the files the source could not diff when it can

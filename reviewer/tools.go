@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"regexp"
 	"slices"
@@ -119,6 +120,8 @@ type toolSet struct {
 
 	mu            sync.Mutex
 	calls, tokens int
+
+	tracer Tracer // nil: no span for each round of calls
 }
 
 // newToolSet returns the tools of change c, or nil when they are off or nothing can read
@@ -218,6 +221,9 @@ func (t *chunkTools) Offer() []ToolSpec {
 
 // Call implements Toolbox.
 func (t *chunkTools) Call(ctx context.Context, calls []ToolCall) []string {
+	ctx, sp := startSpan(ctx, t.set.tracer, SpanToolsRound)
+	sp.SetAttributes(slog.Int("calls", len(calls)))
+	defer sp.End(nil)
 	out := make([]string, len(calls))
 	for i, tc := range calls {
 		name := tc.Name

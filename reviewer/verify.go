@@ -128,6 +128,8 @@ type verifyStage struct {
 	contexts map[string]*chunk.Context
 	// scope finds a finding's enclosing scope in them.
 	scope scope.Options
+
+	tracer Tracer // nil: no span for each request
 }
 
 // candidate is a finding on its way through the pass.
@@ -182,7 +184,10 @@ func (s *verifyStage) run(ctx context.Context, files []*diff.File, findings []Fi
 		wg.Go(func() {
 			p, err := verifyPrompt(b, tags)
 			if err == nil {
-				outs[i].reply, err = s.v.Verify(ctx, p)
+				mctx, sp := startSpan(ctx, s.tracer, SpanModelRequest)
+				outs[i].reply, err = s.v.Verify(mctx, p)
+				r := outs[i].reply
+				endModelSpan(sp, "verify", s.price, p.Model, Reply{Usage: r.Usage, Model: r.Model, Requests: r.Requests, Spent: r.Spent, Cached: r.Cached}, err)
 			}
 			outs[i].err = err
 		})
@@ -631,7 +636,7 @@ func (r *Reviewer) verifyFindings(ctx context.Context, c Change, files []*diff.F
 	}
 	ms := &modelStage{opts: r.opts}
 	s := &verifyStage{v: v, opts: r.opts.Verify, masks: m, red: m.red, price: ms.price, log: log, contexts: mr.contexts,
-		scope: r.opts.Context.Scope}
+		scope: r.opts.Context.Scope, tracer: r.opts.Tracer}
 	kept, ver, egress := s.run(ctx, files, fs, changeTags(c))
 	u := &mr.usage
 	u.Requests += ver.Usage.Requests

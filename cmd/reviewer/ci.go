@@ -260,6 +260,11 @@ func ci(ctx context.Context, cmd *cobra.Command, e env, f ciFlags) error {
 	}
 	progress := newProgress(e.stderr, e.stderrTerminal)
 	logger := newLogger(progress, level)
+	stopTraces, err := c.startTraces(ctx, e, logger)
+	if err != nil {
+		return err
+	}
+	defer stopTraces()
 	fmt.Fprintf(e.stderr, "reviewer: %s: %s\n", job.provider, describeJob(job))
 
 	canRead, post, why := ciAccess(c, job, vars)

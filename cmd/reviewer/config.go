@@ -22,6 +22,7 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer/chunk"
 	"github.com/reviewerbot/reviewer/reviewer/scope"
 	"github.com/reviewerbot/reviewer/reviewer/seal"
+	"github.com/reviewerbot/reviewer/reviewer/telemetry"
 	"github.com/reviewerbot/reviewer/rules"
 )
 
@@ -41,6 +42,11 @@ type Config struct {
 	Security SecurityConfig `mapstructure:"security"`
 	// History is the record of the reviews serve ran (reviewer history).
 	History HistoryConfig `mapstructure:"history"`
+	// Telemetry sends traces of the reviews to an OpenTelemetry collector (traces.go).
+	Telemetry TelemetryConfig `mapstructure:"telemetry"`
+
+	// tracer traces reviews (startTraces); nil: tracing is off.
+	tracer *telemetry.Tracer
 
 	// set holds the keys given by the file, the environment or a flag, as opposed to
 	// defaulted; a repository's .reviewer.yaml may only fill in what the operator left unset.
@@ -407,6 +413,12 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("security.key_file", "")
 	v.SetDefault("github.webhook_secret_file", "")
 	v.SetDefault("gitlab.webhook_secret_file", "")
+	v.SetDefault("telemetry.traces.endpoint", "")
+	v.SetDefault("telemetry.traces.protocol", "http/protobuf")
+	v.SetDefault("telemetry.traces.insecure", false)
+	v.SetDefault("telemetry.traces.headers", "")
+	v.SetDefault("telemetry.traces.headers_file", "")
+	v.SetDefault("telemetry.traces.sample_ratio", 1.0)
 }
 
 // mapKeys are the keys whose value is a map with names of the user's choosing.
@@ -694,6 +706,7 @@ func (c *Config) Validate() error {
 			errs = append(errs, errors.New("review.disable: empty rule id"))
 		}
 	}
+	errs = append(errs, c.Telemetry.validate()...)
 	return errors.Join(errs...)
 }
 

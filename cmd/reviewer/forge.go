@@ -155,7 +155,7 @@ func newForge(e env, ref changeRef, c *Config, logger *slog.Logger) (forgeClient
 			gap = -1 // the configuration's zero is no pacing; the adapter's is its default
 		}
 		cl, err := github.New(github.Options{BaseURL: base, Token: c.GitHub.Token.reveal(), BotLogin: c.GitHub.BotLogin, AppID: c.GitHub.AppID,
-			InstallationID: c.GitHub.InstallationID, PrivateKey: key, Logger: logger, WriteGap: gap})
+			InstallationID: c.GitHub.InstallationID, PrivateKey: key, Logger: logger, WriteGap: gap, HTTPClient: c.tracedClient(nil)})
 		if err != nil {
 			return nil, usageError(fmt.Errorf("github: %w", err))
 		}
@@ -165,7 +165,7 @@ func newForge(e env, ref changeRef, c *Config, logger *slog.Logger) (forgeClient
 		if c.GitLab.Token == "" {
 			return nil, usageError(errors.New("a GitLab merge request needs gitlab.token (REVIEWER_GITLAB_TOKEN): a personal, project or group access token with the api scope"))
 		}
-		cl, err := gitlab.New(gitlab.Options{BaseURL: base, Token: c.GitLab.Token.reveal(), Logger: logger})
+		cl, err := gitlab.New(gitlab.Options{BaseURL: base, Token: c.GitLab.Token.reveal(), Logger: logger, HTTPClient: c.tracedClient(nil)})
 		if err != nil {
 			return nil, usageError(fmt.Errorf("gitlab: %w", err))
 		}

@@ -59,6 +59,7 @@ func modelOptions(e env, c *Config, logger *slog.Logger, shared llm.Cache) (revi
 		Tools: c.Review.Tools.options(),
 	}
 	opts.Tiers = tierOptions(c)
+	c.withTracer(&opts)
 	for model, p := range c.Gateway.Prices {
 		opts.Prices[model] = reviewer.Price{Input: p.Input, CachedInput: p.CachedInput, Output: p.Output}
 	}
@@ -145,6 +146,7 @@ func modelOptions(e env, c *Config, logger *slog.Logger, shared llm.Cache) (revi
 		}
 		lo.Cache = d
 	}
+	lo.HTTPClient = c.tracedClient(lo.HTTPClient)
 	client, err := llm.New(lo)
 	if err != nil {
 		return opts, gw, usageError(fmt.Errorf("gateway: %w", err))

@@ -157,6 +157,11 @@ func review(ctx context.Context, cmd *cobra.Command, e env, f reviewFlags) error
 	}
 	progress := newProgress(e.stderr, e.stderrTerminal)
 	logger := newLogger(progress, level)
+	stopTraces, err := c.startTraces(ctx, e, logger)
+	if err != nil {
+		return err
+	}
+	defer stopTraces()
 
 	// The masker compiles gitleaks' rule set on its first use, some 15 MB of garbage: done
 	// before a --diff file is read, it is collected while the diff is not in memory, which
@@ -210,7 +215,12 @@ func reviewAndReport(ctx context.Context, e env, c *Config, logger *slog.Logger,
 		opts.Tools.Workspace = g.repo
 	}
 	rv := reviewer.New(src.diffs, src.rules, opts, logger)
-	res, err := rv.Review(ctx, reviewer.Request{Change: src.change})
+	tctx, span := c.traceRun(ctx, src.change)
+	res, err := rv.Review(tctx, reviewer.Request{Change: src.change})
+	if res.Change.HeadSHA != "" {
+		span.SetAttributes(slog.String("head_sha", res.Change.HeadSHA))
+	}
+	span.End(err)
 	if mode.progress != nil {
 		mode.progress.Done()
 	}

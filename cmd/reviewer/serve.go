@@ -74,6 +74,11 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 	if err := c.readWebhookSecrets(e); err != nil {
 		return err
 	}
+	stopTraces, err := c.startTraces(ctx, e, logger)
+	if err != nil {
+		return err
+	}
+	defer stopTraces()
 	if c.GitHub.WebhookSecret == "" && c.GitLab.WebhookSecret == "" && !c.Server.InsecureWebhooks {
 		return usageError(errors.New("reviewer serve needs github.webhook_secret (REVIEWER_GITHUB_WEBHOOK_SECRET) or gitlab.webhook_secret " +
 			"(REVIEWER_GITLAB_WEBHOOK_SECRET): without one anyone who reaches the port could queue reviews; " +
@@ -99,7 +104,7 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 		RescueAfter:      c.Queue.RescueAfter,
 		PollInterval:     c.Queue.PollInterval,
 		Logger:           logger,
-		Handler:          w.handle,
+		Handler:          w.traced(w.handle),
 		CheckSchema:      c.Queue.Migrate == "check",
 		HeartbeatTimeout: c.Queue.HeartbeatTimeout,
 		HistoryMaxAge:    c.History.MaxAge,
