@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
@@ -149,35 +147,11 @@ func TestServeReadsRulesFromClone(t *testing.T) {
 	}))
 	t.Cleanup(front.Close)
 
-	const token = "gitlab-hook-token-that-must-not-leak"
+	const token = glHookToken
 	clonesDir := t.TempDir()
 	p := startServe(t, append(quickQueue("sqlite://"+filepath.Join(t.TempDir(), "reviewer.db")), "REVIEWER_GITLAB_TOKEN="+glToken,
 		"REVIEWER_GITLAB_BASE_URL="+front.URL, "REVIEWER_GITLAB_WEBHOOK_SECRET="+token, "REVIEWER_SERVER_CLONES_DIR="+clonesDir))
-	raw, err := os.ReadFile("testdata/serve/merge_request.open.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev map[string]any
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		t.Fatal(err)
-	}
-	ev["project"].(map[string]any)["path_with_namespace"] = glProject
-	attrs := ev["object_attributes"].(map[string]any)
-	attrs["iid"] = glIID
-	attrs["last_commit"].(map[string]any)["id"] = head
-	body, _ := json.Marshal(ev)
-	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+p.addr+"/webhooks/gitlab", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Gitlab-Event", "Merge Request Hook")
-	req.Header.Set("X-Gitlab-Token", token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("the hook got %d, want 202", resp.StatusCode)
-	}
+	glMROpen(t, p.addr, "open-1", head)
 	waitFor(t, "the merge request reviewed", func() bool { return len(f.snapshot().Statuses) > 0 })
 	var bodies []string
 	for _, d := range f.snapshot().Discussions {

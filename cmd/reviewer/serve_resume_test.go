@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -212,37 +211,13 @@ func TestServeResumesGitLabAfterSIGKILL(t *testing.T) {
 	}))
 	t.Cleanup(front.Close)
 	t.Cleanup(func() { close(free) })
-	const token = "gitlab-hook-token-that-must-not-leak"
+	const token = glHookToken
 	environ := []string{"REVIEWER_QUEUE_URL=sqlite://" + filepath.Join(t.TempDir(), "reviewer.db"),
 		"REVIEWER_GITLAB_TOKEN=" + glToken, "REVIEWER_GITLAB_BASE_URL=" + front.URL, "REVIEWER_GITLAB_WEBHOOK_SECRET=" + token,
 		"REVIEWER_SERVER_CLONES_MAX_MIB=0"}
 	p := startServe(t, environ)
 
-	raw, err := os.ReadFile("testdata/serve/merge_request.open.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev map[string]any
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		t.Fatal(err)
-	}
-	ev["project"].(map[string]any)["path_with_namespace"] = glProject
-	attrs := ev["object_attributes"].(map[string]any)
-	attrs["iid"] = glIID
-	attrs["last_commit"].(map[string]any)["id"] = shaHead1
-	body, _ := json.Marshal(ev)
-	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://"+p.addr+"/webhooks/gitlab", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Gitlab-Event", "Merge Request Hook")
-	req.Header.Set("X-Gitlab-Token", token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("the hook got %d, want 202", resp.StatusCode)
-	}
+	glMROpen(t, p.addr, "open-1", shaHead1)
 	var first *http.Request
 	select {
 	case first = <-held:
