@@ -685,7 +685,13 @@ func TestCompose(t *testing.T) {
 	if err != nil || err2 != nil || grace <= shutdown {
 		t.Errorf("stop_grace_period %q is not longer than server.shutdown_timeout %q", rv.StopGracePeriod, rv.Environment["REVIEWER_SERVER_SHUTDOWN_TIMEOUT"])
 	}
+	if rv.Environment["REVIEWER_GITHUB_WEBHOOK_SECRET_FILE"] == "" && rv.Environment["REVIEWER_GITLAB_WEBHOOK_SECRET_FILE"] == "" {
+		t.Error("reviewer reads no webhook secret from a file")
+	}
 	for name, v := range rv.Environment {
+		if strings.HasSuffix(name, "WEBHOOK_SECRET") {
+			t.Errorf("%s is in the environment: the webhook secrets are Compose secrets, read as files", name)
+		}
 		if strings.HasSuffix(name, "_FILE") {
 			secret, ok := strings.CutPrefix(v, "/run/secrets/")
 			if !ok || !slices.Contains(rv.Secrets, secret) || c.Secrets[secret].File == "" {
