@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -53,7 +54,7 @@ func helm(t *testing.T, args ...string) (string, error) {
 }
 
 // valueSets are the chart's test values, one file each in helm/reviewer/ci/.
-var valueSets = []string{"sqlite", "postgres", "servicemonitor"}
+var valueSets = []string{"sqlite", "postgres", "servicemonitor", "ui"}
 
 func TestChartLints(t *testing.T) {
 	t.Parallel()
@@ -145,9 +146,11 @@ func TestChartRenders(t *testing.T) {
 			t.Parallel()
 			objs := render(t, "-f", filepath.Join(chart, "ci", set+"-values.yaml"))
 			var values struct {
-				ReplicaCount int                    `yaml:"replicaCount"`
-				ServiceMon   struct{ Enabled bool } `yaml:"serviceMonitor"`
-				Ingress      struct{ Enabled bool } `yaml:"ingress"`
+				ReplicaCount int                        `yaml:"replicaCount"`
+				ServiceMon   struct{ Enabled bool }     `yaml:"serviceMonitor"`
+				Ingress      struct{ Enabled, UI bool } `yaml:"ingress"`
+				UI           struct{ Enabled bool }     `yaml:"ui"`
+				Clones       chartClones                `yaml:"clones"`
 				Secrets      struct {
 					QueueURL struct{ Name string } `yaml:"queueURL"`
 				} `yaml:"secrets"`
@@ -174,7 +177,9 @@ func TestChartRenders(t *testing.T) {
 			checkProbes(t, ctr, cfg)
 			checkGrace(t, pod, ctr, cfg)
 			checkSecurity(t, pod, ctr)
-			checkSecrets(t, pod, ctr, cfg)
+			checkSecrets(t, objs, pod, ctr, cfg)
+			checkUI(t, cfg, values.UI.Enabled)
+			checkClones(t, pod, ctr, cfg, values.Clones)
 			checkQueue(t, objs, dep, ctr, cfg, postgres)
 
 			pdb := one(t, objs, "PodDisruptionBudget")
@@ -201,12 +206,18 @@ func TestChartRenders(t *testing.T) {
 			}
 			if values.Ingress.Enabled {
 				ing := one(t, objs, "Ingress")
+				paths := map[string]bool{}
 				for _, r := range list(get(ing, "spec", "rules")) {
 					for _, p := range list(get(r, "http", "paths")) {
-						if str(get(p, "path")) != "/webhooks/" {
-							t.Errorf("the Ingress exposes %s: only /webhooks/ may leave the cluster", str(get(p, "path")))
+						path := str(get(p, "path"))
+						paths[path] = true
+						if path != "/webhooks/" && (path != "/ui/" || !values.Ingress.UI) {
+							t.Errorf("the Ingress exposes %s: only /webhooks/ may leave the cluster, and /ui/ with ingress.ui", path)
 						}
 					}
+				}
+				if !paths["/webhooks/"] || paths["/ui/"] != values.Ingress.UI {
+					t.Errorf("the Ingress routes %v; want /webhooks/, and /ui/ only with ingress.ui (%v)", paths, values.Ingress.UI)
 				}
 			} else if len(objs["Ingress"]) != 0 {
 				t.Error("an Ingress though ingress.enabled is off")
@@ -343,9 +354,27 @@ func checkSecurity(t *testing.T, pod, ctr any) {
 // secretName says which environment variables hold secrets.
 var secretName = regexp.MustCompile(`SECRET|TOKEN|KEY|PASSWORD|QUEUE_URL|HEADERS`)
 
-// checkSecrets: the *_file keys name files mounted from Secrets, and no secret is a
-// literal in the environment.
-func checkSecrets(t *testing.T, pod, ctr any, cfg map[string]any) {
+// fileKeys are the keys of cfg, at any depth, that end in _file, with their values.
+func fileKeys(cfg map[string]any) map[string]string {
+	keys := map[string]string{}
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, v := range m {
+			if sub, ok := v.(map[string]any); ok {
+				walk(prefix+k+".", sub)
+			} else if strings.HasSuffix(k, "_file") {
+				keys[prefix+k] = str(v)
+			}
+		}
+	}
+	walk("", cfg)
+	return keys
+}
+
+// checkSecrets: the *_file keys name files mounted from Secrets, the webhook secrets are
+// among them, no secret is a literal in the environment, and the chart makes no Secret
+// (so none is ever a value).
+func checkSecrets(t *testing.T, objs map[string][]object, pod, ctr any, cfg map[string]any) {
 	t.Helper()
 	secretVolumes := map[string]map[string]bool{} // volume -> files it holds from Secrets
 	for _, v := range list(get(pod, "volumes")) {
@@ -369,35 +398,85 @@ func checkSecrets(t *testing.T, pod, ctr any, cfg map[string]any) {
 		}
 		return false
 	}
-	files := 0
-	for s, keys := range cfg {
-		m, _ := keys.(map[string]any)
-		for k, v := range m {
-			if strings.HasSuffix(k, "_file") {
-				files++
-				if !mounted(str(v)) {
-					t.Errorf("%s.%s is %v, which is no file mounted read-only from a Secret", s, k, v)
+	files := fileKeys(cfg)
+	for k, v := range files {
+		if !mounted(v) {
+			t.Errorf("%s is %v, which is no file mounted read-only from a Secret", k, v)
+		}
+	}
+	if files["github.webhook_secret_file"] == "" && files["gitlab.webhook_secret_file"] == "" {
+		t.Errorf("no webhook secret is read from a file: the files are %v", files)
+	}
+	for _, e := range list(get(ctr, "env")) {
+		name := str(get(e, "name"))
+		if strings.Contains(name, "WEBHOOK_SECRET") {
+			t.Errorf("%s is in the environment: the webhook secrets are mounted as files", name)
+		}
+		if secretName.MatchString(name) && (get(e, "value") != nil || get(e, "valueFrom", "secretKeyRef", "name") == nil) {
+			t.Errorf("%s is not taken from a Secret: %v", name, e)
+		}
+	}
+	if n := len(objs["Secret"]); n != 0 {
+		t.Errorf("the chart renders %d Secrets: it must only name Secrets made elsewhere", n)
+	}
+}
+
+// checkUI: the status page's credentials are set (and, by checkSecrets, mounted) with
+// ui.enabled, and without it the configuration has no server.ui at all, so /ui/ is off.
+func checkUI(t *testing.T, cfg map[string]any, enabled bool) {
+	t.Helper()
+	ui := get(cfg, "server", "ui")
+	if !enabled {
+		if ui != nil {
+			t.Errorf("ui.enabled is off, but the configuration has server.ui %v", ui)
+		}
+		return
+	}
+	if str(get(ui, "token_file")) == "" && str(get(ui, "basic_auth_file")) == "" {
+		t.Errorf("ui.enabled, but server.ui names no credentials: %v", ui)
+	}
+}
+
+// chartClones is the values' clones.
+type chartClones struct {
+	Enabled      bool `yaml:"enabled"`
+	MaxMiB       int  `yaml:"maxMiB"`
+	SizeLimitMiB int  `yaml:"sizeLimitMiB"`
+}
+
+// checkClones: without clones.enabled the clones are off (max_mib 0, as the image has no
+// git); with it server.clones.dir is inside an emptyDir whose size limit is above
+// max_mib.
+func checkClones(t *testing.T, pod, ctr any, cfg map[string]any, want chartClones) {
+	t.Helper()
+	maxMiB, ok := get(cfg, "server", "clones", "max_mib").(int)
+	dir := str(get(cfg, "server", "clones", "dir"))
+	if !want.Enabled {
+		if !ok || maxMiB != 0 || dir != "" {
+			t.Errorf("clones.enabled is off, but server.clones is %v: want max_mib 0", get(cfg, "server", "clones"))
+		}
+		return
+	}
+	if !ok || maxMiB != want.MaxMiB || dir == "" {
+		t.Fatalf("server.clones is %v, want max_mib %d and a dir", get(cfg, "server", "clones"), want.MaxMiB)
+	}
+	for _, m := range list(get(ctr, "volumeMounts")) {
+		mount := str(get(m, "mountPath"))
+		if !strings.HasPrefix(dir, mount+"/") || get(m, "readOnly") == true {
+			continue
+		}
+		for _, v := range list(get(pod, "volumes")) {
+			if get(v, "name") == get(m, "name") {
+				limit := str(get(v, "emptyDir", "sizeLimit"))
+				mib, err := strconv.Atoi(strings.TrimSuffix(limit, "Mi"))
+				if err != nil || !strings.HasSuffix(limit, "Mi") || mib <= maxMiB {
+					t.Errorf("the clones' volume %v has sizeLimit %q, want an emptyDir above %d MiB", get(v, "name"), limit, maxMiB)
 				}
+				return
 			}
 		}
 	}
-	if files == 0 {
-		t.Error("no secret is read from a file")
-	}
-	fromSecret := 0
-	for _, e := range list(get(ctr, "env")) {
-		name := str(get(e, "name"))
-		if !secretName.MatchString(name) {
-			continue
-		}
-		if get(e, "value") != nil || get(e, "valueFrom", "secretKeyRef", "name") == nil {
-			t.Errorf("%s is not taken from a Secret: %v", name, e)
-		}
-		fromSecret++
-	}
-	if fromSecret == 0 {
-		t.Error("no environment variable comes from a Secret: where is the webhook secret?")
-	}
+	t.Errorf("server.clones.dir %s is on no writable volume", dir)
 }
 
 // checkQueue: SQLite on a volume for one replica, PostgreSQL's URL from a Secret.
@@ -466,16 +545,72 @@ func TestChartRefuses(t *testing.T) {
 		{"queue URL in the ConfigMap", []string{"config.queue.url=postgres://u:p@db/r"}, "config.queue.url is set by the chart"},
 		{"no webhook secret", []string{"secrets.githubWebhookSecret.name="}, "no webhook secret"},
 		{"shutdown timeout not a duration", []string{"config.server.shutdown_timeout=2 minutes"}, `config.server.shutdown_timeout "2 minutes"`},
+		{"trace headers in the ConfigMap", []string{"config.telemetry.traces.headers=x-api-key=k"}, "config.telemetry.traces.headers holds a secret"},
+		{"a secret's file set by hand", []string{"config.github.webhook_secret_file=/etc/secret"}, "config.github.webhook_secret_file is set by the chart"},
+		{"the status page's file set by hand", []string{"config.server.ui.token_file=/etc/token"}, "config.server.ui.token_file is set by the chart"},
+		{"status page without credentials", []string{"ui.enabled=true"}, "ui.enabled with no credentials"},
+		{"status page routed but off", []string{"ingress.enabled=true", "ingress.ui=true", "ui.token.name=reviewer-ui"}, "ingress.ui routes /ui/, but the status page is off"},
+		{"clones set by hand", []string{"config.server.clones.max_mib=100"}, "config.server.clones.max_mib is set by the chart"},
+		{"clones' volume too small", []string{"clones.enabled=true", "clones.maxMiB=2048", "clones.sizeLimitMiB=2048"}, "clones.sizeLimitMiB 2048 is not above clones.maxMiB 2048"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			args := []string{"template", "rel", chart, "-f", base}
 			for _, s := range tc.set {
-				args = append(args, "--set-string", s)
+				flag := "--set-string"
+				if strings.HasSuffix(s, "=true") || strings.Contains(s, "MiB=") {
+					flag = "--set" // booleans and numbers
+				}
+				args = append(args, flag, s)
 			}
 			out, err := helm(t, args...)
 			if err == nil || !strings.Contains(out, tc.want) {
 				t.Errorf("helm template with %v: %v, want an error saying %q:\n%s", tc.set, err, tc.want, out)
+			}
+		})
+	}
+}
+
+// The status page is off unless ui.enabled, even with its Secret named: no server.ui in
+// the configuration, no credentials mounted, no /ui/ on the Ingress; with it, they are.
+func TestChartUIOffByDefault(t *testing.T) {
+	t.Parallel()
+	base := []string{"-f", filepath.Join(chart, "ci", "sqlite-values.yaml"), "--set-string", "ui.token.name=reviewer-ui",
+		"--set", "ingress.enabled=true"}
+	for _, on := range []bool{false, true} {
+		t.Run(fmt.Sprintf("enabled=%v", on), func(t *testing.T) {
+			t.Parallel()
+			args := base
+			if on {
+				args = append(slices.Clone(base), "--set", "ui.enabled=true,ingress.ui=true")
+			}
+			objs := render(t, args...)
+			cfg := renderedConfig(t, one(t, objs, "ConfigMap"))
+			pod := get(one(t, objs, "Deployment"), "spec", "template", "spec")
+			ctr := get(pod, "containers", 0)
+			checkUI(t, cfg, on)
+			checkSecrets(t, objs, pod, ctr, cfg)
+			token := str(get(cfg, "server", "ui", "token_file"))
+			if (token != "") != on {
+				t.Errorf("ui.enabled %v: server.ui.token_file is %q", on, token)
+			}
+			rendered := 0
+			for _, v := range list(get(pod, "volumes")) {
+				for _, src := range list(get(v, "projected", "sources")) {
+					if str(get(src, "secret", "name")) == "reviewer-ui" {
+						rendered++
+					}
+				}
+			}
+			if rendered != map[bool]int{false: 0, true: 1}[on] {
+				t.Errorf("ui.enabled %v: the Secret reviewer-ui is mounted %d times", on, rendered)
+			}
+			ui := false
+			for _, p := range list(get(one(t, objs, "Ingress"), "spec", "rules", 0, "http", "paths")) {
+				ui = ui || str(get(p, "path")) == "/ui/"
+			}
+			if ui != on {
+				t.Errorf("ui.enabled %v: the Ingress routes /ui/: %v", on, ui)
 			}
 		})
 	}
@@ -550,7 +685,13 @@ func TestCompose(t *testing.T) {
 	if err != nil || err2 != nil || grace <= shutdown {
 		t.Errorf("stop_grace_period %q is not longer than server.shutdown_timeout %q", rv.StopGracePeriod, rv.Environment["REVIEWER_SERVER_SHUTDOWN_TIMEOUT"])
 	}
+	if rv.Environment["REVIEWER_GITHUB_WEBHOOK_SECRET_FILE"] == "" && rv.Environment["REVIEWER_GITLAB_WEBHOOK_SECRET_FILE"] == "" {
+		t.Error("reviewer reads no webhook secret from a file")
+	}
 	for name, v := range rv.Environment {
+		if strings.HasSuffix(name, "WEBHOOK_SECRET") {
+			t.Errorf("%s is in the environment: the webhook secrets are Compose secrets, read as files", name)
+		}
 		if strings.HasSuffix(name, "_FILE") {
 			secret, ok := strings.CutPrefix(v, "/run/secrets/")
 			if !ok || !slices.Contains(rv.Secrets, secret) || c.Secrets[secret].File == "" {
@@ -609,8 +750,14 @@ func TestReadmeChart(t *testing.T) {
 	if err := os.WriteFile(valuesFile, []byte(blocks["yaml"][0]), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	type ref struct{ Name, Key string }
 	var values struct {
-		Secrets map[string]struct{ Name, Key string } `yaml:"secrets"`
+		Secrets map[string]ref `yaml:"secrets"`
+		UI      struct {
+			Enabled          bool
+			Token, BasicAuth ref
+		} `yaml:"ui"`
+		Clones chartClones `yaml:"clones"`
 	}
 	if err := yaml.Unmarshal([]byte(blocks["yaml"][0]), &values); err != nil {
 		t.Fatalf("the values: %v", err)
@@ -648,9 +795,18 @@ func TestReadmeChart(t *testing.T) {
 	if len(values.Secrets) == 0 {
 		t.Error("README's values name no Secret")
 	}
+	refs := map[string]ref{}
 	for what, s := range values.Secrets {
+		refs["secrets."+what] = s
+	}
+	for what, s := range map[string]ref{"ui.token": values.UI.Token, "ui.basicAuth": values.UI.BasicAuth} {
+		if s.Name != "" {
+			refs[what] = s
+		}
+	}
+	for what, s := range refs {
 		if !made[s.Name+"/"+s.Key] {
-			t.Errorf("README's values take secrets.%s from %s/%s, which no kubectl command makes", what, s.Name, s.Key)
+			t.Errorf("README's values take %s from %s/%s, which no kubectl command makes", what, s.Name, s.Key)
 		}
 	}
 
@@ -663,6 +819,8 @@ func TestReadmeChart(t *testing.T) {
 	checkProbes(t, ctr, cfg)
 	checkGrace(t, pod, ctr, cfg)
 	checkSecurity(t, pod, ctr)
-	checkSecrets(t, pod, ctr, cfg)
+	checkSecrets(t, objs, pod, ctr, cfg)
+	checkUI(t, cfg, values.UI.Enabled)
+	checkClones(t, pod, ctr, cfg, values.Clones)
 	checkQueue(t, objs, dep, ctr, cfg, values.Secrets["queueURL"].Name != "")
 }
