@@ -344,7 +344,7 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("review.verify", true)
 	v.SetDefault("review.min_confidence", 0.5)
 	v.SetDefault("review.verify_max_tokens", 8000)
-	v.SetDefault("review.tools.enabled", false)
+	v.SetDefault("review.tools.enabled", true)
 	v.SetDefault("review.tools.max_rounds", reviewer.DefaultToolRounds)
 	v.SetDefault("review.tools.max_calls", reviewer.DefaultToolCalls)
 	v.SetDefault("review.tools.max_output_tokens", reviewer.DefaultToolOutputTokens)
