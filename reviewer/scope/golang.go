@@ -100,3 +100,66 @@ func (g *goFile) header() (int, int, bool) {
 	}
 	return start, end, true
 }
+
+// related returns the declaration of the receiver's type of the method around line, when
+// this file declares it (its doc comment included): the fields and invariants the method
+// works with, often far above it.
+func (g *goFile) related(line int) [][2]int {
+	i, _ := slices.BinarySearchFunc(g.decls, line, func(r [2]int, l int) int {
+		if r[0] <= l {
+			return -1
+		}
+		return 1
+	})
+	i--
+	if i < 0 || g.decls[i][1] < line {
+		return nil
+	}
+	fd, ok := g.file.Decls[i].(*ast.FuncDecl)
+	if !ok || fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return nil
+	}
+	name := receiverName(fd.Recv.List[0].Type)
+	if name == "" {
+		return nil
+	}
+	for j, d := range g.file.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.TYPE {
+			continue
+		}
+		for _, sp := range gd.Specs {
+			if ts, ok := sp.(*ast.TypeSpec); ok && ts.Name != nil && ts.Name.Name == name {
+				if len(gd.Specs) == 1 {
+					return [][2]int{g.decls[j]}
+				}
+				r := g.lines(ts)
+				if ts.Doc != nil {
+					r[0] = min(r[0], g.fset.Position(ts.Doc.Pos()).Line)
+				}
+				return [][2]int{r}
+			}
+		}
+	}
+	return nil
+}
+
+// receiverName is the type name of a receiver: T, *T, T[K], *T[K, V].
+func receiverName(e ast.Expr) string {
+	for {
+		switch t := e.(type) {
+		case *ast.StarExpr:
+			e = t.X
+		case *ast.ParenExpr:
+			e = t.X
+		case *ast.IndexExpr:
+			e = t.X
+		case *ast.IndexListExpr:
+			e = t.X
+		case *ast.Ident:
+			return t.Name
+		default:
+			return ""
+		}
+	}
+}

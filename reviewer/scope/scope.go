@@ -17,6 +17,9 @@ const (
 	KindHeader Kind = 1 << iota
 	// KindScope is the enclosing scope of changed lines.
 	KindScope
+	// KindType is the declaration of the type whose method a scope is (Go: the
+	// receiver's type, when the file declares it): the fields the method works on.
+	KindType
 )
 
 // Span is a range of lines of the head version, numbered from 1, both ends included.
@@ -44,6 +47,9 @@ func (s Span) Label() string {
 		} else {
 			parts = append(parts, "enclosing scope")
 		}
+	}
+	if s.Kind&KindType != 0 {
+		parts = append(parts, "the method's receiver type")
 	}
 	return strings.Join(parts, " and ")
 }
@@ -164,6 +170,13 @@ func Spans(p string, src []byte, changed []int, opts Options) []Span {
 			chosen = s // innermost so far, shown as windows
 		}
 		done = chosen
+		if rf, ok := f.(relatedFinder); ok {
+			for _, r := range rf.related(l) {
+				if r[0] >= 1 && r[1] <= n && r[0] <= r[1] && r[1]-r[0]+1 <= maxLines {
+					out = append(out, Span{Start: r[0], End: r[1], Kind: KindType})
+				}
+			}
+		}
 		if fits || chosen[0] == chosen[1] {
 			out = append(out, Span{Start: chosen[0], End: chosen[1], Kind: KindScope})
 			continue
@@ -173,6 +186,12 @@ func Spans(p string, src []byte, changed []int, opts Options) []Span {
 	}
 	flush()
 	return merge(out)
+}
+
+// relatedFinder is a finder that also knows declarations a scope depends on: the type
+// a method belongs to.
+type relatedFinder interface {
+	related(line int) [][2]int
 }
 
 // window returns the first lines of scope sc and windows of about maxLines lines around

@@ -15,6 +15,8 @@ const (
 	h  = scope.KindHeader
 	s  = scope.KindScope
 	hs = scope.KindHeader | scope.KindScope
+	ty = scope.KindType
+	st = scope.KindScope | scope.KindType
 )
 
 func read(t testing.TB, name string) []byte {
@@ -35,12 +37,13 @@ func TestSpans(t *testing.T) {
 		max     int
 		want    []scope.Span
 	}{
-		{"go method", "server.go", []int{23}, 0, []scope.Span{{2, 7, h, 0, 0}, {20, 30, s, 0, 0}}},
+		// A method brings its receiver's type declaration (14-18), here merged with it.
+		{"go method", "server.go", []int{23}, 0, []scope.Span{{2, 7, h, 0, 0}, {14, 30, st, 0, 0}}},
 		{"go func", "server.go", []int{33}, 0, []scope.Span{{2, 7, h, 0, 0}, {32, 34, s, 0, 0}}},
-		{"go func literal inside a long method", "server.go", []int{27}, 5, []scope.Span{{2, 7, h, 0, 0}, {25, 28, s, 0, 0}}},
+		{"go func literal inside a long method", "server.go", []int{27}, 5, []scope.Span{{2, 7, h, 0, 0}, {14, 18, ty, 0, 0}, {25, 28, s, 0, 0}}},
 		{"go type decl with its doc", "server.go", []int{16}, 0, []scope.Span{{2, 7, h, 0, 0}, {14, 18, s, 0, 0}}},
 		{"go top-level var block merges with the header", "server.go", []int{11}, 0, []scope.Span{{2, 12, hs, 0, 0}}},
-		{"go two changes in one func are one span", "server.go", []int{22, 29}, 0, []scope.Span{{2, 7, h, 0, 0}, {20, 30, s, 0, 0}}},
+		{"go two changes in one func are one span", "server.go", []int{22, 29}, 0, []scope.Span{{2, 7, h, 0, 0}, {14, 30, st, 0, 0}}},
 		{"go long scope shown as a window", "server.go", []int{29}, 4, []scope.Span{{2, 7, h, 0, 0}, {20, 22, s, 20, 30}, {27, 30, s, 20, 30}}},
 		{"go lines out of range ignored", "server.go", []int{0, -3, 99}, 0, []scope.Span{{2, 7, h, 0, 0}}},
 		{"python class", "app.py", []int{19}, 0, []scope.Span{{3, 4, h, 0, 0}, {9, 20, s, 0, 0}}},
@@ -99,6 +102,39 @@ func TestSpansParser(t *testing.T) {
 	}
 }
 
+// TestSpansReceiverType: a method far below its type's declaration brings the declaration
+// (generic receivers and a type in a group included); a type declared in another file, or
+// a plain function, brings nothing more.
+func TestSpansReceiverType(t *testing.T) {
+	t.Parallel()
+	src := "package store\n\ntype (\n\tother int\n\t// Cache holds entries.\n\tCache[K comparable, V any] struct {\n\t\tmu sync.Mutex\n\t\tm  map[K]V\n\t}\n)\n" +
+		strings.Repeat("\n// filler\n", 40) +
+		"\nfunc (c *Cache[K, V]) Get(k K) V {\n\treturn c.m[k]\n}\n\nfunc (r Remote) Get() {}\n\nfunc plain() {}\n"
+	lines := strings.Split(src, "\n")
+	at := func(prefix string) int {
+		for i, l := range lines {
+			if strings.HasPrefix(l, prefix) {
+				return i + 1
+			}
+		}
+		t.Fatalf("no line %q", prefix)
+		return 0
+	}
+	get := at("\treturn c.m[k]")
+	got := scope.Spans("store.go", []byte(src), []int{get}, scope.Options{})
+	want := []scope.Span{{Start: 1, End: 1, Kind: h}, {Start: 5, End: 9, Kind: ty}, {Start: get - 1, End: get + 1, Kind: s}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Spans of a generic method (-want +got):\n%s", diff)
+	}
+	for _, l := range []int{at("func (r Remote)"), at("func plain")} {
+		for _, sp := range scope.Spans("store.go", []byte(src), []int{l}, scope.Options{}) {
+			if sp.Kind&ty != 0 {
+				t.Errorf("line %d: a type span %+v, want none", l, sp)
+			}
+		}
+	}
+}
+
 func TestSpanLabel(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -108,6 +144,7 @@ func TestSpanLabel(t *testing.T) {
 		{scope.Span{Start: 1, End: 3, Kind: h}, "file header"},
 		{scope.Span{Start: 1, End: 3, Kind: s}, "enclosing scope"},
 		{scope.Span{Start: 1, End: 3, Kind: hs}, "file header and enclosing scope"},
+		{scope.Span{Start: 1, End: 3, Kind: st}, "enclosing scope and the method's receiver type"},
 		{scope.Span{Start: 900, End: 1100, Kind: s, ScopeStart: 10, ScopeEnd: 3010}, "part of the enclosing scope, which spans lines 10-3010"},
 	}
 	for _, tt := range tests {
