@@ -284,4 +284,5 @@ func secretValue(e env, direct secret, path, fileKey string) (string, error) {
 // scopeParsers find the enclosing scopes of the languages go/parser does not read, with
 // tree-sitter where the binary was built with cgo; without it they take no language and
 // the indentation and bracket fallback serves every other file.
-var scopeParsers = []scope.Parser{scope.Funcs{LangFunc: treesitter.Lang, EnclosingFunc: treesitter.Enclosing, HeaderFunc: treesitter.Header}}
+var scopeParsers = []scope.Parser{scope.Funcs{LangFunc: treesitter.Lang, EnclosingFunc: treesitter.Enclosing,
+	HeaderFunc: treesitter.Header, ConstructorFunc: treesitter.Constructor}}

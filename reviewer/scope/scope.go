@@ -17,8 +17,8 @@ const (
 	KindHeader Kind = 1 << iota
 	// KindScope is the enclosing scope of changed lines.
 	KindScope
-	// KindType is the declaration of the type whose method a scope is (Go: the
-	// receiver's type, when the file declares it): the fields the method works on.
+	// KindType is where the fields a method works on are declared or set: its Go
+	// receiver's type declaration, or its class's constructor, when the file holds it.
 	KindType
 )
 
@@ -49,7 +49,7 @@ func (s Span) Label() string {
 		}
 	}
 	if s.Kind&KindType != 0 {
-		parts = append(parts, "the method's receiver type")
+		parts = append(parts, "where the method's fields are declared")
 	}
 	return strings.Join(parts, " and ")
 }
@@ -66,12 +66,31 @@ type Parser interface {
 	Header(lang string, src []byte) (start, end int, ok bool)
 }
 
+// Constructors is a Parser that also finds the constructor of the class around a line
+// (Python's __init__, a Java constructor): where a method's fields are set.
+type Constructors interface {
+	Parser
+	// Constructor returns the lines of the constructor of the class around line, when
+	// line is in another member of that class.
+	Constructor(lang string, src []byte, line int) (start, end int, ok bool)
+}
+
 // Funcs is a Parser made of three functions, for a package that exports them rather than
-// a type.
+// a type; with ConstructorFunc set it is also a Constructors.
 type Funcs struct {
 	LangFunc      func(path string) (string, bool)
 	EnclosingFunc func(lang string, src []byte, line int) (start, end int, ok bool)
 	HeaderFunc    func(lang string, src []byte) (start, end int, ok bool)
+	// ConstructorFunc, when set, finds the constructor of the class around a line.
+	ConstructorFunc func(lang string, src []byte, line int) (start, end int, ok bool)
+}
+
+// Constructor calls ConstructorFunc, when set.
+func (f Funcs) Constructor(lang string, src []byte, line int) (int, int, bool) {
+	if f.ConstructorFunc == nil {
+		return 0, 0, false
+	}
+	return f.ConstructorFunc(lang, src, line)
 }
 
 // Lang calls LangFunc.
@@ -189,7 +208,7 @@ func Spans(p string, src []byte, changed []int, opts Options) []Span {
 }
 
 // relatedFinder is a finder that also knows declarations a scope depends on: the type
-// a method belongs to.
+// a method belongs to, or its class's constructor.
 type relatedFinder interface {
 	related(line int) [][2]int
 }
@@ -262,6 +281,15 @@ func (e *external) scopes(line int) [][2]int {
 		return [][2]int{{s, end}}
 	}
 	return e.fb.scopes(line)
+}
+
+func (e *external) related(line int) [][2]int {
+	if c, ok := e.p.(Constructors); ok {
+		if s, end, ok := c.Constructor(e.lang, e.src, line); ok && s <= end {
+			return [][2]int{{s, end}}
+		}
+	}
+	return nil
 }
 
 func (e *external) header() (int, int, bool) {

@@ -144,7 +144,7 @@ func TestSpanLabel(t *testing.T) {
 		{scope.Span{Start: 1, End: 3, Kind: h}, "file header"},
 		{scope.Span{Start: 1, End: 3, Kind: s}, "enclosing scope"},
 		{scope.Span{Start: 1, End: 3, Kind: hs}, "file header and enclosing scope"},
-		{scope.Span{Start: 1, End: 3, Kind: st}, "enclosing scope and the method's receiver type"},
+		{scope.Span{Start: 1, End: 3, Kind: st}, "enclosing scope and where the method's fields are declared"},
 		{scope.Span{Start: 900, End: 1100, Kind: s, ScopeStart: 10, ScopeEnd: 3010}, "part of the enclosing scope, which spans lines 10-3010"},
 	}
 	for _, tt := range tests {

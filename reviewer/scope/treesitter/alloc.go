@@ -66,8 +66,15 @@ func countAllocations() (live func() int64, stop func()) {
 	return func() int64 { return int64(C.live_blocks()) }, func() { C.use_libc_allocator() }
 }
 
-// drainPools closes every idle parser, so that a count of live blocks shows only leaks.
+// drainPools closes every idle parser and the cached tree, so that a count of live blocks
+// shows only leaks.
 func drainPools() {
+	last.mu.Lock()
+	if last.tree != nil {
+		last.tree.Close()
+		last.lang, last.src, last.tree = "", nil, nil
+	}
+	last.mu.Unlock()
 	for _, pool := range pools {
 		for {
 			select {

@@ -42,3 +42,33 @@ func TestNoLeak(t *testing.T) {
 		t.Errorf("%d blocks of tree-sitter memory still live after every parse and parser was closed", n)
 	}
 }
+
+// TestParseOnce: asking about many lines of one source parses it once; another source,
+// or the same bytes as another language, parses again.
+func TestParseOnce(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "sample.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parses := func() int {
+		last.mu.Lock()
+		defer last.mu.Unlock()
+		return last.parses
+	}
+	drainPools()
+	before := parses()
+	for line := 1; line <= 20; line++ {
+		Enclosing("python", src, line)
+		Constructor("python", src, line)
+	}
+	Header("python", bytes.Clone(src))
+	if n := parses() - before; n != 1 {
+		t.Errorf("%d parses of one source, want 1", n)
+	}
+	Enclosing("python", append(bytes.Clone(src), "\nx = 1\n"...), 1)
+	Enclosing("ruby", src, 1)
+	if n := parses() - before; n != 3 {
+		t.Errorf("%d parses after another source and another language, want 3", n)
+	}
+	drainPools()
+}

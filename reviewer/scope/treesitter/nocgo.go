@@ -10,3 +10,6 @@ func Enclosing(string, []byte, int) (start, end int, ok bool) { return 0, 0, fal
 
 // Header reports no header: this build has no parser (see Lang).
 func Header(string, []byte) (start, end int, ok bool) { return 0, 0, false }
+
+// Constructor reports no constructor: this build has no parser (see Lang).
+func Constructor(string, []byte, int) (start, end int, ok bool) { return 0, 0, false }

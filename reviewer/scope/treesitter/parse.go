@@ -3,7 +3,9 @@
 package treesitter
 
 import (
+	"bytes"
 	"runtime"
+	"sync"
 
 	ts "github.com/tree-sitter/go-tree-sitter"
 )
@@ -98,4 +100,41 @@ func putParser(lang string, p *ts.Parser) {
 	default:
 		p.Close()
 	}
+}
+
+// last is the tree of the last source parsed. A caller asks about one file line after
+// line (Enclosing for each hunk, then Constructor, then Header), and a parse costs far more
+// than comparing the source: the tree is parsed once and handed out as clones, which share
+// it and are closed by their callers. The cache owns its copy of the source, so a caller
+// reusing its buffer for another file never gets a stale tree.
+var last struct {
+	mu     sync.Mutex
+	lang   string
+	src    []byte
+	tree   *ts.Tree
+	parses int // parses done, for tests
+}
+
+// parseCached is parse, through last: the caller Closes what it gets. The parse itself
+// runs outside the lock, so that reviews on other files are not held up by it.
+func parseCached(lang string, src []byte) *ts.Tree {
+	last.mu.Lock()
+	if last.tree != nil && last.lang == lang && bytes.Equal(last.src, src) {
+		defer last.mu.Unlock()
+		return last.tree.Clone()
+	}
+	last.parses++
+	last.mu.Unlock()
+	tree := parse(lang, src)
+	if tree == nil {
+		return nil
+	}
+	out := tree.Clone()
+	last.mu.Lock()
+	defer last.mu.Unlock()
+	if last.tree != nil {
+		last.tree.Close()
+	}
+	last.lang, last.src, last.tree = lang, bytes.Clone(src), tree
+	return out
 }

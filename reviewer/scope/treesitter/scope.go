@@ -24,7 +24,7 @@ func Enclosing(lang string, src []byte, line int) (start, end int, ok bool) {
 	if !ok {
 		return 0, 0, false
 	}
-	tree := parse(lang, src)
+	tree := parseCached(lang, src)
 	if tree == nil {
 		return 0, 0, false
 	}
@@ -202,7 +202,7 @@ func (sp *spec) leadingStart(parent *ts.Node, idx uint, start uint, src []byte) 
 // across the comments, docstrings and defines between them. ok is false when the file
 // starts with none of those.
 func Header(lang string, src []byte) (start, end int, ok bool) {
-	tree := parse(lang, src)
+	tree := parseCached(lang, src)
 	if tree == nil {
 		return 0, 0, false
 	}
