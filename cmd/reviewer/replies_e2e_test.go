@@ -451,6 +451,29 @@ func TestPostReadsDismissalsFromThreads(t *testing.T) {
 			t.Errorf("the dismissed finding is still reported: %+v", fd)
 		}
 	}
+	// The summary and the report say so, and who; the summary's mention does not ping.
+	summary := ""
+	for _, n := range f.snapshot().Notes {
+		if strings.Contains(n.Body, "<!-- reviewer:summary") {
+			summary = n.Body
+		}
+	}
+	if !strings.Contains(summary, "1 finding dismissed (by @\u2060user102)") {
+		t.Errorf("the summary does not count the dismissal:\n%s", summary)
+	}
+	var rep struct {
+		Dismissed []struct {
+			Fingerprint string `json:"fingerprint"`
+			RuleID      string `json:"rule_id"`
+			Who         string `json:"who"`
+		} `json:"dismissed"`
+	}
+	if err := json.Unmarshal([]byte(run.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Dismissed) != 1 || rep.Dismissed[0].Fingerprint != fp || rep.Dismissed[0].Who != "user102" || rep.Dismissed[0].RuleID == "" {
+		t.Errorf("the report's dismissed = %+v, want user102's of %s with its rule", rep.Dismissed, fp)
+	}
 }
 
 // TestServeAnswersQuestion: a question in the bot's thread gets one answer, from one
