@@ -72,9 +72,12 @@ func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishO
 	}
 	var dismissed map[string]bool
 	if opts.Dismissals != nil {
-		if dismissed, err = opts.Dismissals.Dismissed(ctx, c, existing); err != nil {
+		ds, err := opts.Dismissals.Dismissed(ctx, c, existing)
+		if err != nil {
 			return pub, fmt.Errorf("read dismissals: %w", err)
 		}
+		pub.DismissedBy = sortDismissals(ds)
+		dismissed = dismissedSet(ds)
 		res.Findings, pub.Dismissed = withoutDismissed(res.Findings, dismissed)
 	}
 	posted := make(map[string]bool, len(existing))

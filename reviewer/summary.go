@@ -18,6 +18,9 @@ type Published struct {
 	Posted, Kept, Resolved, Rejected int
 	// Dismissed counts the findings left out because people dismissed them.
 	Dismissed int
+	// DismissedBy are the dismissals on the change (all of them, not only of this
+	// run's findings), oldest first.
+	DismissedBy []Dismissal
 	// PostFailed is set when posting the new inline comments failed: they are not on the
 	// change.
 	PostFailed bool
@@ -83,6 +86,7 @@ func SummaryBody(c Change, res *Result, pub Published, key seal.Key) string {
 		b.WriteString(".\n\n")
 	}
 
+	dismissedLine(&b, pub.DismissedBy)
 	fmt.Fprintf(&b, "**Coverage:** %s", plural(len(cov.Files), "file"))
 	for _, o := range []Outcome{OutcomeReviewed, OutcomeFiltered, OutcomeWithheld, OutcomeSkipped, OutcomeFailed} {
 		if k := cov.Count(o); k > 0 {
@@ -207,3 +211,27 @@ func summaryOnlySection(b *strings.Builder, fs []Finding) {
 
 // summaryOnlyPlaces is how many places the summary names for one summary-only rule.
 const summaryOnlyPlaces = 10
+
+// summaryDismissers is how many people the summary names as having dismissed findings.
+const summaryDismissers = 10
+
+// dismissedLine says how many findings people dismissed on the change and who: "2
+// findings dismissed (by @alice, @bob)". Logins are the forge's but still rendered by
+// package markdown, which breaks the mention: naming someone here does not notify them.
+func dismissedLine(b *strings.Builder, ds []Dismissal) {
+	n := DismissedFindings(ds)
+	if n == 0 {
+		return
+	}
+	who := dismissers(ds)
+	names := make([]string, 0, min(len(who), summaryDismissers))
+	for _, w := range who[:min(len(who), summaryDismissers)] {
+		names = append(names, markdown.Line("@"+oneLine(w)))
+	}
+	more := ""
+	if len(who) > summaryDismissers {
+		more = fmt.Sprintf(" and %d more", len(who)-summaryDismissers)
+	}
+	fmt.Fprintf(b, "%s dismissed (by %s%s): not posted again on this change and not counted in its status.\n\n",
+		plural(n, "finding"), strings.Join(names, ", "), more)
+}

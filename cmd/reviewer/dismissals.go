@@ -16,14 +16,14 @@ import (
 // queueDismissals are the dismissals `reviewer serve` recorded in its queue database.
 type queueDismissals struct{ q *queue.Queue }
 
-func (s queueDismissals) Dismissed(ctx context.Context, c reviewer.Change, _ []reviewer.PostedComment) (map[string]bool, error) {
+func (s queueDismissals) Dismissed(ctx context.Context, c reviewer.Change, _ []reviewer.PostedComment) ([]reviewer.Dismissal, error) {
 	ds, err := s.q.Dismissals(ctx, queue.DismissalFilter{Forge: c.Forge, Repo: c.Repo, Change: c.Number})
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]bool, len(ds))
+	out := make([]reviewer.Dismissal, 0, len(ds))
 	for _, d := range ds {
-		out[d.Fingerprint] = true
+		out = append(out, reviewer.Dismissal{Fingerprint: d.Fingerprint, RuleID: d.RuleID, Who: d.Who, At: d.At})
 	}
 	return out, nil
 }
@@ -39,8 +39,8 @@ type threadDismissals struct {
 	log   *slog.Logger
 }
 
-func (s threadDismissals) Dismissed(ctx context.Context, c reviewer.Change, existing []reviewer.PostedComment) (map[string]bool, error) {
-	out := map[string]bool{}
+func (s threadDismissals) Dismissed(ctx context.Context, c reviewer.Change, existing []reviewer.PostedComment) ([]reviewer.Dismissal, error) {
+	var out []reviewer.Dismissal
 	rc, ok := s.forge.(reviewer.RequestChecker)
 	if !ok {
 		return out, nil
@@ -66,7 +66,8 @@ func (s threadDismissals) Dismissed(ctx context.Context, c reviewer.Change, exis
 			if !may {
 				continue
 			}
-			out[e.Fingerprint] = true
+			// The forge's reply carries no time the adapters read: At stays zero.
+			out = append(out, reviewer.Dismissal{Fingerprint: e.Fingerprint, RuleID: e.RuleID, Who: r.Author.Login})
 			if res, ok := s.forge.(reviewer.Resolver); ok && c.Forge == "gitlab" && !e.Resolved {
 				if err := res.Resolve(ctx, c, e); err != nil {
 					return nil, fmt.Errorf("resolve dismissed thread %s: %w", e.ID, err)

@@ -32,7 +32,11 @@ func (w *worker) handleReply(ctx context.Context, job queue.Job, log *slog.Logge
 		log.InfoContext(ctx, "reply ignored: the thread is not the bot's")
 		return nil
 	}
-	return w.answerReply(ctx, client, change, job, *thread, log)
+	if err := w.answerReply(ctx, client, change, job, *thread, log); err != nil {
+		return err
+	}
+	log.InfoContext(ctx, "reply done")
+	return nil
 }
 
 // botThread returns the bot's thread with the given id on the change, or nil when the
@@ -60,15 +64,34 @@ func (w *worker) answerReply(ctx context.Context, client forgeClient, change rev
 	r := reviewer.ThreadReply{ID: job.Reply.CommentID, Author: reviewer.User{ID: job.Reply.AuthorID, Login: job.Reply.Author},
 		Body: job.Reply.Body}
 	cls, _ := w.base.Model.(reviewer.ReplyClassifier)
+	if cls != nil && reviewer.ClassifyReply(r.Body) == reviewer.IntentUnknown {
+		// The model would be asked: that is charged, and not done over budget.
+		c, err := replyChange(ctx, client, change)
+		if err != nil {
+			return err
+		}
+		spent, err := w.spentBudget(ctx, c)
+		if err != nil {
+			return err
+		}
+		if spent != nil {
+			log.InfoContext(ctx, "reply not sent to the model: the daily token budget is spent", slog.String("budget", spent.setting))
+			cls = nil
+		} else {
+			change = c
+		}
+	}
 	intent, usage, err := reviewer.ReadReply(ctx, threadFinding(thread), r.Body, cls, w.base.Redactor)
+	w.chargeTokens(ctx, change, usage, log)
 	if err != nil {
 		return fmt.Errorf("read the reply: %w", err)
 	}
+	w.metrics.replyRead(intent)
 	log = log.With(slog.String("fingerprint", thread.Fingerprint), slog.String("intent", intent.String()))
 	log.InfoContext(ctx, "reply in the bot's thread", slog.Int("prompt_tokens", usage.PromptTokens))
 	switch intent {
 	case reviewer.IntentDismiss:
-		return dismiss(ctx, client, w.queue, change, thread, r, log)
+		return dismiss(ctx, client, w.queue, w.metrics, change, thread, r, log)
 	case reviewer.IntentQuestion:
 		return w.answerQuestion(ctx, client, change, thread, r, log)
 	}
@@ -94,6 +117,19 @@ func (w *worker) answerQuestion(ctx context.Context, client forgeClient, change 
 		log.InfoContext(ctx, "question not answered: the person is neither the author nor may change the code")
 		return nil
 	}
+	c, err := replyChange(ctx, client, change)
+	if err != nil {
+		return err
+	}
+	spent, err := w.spentBudget(ctx, c)
+	if err != nil {
+		return err
+	}
+	if spent != nil {
+		log.InfoContext(ctx, "question not answered: the daily token budget is spent", slog.String("budget", spent.setting))
+		w.metrics.questionRefused()
+		return w.sayBudgetSpent(ctx, tr, change, thread, *spent)
+	}
 	raw, err := client.Diff(ctx, change)
 	if err != nil {
 		return fmt.Errorf("read the diff: %w", err)
@@ -106,12 +142,14 @@ func (w *worker) answerQuestion(ctx context.Context, client forgeClient, change 
 		q.Thread = append(q.Thread, earlier.Author.Login+": "+earlier.Body)
 	}
 	body, usage, err := reviewer.AskQuestion(ctx, qa, q, w.base.Redactor)
+	w.chargeTokens(ctx, c, usage, log)
 	if err != nil {
 		return fmt.Errorf("answer the question: %w", err)
 	}
 	if err := tr.ReplyInThread(ctx, change, thread, body); err != nil {
 		return err
 	}
+	w.metrics.questionAnswered()
 	log.InfoContext(ctx, "question answered", slog.Int("prompt_tokens", usage.PromptTokens),
 		slog.Int("completion_tokens", usage.CompletionTokens))
 	return nil
@@ -154,7 +192,7 @@ type dismissalStore interface {
 // and acknowledges it: GitLab's thread is resolved, GitHub's answered. The change's
 // author may dismiss for their change, but their word does not teach the rules. Anyone
 // else's dismissal changes nothing: no record, no answer that would invite more.
-func dismiss(ctx context.Context, client forgeClient, store dismissalStore, change reviewer.Change, thread reviewer.PostedComment,
+func dismiss(ctx context.Context, client forgeClient, store dismissalStore, m *serviceMetrics, change reviewer.Change, thread reviewer.PostedComment,
 	r reviewer.ThreadReply, log *slog.Logger) error {
 	if r.AuthorBot {
 		return nil
@@ -169,6 +207,7 @@ func dismiss(ctx context.Context, client forgeClient, store dismissalStore, chan
 		return fmt.Errorf("may %s dismiss: %w", r.Author.Login, err)
 	}
 	if !may {
+		m.dismissalRefused()
 		log.InfoContext(ctx, "dismissal ignored: the person may not change the code", slog.String("sender", r.Author.Login))
 		return nil
 	}
@@ -185,6 +224,7 @@ func dismiss(ctx context.Context, client forgeClient, store dismissalStore, chan
 		ForLearning: forLearning}); err != nil {
 		return err
 	}
+	m.dismissed(thread.RuleID)
 	log.InfoContext(ctx, "finding dismissed", slog.String("sender", r.Author.Login), slog.Bool("for_learning", forLearning))
 	return acknowledge(ctx, client, change, thread, r)
 }

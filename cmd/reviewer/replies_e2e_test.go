@@ -165,6 +165,11 @@ func TestServeGitLabReplies(t *testing.T) {
 		t.Fatalf("the Developer's reply: %d %s", code, answer)
 	}
 	waitFor(t, "the thread resolved", func() bool { return botThreads(f.snapshot())[fp].Notes[0].Resolved })
+	wantMetrics(t, p.addr, map[string]string{
+		`reviewer_replies_total{class="dismissal"}`:                                                 "2",
+		`reviewer_dismissals_refused_total`:                                                         "1",
+		`reviewer_dismissals_total{rule="` + reviewer.ParseCommentRule(thread.Notes[0].Body) + `"}`: "1",
+	})
 
 	// A rebase: the finding is still in the code, and neither posted again nor counted.
 	f.push(changeV2(t))
@@ -363,6 +368,17 @@ func TestServeGitHubReplies(t *testing.T) {
 		got := ghThreadComments(f, root)
 		return len(got) == 3 && got[2].User == ghBot && strings.Contains(got[2].Body, "Dismissed by `maintainer`")
 	})
+	var rule string
+	for _, c := range comments {
+		if c.ID == root {
+			rule = reviewer.ParseCommentRule(c.Body)
+		}
+	}
+	wantMetrics(t, p.addr, map[string]string{
+		`reviewer_replies_total{class="dismissal"}`:      "2",
+		`reviewer_dismissals_refused_total`:              "1",
+		`reviewer_dismissals_total{rule="` + rule + `"}`: "1",
+	})
 
 	// A rebase: the finding is still in the code, and neither posted again nor counted.
 	f.push(changeV2(t))
@@ -435,6 +451,29 @@ func TestPostReadsDismissalsFromThreads(t *testing.T) {
 			t.Errorf("the dismissed finding is still reported: %+v", fd)
 		}
 	}
+	// The summary and the report say so, and who; the summary's mention does not ping.
+	summary := ""
+	for _, n := range f.snapshot().Notes {
+		if strings.Contains(n.Body, "<!-- reviewer:summary") {
+			summary = n.Body
+		}
+	}
+	if !strings.Contains(summary, "1 finding dismissed (by @\u2060user102)") {
+		t.Errorf("the summary does not count the dismissal:\n%s", summary)
+	}
+	var rep struct {
+		Dismissed []struct {
+			Fingerprint string `json:"fingerprint"`
+			RuleID      string `json:"rule_id"`
+			Who         string `json:"who"`
+		} `json:"dismissed"`
+	}
+	if err := json.Unmarshal([]byte(run.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Dismissed) != 1 || rep.Dismissed[0].Fingerprint != fp || rep.Dismissed[0].Who != "user102" || rep.Dismissed[0].RuleID == "" {
+		t.Errorf("the report's dismissed = %+v, want user102's of %s with its rule", rep.Dismissed, fp)
+	}
 }
 
 // TestServeAnswersQuestion: a question in the bot's thread gets one answer, from one
@@ -481,6 +520,9 @@ func TestServeAnswersQuestion(t *testing.T) {
 	if len(questions) != 1 {
 		t.Fatalf("%d question requests, want 1", len(questions))
 	}
+	// Counted once the answer is posted: after it appears.
+	waitFor(t, "the answer counted", func() bool { return metric(t, p.addr, `reviewer_questions_total{outcome="answered"}`) == "1" })
+	wantMetrics(t, p.addr, map[string]string{`reviewer_replies_total{class="question"}`: "1"})
 	user := questions[0]
 	nonce := strings.TrimPrefix(strings.SplitN(user, "\n", 2)[0], "Delimiter token: ")
 	if !strings.Contains(user, "_QUESTION "+nonce) && !strings.Contains(user, "UNTRUSTED_"+nonce+"_QUESTION\n"+question+"\n") {
@@ -571,5 +613,15 @@ func TestServeGitLabAnswersQuestion(t *testing.T) {
 	})
 	if n := len(asked()); n != 1 {
 		t.Errorf("%d question requests, want 1", n)
+	}
+}
+
+// wantMetrics checks samples of the service's /metrics.
+func wantMetrics(t *testing.T, addr string, want map[string]string) {
+	t.Helper()
+	for sample, v := range want {
+		if got := metric(t, addr, sample); got != v {
+			t.Errorf("%s = %q, want %s", sample, got, v)
+		}
 	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"regexp"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +27,7 @@ type serviceMetrics struct {
 	forgeCalls  *prometheus.CounterVec // forge
 	notReviewed *prometheus.CounterVec // outcome (skipped, failed, withheld)
 	queue       queueStats
+	talk        *talkMetrics
 }
 
 // queueStats is what the metrics read of the queue at each scrape.
@@ -69,6 +72,7 @@ func newServiceMetrics(reg prometheus.Registerer, queue queueStats) *serviceMetr
 		notReviewed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_files_not_reviewed_total",
 			Help: "Files a review left out, by outcome: skipped, failed, withheld."}, []string{"outcome"}),
 		queue: queue,
+		talk:  newTalkMetrics(reg),
 	}
 	reg.MustRegister(m.reviews, m.duration, m.latency, m.findings, m.requests, m.answers, m.tokens, m.cost, m.errors, m.forgeCalls, m.notReviewed)
 	for _, s := range []string{"gateway", "cache"} {
@@ -163,4 +167,115 @@ func errorKind(err error) string {
 		return "config"
 	}
 	return "other"
+}
+
+// talkMetrics count the conversation in the bot's threads: replies read, questions
+// answered, dismissals.
+type talkMetrics struct {
+	replies          *prometheus.CounterVec // class
+	questions        *prometheus.CounterVec // outcome (answered, over_budget)
+	dismissals       *prometheus.CounterVec // rule
+	dismissalsRefuse prometheus.Counter
+	rules            *ruleLabels
+}
+
+// replyClasses are the classes a reply in the bot's thread is counted under.
+var replyClasses = []string{"question", "dismissal", "ack", "unknown"}
+
+func newTalkMetrics(reg prometheus.Registerer) *talkMetrics {
+	m := &talkMetrics{
+		replies: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_replies_total",
+			Help: "Replies by people in the bot's threads, by what they were read as: question, dismissal, ack (agreed or fixed), unknown (neither the rules nor the model could tell, or no model was asked)."}, []string{"class"}),
+		questions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_questions_total",
+			Help: "Questions in the bot's threads by outcome: answered, over_budget (a daily token budget was spent; said once in the thread)."}, []string{"outcome"}),
+		dismissals: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_dismissals_total",
+			Help: "Findings dismissed in the bot's threads by people who may change the code, by rule id (the first 100 distinct ids; others, and ids that are long, odd or unknown, as \"other\")."}, []string{"rule"}),
+		dismissalsRefuse: prometheus.NewCounter(prometheus.CounterOpts{Name: "reviewer_dismissals_refused_total",
+			Help: "Dismissals ignored because their writer may not change the code."}),
+		rules: &ruleLabels{seen: map[string]bool{}},
+	}
+	reg.MustRegister(m.replies, m.questions, m.dismissals, m.dismissalsRefuse)
+	for _, c := range replyClasses {
+		m.replies.WithLabelValues(c)
+	}
+	for _, o := range []string{"answered", "over_budget"} {
+		m.questions.WithLabelValues(o)
+	}
+	m.dismissals.WithLabelValues(otherRule)
+	return m
+}
+
+// replyRead counts a reply by what it was read as.
+func (m *serviceMetrics) replyRead(i reviewer.Intent) {
+	if m == nil {
+		return
+	}
+	class := "unknown"
+	switch i {
+	case reviewer.IntentQuestion:
+		class = "question"
+	case reviewer.IntentDismiss:
+		class = "dismissal"
+	case reviewer.IntentAck:
+		class = "ack"
+	}
+	m.talk.replies.WithLabelValues(class).Inc()
+}
+
+func (m *serviceMetrics) questionAnswered() {
+	if m != nil {
+		m.talk.questions.WithLabelValues("answered").Inc()
+	}
+}
+
+func (m *serviceMetrics) questionRefused() {
+	if m != nil {
+		m.talk.questions.WithLabelValues("over_budget").Inc()
+	}
+}
+
+func (m *serviceMetrics) dismissed(rule string) {
+	if m != nil {
+		m.talk.dismissals.WithLabelValues(m.talk.rules.label(rule)).Inc()
+	}
+}
+
+func (m *serviceMetrics) dismissalRefused() {
+	if m != nil {
+		m.talk.dismissalsRefuse.Inc()
+	}
+}
+
+// otherRule is the rule label of dismissals whose rule is not given its own series.
+const otherRule = "other"
+
+// maxRuleLabels bounds the rule label's values: rule ids come from the rules files of
+// each repository's base branch, and a thread's rule id is read back from the bot's
+// comment; neither is the operator's to bound.
+const maxRuleLabels = 100
+
+// ruleID is what a rule id given its own series looks like: short, plain.
+var ruleID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$`)
+
+// ruleLabels hands out the rule label: the id itself for the first maxRuleLabels plain
+// ids seen, otherRule for the rest.
+type ruleLabels struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (r *ruleLabels) label(id string) string {
+	if id == otherRule || !ruleID.MatchString(id) {
+		return otherRule
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seen[id] {
+		return id
+	}
+	if len(r.seen) >= maxRuleLabels {
+		return otherRule
+	}
+	r.seen[id] = true
+	return id
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"io"
+	"time"
 
 	"github.com/reviewerbot/reviewer/reviewer"
 )
@@ -24,6 +25,18 @@ type jsonReport struct {
 	Verification jsonVerification `json:"verification"`
 	// Tier is how much review the change got and why.
 	Tier jsonTier `json:"tier"`
+	// Dismissed are the findings people dismissed on the change, one entry per person,
+	// oldest first; empty for a local review.
+	Dismissed []jsonDismissal `json:"dismissed"`
+}
+
+// jsonDismissal is one person's dismissal of a finding: when is RFC 3339 in UTC, "" when
+// the forge did not say (dismissals read from threads by reviewer ci).
+type jsonDismissal struct {
+	Fingerprint string `json:"fingerprint"`
+	RuleID      string `json:"rule_id"`
+	Who         string `json:"who"`
+	When        string `json:"when"`
 }
 
 // jsonTier is the change's review tier: "trivial", "lite" or "full" ("auto" when none
@@ -148,6 +161,14 @@ func writeJSON(w io.Writer, res *reviewer.Result) error {
 		rep.Unplaced = append(rep.Unplaced, jsonPlace{Path: u.Path, Message: u.Message})
 	}
 	rep.Verification = verificationJSON(&res.Verification)
+	rep.Dismissed = make([]jsonDismissal, 0, len(res.Published.DismissedBy))
+	for _, d := range res.Published.DismissedBy {
+		when := ""
+		if !d.At.IsZero() {
+			when = d.At.UTC().Format(time.RFC3339)
+		}
+		rep.Dismissed = append(rep.Dismissed, jsonDismissal{Fingerprint: d.Fingerprint, RuleID: d.RuleID, Who: d.Who, When: when})
+	}
 	return encodeJSON(w, rep)
 }
 

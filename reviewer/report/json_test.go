@@ -14,7 +14,7 @@ import (
 // The key sets of the JSON report contract in DESIGN.md ("The JSON report"). A renamed,
 // added or dropped key must fail this test: other tools parse the report.
 var (
-	jsonTopKeys      = []string{"coverage", "egress", "findings", "forge", "omitted", "tier", "unplaced", "usage", "verification"}
+	jsonTopKeys      = []string{"coverage", "dismissed", "egress", "findings", "forge", "omitted", "tier", "unplaced", "usage", "verification"}
 	jsonFindingKeys  = []string{"end_line", "fingerprint", "line", "message", "path", "rule_id", "severity", "side", "source", "suggestion"}
 	jsonCoverageKeys = []string{"files"}
 	jsonFileKeys     = []string{"outcome", "path", "reason"}
@@ -24,6 +24,7 @@ var (
 		"prompt_tokens", "ran", "rejected_corrections", "requests", "unverified"}
 	jsonDroppedKeys = []string{"confidence", "line", "message", "path", "reason", "rule_id", "side", "verdict"}
 	jsonTierKeys    = []string{"level", "model_review", "reasons"}
+	jsonDismissKeys = []string{"fingerprint", "rule_id", "when", "who"}
 )
 
 func keys(t *testing.T, v any) []string {
@@ -99,6 +100,13 @@ func TestJSONKeys(t *testing.T) {
 				t.Errorf("%d dropped, want %d", got, want)
 			}
 			array(t, doc["verification"].(map[string]any)["failures"])
+			dismissed := array(t, doc["dismissed"])
+			for _, d := range dismissed {
+				check("dismissed", jsonDismissKeys, d)
+			}
+			if got, want := len(dismissed), len(tt.res.Published.DismissedBy); got != want {
+				t.Errorf("%d dismissed, want %d", got, want)
+			}
 			if got, want := len(findings), len(tt.res.Findings); got != want {
 				t.Errorf("%d findings, want %d", got, want)
 			}

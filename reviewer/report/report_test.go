@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -167,8 +168,12 @@ func sampleResult() *reviewer.Result {
 		LLMEnabled: true,
 		Tier: reviewer.Tier{Level: reviewer.TierLite, Reasons: []string{"code changes in 3 files, 40 changed lines"},
 			Plan: reviewer.TierPlan{AskModel: true}},
-		Omitted:   3,
-		Published: reviewer.Published{Posted: 5, Kept: 2, Resolved: 1, Rejected: 1, Status: reviewer.StatusFailure, APICalls: 9},
+		Omitted: 3,
+		Published: reviewer.Published{Posted: 5, Kept: 2, Resolved: 1, Rejected: 1, Status: reviewer.StatusFailure, APICalls: 9,
+			Dismissed: 1, DismissedBy: []reviewer.Dismissal{
+				{Fingerprint: "3f2a9c", RuleID: "sql-no-string-concat", Who: "alice", At: time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)},
+				{Fingerprint: "3f2a9c", RuleID: "sql-no-string-concat", Who: "bob"},
+			}},
 		Egress: []reviewer.Egress{{
 			Model:  "openai/gpt-4o-mini",
 			Tokens: 5120,
