@@ -182,7 +182,7 @@ func dismiss(ctx context.Context, client forgeClient, store dismissalStore, chan
 	}
 	if err := store.Dismiss(ctx, queue.Dismissal{Forge: change.Forge, Repo: change.Repo, Change: change.Number,
 		Fingerprint: thread.Fingerprint, RuleID: thread.RuleID, Thread: thread.ID, Who: r.Author.Login, Words: r.Body,
-		ForLearning: forLearning}); err != nil {
+		ForLearning: forLearning, Path: thread.Path, Line: thread.Line}); err != nil {
 		return err
 	}
 	log.InfoContext(ctx, "finding dismissed", slog.String("sender", r.Author.Login), slog.Bool("for_learning", forLearning))
