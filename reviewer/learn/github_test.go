@@ -1,6 +1,7 @@
 package learn_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -39,7 +40,7 @@ func (f ghFake) branchFile(branch, path string) (string, bool) {
 func (f ghFake) proposals() []fakeProposal {
 	var out []fakeProposal
 	for _, p := range f.Proposals() {
-		out = append(out, fakeProposal{ID: string(rune('0' + p.Number%10)), Title: p.Title, Body: p.Body, State: p.State,
+		out = append(out, fakeProposal{ID: strconv.Itoa(p.Number), Title: p.Title, Body: p.Body, State: p.State,
 			Head: p.Head, Target: p.Base, Pushes: len(p.HeadSHAs)})
 	}
 	return out
