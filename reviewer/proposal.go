@@ -16,6 +16,28 @@ type ProposalWriter interface {
 	PushBranch(ctx context.Context, repo, base, branch, message string, files map[string][]byte) (sha string, err error)
 	// OpenProposal opens a pull or merge request from branch into target with title and
 	// body, or, when one from branch is open, edits its title and body if they differ. It returns the
-	// request's web URL and whether it was opened now.
-	OpenProposal(ctx context.Context, repo, branch, target, title, body string) (url string, opened bool, err error)
+	// request's web URL and what was done.
+	OpenProposal(ctx context.Context, repo, branch, target, title, body string) (url string, done ProposalState, err error)
+}
+
+// ProposalState is what OpenProposal did.
+type ProposalState int
+
+const (
+	// ProposalUnchanged: the open request already said that.
+	ProposalUnchanged ProposalState = iota
+	// ProposalOpened: a request was opened.
+	ProposalOpened
+	// ProposalUpdated: the open request's title or body was edited.
+	ProposalUpdated
+)
+
+func (s ProposalState) String() string {
+	switch s {
+	case ProposalOpened:
+		return "opened"
+	case ProposalUpdated:
+		return "updated"
+	}
+	return "unchanged"
 }

@@ -100,33 +100,33 @@ func (cl *Client) PushBranch(ctx context.Context, repo, base, branch, message st
 // GitHub API docs: https://docs.github.com/rest/pulls/pulls#list-pull-requests
 // GitHub API docs: https://docs.github.com/rest/pulls/pulls#create-a-pull-request
 // GitHub API docs: https://docs.github.com/rest/pulls/pulls#update-a-pull-request
-func (cl *Client) OpenProposal(ctx context.Context, repo, branch, target, title, body string) (string, bool, error) {
+func (cl *Client) OpenProposal(ctx context.Context, repo, branch, target, title, body string) (string, reviewer.ProposalState, error) {
 	owner, name, err := splitRepo(repo)
 	if err != nil {
-		return "", false, err
+		return "", reviewer.ProposalUnchanged, err
 	}
 	open, _, err := cl.gh.PullRequests.List(ctx, owner, name, &github.PullRequestListOptions{State: "open",
 		Head: owner + ":" + branch, Base: target})
 	if err != nil {
-		return "", false, mapError("list the pull requests of "+branch, err)
+		return "", reviewer.ProposalUnchanged, mapError("list the pull requests of "+branch, err)
 	}
 	if len(open) > 0 {
 		if open[0].GetTitle() == title && open[0].GetBody() == body {
-			return open[0].GetHTMLURL(), false, nil
+			return open[0].GetHTMLURL(), reviewer.ProposalUnchanged, nil
 		}
 		pr, _, err := cl.gh.PullRequests.Edit(ctx, owner, name, open[0].GetNumber(),
 			&github.PullRequest{Title: github.String(title), Body: github.String(body)})
 		if err != nil {
-			return "", false, mapError(fmt.Sprintf("edit pull request %d", open[0].GetNumber()), err)
+			return "", reviewer.ProposalUnchanged, mapError(fmt.Sprintf("edit pull request %d", open[0].GetNumber()), err)
 		}
-		return pr.GetHTMLURL(), false, nil
+		return pr.GetHTMLURL(), reviewer.ProposalUpdated, nil
 	}
 	pr, _, err := cl.gh.PullRequests.Create(ctx, owner, name, &github.NewPullRequest{Title: github.String(title),
 		Head: github.String(branch), Base: github.String(target), Body: github.String(body)})
 	if err != nil {
-		return "", false, mapError("open a pull request from "+branch, err)
+		return "", reviewer.ProposalUnchanged, mapError("open a pull request from "+branch, err)
 	}
-	return pr.GetHTMLURL(), true, nil
+	return pr.GetHTMLURL(), reviewer.ProposalOpened, nil
 }
 
 // holds says whether commit sha is one commit on base whose files are files: the branch

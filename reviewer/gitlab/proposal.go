@@ -115,7 +115,7 @@ func (c *Client) holds(ctx context.Context, ch reviewer.Change, sha string, file
 // GitLab API: https://docs.gitlab.com/api/merge_requests/#list-project-merge-requests,
 // https://docs.gitlab.com/api/merge_requests/#create-mr and
 // https://docs.gitlab.com/api/merge_requests/#update-mr
-func (c *Client) OpenProposal(ctx context.Context, repo, branch, target, title, body string) (string, bool, error) {
+func (c *Client) OpenProposal(ctx context.Context, repo, branch, target, title, body string) (string, reviewer.ProposalState, error) {
 	var open []*gl.BasicMergeRequest
 	err := c.call(ctx, true, func(o ...gl.RequestOptionFunc) (r *gl.Response, err error) {
 		open, r, err = c.api.MergeRequests.ListProjectMergeRequests(repo, &gl.ListProjectMergeRequestsOptions{State: gl.Ptr("opened"),
@@ -123,12 +123,12 @@ func (c *Client) OpenProposal(ctx context.Context, repo, branch, target, title, 
 		return r, err
 	})
 	if err != nil {
-		return "", false, fmt.Errorf("list the merge requests of %s: %w", branch, err)
+		return "", reviewer.ProposalUnchanged, fmt.Errorf("list the merge requests of %s: %w", branch, err)
 	}
 	if len(open) > 0 {
 		mr := open[0]
 		if mr.Title == title && mr.Description == body {
-			return mr.WebURL, false, nil
+			return mr.WebURL, reviewer.ProposalUnchanged, nil
 		}
 		var upd *gl.MergeRequest
 		err := c.call(ctx, true, func(o ...gl.RequestOptionFunc) (r *gl.Response, err error) {
@@ -137,9 +137,9 @@ func (c *Client) OpenProposal(ctx context.Context, repo, branch, target, title, 
 			return r, err
 		})
 		if err != nil {
-			return "", false, fmt.Errorf("edit merge request !%d: %w", mr.IID, err)
+			return "", reviewer.ProposalUnchanged, fmt.Errorf("edit merge request !%d: %w", mr.IID, err)
 		}
-		return upd.WebURL, false, nil
+		return upd.WebURL, reviewer.ProposalUpdated, nil
 	}
 	var mr *gl.MergeRequest
 	err = c.call(ctx, false, func(o ...gl.RequestOptionFunc) (r *gl.Response, err error) {
@@ -148,7 +148,7 @@ func (c *Client) OpenProposal(ctx context.Context, repo, branch, target, title, 
 		return r, err
 	})
 	if err != nil {
-		return "", false, fmt.Errorf("open a merge request from %s: %w", branch, err)
+		return "", reviewer.ProposalUnchanged, fmt.Errorf("open a merge request from %s: %w", branch, err)
 	}
-	return mr.WebURL, true, nil
+	return mr.WebURL, reviewer.ProposalOpened, nil
 }

@@ -33,10 +33,9 @@ type Result struct {
 	Edits       []FileEdit
 	// Patch is the unified diff of Edits.
 	Patch string
-	// URL is the pull or merge request's; Opened says it was opened by this run (else it
-	// was updated, or, when nothing differed, left as it was).
-	URL    string
-	Opened bool
+	// URL is the pull or merge request's; State says what this run did to it.
+	URL   string
+	State reviewer.ProposalState
 }
 
 // Run proposes the edits the dismissals of one repository's rules call for, through w:
@@ -101,7 +100,7 @@ func Run(ctx context.Context, w reviewer.ProposalWriter, forge, repo string, ds 
 	if link == nil {
 		link = func(Dismissal) string { return "" }
 	}
-	res.URL, res.Opened, err = w.OpenProposal(ctx, repo, Branch, branch, Title, Describe(ps, link))
+	res.URL, res.State, err = w.OpenProposal(ctx, repo, Branch, branch, Title, Describe(ps, link))
 	return res, errors.Join(err, applyErr)
 }
 

@@ -98,8 +98,8 @@ func TestRunOnForges(t *testing.T) {
 					t.Fatal(err)
 				}
 				ps := fake.proposals()
-				if len(ps) != 1 || !res.Opened || res.URL == "" {
-					t.Fatalf("after three dismissals: %d proposals (%+v), opened %v, url %q", len(ps), ps, res.Opened, res.URL)
+				if len(ps) != 1 || res.State != reviewer.ProposalOpened || res.URL == "" {
+					t.Fatalf("after three dismissals: %d proposals (%+v), state %s, url %q", len(ps), ps, res.State, res.URL)
 				}
 				if ps[0].Head != learn.Branch || ps[0].Title != learn.Title {
 					t.Errorf("proposal from %q titled %q", ps[0].Head, ps[0].Title)
@@ -120,8 +120,8 @@ func TestRunOnForges(t *testing.T) {
 
 				// Run again with nothing new: nothing is written.
 				before := len(fake.writes())
-				if _, err := learn.Run(ctx, w, forge, repoOf[forge], evidence(forge, three...), cfg); err != nil {
-					t.Fatal(err)
+				if res, err := learn.Run(ctx, w, forge, repoOf[forge], evidence(forge, three...), cfg); err != nil || res.State != reviewer.ProposalUnchanged {
+					t.Fatalf("a run with no new evidence: %s, %v", res.State, err)
 				}
 				if after := fake.writes(); len(after) != before {
 					t.Errorf("a run with no new evidence wrote %q", after[before:])
@@ -134,8 +134,8 @@ func TestRunOnForges(t *testing.T) {
 					t.Fatal(err)
 				}
 				ps2 := fake.proposals()
-				if len(ps2) != 1 || ps2[0].ID != ps[0].ID || res.Opened || ps2[0].State != "opened" && ps2[0].State != "open" {
-					t.Fatalf("after a fourth dismissal: %+v, opened %v", ps2, res.Opened)
+				if len(ps2) != 1 || ps2[0].ID != ps[0].ID || res.State != reviewer.ProposalUpdated || ps2[0].State != "opened" && ps2[0].State != "open" {
+					t.Fatalf("after a fourth dismissal: %+v, %s", ps2, res.State)
 				}
 				got, _ = fake.branchFile(learn.Branch, sqlRule)
 				want, err = os.ReadFile("testdata/e2e/sql-example.md")
