@@ -24,11 +24,11 @@ type ProposalWriter interface {
 type ProposalState int
 
 const (
-	// ProposalUnchanged: the open request already said that.
+	// ProposalUnchanged means the open request already said that.
 	ProposalUnchanged ProposalState = iota
-	// ProposalOpened: a request was opened.
+	// ProposalOpened means a request was opened.
 	ProposalOpened
-	// ProposalUpdated: the open request's title or body was edited.
+	// ProposalUpdated means the open request's title or body was edited.
 	ProposalUpdated
 )
 

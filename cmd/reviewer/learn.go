@@ -150,7 +150,7 @@ func (l learner) run(ctx context.Context, repo string) error {
 			continue
 		}
 		if res.URL != "" {
-			l.log.InfoContext(ctx, "rules proposal "+res.State.String(), slog.String("repo", k.repo), slog.String("url", res.URL),
+			l.log.InfoContext(ctx, "rules proposal", slog.String("state", res.State.String()), slog.String("repo", k.repo), slog.String("url", res.URL),
 				slog.Int("rules", len(res.Proposals)))
 			if l.metrics != nil && res.State != reviewer.ProposalUnchanged {
 				l.metrics.proposals.WithLabelValues(k.forge, res.State.String()).Inc()

@@ -50,10 +50,10 @@ type Reason int
 const (
 	// ReasonOther is words that say neither of the others.
 	ReasonOther Reason = iota
-	// ReasonFalsePositive: the rule is wrong about this code ("false positive",
+	// ReasonFalsePositive says the rule is wrong about this code ("false positive",
 	// "intended", "by design", "does not apply", "ignore this").
 	ReasonFalsePositive
-	// ReasonNotABug: the finding is right but not worth acting on ("not a bug",
+	// ReasonNotABug says the finding is right but not worth acting on ("not a bug",
 	// "won't fix", "accepted risk").
 	ReasonNotABug
 )

@@ -14,17 +14,15 @@ const ghBase = "1111111111111111111111111111111111111111"
 
 type ghFake struct{ *fakegithub.Server }
 
-func init() {
-	forgeFakes["github"] = func(t *testing.T) (forgeFake, reviewer.ProposalWriter) {
-		f := fakegithub.New(t, fakegithub.Options{Repo: "acme/client", Token: "tok"})
-		f.Push(fakegithub.Rev{Base: ghBase, Head: "2222222222222222222222222222222222222222",
-			Diff: "diff --git a/README.md b/README.md\n--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-a\n+b\n"})
-		cl, err := github.New(github.Options{BaseURL: f.BaseURL(), Token: "tok", MaxRetries: -1, WriteGap: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ghFake{f}, cl
+func startGitHub(t *testing.T) (forgeFake, reviewer.ProposalWriter) {
+	f := fakegithub.New(t, fakegithub.Options{Repo: "acme/client", Token: "tok"})
+	f.Push(fakegithub.Rev{Base: ghBase, Head: "2222222222222222222222222222222222222222",
+		Diff: "diff --git a/README.md b/README.md\n--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-a\n+b\n"})
+	cl, err := github.New(github.Options{BaseURL: f.BaseURL(), Token: "tok", MaxRetries: -1, WriteGap: -1})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return ghFake{f}, cl
 }
 
 func (f ghFake) setRule(path, content string) { f.SetFile(ghBase, path, content) }

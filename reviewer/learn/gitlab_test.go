@@ -13,17 +13,15 @@ const glBase = "3333333333333333333333333333333333333333"
 
 type glFake struct{ *fakegitlab.Server }
 
-func init() {
-	forgeFakes["gitlab"] = func(t *testing.T) (forgeFake, reviewer.ProposalWriter) {
-		f := fakegitlab.New(t, fakegitlab.Options{Project: "acme/client", IID: 3, Token: "tok"})
-		f.Push(fakegitlab.Rev{Base: glBase, Start: glBase, Head: "4444444444444444444444444444444444444444",
-			Diff: "diff --git a/README.md b/README.md\n--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-a\n+b\n"})
-		cl, err := gitlab.New(gitlab.Options{BaseURL: f.URL(), Token: "tok", HTTPClient: f.Client(), MaxRetries: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return glFake{f}, cl
+func startGitLab(t *testing.T) (forgeFake, reviewer.ProposalWriter) {
+	f := fakegitlab.New(t, fakegitlab.Options{Project: "acme/client", IID: 3, Token: "tok"})
+	f.Push(fakegitlab.Rev{Base: glBase, Start: glBase, Head: "4444444444444444444444444444444444444444",
+		Diff: "diff --git a/README.md b/README.md\n--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-a\n+b\n"})
+	cl, err := gitlab.New(gitlab.Options{BaseURL: f.URL(), Token: "tok", HTTPClient: f.Client(), MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return glFake{f}, cl
 }
 
 func (f glFake) setRule(path, content string) { f.SetFile(glBase, path, content) }

@@ -29,7 +29,7 @@ type fakeProposal struct {
 	Pushes                               int
 }
 
-var forgeFakes = map[string]func(t *testing.T) (forgeFake, reviewer.ProposalWriter){}
+var forgeFakes = map[string]func(t *testing.T) (forgeFake, reviewer.ProposalWriter){"github": startGitHub, "gitlab": startGitLab}
 
 const sqlRule = ".reviewer/rules/sql.md"
 

@@ -1,7 +1,7 @@
 package fakegithub
 
 import (
-	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"maps"
@@ -193,11 +193,11 @@ func (f *Server) createTree(w http.ResponseWriter, _ *http.Request, req Request)
 		}
 		files[p] = content
 	}
-	sum := sha1.New()
+	sum := sha256.New()
 	for _, p := range slices.Sorted(maps.Keys(files)) {
 		fmt.Fprintf(sum, "%s\x00%s\x00", p, files[p])
 	}
-	sha := hex.EncodeToString(sum.Sum(nil))
+	sha := hex.EncodeToString(sum.Sum(nil))[:40] // git object ids are 40 hex digits
 	if f.git.trees == nil {
 		f.git.trees = map[string]map[string]string{}
 	}
@@ -226,8 +226,8 @@ func (f *Server) createCommit(w http.ResponseWriter, _ *http.Request, req Reques
 		parents = append(parents, s)
 	}
 	f.nextID++
-	sum := sha1.Sum([]byte(fmt.Sprintf("%s %v %s %d", tree, parents, message, f.nextID)))
-	sha := hex.EncodeToString(sum[:])
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s %v %s %d", tree, parents, message, f.nextID)))
+	sha := hex.EncodeToString(sum[:20])
 	if f.git.commits == nil {
 		f.git.commits = map[string]gitCommit{}
 	}

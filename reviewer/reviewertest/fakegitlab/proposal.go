@@ -1,7 +1,7 @@
 package fakegitlab
 
 import (
-	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -188,8 +188,8 @@ func (f *Server) createCommit(w http.ResponseWriter, _ *http.Request, req Reques
 		files[p] = content
 	}
 	f.nextID++
-	sum := sha1.Sum([]byte(fmt.Sprintf("%s %s %s %d", start, branch, message, f.nextID)))
-	sha := hex.EncodeToString(sum[:])
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s %s %s %d", start, branch, message, f.nextID)))
+	sha := hex.EncodeToString(sum[:20])
 	if f.git.commits == nil {
 		f.git.commits, f.git.refs = map[string][]string{}, map[string]string{}
 	}
