@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,5 +109,36 @@ func TestLearnLinks(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%s %q %q: %s, want %s", tc.forge, tc.githubBase, tc.gitlabBase, got, tc.want)
 		}
+	}
+}
+
+// TestServeLearns: with learn.enabled, the service's leader runs learning at start as a
+// periodic job: one pull request is opened, and the metric counts it.
+func TestServeLearns(t *testing.T) {
+	t.Parallel()
+	rule, err := os.ReadFile("testdata/learn/sql.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := strings.Repeat("1", 40)
+	f := newGitHubFake(t, forgeRev{Base: base, Start: base, Head: strings.Repeat("3", 40),
+		Diff: "diff --git a/README.md b/README.md\n--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-a\n+b\n"})
+	f.SetFile(base, ".reviewer/rules/sql.md", string(rule))
+	db := learnDB(t)
+	p := startServe(t, append(quickQueue(db), "REVIEWER_SERVER_CLONES_MAX_MIB=0", "REVIEWER_GITHUB_TOKEN="+ghToken,
+		"REVIEWER_GITHUB_BASE_URL="+f.BaseURL(), "REVIEWER_GITHUB_WEBHOOK_SECRET="+serveSecret, "REVIEWER_GITHUB_BOT_LOGIN="+ghBot,
+		"REVIEWER_LEARN_ENABLED=true"))
+	waitFor(t, "the learning proposal", func() bool { return len(f.Proposals()) > 0 })
+	waitFor(t, "the proposal counted", func() bool {
+		resp, err := http.Get("http://" + p.addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		return strings.Contains(string(metrics), `reviewer_rules_proposals_total{forge="github",outcome="opened"} 1`)
+	})
+	if ps := f.Proposals(); len(ps) != 1 || ps[0].Head != "reviewer/learn" {
+		t.Errorf("proposals %+v, want one from reviewer/learn", ps)
 	}
 }
