@@ -136,7 +136,8 @@ func (l learner) run(ctx context.Context, repo string) error {
 			errs = append(errs, fmt.Errorf("%s %s: %w", k.forge, k.repo, err))
 			continue
 		}
-		cfg := learn.Config{Thresholds: l.c.Learn.thresholds(), DryRun: l.dryRun, Mask: mask, Link: l.link(k.forge)}
+		cfg := learn.Config{Thresholds: l.c.Learn.thresholds(), DryRun: l.dryRun, Mask: mask, Link: l.link(k.forge),
+			Rules: l.c.repoOptions()}
 		res, err := learn.Run(ctx, w, k.forge, k.repo, ds, cfg)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s %s: %w", k.forge, k.repo, err))

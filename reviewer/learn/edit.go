@@ -30,6 +30,9 @@ type Options struct {
 	// Mask redacts secrets from text written into a rules file (dismissed paths); nil
 	// leaves text as it is.
 	Mask func(string) string
+	// RulesDir is the operator's rules directory (review.rules_dir), where a built-in
+	// rule's override goes; "" is the rules_dir of .reviewer.yaml, else DefaultRulesDir.
+	RulesDir string
 }
 
 // ExampleHeading opens the section KindExample writes into a rule's text; a later
@@ -59,6 +62,9 @@ func Apply(fsys fs.FS, set *rules.Set, ps []Proposal, opts Options) ([]FileEdit,
 		if s.RulesDir != "" {
 			rulesDir = s.RulesDir
 		}
+	}
+	if opts.RulesDir != "" {
+		rulesDir = opts.RulesDir
 	}
 	var (
 		edits []FileEdit

@@ -24,6 +24,8 @@ type Config struct {
 	Link ThreadURL
 	// Now is the end of the window; zero is time.Now.
 	Now time.Time
+	// Rules is how the repository's rules are loaded, as the reviews load them.
+	Rules rules.RepoOptions
 }
 
 // Result is what a run proposed for one repository.
@@ -63,11 +65,11 @@ func Run(ctx context.Context, w reviewer.ProposalWriter, forge, repo string, ds 
 	if err != nil {
 		return res, err
 	}
-	fsys, err := readRules(ctx, w, reviewer.Change{Forge: forge, Repo: repo, BaseSHA: sha}, sha)
+	fsys, err := readRules(ctx, w, reviewer.Change{Forge: forge, Repo: repo, BaseSHA: sha}, sha, cfg.Rules.RulesDir)
 	if err != nil {
 		return res, err
 	}
-	set, err := rules.LoadRepo(fsys, rules.RepoOptions{})
+	set, err := rules.LoadRepo(fsys, cfg.Rules)
 	if err != nil {
 		return res, fmt.Errorf("read the rules of %s at %s: %w", repo, branch, err)
 	}
@@ -75,7 +77,7 @@ func Run(ctx context.Context, w reviewer.ProposalWriter, forge, repo string, ds 
 	if len(ps) == 0 {
 		return res, nil
 	}
-	edits, applyErr := Apply(fsys, set, ps, Options{Mask: cfg.Mask})
+	edits, applyErr := Apply(fsys, set, ps, Options{Mask: cfg.Mask, RulesDir: cfg.Rules.RulesDir})
 	if len(edits) == 0 {
 		return res, applyErr
 	}
@@ -104,12 +106,15 @@ func Run(ctx context.Context, w reviewer.ProposalWriter, forge, repo string, ds 
 	return res, errors.Join(err, applyErr)
 }
 
-// readRules reads the rules files and settings at rev, and the rules directory the
-// settings name.
-func readRules(ctx context.Context, w reviewer.TreeReader, c reviewer.Change, rev string) (fs.FS, error) {
-	fsys, err := w.Tree(ctx, c, rev, rules.SourcePaths(""))
+// readRules reads the rules files and settings at rev (rulesDir, when set, is the
+// operator's rules directory), and the rules directory the settings name.
+func readRules(ctx context.Context, w reviewer.TreeReader, c reviewer.Change, rev, rulesDir string) (fs.FS, error) {
+	fsys, err := w.Tree(ctx, c, rev, rules.SourcePaths(rulesDir))
 	if err != nil {
 		return nil, fmt.Errorf("read the rules of %s at %s: %w", c.Repo, rev, err)
+	}
+	if rulesDir != "" {
+		return fsys, nil
 	}
 	data, err := fs.ReadFile(fsys, rules.SettingsFile)
 	if err != nil {
