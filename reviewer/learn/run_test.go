@@ -3,6 +3,7 @@ package learn_test
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/reviewerbot/reviewer/internal/golden"
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/learn"
+	"github.com/reviewerbot/reviewer/rules"
 )
 
 // forgeFake is what the end-to-end tests need of a stateful forge fake, on either forge.
@@ -87,6 +89,26 @@ func TestRunOnForges(t *testing.T) {
 				golden.Check(t, "testdata/e2e/dry-run.diff", []byte(res.Patch))
 				if len(fake.writes()) != 0 || len(fake.proposals()) != 0 {
 					t.Errorf("dry run wrote %q", fake.writes())
+				}
+			})
+
+			t.Run("built-in rule", func(t *testing.T) {
+				fake, w := start(t)
+				ds := evidence(forge, [3]string{"ann", "tools/gen/a.go", "false positive"}, [3]string{"bob", "tools/gen/b.go", "intended"},
+					[3]string{"cy", "tools/gen/sub/c.go", "false positive"})
+				for i := range ds {
+					ds[i].RuleID = "go-ignored-error"
+				}
+				if _, err := learn.Run(ctx, w, forge, repoOf[forge], ds, cfg); err != nil {
+					t.Fatal(err)
+				}
+				got, ok := fake.branchFile(learn.Branch, ".reviewer/rules/go-ignored-error.md")
+				r, err := rules.Parse("go-ignored-error.md", []byte(got))
+				if !ok || err != nil || r.ID != "go-ignored-error" || !slices.Contains(r.Exclude, "tools/gen/**") {
+					t.Errorf("override of the built-in rule on %s (%v, %v):\n%s", learn.Branch, ok, err, got)
+				}
+				if len(fake.proposals()) != 1 {
+					t.Errorf("%d proposals, want 1", len(fake.proposals()))
 				}
 			})
 
