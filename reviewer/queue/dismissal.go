@@ -66,14 +66,28 @@ func createDismissals(ctx context.Context, x execer, _ dialect) error {
 }
 
 // addDismissalPath keeps where each dismissed finding was, the evidence `reviewer
-// learn` counts paths from. Older rows keep an empty path.
-func addDismissalPath(ctx context.Context, x execer, _ dialect) error {
-	for _, stmt := range []string{
-		`ALTER TABLE reviewer_dismissals ADD COLUMN path TEXT NOT NULL DEFAULT ''`,
-		`ALTER TABLE reviewer_dismissals ADD COLUMN line BIGINT NOT NULL DEFAULT 0`,
+// learn` counts paths from. Older rows keep an empty path. Like migration 1 it adopts a
+// table that has the columns already (a database whose record of migrations is behind
+// its tables).
+func addDismissalPath(ctx context.Context, x execer, d dialect) error {
+	for _, col := range []struct{ name, def string }{
+		{"path", "TEXT NOT NULL DEFAULT ''"},
+		{"line", "BIGINT NOT NULL DEFAULT 0"},
 	} {
-		if _, err := x.exec(ctx, stmt); err != nil {
-			return fmt.Errorf("add dismissal path: %w", err)
+		q := `SELECT count(*) FROM pragma_table_info('reviewer_dismissals') WHERE name = $1`
+		if d == dialectPostgres {
+			q = `SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()
+				AND table_name = 'reviewer_dismissals' AND column_name = $1`
+		}
+		var n int
+		if err := x.queryRow(ctx, q, col.name).Scan(&n); err != nil {
+			return fmt.Errorf("add dismissal %s: %w", col.name, err)
+		}
+		if n > 0 {
+			continue
+		}
+		if _, err := x.exec(ctx, `ALTER TABLE reviewer_dismissals ADD COLUMN `+col.name+` `+col.def); err != nil {
+			return fmt.Errorf("add dismissal %s: %w", col.name, err)
 		}
 	}
 	return nil
