@@ -46,3 +46,16 @@ func Builtin() ([]*Rule, error) {
 	}
 	return rules, nil
 }
+
+// BuiltinFile returns the text of the built-in rules file name (a Rule's Source without
+// "builtin:"), for a repository that overrides the rule with an edited copy.
+func BuiltinFile(name string) ([]byte, error) {
+	if !fs.ValidPath(name) || path.Dir(name) != "." {
+		return nil, fmt.Errorf("builtin rules file %q: not a file name", name)
+	}
+	data, err := builtinFS.ReadFile(path.Join("builtin", name))
+	if err != nil {
+		return nil, fmt.Errorf("builtin rules file %q: %w", name, err)
+	}
+	return data, nil
+}

@@ -44,6 +44,8 @@ type Config struct {
 	History HistoryConfig `mapstructure:"history"`
 	// Telemetry sends traces of the reviews to an OpenTelemetry collector (traces.go).
 	Telemetry TelemetryConfig `mapstructure:"telemetry"`
+	// Learn proposes edits of the rules files from dismissals (reviewer learn, learn.go).
+	Learn LearnConfig `mapstructure:"learn"`
 
 	// tracer traces reviews (startTraces); nil: tracing is off.
 	tracer *telemetry.Tracer
@@ -419,6 +421,11 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("telemetry.traces.headers", "")
 	v.SetDefault("telemetry.traces.headers_file", "")
 	v.SetDefault("telemetry.traces.sample_ratio", 1.0)
+	v.SetDefault("learn.enabled", false)
+	v.SetDefault("learn.interval", "24h")
+	v.SetDefault("learn.min_dismissals", 3)
+	v.SetDefault("learn.min_people", 2)
+	v.SetDefault("learn.window", "2160h")
 }
 
 // mapKeys are the keys whose value is a map with names of the user's choosing.
@@ -707,6 +714,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	errs = append(errs, c.Telemetry.validate()...)
+	errs = append(errs, c.Learn.validate()...)
 	return errors.Join(errs...)
 }
 

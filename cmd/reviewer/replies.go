@@ -221,7 +221,7 @@ func dismiss(ctx context.Context, client forgeClient, store dismissalStore, m *s
 	}
 	if err := store.Dismiss(ctx, queue.Dismissal{Forge: change.Forge, Repo: change.Repo, Change: change.Number,
 		Fingerprint: thread.Fingerprint, RuleID: thread.RuleID, Thread: thread.ID, Who: r.Author.Login, Words: r.Body,
-		ForLearning: forLearning}); err != nil {
+		ForLearning: forLearning, Path: thread.Path, Line: thread.Line}); err != nil {
 		return err
 	}
 	m.dismissed(thread.RuleID)

@@ -39,6 +39,7 @@ func newRoot(e env) *cobra.Command {
 	root.AddCommand(reviewCmd(e), ciCmd(e), rulesCmd(e), versionCmd(e))
 	root.AddCommand(evalCmd(e), serveCmd(e), migrateCmd(e), historyCmd(e))
 	root.AddCommand(dismissalsCmd(e))
+	root.AddCommand(learnCmd(e))
 	root.AddCommand(setupCmd(e))
 	// Flag errors reach SetFlagErrorFunc; argument errors come from each command's Args,
 	// which cobra returns untyped: wrap every validator (cobra's own help and completion

@@ -108,6 +108,8 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 		CheckSchema:      c.Queue.Migrate == "check",
 		HeartbeatTimeout: c.Queue.HeartbeatTimeout,
 		HistoryMaxAge:    c.History.MaxAge,
+		Learn:            serveLearn(e, c, w, logger),
+		LearnEvery:       c.Learn.Interval,
 	})
 	if err != nil {
 		return usageError(fmt.Errorf("queue.url: %w", err))

@@ -26,6 +26,7 @@ type serviceMetrics struct {
 	errors      *prometheus.CounterVec // kind
 	forgeCalls  *prometheus.CounterVec // forge
 	notReviewed *prometheus.CounterVec // outcome (skipped, failed, withheld)
+	proposals   *prometheus.CounterVec // forge, outcome (opened, updated): reviewer learn's
 	queue       queueStats
 	talk        *talkMetrics
 }
@@ -71,10 +72,18 @@ func newServiceMetrics(reg prometheus.Registerer, queue queueStats) *serviceMetr
 			Help: "Forge API requests made by reviews."}, []string{"forge"}),
 		notReviewed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_files_not_reviewed_total",
 			Help: "Files a review left out, by outcome: skipped, failed, withheld."}, []string{"outcome"}),
+		proposals: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "reviewer_rules_proposals_total",
+			Help: "Pull or merge requests of rules edits learning opened or updated, by forge and outcome (opened, updated)."}, []string{"forge", "outcome"}),
 		queue: queue,
 		talk:  newTalkMetrics(reg),
 	}
 	reg.MustRegister(m.reviews, m.duration, m.latency, m.findings, m.requests, m.answers, m.tokens, m.cost, m.errors, m.forgeCalls, m.notReviewed)
+	reg.MustRegister(m.proposals)
+	for _, f := range metricForges {
+		for _, o := range []string{"opened", "updated"} {
+			m.proposals.WithLabelValues(f, o)
+		}
+	}
 	for _, s := range []string{"gateway", "cache"} {
 		m.answers.WithLabelValues(s)
 	}

@@ -18,7 +18,8 @@ func TestDismissals(t *testing.T) {
 			q, _ := open(t, b.url(t), queue.Options{})
 			at := time.UnixMilli(1_765_000_000_000).UTC()
 			member := queue.Dismissal{Forge: "github", Repo: "octo/app", Change: 7, Fingerprint: "0123456789abcdef",
-				RuleID: "go.sql-injection", Thread: "101", Who: "mona", Words: "false positive: ids are ints", At: at, ForLearning: true}
+				RuleID: "go.sql-injection", Thread: "101", Who: "mona", Words: "false positive: ids are ints", At: at, ForLearning: true,
+				Path: "internal/db/users.go", Line: 42}
 			author := member
 			author.Who, author.Words, author.ForLearning, author.At = "hubot", strings.Repeat("é", queue.MaxDismissalWords), false, at.Add(time.Second)
 			other := member

@@ -41,6 +41,7 @@ var migrations = []migration{
 	{3, "replica heartbeats", createReplicas},
 	{historyVersion, "review history", createHistory},
 	{5, "dismissals", createDismissals},
+	{6, "dismissal paths", addDismissalPath},
 }
 
 // createReplicas makes the heartbeat table of the replicas (reclaim.go).

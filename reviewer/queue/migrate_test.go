@@ -43,6 +43,7 @@ var ours = []queue.Step{
 	{Component: "reviewer", Version: 3, Name: "replica heartbeats"},
 	{Component: "reviewer", Version: 4, Name: "review history"},
 	{Component: "reviewer", Version: 5, Name: "dismissals"},
+	{Component: "reviewer", Version: 6, Name: "dismissal paths"},
 }
 
 func migrate(t *testing.T, url string, dryRun bool) []queue.Step {
@@ -75,6 +76,7 @@ func testAdopt(t *testing.T, url string) {
 		`DROP TABLE reviewer_cache`,
 		`DROP TABLE reviewer_usage`,
 		`DROP TABLE reviewer_reviews`,
+		`DROP TABLE reviewer_dismissals`,
 		`CREATE TABLE IF NOT EXISTS reviewer_deliveries (
 			delivery_id TEXT PRIMARY KEY,
 			job_id BIGINT NOT NULL DEFAULT 0,

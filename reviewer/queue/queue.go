@@ -64,6 +64,10 @@ type Options struct {
 	// queue's own, instead of applying them (queue.migrate: check); Migrate applies
 	// them. Either way, a database migrated by a newer release is refused.
 	CheckSchema bool
+	// Learn, when set, is run by a periodic job that only River's leader schedules, every
+	// LearnEvery (default 24h): `reviewer learn` in the service (learn.enabled).
+	Learn      func(ctx context.Context) error
+	LearnEvery time.Duration
 
 	// testOnly turns off River's startup jitter, which only slows tests down.
 	testOnly bool
@@ -74,6 +78,9 @@ type Options struct {
 func (o Options) withDefaults() (Options, error) {
 	if o.Workers == 0 {
 		o.Workers = 4
+	}
+	if o.LearnEvery <= 0 {
+		o.LearnEvery = 24 * time.Hour
 	}
 	if o.Debounce == 0 {
 		o.Debounce = 2 * time.Second
@@ -196,6 +203,11 @@ func Open(ctx context.Context, url string, opts Options) (*Queue, error) {
 	if err := river.AddWorkerSafely[pruneArgs](workers, &pruneWorker{q: q}); err != nil {
 		return nil, fmt.Errorf("queue worker: %w", err)
 	}
+	if opts.Learn != nil {
+		if err := river.AddWorkerSafely[learnArgs](workers, &learnWorker{learn: opts.Learn}); err != nil {
+			return nil, fmt.Errorf("queue worker: %w", err)
+		}
+	}
 	cfg := q.riverConfig(workers)
 	switch t.dialect {
 	case dialectSQLite:
@@ -226,6 +238,9 @@ func (q *Queue) riverConfig(workers *river.Workers) *river.Config {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.opts.Workers}}
 		// Only a queue that runs jobs prunes; River lets only its leader insert them.
 		cfg.PeriodicJobs = []*river.PeriodicJob{prunePeriodic()}
+		if q.opts.Learn != nil {
+			cfg.PeriodicJobs = append(cfg.PeriodicJobs, learnPeriodic(q.opts))
+		}
 	}
 	return cfg
 }

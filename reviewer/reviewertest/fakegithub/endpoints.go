@@ -17,6 +17,8 @@ var Endpoints = []string{
 	"get pull request", "get tree", "get contents", "compare", "list review comments", "create review",
 	"list issue comments", "create issue comment", "edit issue comment", "create status",
 	"get user", "get permission", "complete app manifest",
+	"get repository", "get branch", "get commit", "create tree", "create commit", "get ref", "create ref", "update ref",
+	"list pulls", "create pull", "update pull",
 }
 
 func (f *Server) routes() {
@@ -42,6 +44,7 @@ func (f *Server) routes() {
 	f.route("get user", "GET /user", nil, nil, nil, f.getUser)
 	f.route("get permission", "GET "+repo+"/collaborators/{user}/permission", nil, nil, nil, f.getPermission)
 	f.manifestRoute()
+	f.proposalRoutes()
 	f.state.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		f.log.Problem("no such endpoint on the fake GitHub: %s %s", r.Method, r.URL.Path)
 		WriteError(w, http.StatusNotFound, "Not Found")
@@ -182,9 +185,10 @@ func (f *Server) getTree(w http.ResponseWriter, r *http.Request, req Request) {
 	f.mu.Lock()
 	rev, _ := f.current()
 	_, atHead := f.headRev(r.PathValue("sha"))
+	_, made := f.git.commits[r.PathValue("sha")] // a commit of reviewer learn's branch
 	f.mu.Unlock()
 	// The rules are read at the base; the context around the hunks at a head.
-	if sha := r.PathValue("sha"); sha != rev.Base && !atHead {
+	if sha := r.PathValue("sha"); sha != rev.Base && !atHead && !made {
 		f.log.Problem("%s: rules read at %s, not at the base %s", req, sha, rev.Base)
 	}
 	api := "https://api.github.com/repos/" + f.opts.Repo
@@ -225,12 +229,12 @@ func (f *Server) getTree(w http.ResponseWriter, r *http.Request, req Request) {
 // GitHub API docs: https://docs.github.com/rest/repos/contents#get-repository-content
 func (f *Server) getContents(w http.ResponseWriter, r *http.Request, req Request) {
 	p, ref := r.PathValue("path"), r.URL.Query().Get("ref")
-	if fakeforge.RulesPath(p) {
-		f.log.Problem("%s: rules read at a head", req)
-	}
 	f.mu.Lock()
 	rev, ok := f.headRev(ref)
 	f.mu.Unlock()
+	if fakeforge.RulesPath(p) && ok {
+		f.log.Problem("%s: rules read at a head", req)
+	}
 	var content string
 	if ok {
 		content, ok = fakeforge.HeadContent(f.parse(rev.Diff), p)

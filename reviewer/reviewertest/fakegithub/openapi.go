@@ -47,6 +47,21 @@ var offSpec = []string{
 	"GET /repos/{owner}/{repo}/collaborators/{username}/permission",
 	// reviewer setup github: https://docs.github.com/rest/apps/apps#create-a-github-app-from-a-manifest
 	"POST /app-manifests/{code}/conversions",
+	// reviewer learn: https://docs.github.com/rest/repos/repos#get-a-repository,
+	// https://docs.github.com/rest/branches/branches#get-a-branch, the git data API
+	// (https://docs.github.com/rest/git/commits, /trees, /refs) and the pull requests of
+	// its branch (https://docs.github.com/rest/pulls/pulls).
+	"GET /repos/{owner}/{repo}",
+	"GET /repos/{owner}/{repo}/branches/{branch}",
+	"GET /repos/{owner}/{repo}/git/commits/{commit_sha}",
+	"POST /repos/{owner}/{repo}/git/trees",
+	"POST /repos/{owner}/{repo}/git/commits",
+	"GET /repos/{owner}/{repo}/git/ref/{ref}",
+	"POST /repos/{owner}/{repo}/git/refs",
+	"PATCH /repos/{owner}/{repo}/git/refs/{ref}",
+	"GET /repos/{owner}/{repo}/pulls",
+	"POST /repos/{owner}/{repo}/pulls",
+	"PATCH /repos/{owner}/{repo}/pulls/{pull_number}",
 }
 
 var loadOpenAPI = sync.OnceValues(func() (*openAPI, error) {
@@ -121,8 +136,8 @@ func templateRE(tmpl string) *regexp.Regexp {
 	b.WriteString("^")
 	for _, part := range regexp.MustCompile(`\{[^}]+\}|[^{]+`).FindAllString(tmpl, -1) {
 		switch {
-		case part == "{path}":
-			// The contents API's path holds slashes.
+		case part == "{path}", part == "{ref}":
+			// The contents API's path and a git reference (heads/reviewer/learn) hold slashes.
 			b.WriteString(`.+`)
 		case strings.HasPrefix(part, "{"):
 			b.WriteString(`[^/]+`)

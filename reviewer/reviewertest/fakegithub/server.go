@@ -139,6 +139,7 @@ type Server struct {
 	fail          map[string][]Failure
 	reject        map[string]bool
 	manifestCodes map[string]bool // the App manifest codes not yet converted (manifest.go)
+	git           gitData         // branches, commits and pull requests of reviewer learn (proposal.go)
 }
 
 // New starts a fake GitHub; it stops when the test ends, and fails the test with every

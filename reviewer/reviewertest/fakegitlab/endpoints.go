@@ -45,7 +45,7 @@ type endpoint struct {
 // notes, diffs and versions from FIELD-REFERENCE.md section by section, the others from
 // GitLab's REST API pages (merge_requests, notes, commits, repositories, repository_files,
 // users, members). page and per_page are GitLab's pagination parameters.
-var endpoints = []endpoint{
+var endpoints = append([]endpoint{
 	{name: "get merge request", method: "GET", path: "%[2]s",
 		query: []string{"render_html", "include_diverged_commits_count", "include_rebase_in_progress"}, serve: (*Server).getMR},
 	{name: "list versions", method: "GET", path: "%[2]s/versions", query: pagination, serve: (*Server).listVersions},
@@ -88,7 +88,7 @@ var endpoints = []endpoint{
 	{name: "list group hooks", method: "GET", path: "/groups/([^/]+)/hooks", query: pagination, serve: (*Server).listHooks},
 	{name: "add group hook", method: "POST", path: "/groups/([^/]+)/hooks", body: groupHookFields, required: []string{"url"}, serve: (*Server).addHook},
 	{name: "edit group hook", method: "PUT", path: "/groups/([^/]+)/hooks/([0-9]+)", body: groupHookFields, required: []string{"url"}, serve: (*Server).editHook},
-}
+}, proposalEndpoints...) // reviewer learn's (proposal.go)
 
 // Endpoints names the endpoints of the fake, for FailNext, Record, HandleFunc and Calls.
 var Endpoints = func() []string {
@@ -761,6 +761,7 @@ func notInBase(message string) func(*Server, http.ResponseWriter, *http.Request,
 		}
 		f.mu.Lock()
 		v, _ := f.latest()
+		made := f.made(ref) // a commit of reviewer learn's branch reads like the base
 		var head *version
 		for i := range f.versions {
 			if f.versions[i].head == ref {
@@ -773,13 +774,13 @@ func notInBase(message string) func(*Server, http.ResponseWriter, *http.Request,
 			content, found = fakeforge.HeadContent(head.files, p)
 		}
 		f.mu.Unlock()
-		if ref == v.base || head != nil && !fakeforge.RulesPath(p) {
+		if ref == v.base || made || head != nil && !fakeforge.RulesPath(p) {
 			if f.serveSet(w, r, ref, p, raw) {
 				return
 			}
 		}
 		switch {
-		case ref == v.base:
+		case ref == v.base || made:
 		case head != nil && !fakeforge.RulesPath(p):
 			if found {
 				w.Header().Set("Content-Type", "text/plain")

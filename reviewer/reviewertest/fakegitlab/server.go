@@ -160,6 +160,7 @@ type Server struct {
 	records     map[string]recorded
 	handlers    map[string]http.HandlerFunc
 	hooks       []*Hook // the project's and groups' webhooks (hooks.go)
+	git         gitData // branches, commits and merge requests of reviewer learn (proposal.go)
 }
 
 // New starts a fake GitLab; it stops when the test ends, and fails the test with every
