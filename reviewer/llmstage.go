@@ -158,7 +158,7 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 	cc := prompts.Change{Title: title, Description: desc, Instructions: set.Settings.Instructions}
 
 	_, sp = startSpan(ctx, s.opts.Tracer, SpanChunkPlan)
-	chunks, skipped := chunk.Plan(inputs, cc, s.opts.Chunk)
+	chunks, skipped := chunk.Plan(inputs, cc, s.chunkOptions())
 	sp.SetAttributes(slog.Int("files", len(inputs)), slog.Int("chunks", len(chunks)), slog.Int("skipped", len(skipped)))
 	sp.End(nil)
 	for _, sk := range skipped {
@@ -456,4 +456,15 @@ func egressKey(e Egress) string {
 		b.WriteByte(0)
 	}
 	return b.String()
+}
+
+// chunkOptions are the chunk options with the context bounded by the tier's plan: a lite
+// change gets less code around its hunks than a full one (TierPlan.ContextTokens).
+func (s *modelStage) chunkOptions() chunk.Options {
+	o := s.opts.Chunk
+	if limit := s.plan.ContextTokens; limit > 0 {
+		o.Context.MaxChunkTokens = min(cmp.Or(o.Context.MaxChunkTokens, chunk.DefaultMaxChunkContext), limit)
+		o.Context.MaxFileTokens = min(cmp.Or(o.Context.MaxFileTokens, chunk.DefaultMaxFileContext), limit)
+	}
+	return o
 }
