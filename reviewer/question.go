@@ -36,16 +36,27 @@ const questionContext = 8
 const maxAnswer = 3000
 
 // CodeAround returns the diff lines of path within questionContext lines of line (on the
-// new side), from a change's unified diff; nil when the file or line is not in it.
-func CodeAround(rawDiff []byte, path string, line int) []string {
+// new side), from a change's unified diff, masked by red (nil uses redact.New) as the
+// whole file is, so that the lines of a key block cut off from its header are masked
+// too; nil when the file or line is not in it, and for a file withheld from the model
+// (a key, an .env file): the secret rules post threads on those, and a question in one
+// must not send what the review never would.
+func CodeAround(rawDiff []byte, path string, line int, red *redact.Redactor) []string {
 	files, err := diff.Parse(rawDiff)
 	if err != nil {
 		return nil
+	}
+	if red == nil {
+		red = redact.New()
 	}
 	for _, f := range files {
 		if f.Path() != path {
 			continue
 		}
+		if _, withheld := redact.WithheldFile(f); withheld {
+			return nil
+		}
+		f, _ = red.File(f)
 		var out []string
 		for _, h := range f.Hunks {
 			for _, l := range h.Lines {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/reviewerbot/reviewer/reviewer"
@@ -30,6 +31,14 @@ func (w *worker) handleReply(ctx context.Context, job queue.Job, log *slog.Logge
 	}
 	if thread == nil {
 		log.InfoContext(ctx, "reply ignored: the thread is not the bot's")
+		return nil
+	}
+	// The forge's own list of the thread's replies holds no comment of the bot's (the
+	// adapter knows the bot by its token, whatever github.bot_login says) and marks other
+	// bots: a reply that is not there, or is a bot's, is the bot's own answer coming back
+	// as an event, or another bot's, and is never read, answered or taken as a dismissal.
+	if i := slices.IndexFunc(thread.Replies, func(r reviewer.ThreadReply) bool { return r.ID == job.Reply.CommentID }); i < 0 || thread.Replies[i].AuthorBot {
+		log.InfoContext(ctx, "reply ignored: it is the bot's own, or a bot's, or gone")
 		return nil
 	}
 	if err := w.answerReply(ctx, client, change, job, *thread, log); err != nil {
@@ -134,7 +143,7 @@ func (w *worker) answerQuestion(ctx context.Context, client forgeClient, change 
 	if err != nil {
 		return fmt.Errorf("read the diff: %w", err)
 	}
-	q := reviewer.Question{Finding: findingText(thread.Body), Code: reviewer.CodeAround(raw, thread.Path, thread.Line), Question: r.Body}
+	q := reviewer.Question{Finding: findingText(thread.Body), Code: reviewer.CodeAround(raw, thread.Path, thread.Line, w.base.Redactor), Question: r.Body}
 	for _, earlier := range thread.Replies {
 		if earlier.ID == r.ID {
 			break

@@ -145,6 +145,17 @@ func TestServeGitLabReplies(t *testing.T) {
 		t.Errorf("a bot's reply: %d %s, want 202 and ignored as a bot", code, answer)
 	}
 
+	// The bot's own note, coming back under a name the intake does not take for the
+	// bot's (no bot_username set, a renamed account), is not read either: the forge's
+	// list of the thread's replies does not hold it.
+	id = f.AddReply(thread.ID, glBotID, "Why is this a false positive? It is not a bug.")
+	if code, answer := glReply(t, p.addr, "reply-self", thread.ID, id, glBotID, "renamed-bot", "Why is this a false positive? It is not a bug."); code != http.StatusAccepted {
+		t.Fatalf("the bot's own note: %d %s", code, answer)
+	}
+	waitFor(t, "the bot's own note ignored", func() bool {
+		return strings.Contains(p.logs.String(), `"msg":"reply ignored: it is the bot's own, or a bot's, or gone"`)
+	})
+
 	// A Reporter's dismissal changes nothing.
 	id = f.AddReply(thread.ID, 101, "false positive, ignore")
 	if code, answer := glReply(t, p.addr, "reply-101", thread.ID, id, 101, "user101", "false positive, ignore"); code != http.StatusAccepted {
@@ -153,8 +164,8 @@ func TestServeGitLabReplies(t *testing.T) {
 	waitFor(t, "the Reporter's dismissal ignored", func() bool {
 		return strings.Contains(p.logs.String(), `"msg":"dismissal ignored: the person may not change the code"`)
 	})
-	if d := botThreads(f.snapshot())[fp]; d.Notes[0].Resolved || len(d.Notes) != 3 {
-		t.Errorf("after the Reporter's dismissal the thread is resolved %v with %d notes, want unresolved with 3",
+	if d := botThreads(f.snapshot())[fp]; d.Notes[0].Resolved || len(d.Notes) != 4 {
+		t.Errorf("after the Reporter's dismissal the thread is resolved %v with %d notes, want unresolved with 4",
 			d.Notes[0].Resolved, len(d.Notes))
 	}
 
