@@ -128,6 +128,9 @@ type verifyStage struct {
 	contexts map[string]*chunk.Context
 	// scope finds a finding's enclosing scope in them.
 	scope scope.Options
+	// model is the tier's model (gateway.models), asked first: the findings of a full
+	// review are checked by the model that found them.
+	model string
 
 	tracer Tracer // nil: no span for each request
 }
@@ -183,6 +186,7 @@ func (s *verifyStage) run(ctx context.Context, files []*diff.File, findings []Fi
 	for i, b := range batches {
 		wg.Go(func() {
 			p, err := verifyPrompt(b, tags)
+			p.Model = s.model
 			if err == nil {
 				mctx, sp := startSpan(ctx, s.tracer, SpanModelRequest)
 				outs[i].reply, err = s.v.Verify(mctx, p)
@@ -636,7 +640,7 @@ func (r *Reviewer) verifyFindings(ctx context.Context, c Change, files []*diff.F
 	}
 	ms := &modelStage{opts: r.opts}
 	s := &verifyStage{v: v, opts: r.opts.Verify, masks: m, red: m.red, price: ms.price, log: log, contexts: mr.contexts,
-		scope: r.opts.Context.Scope, tracer: r.opts.Tracer}
+		scope: r.opts.Context.Scope, tracer: r.opts.Tracer, model: res.Tier.Plan.Model}
 	kept, ver, egress := s.run(ctx, files, fs, changeTags(c))
 	u := &mr.usage
 	u.Requests += ver.Usage.Requests

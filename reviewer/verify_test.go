@@ -25,6 +25,7 @@ type verifyingModel struct {
 	verdicts func(id, message string, ids map[string]string) reviewer.Verdict
 	fail     error
 	asked    []string
+	models   []string // Prompt.Model of each verification request
 }
 
 var verifyHeader = regexp.MustCompile(`(?m)^FINDING (\S+) .*\nMESSAGE\n(.*)$`)
@@ -33,6 +34,7 @@ func (m *verifyingModel) Verify(_ context.Context, p reviewer.Prompt) (reviewer.
 	user := p.Messages[len(p.Messages)-1].Content
 	m.mu.Lock()
 	m.asked = append(m.asked, user)
+	m.models = append(m.models, p.Model)
 	m.mu.Unlock()
 	r := reviewer.VerifyReply{Model: "gpt-test", Requests: 1, Usage: reviewer.TokenUsage{PromptTokens: 300, CompletionTokens: 30}}
 	if m.fail != nil {
@@ -191,6 +193,27 @@ func TestVerificationFollowsTier(t *testing.T) {
 	}
 	if len(postedModelMessages(f)) == 0 {
 		t.Error("no model finding was posted")
+	}
+}
+
+// TestVerificationAsksTheTierModel: the findings of a tier with a model of its own
+// (gateway.models) are checked by that model first.
+func TestVerificationAsksTheTierModel(t *testing.T) {
+	t.Parallel()
+	plans := reviewer.DefaultTierPlans()
+	plans[reviewer.TierFull].Model = "big-model"
+	m := verifyModel()
+	m.verdicts = func(id, _ string, _ map[string]string) reviewer.Verdict {
+		return reviewer.Verdict{ID: id, Keep: true, Confidence: 0.9, Reason: "holds"}
+	}
+	res := verifyRunTiers(t, verifyForge(t), m, reviewer.TierOptions{Force: reviewer.TierFull, Plans: plans})
+	if res.Tier.Level != reviewer.TierFull || len(m.models) == 0 {
+		t.Fatalf("tier %s, %d verification requests: want a full review that verifies", res.Tier.Level, len(m.models))
+	}
+	for _, model := range m.models {
+		if model != "big-model" {
+			t.Errorf("verification asked %q first, want the tier's big-model", model)
+		}
 	}
 }
 

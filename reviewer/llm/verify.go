@@ -50,7 +50,7 @@ func (c *Client) Verify(ctx context.Context, p reviewer.Prompt) (reviewer.Verify
 		dropped  int
 	)
 	x := &exchange{
-		kind: kindVerify, msgs: msgs, tags: p.Tags, maxOut: p.MaxOutputTokens,
+		kind: kindVerify, models: c.modelsFor(p), msgs: msgs, tags: p.Tags, maxOut: p.MaxOutputTokens,
 		format: func(md mode) *openai.ChatCompletionResponseFormat {
 			return md.responseFormat(verifySchemaName, verifySchema)
 		},
