@@ -129,11 +129,22 @@ func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishO
 	}
 	rv, canResolve := p.(Resolver)
 	var carried []rules.Severity
+	// A run that asked no model (a trivial change, review.tier forced, no gateway) says
+	// nothing of the model's earlier threads: only the pattern rules ran, and only their
+	// threads can be found fixed. The others are carried like an incremental review's.
+	modelRan := res.LLMEnabled && res.Tier.Plan.AskModel
+	patternRule := map[string]bool{}
+	for _, r := range res.Rules {
+		if r.Pattern != "" || len(r.Secrets) > 0 {
+			patternRule[r.ID] = true
+		}
+	}
 	for _, e := range existing {
 		switch {
 		case current[e.Fingerprint] || e.Resolved || dismissed[e.Fingerprint]:
 			continue
-		case sc != nil && !sc.lines[e.Path][e.Line]:
+		case !modelRan && !patternRule[e.RuleID],
+			sc != nil && !sc.lines[e.Path][e.Line]:
 			pub.Kept++
 			if e.HasSeverity {
 				carried = append(carried, e.Severity)

@@ -273,3 +273,33 @@ func TestVerificationSeesScope(t *testing.T) {
 		t.Errorf("the verifier was not shown run's scope:\n%s", m.asked[0])
 	}
 }
+
+// TestTrivialRunKeepsModelThreads: a run that asks no model (review.tier forced to
+// trivial here; a change that became docs-only alike) leaves the model's earlier threads
+// open and counted: only the pattern rules ran, and they say nothing of those.
+func TestTrivialRunKeepsModelThreads(t *testing.T) {
+	t.Parallel()
+	m := verifyModel()
+	m.verdicts = func(id, _ string, _ map[string]string) reviewer.Verdict {
+		return reviewer.Verdict{ID: id, Keep: true, Confidence: 0.9, Reason: "holds"}
+	}
+	f := verifyForge(t)
+	verifyRunTiers(t, f, m, reviewer.TierOptions{})
+	model := len(postedModelMessages(f))
+	if model == 0 {
+		t.Fatal("the first run posted no model finding: the test proves nothing")
+	}
+	f.Change.HeadSHA = "aaaaaaaaaaaa2"
+	res := verifyRunTiers(t, f, m, reviewer.TierOptions{Force: reviewer.TierTrivial})
+	if res.Tier.Plan.AskModel {
+		t.Fatal("the forced trivial run asked the model")
+	}
+	for _, c := range f.Comments {
+		if c.Finding.Source == reviewer.SourceLLM && c.Resolved {
+			t.Errorf("the model's thread %q was resolved by a run that asked no model", c.Finding.Message)
+		}
+	}
+	if res.Published.Kept < model {
+		t.Errorf("kept %d threads, want at least the model's %d", res.Published.Kept, model)
+	}
+}

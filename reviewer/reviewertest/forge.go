@@ -161,6 +161,7 @@ func (f *Forge) ListComments(context.Context, reviewer.Change) ([]reviewer.Poste
 		}
 		pc := reviewer.PostedComment{ID: fmt.Sprint(i), Fingerprint: fp, Path: c.Finding.Path, Line: c.Finding.Line, Resolved: c.Resolved, Replied: c.Replied}
 		pc.Severity, pc.HasSeverity = reviewer.ParseMarkerSeverity(c.Body)
+		pc.Body, pc.RuleID = c.Body, reviewer.ParseCommentRule(c.Body)
 		out = append(out, pc)
 	}
 	return out, nil

@@ -102,8 +102,10 @@ func TestEvictionSparesHeldClones(t *testing.T) {
 // TestHalfMadeCloneIsRemade: what a process killed mid-clone leaves (a temporary
 // directory, a clone without its marker, a marker on something git can not read) is
 // removed when the cache opens or first uses it, and the repository is cloned again.
+// It does not run in parallel: it opens a cache on a directory right after closing
+// another, and a git started by a parallel test forks with every open file, the lock's
+// included, until it execs; that window would hold the lock a moment longer.
 func TestHalfMadeCloneIsRemade(t *testing.T) {
-	t.Parallel()
 	s := newGitServer(t)
 	head := s.newRepo(t, "acme/app").commit(map[string]string{"f.go": "x\n"})
 	dir := t.TempDir()
