@@ -50,7 +50,13 @@ func (s threadDismissals) Dismissed(ctx context.Context, c reviewer.Change, exis
 			if r.AuthorBot {
 				continue
 			}
-			intent, _, err := reviewer.ReadReply(ctx, threadFinding(e), r.Body, s.cls, s.red)
+			// Each run reads every reply again: the model is asked only of the replies of
+			// open threads, so a resolved thread's replies cost nothing run after run.
+			cls := s.cls
+			if e.Resolved {
+				cls = nil
+			}
+			intent, _, err := reviewer.ReadReply(ctx, threadFinding(e), r.Body, cls, s.red)
 			if err != nil {
 				// The reply is read again at the next run; this one goes on without it.
 				s.log.WarnContext(ctx, "reply not read", slog.String("thread", e.ID), slog.String("error", err.Error()))
