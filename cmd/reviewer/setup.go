@@ -310,7 +310,7 @@ func (s *githubSetup) serveForm(ctx context.Context, listen string) error {
 		default:
 		}
 	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: s.pageTimeout}
+	srv := &http.Server{Handler: loopbackHost(ln.Addr().String(), mux), ReadHeaderTimeout: s.pageTimeout}
 	go func() { _ = srv.Serve(ln) }()
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.pageTimeout)
@@ -417,4 +417,20 @@ func randomHex(n int) (string, error) {
 		return "", fmt.Errorf("random: %w", err)
 	}
 	return hex.EncodeToString(b), nil
+}
+
+// loopbackHost serves only requests that name the listener by its loopback address (or
+// localhost) in Host. A page elsewhere that rebinds its own name to 127.0.0.1 would
+// otherwise be same-origin with the form: it could read the state, and bring its own
+// App's code back with it.
+func loopbackHost(addr string, h http.Handler) http.Handler {
+	_, port, _ := net.SplitHostPort(addr)
+	ok := map[string]bool{addr: true, net.JoinHostPort("localhost", port): true}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !ok[strings.ToLower(r.Host)] {
+			http.Error(w, "this page answers only to "+addr, http.StatusMisdirectedRequest)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
