@@ -91,6 +91,10 @@ type auth struct {
 	// costs tens of milliseconds on purpose, and a browser sends them with every
 	// request. Bounded; cleared when full.
 	good map[[sha256.Size]byte]bool
+	// bcryptSlot holds the one bcrypt comparison that may run; compare is
+	// bcrypt.CompareHashAndPassword.
+	bcryptSlot chan struct{}
+	compare    func(hash, password []byte) error
 }
 
 // cookieName is the login cookie; its value is "expiry.mac".
@@ -100,7 +104,8 @@ const cookieName = "reviewer_ui"
 const cookieAge = 12 * time.Hour
 
 func newAuth(o Options) (*auth, error) {
-	a := &auth{users: o.Users, good: map[[sha256.Size]byte]bool{}}
+	a := &auth{users: o.Users, good: map[[sha256.Size]byte]bool{}, bcryptSlot: make(chan struct{}, 1),
+		compare: bcrypt.CompareHashAndPassword}
 	if o.Token != "" {
 		if len(o.Token) < MinTokenLen {
 			return nil, fmt.Errorf("the token is %d bytes; at least %d", len(o.Token), MinTokenLen)
@@ -162,12 +167,20 @@ func (a *auth) basicOK(user, pass string) bool {
 	if cached {
 		return true
 	}
-	hash, known := a.users[user]
-	if !known {
-		_ = bcrypt.CompareHashAndPassword(a.dummy, []byte(pass))
+	// bcrypt is slow on purpose: one comparison at a time, and a guess that comes while
+	// one runs is refused, so that guesses can not take the cores the reviews need.
+	select {
+	case a.bcryptSlot <- struct{}{}:
+		defer func() { <-a.bcryptSlot }()
+	default:
 		return false
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(pass)) != nil {
+	hash, known := a.users[user]
+	if !known {
+		_ = a.compare(a.dummy, []byte(pass))
+		return false
+	}
+	if a.compare(hash, []byte(pass)) != nil {
 		return false
 	}
 	a.mu.Lock()
