@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -82,6 +83,11 @@ func setupGitLab(ctx context.Context, cmd *cobra.Command, e env) error {
 	if existed && secretText == "" && !rotate {
 		return usageError(fmt.Errorf("--secret-file: %s is empty; remove it, or give --rotate-secret", secretPath))
 	}
+	if existed && !rotate {
+		if err := ownSecretFile(secretPath); err != nil {
+			return usageError(fmt.Errorf("--secret-file: %w; check what it holds and who wrote it, then fix it or give --rotate-secret", err))
+		}
+	}
 	if secretText == "" || rotate {
 		if secretText, err = randomHex(32); err != nil {
 			return err
@@ -138,4 +144,26 @@ func readSecretFile(path string) (string, bool, error) {
 		return "", true, usageError(fmt.Errorf("--secret-file: %w", err))
 	}
 	return strings.TrimSpace(string(data)), true, nil
+}
+
+// ownSecretFile checks that a secret file about to be reused as the hook's secret is the
+// operator's own: a regular file, not a symlink, that no one else may read or write (on
+// Windows, whose modes do not say that, only the first two). A file someone else planted
+// (a shared directory) would make its secret theirs too, and a symlink would send
+// whatever it points at to GitLab as the secret.
+func ownSecretFile(path string) error {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	switch {
+	case fi.Mode()&os.ModeSymlink != 0:
+		return fmt.Errorf("%s is a symlink", path)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("%s is not a regular file", path)
+	case runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0:
+		return fmt.Errorf("%s has mode %o: others may read or write it; the secret must be owner-only (0600)", path, fi.Mode().Perm())
+	}
+	// A file someone else owns with mode 0600 could not have been read.
+	return nil
 }
