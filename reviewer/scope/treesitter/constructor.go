@@ -47,20 +47,15 @@ const ctorDepth = 3
 // that timed out.
 func Constructor(lang string, src []byte, line int) (start, end int, ok bool) {
 	c, known := ctors[lang]
-	if !known || line < 1 {
+	if !known {
 		return 0, 0, false
 	}
-	pt, ok := pointOf(src, line)
+	tree, path, ok := pathTo(lang, src, line)
 	if !ok {
-		return 0, 0, false
-	}
-	tree := parseCached(lang, src)
-	if tree == nil {
 		return 0, 0, false
 	}
 	defer tree.Close()
 	sp := specs[lang]
-	path := descend(tree, pt)
 	class := -1
 	for i := len(path) - 1; i >= 0; i-- {
 		if c.classes[path[i].node.Kind()] {

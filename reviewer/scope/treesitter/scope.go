@@ -17,20 +17,12 @@ import (
 // between two functions, gives ok=false, as do an unknown language, a line outside the file
 // and a parse that timed out.
 func Enclosing(lang string, src []byte, line int) (start, end int, ok bool) {
-	if line < 1 {
-		return 0, 0, false
-	}
-	pt, ok := pointOf(src, line)
+	tree, path, ok := pathTo(lang, src, line)
 	if !ok {
-		return 0, 0, false
-	}
-	tree := parseCached(lang, src)
-	if tree == nil {
 		return 0, 0, false
 	}
 	defer tree.Close()
 	sp := specs[lang]
-	path := descend(tree, pt)
 	if next, ok := sp.documented(path); ok {
 		// The span of what a comment documents may still miss the comment's line when
 		// something that is not a leading node stands between them; then the comment is
@@ -40,6 +32,24 @@ func Enclosing(lang string, src []byte, line int) (start, end int, ok bool) {
 		}
 	}
 	return sp.span(path, src)
+}
+
+// pathTo parses src as lang (through the cache) and returns its tree, which the caller
+// must Close, and the nodes from the root down to the start of line; ok is false for a
+// line outside src, an unknown language or a parse that timed out.
+func pathTo(lang string, src []byte, line int) (*ts.Tree, []step, bool) {
+	if line < 1 {
+		return nil, nil, false
+	}
+	pt, ok := pointOf(src, line)
+	if !ok {
+		return nil, nil, false
+	}
+	tree := parseCached(lang, src)
+	if tree == nil {
+		return nil, nil, false
+	}
+	return tree, descend(tree, pt), true
 }
 
 // span returns the 1-based line span of the innermost scope on path, else of its
