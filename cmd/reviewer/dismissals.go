@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -45,9 +47,24 @@ func (s threadDismissals) Dismissed(ctx context.Context, c reviewer.Change, exis
 	if !ok {
 		return out, nil
 	}
+	// Who may dismiss is asked before the reply is read, once per person: a reply by
+	// anyone else is not worth a model request, and anyone who can comment can post many.
+	mayDismiss := map[string]bool{}
 	for _, e := range existing {
 		for _, r := range e.Replies {
 			if r.AuthorBot {
+				continue
+			}
+			key := strings.ToLower(r.Author.Login) + "\x00" + strconv.FormatInt(r.Author.ID, 10)
+			may, asked := mayDismiss[key]
+			if !asked {
+				var err error
+				if may, err = rc.MayRequestReview(ctx, c, r.Author); err != nil {
+					return nil, fmt.Errorf("may %s dismiss: %w", r.Author.Login, err)
+				}
+				mayDismiss[key] = may
+			}
+			if !may {
 				continue
 			}
 			// Each run reads every reply again: the model is asked only of the replies of
@@ -63,13 +80,6 @@ func (s threadDismissals) Dismissed(ctx context.Context, c reviewer.Change, exis
 				continue
 			}
 			if intent != reviewer.IntentDismiss {
-				continue
-			}
-			may, err := rc.MayRequestReview(ctx, c, r.Author)
-			if err != nil {
-				return nil, fmt.Errorf("may %s dismiss: %w", r.Author.Login, err)
-			}
-			if !may {
 				continue
 			}
 			// The forge's reply carries no time the adapters read: At stays zero.

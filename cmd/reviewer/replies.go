@@ -74,7 +74,19 @@ func (w *worker) answerReply(ctx context.Context, client forgeClient, change rev
 		Body: job.Reply.Body}
 	cls, _ := w.base.Model.(reviewer.ReplyClassifier)
 	if cls != nil && reviewer.ClassifyReply(r.Body) == reviewer.IntentUnknown {
-		// The model would be asked: that is charged, and not done over budget.
+		// The model would be asked: only for someone whose reply can change something
+		// (the change's author, or a person who may change the code; anyone who can
+		// comment may post many replies), charged, and not over budget.
+		may, err := mayTalk(ctx, client, change, r.Author)
+		if err != nil {
+			return err
+		}
+		if !may {
+			log.InfoContext(ctx, "reply not sent to the model: the person is neither the author nor may change the code")
+			cls = nil
+		}
+	}
+	if cls != nil && reviewer.ClassifyReply(r.Body) == reviewer.IntentUnknown {
 		c, err := replyChange(ctx, client, change)
 		if err != nil {
 			return err
