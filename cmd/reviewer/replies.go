@@ -84,22 +84,17 @@ func (w *worker) answerReply(ctx context.Context, client forgeClient, change rev
 		if !may {
 			log.InfoContext(ctx, "reply not sent to the model: the person is neither the author nor may change the code")
 			cls = nil
-		}
-	}
-	if cls != nil && reviewer.ClassifyReply(r.Body) == reviewer.IntentUnknown {
-		c, err := replyChange(ctx, client, change)
-		if err != nil {
-			return err
-		}
-		spent, err := w.spentBudget(ctx, c)
-		if err != nil {
-			return err
-		}
-		if spent != nil {
-			log.InfoContext(ctx, "reply not sent to the model: the daily token budget is spent", slog.String("budget", spent.setting))
-			cls = nil
 		} else {
-			change = c
+			c, spent, err := w.replyBudget(ctx, client, change)
+			if err != nil {
+				return err
+			}
+			if spent != nil {
+				log.InfoContext(ctx, "reply not sent to the model: the daily token budget is spent", slog.String("budget", spent.setting))
+				cls = nil
+			} else {
+				change = c
+			}
 		}
 	}
 	intent, usage, err := reviewer.ReadReply(ctx, threadFinding(thread), r.Body, cls, w.base.Redactor)
@@ -138,11 +133,7 @@ func (w *worker) answerQuestion(ctx context.Context, client forgeClient, change 
 		log.InfoContext(ctx, "question not answered: the person is neither the author nor may change the code")
 		return nil
 	}
-	c, err := replyChange(ctx, client, change)
-	if err != nil {
-		return err
-	}
-	spent, err := w.spentBudget(ctx, c)
+	c, spent, err := w.replyBudget(ctx, client, change)
 	if err != nil {
 		return err
 	}

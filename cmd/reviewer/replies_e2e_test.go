@@ -25,10 +25,10 @@ import (
 )
 
 // Replies in the bot's threads, end to end: `reviewer serve` with the real adapters
-// against the stateful fakes, fed the real webhook payloads (testdata/serve, copied from
-// ../shared/fixtures: GitLab's DiffNote note from drone/go-scm, GitHub's
-// pull_request_review_comment from @octokit/webhooks-examples) with the ids of the
-// fake's change and thread put in.
+// against the stateful fakes, fed the real webhook payloads in testdata/serve (GitLab's
+// DiffNote note from drone/go-scm, GitHub's pull_request_review_comment from
+// @octokit/webhooks-examples; testdata/README.md says where each came from) with the ids
+// of the fake's change and thread put in.
 
 const glHookToken = "gitlab-hook-token-that-must-not-leak"
 

@@ -36,6 +36,17 @@ func (w *worker) spentBudget(ctx context.Context, c reviewer.Change) (*budget, e
 	return nil, nil
 }
 
+// replyBudget reads the change a thread belongs to and returns it with the first of its
+// budgets that is spent today, or nil: what a model request for a reply is charged to.
+func (w *worker) replyBudget(ctx context.Context, client forgeClient, change reviewer.Change) (reviewer.Change, *budget, error) {
+	c, err := replyChange(ctx, client, change)
+	if err != nil {
+		return change, nil, err
+	}
+	spent, err := w.spentBudget(ctx, c)
+	return c, spent, err
+}
+
 // replyChange reads the change a thread belongs to, for its author (the budgets are
 // charged to it). A forge adapter that can not read a change leaves only the
 // repository's budget.
