@@ -33,9 +33,11 @@
 // a guessed token make a line of data, not a delimiter. Should text hold the nonce all
 // the same (a one in 2^64 chance, or a partial SHA-256 fixed point), Render removes it,
 // ignoring case. Being derived from the input the nonce is deterministic: the same Input
-// renders the same messages, which response caches keyed on the messages rely on. It is
-// stated on the first line of the user message, never in the system message, so that the
-// system message stays byte-identical across chunks for prompt caching.
+// renders the same messages, which response caches keyed on the messages rely on. The
+// user message's first line is always the first block's opening delimiter, and the
+// instructions name that line as where the token is read; it is never in the system
+// message, so that the system message stays byte-identical across chunks for prompt
+// caching.
 //
 // Because the delimiters cannot be forged, the text is not otherwise rewritten: the code
 // the model reads is the code of the change (earlier versions removed the word
@@ -61,9 +63,12 @@
 // same rules. A rule's body is its guidance as written, except that its Markdown headings
 // are flattened to "### " under the rule's own line: an imported Copilot or GitLab Duo
 // instructions file keeps its text but cannot open a section of the instructions or pose
-// as a rule. The caller (reviewer/chunk) decides what of a rule the model needs: it sends
-// no secret rules (the masker hides secrets from the model) and a pattern rule without
-// its body, which describes the pattern engine's matching.
+// as a rule. The rules section, and what the "rules:" line and rule_id mean, are rendered
+// only for a chunk that carries rules; it comes last, after the part of the system
+// message that never changes. The caller (reviewer/chunk) decides what of a rule the
+// model needs: it sends no secret rules (the masker hides secrets from the model), none of
+// the built-in rules (the pattern engine applies them), and a team's pattern rule
+// without its body, which describes the pattern engine's matching.
 //
 // # Context
 //

@@ -165,8 +165,8 @@ func TestRenderInjection(t *testing.T) {
 			got = append(got, strings.ReplaceAll(line, nonce, "NONCE"))
 		}
 	}
+	// The first line, where the instructions say the token is read, is the first block's.
 	want := []string{
-		"Delimiter token: NONCE",
 		"<<<UNTRUSTED_NONCE_TITLE", "UNTRUSTED_NONCE_TITLE>>>",
 		"<<<UNTRUSTED_NONCE_DESCRIPTION", "UNTRUSTED_NONCE_DESCRIPTION>>>",
 		"<<<UNTRUSTED_NONCE_REPO_INSTRUCTIONS", "UNTRUSTED_NONCE_REPO_INSTRUCTIONS>>>",
@@ -174,6 +174,9 @@ func TestRenderInjection(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("lines of the user message with the nonce (-want +got):\n%s", diff)
+	}
+	if first, _, _ := strings.Cut(user, "\n"); first != "<<<UNTRUSTED_"+nonce+"_TITLE" {
+		t.Errorf("the user message starts with %q, want the title block's opening line", first)
 	}
 	// The forged delimiters are there, harmless: as data, without the nonce.
 	for _, s := range []string{

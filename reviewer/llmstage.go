@@ -190,9 +190,11 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 		prog   = progress{fn: s.opts.Progress}
 	)
 	prog.update(func(p *Progress) { p.Chunks = len(chunks) })
-	ruleIDs := map[string]bool{}
+	ruleIDs := map[string]bool{} // the rules a chunk may carry: a finding citing another is not the rule's
 	for _, r := range set.Rules {
-		ruleIDs[r.ID] = true
+		if chunk.SentToModel(r) {
+			ruleIDs[r.ID] = true
+		}
 	}
 	// The index of an original file is built once, however many chunks show parts of it,
 	// and only when a model answered with findings on it.

@@ -3,7 +3,49 @@ package reviewer
 import (
 	"cmp"
 	"slices"
+
+	"github.com/reviewerbot/reviewer/reviewer/chunk"
+	"github.com/reviewerbot/reviewer/rules"
 )
+
+// foldHidden drops each model finding on the place (path, side, line) of a pattern
+// finding whose rule the model was not shown (chunk.SentToModel: the built-in and secret
+// rules). Not told the rule, the model reports what the engine found in its own words, and
+// the line would say one thing twice. The pattern finding, exact and with the rule's
+// severity, stays, and takes the model's suggestion when it has none and the two cover the
+// same lines. A different problem on that very line is lost with it: a line the engine
+// already marks is read by the author anyway, and a repeat costs more than a miss (the
+// product's precision rule). It runs before verification, which then need not check them.
+func foldHidden(pattern, model []Finding, set *rules.Set) []Finding {
+	type place struct {
+		path string
+		side Side
+		line int
+	}
+	at := map[place]int{}
+	for i, f := range pattern {
+		if r := set.Rule(f.RuleID); r != nil && !chunk.SentToModel(r) {
+			if _, ok := at[place{f.Path, f.Side, f.Line}]; !ok {
+				at[place{f.Path, f.Side, f.Line}] = i
+			}
+		}
+	}
+	if len(at) == 0 {
+		return model
+	}
+	out := model[:0:0]
+	for _, f := range model {
+		i, ok := at[place{f.Path, f.Side, f.Line}]
+		if !ok {
+			out = append(out, f)
+			continue
+		}
+		if pattern[i].Suggestion == "" && pattern[i].EndLine == f.EndLine {
+			pattern[i].Suggestion = f.Suggestion
+		}
+	}
+	return out
+}
 
 // merge joins the pattern findings and the model's. A model finding of the same rule on
 // the same place (path, side, line) as a pattern finding is dropped, since the pattern's

@@ -70,3 +70,43 @@ func TestCapFindings(t *testing.T) {
 		}
 	}
 }
+
+// TestFoldHidden: a model finding on the line of a built-in rule's pattern finding is
+// folded into it (the model was not shown the rule, so it cannot cite it), while one on
+// a team rule's line, on another line or on the other side stays.
+func TestFoldHidden(t *testing.T) {
+	t.Parallel()
+	builtin, err := rules.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	team, err := rules.Parse(".reviewer/rules/no-eval.md", []byte("---\nid: team-no-eval\ntitle: No eval\nseverity: error\npattern: 'eval\\('\nmessage: m\n---\nNever eval.\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := rules.NewSet(append(builtin, team), rules.Settings{})
+	pattern := []Finding{
+		{Path: "a.py", Line: 3, EndLine: 3, Side: SideNew, RuleID: "py-eval-exec", Source: SourcePattern, Message: "p"},
+		{Path: "a.py", Line: 7, EndLine: 7, Side: SideNew, RuleID: "team-no-eval", Source: SourcePattern, Message: "team"},
+	}
+	model := []Finding{
+		{Path: "a.py", Line: 3, EndLine: 3, Side: SideNew, Source: SourceLLM, Message: "eval of input", Suggestion: "ast.literal_eval(x)"},
+		{Path: "a.py", Line: 3, EndLine: 3, Side: SideOld, Source: SourceLLM, Message: "old side"},
+		{Path: "a.py", Line: 4, EndLine: 4, Side: SideNew, Source: SourceLLM, Message: "next line"},
+		{Path: "a.py", Line: 7, EndLine: 7, Side: SideNew, Source: SourceLLM, Message: "on a team rule's line"},
+	}
+	got := foldHidden(pattern, model, set)
+	var msgs []string
+	for _, f := range got {
+		msgs = append(msgs, f.Message)
+	}
+	if diff := cmp.Diff([]string{"old side", "next line", "on a team rule's line"}, msgs); diff != "" {
+		t.Errorf("kept (-want +got):\n%s", diff)
+	}
+	if pattern[0].Suggestion != "ast.literal_eval(x)" {
+		t.Errorf("pattern finding did not take the folded finding's suggestion: %q", pattern[0].Suggestion)
+	}
+	if len(model) != 4 || model[0].Message != "eval of input" {
+		t.Errorf("foldHidden changed its input: %v", model)
+	}
+}

@@ -73,9 +73,11 @@ func verifyModel() *verifyingModel {
 		var fs []reviewer.ModelFinding
 		if slices.Contains(filesIn(user), "app/client.py") {
 			fs = []reviewer.ModelFinding{
-				{Path: "app/client.py", Line: 21, Severity: "warning", Message: trueBug, Quote: "return eval(expr)"},
-				{Path: "app/client.py", Line: 21, Severity: "error", Message: samePlace, Quote: "return eval(expr)"},
-				{Path: "app/client.py", Line: 21, Severity: "info", Message: otherBug},
+				// On run's first line: the eval line below it is the built-in py-eval-exec's,
+				// whose pattern finding would fold these in before verification.
+				{Path: "app/client.py", Line: 20, Severity: "warning", Message: trueBug, Quote: "def run(expr):"},
+				{Path: "app/client.py", Line: 20, Severity: "error", Message: samePlace, Quote: "def run(expr):"},
+				{Path: "app/client.py", Line: 20, Severity: "info", Message: otherBug},
 				{Path: "app/client.py", Line: 15, Severity: "warning", Message: planted},
 			}
 		}
@@ -233,7 +235,7 @@ func TestVerificationFailure(t *testing.T) {
 		}
 	}
 	slices.Sort(places)
-	if diff := cmp.Diff([]int{15, 21}, places); diff != "" {
+	if diff := cmp.Diff([]int{15, 20}, places); diff != "" {
 		t.Errorf("posted lines (-want +got):\n%s", diff)
 	}
 	if v := res.Verification; v.Verified() || v.Unverified != 4 || len(v.Dropped) != 0 {

@@ -8,6 +8,9 @@ import (
 	"path"
 )
 
+// BuiltinSource starts the Source of every built-in rule: "builtin:<file>".
+const BuiltinSource = "builtin:"
+
 // builtinFS holds the built-in starter rules, one Markdown file each.
 //
 //go:embed builtin/*.md
@@ -31,7 +34,7 @@ func Builtin() ([]*Rule, error) {
 			errs = append(errs, fmt.Errorf("read builtin rules: %w", err))
 			continue
 		}
-		r, err := Parse("builtin:"+e.Name(), data)
+		r, err := Parse(BuiltinSource+e.Name(), data)
 		if err != nil {
 			errs = append(errs, err)
 			continue

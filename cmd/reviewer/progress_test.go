@@ -67,7 +67,7 @@ func TestReviewProgress(t *testing.T) {
 	dir := t.TempDir()
 	environ := []string{
 		"REVIEWER_GATEWAY_BASE_URL=" + g.URL + "/v1", "REVIEWER_GATEWAY_API_KEY=sk-test", "REVIEWER_GATEWAY_MODEL=gpt-test",
-		"REVIEWER_REVIEW_MAX_CHUNK_TOKENS=2000", "REVIEWER_CACHE_DIR=" + filepath.Join(dir, "cache"),
+		"REVIEWER_REVIEW_MAX_CHUNK_TOKENS=1200", "REVIEWER_CACHE_DIR=" + filepath.Join(dir, "cache"),
 	}
 	args := []string{"review", "--diff", demoDiff(t), "--fail-on", "none"}
 

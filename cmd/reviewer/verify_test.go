@@ -81,7 +81,7 @@ func TestReviewVerification(t *testing.T) {
 		return true, 0.95
 	}, false)
 	rep := runVerifyReview(t, g)
-	if diff := cmp.Diff([]string{"app/client.py:21"}, rep.llm()); diff != "" {
+	if diff := cmp.Diff([]string{"app/client.py:20"}, rep.llm()); diff != "" {
 		t.Errorf("model findings (-want +got):\n%s", diff)
 	}
 	v := rep.Verification
@@ -99,7 +99,7 @@ func TestReviewVerification(t *testing.T) {
 	// Turned off, nothing is verified and both findings stand.
 	off := newFakeGateway(t)
 	rep = runVerifyReview(t, off, "REVIEWER_REVIEW_VERIFY=false")
-	if diff := cmp.Diff([]string{"app/client.py:14", "app/client.py:21"}, rep.llm()); diff != "" || rep.Verification.Ran || off.verifiedCount() != 0 {
+	if diff := cmp.Diff([]string{"app/client.py:14", "app/client.py:20"}, rep.llm()); diff != "" || rep.Verification.Ran || off.verifiedCount() != 0 {
 		t.Errorf("with review.verify off: findings (-want +got):\n%s\nverification %+v", diff, rep.Verification)
 	}
 }
@@ -111,7 +111,7 @@ func TestReviewVerificationFails(t *testing.T) {
 	g := newFakeGateway(t)
 	g.setVerdict(nil, true)
 	rep := runVerifyReview(t, g)
-	if diff := cmp.Diff([]string{"app/client.py:14", "app/client.py:21"}, rep.llm()); diff != "" {
+	if diff := cmp.Diff([]string{"app/client.py:14", "app/client.py:20"}, rep.llm()); diff != "" {
 		t.Errorf("model findings (-want +got):\n%s", diff)
 	}
 	v := rep.Verification

@@ -184,7 +184,7 @@ func TestPlanSplitPartsKeepContext(t *testing.T) {
 	head := headOf(400)
 	head.Spans = []scope.Span{{Start: 1, End: 3, Kind: scope.KindHeader}, {Start: 200, End: 215, Kind: scope.KindScope}}
 	files := []chunk.File{{File: file("big.go", 30, 30, 30), Context: head}} // hunks at 10, 110, 210
-	opts := chunk.Options{MaxChunkTokens: 2200}
+	opts := chunk.Options{MaxChunkTokens: 1900}
 	chunks, skipped := chunk.Plan(files, change, opts)
 	if len(skipped) > 0 || len(chunks) < 2 {
 		t.Fatalf("got %d chunks, skipped %v; want the file split", len(chunks), skipped)

@@ -73,7 +73,7 @@ func TestPlanPacking(t *testing.T) {
 				{File: file("x/1.go", 40), Rules: []*rules.Rule{a}}, {File: file("y/2.py", 60), Rules: []*rules.Rule{b}},
 				{File: file("z/3.go", 40), Rules: []*rules.Rule{a}}, {File: file("x/4.go", 40), Rules: []*rules.Rule{a}},
 			},
-			opts: chunk.Options{MaxChunkTokens: 2450},
+			opts: chunk.Options{MaxChunkTokens: 2250},
 			want: []string{"x/1.go[1] x/4.go[1] | a", "z/3.go[1] | a", "y/2.py[1] | b"},
 		},
 		{

@@ -68,15 +68,17 @@ func TestStablePrefix(t *testing.T) {
 }
 
 // TestPromptRules: each file's "rules:" line names the rules that apply to it; secret
-// rules are not sent (the masker finds secrets and hides them from the model); a pattern
-// rule is sent without the body written about its pattern; a guidance rule whole.
+// rules are not sent (the masker finds secrets and hides them from the model), nor are
+// the built-in rules (the pattern engine applies them); a team's pattern rule is sent
+// without the body written about its pattern; a guidance rule whole.
 func TestPromptRules(t *testing.T) {
 	t.Parallel()
 	guidance := rule("team-guidance")
 	pattern := &rules.Rule{ID: "no-eval", Title: "No eval", Pattern: `\beval\(`, Body: "The pattern flags eval( unless a comment says why."}
 	secret := &rules.Rule{ID: "secret-token", Title: "Token", Secrets: []string{"*"}, Body: "Tokens in code are revoked."}
+	builtin := &rules.Rule{ID: "js-console-log", Title: "console.log left in", Pattern: `console\.log`, Source: rules.BuiltinSource + "js-console-log.md"}
 	files := []chunk.File{
-		{File: file("a.js", 2), Rules: []*rules.Rule{secret, pattern, guidance}},
+		{File: file("a.js", 2), Rules: []*rules.Rule{secret, builtin, pattern, guidance}},
 		{File: file("b.go", 2), Rules: []*rules.Rule{guidance, secret}},
 		{File: file("c.txt", 2), Rules: []*rules.Rule{secret}},
 	}
@@ -89,7 +91,7 @@ func TestPromptRules(t *testing.T) {
 			t.Errorf("system message lacks %q:\n%s", want, system[0])
 		}
 	}
-	for _, not := range []string{"secret-token", "Tokens in code", "The pattern flags"} {
+	for _, not := range []string{"secret-token", "Tokens in code", "The pattern flags", "js-console-log", "console.log left in"} {
 		if strings.Contains(system[0]+user[0], not) {
 			t.Errorf("prompt holds %q", not)
 		}

@@ -110,7 +110,7 @@ func Apply(fsys fs.FS, set *rules.Set, ps []Proposal, opts Options) ([]FileEdit,
 
 // ruleFile returns the file a rule's edit goes into and its content now.
 func ruleFile(fsys fs.FS, r *rules.Rule, rulesDir string) (target string, content []byte, isNew bool, err error) {
-	if name, ok := strings.CutPrefix(r.Source, "builtin:"); ok {
+	if name, ok := strings.CutPrefix(r.Source, rules.BuiltinSource); ok {
 		data, err := rules.BuiltinFile(name)
 		if err != nil {
 			return "", nil, false, err
