@@ -19,6 +19,11 @@ import (
 // ContextOptions.MaxFileBytes is 0.
 const DefaultContextMaxFileBytes = 1 << 20
 
+// DefaultContextRelated is how many spans of related code (scope.Options.Related) a
+// file's context may add when ContextOptions.Scope leaves it 0; a negative Related adds
+// none.
+const DefaultContextRelated = 3
+
 // ContextOptions shape the code shown to the model around the hunks: the enclosing scope
 // of each hunk and the file's header, or the whole file when it is small, from the head
 // version. The token budgets are chunk.Options.Context.
@@ -81,6 +86,10 @@ func (s *modelStage) addContext(ctx context.Context, c Change, inputs []chunk.Fi
 	if limit <= 0 {
 		limit = DefaultContextMaxFileBytes
 	}
+	so := o.Scope
+	if so.Related == 0 {
+		so.Related = DefaultContextRelated
+	}
 	for _, i := range want {
 		f := originals[inputs[i].File.Path()]
 		if failed[f.NewPath] {
@@ -102,9 +111,10 @@ func (s *modelStage) addContext(ctx context.Context, c Change, inputs []chunk.Fi
 			s.noteContext(outcome, f.Path(), why)
 			continue
 		}
+		so.Removed = removedLines(inputs[i].File)
 		inputs[i].Context = &chunk.Context{
 			Lines: s.maskHead(f, data),
-			Spans: scope.Spans(f.NewPath, data, addedLines(inputs[i].File), o.Scope),
+			Spans: scope.Spans(f.NewPath, data, addedLines(inputs[i].File), so),
 		}
 	}
 }
@@ -164,6 +174,19 @@ func addedLines(f *diff.File) []int {
 		for _, l := range f.Hunks[i].Lines {
 			if l.Kind == diff.Added {
 				out = append(out, l.NewLine)
+			}
+		}
+	}
+	return out
+}
+
+// removedLines returns the text of f's removed lines.
+func removedLines(f *diff.File) []string {
+	var out []string
+	for i := range f.Hunks {
+		for _, l := range f.Hunks[i].Lines {
+			if l.Kind == diff.Deleted {
+				out = append(out, l.Content)
 			}
 		}
 	}

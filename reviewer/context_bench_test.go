@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -119,7 +120,8 @@ func BenchmarkReviewContext(b *testing.B) {
 }
 
 // BenchmarkSpans times finding the scopes alone: go/parser on each changed Go file of the
-// large fixture at its head version, with the added lines of its hunks.
+// large fixture at its head version, with the added lines of its hunks, without and with
+// the related code of the default review.context.related.
 func BenchmarkSpans(b *testing.B) {
 	large, err := os.ReadFile("../testdata/diffs/large-release-v62.0.0-to-v66.0.0.diff")
 	if err != nil {
@@ -153,15 +155,19 @@ func BenchmarkSpans(b *testing.B) {
 		jobs = append(jobs, job{f.NewPath, h.Data, changed})
 		size += len(h.Data)
 	}
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	spans := 0
-	for b.Loop() {
-		spans = 0
-		for _, j := range jobs {
-			spans += len(scope.Spans(j.path, j.src, j.changed, scope.Options{}))
-		}
+	for _, related := range []int{0, reviewer.DefaultContextRelated} {
+		b.Run(fmt.Sprintf("related=%d", related), func(b *testing.B) {
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			spans := 0
+			for b.Loop() {
+				spans = 0
+				for _, j := range jobs {
+					spans += len(scope.Spans(j.path, j.src, j.changed, scope.Options{Related: related}))
+				}
+			}
+			b.ReportMetric(float64(len(jobs)), "files")
+			b.ReportMetric(float64(spans), "spans")
+		})
 	}
-	b.ReportMetric(float64(len(jobs)), "files")
-	b.ReportMetric(float64(spans), "spans")
 }

@@ -82,7 +82,8 @@ func TestReviewContext(t *testing.T) {
 		wantContext []string
 	}{
 		{"whole file", 0, []string{"1-25 whole file"}},
-		{"header and enclosing scope", 1, []string{"1-6 file header", "10-25 enclosing scope"}},
+		// mu's declaration (line 8) is related code, which joins the two.
+		{"header and enclosing scope", 1, []string{"1-25 file header and enclosing scope and related code using mu"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

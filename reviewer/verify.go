@@ -427,7 +427,9 @@ func (s *verifyStage) scopeAround(path string, line, end int) *prompts.Excerpt {
 	}
 	src := []byte(strings.Join(hc.Lines, "\n") + "\n")
 	var best *scope.Span
-	spans := scope.Spans(path, src, []int{line}, s.scope)
+	so := s.scope
+	so.Related = 0 // the scope around the finding alone
+	spans := scope.Spans(path, src, []int{line}, so)
 	for i := range spans {
 		sp := &spans[i]
 		if sp.Kind&scope.KindScope == 0 || sp.Start > line || sp.End < end {

@@ -152,6 +152,7 @@ type ContextConfig struct {
 	MaxChunkTokens  int  `mapstructure:"max_chunk_tokens"`
 	MaxFileBytes    int  `mapstructure:"max_file_bytes"`
 	MaxScopeLines   int  `mapstructure:"max_scope_lines"`
+	Related         int  `mapstructure:"related"`
 }
 
 // BudgetConfig bounds the model tokens reviewer serve spends per UTC day; 0 is no bound.
@@ -358,6 +359,7 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("review.context.max_chunk_tokens", chunk.DefaultMaxChunkContext)
 	v.SetDefault("review.context.max_file_bytes", reviewer.DefaultContextMaxFileBytes)
 	v.SetDefault("review.context.max_scope_lines", scope.DefaultMaxScopeLines)
+	v.SetDefault("review.context.related", reviewer.DefaultContextRelated)
 	v.SetDefault("gateway.base_url", "")
 	v.SetDefault("gateway.api_key", "")
 	v.SetDefault("gateway.api_key_file", "")
@@ -598,7 +600,7 @@ func (c *Config) Validate() error {
 		"review.tools.change_max_output_tokens": c.Review.Tools.ChangeMaxOutputTokens,
 		"review.context.whole_file_tokens":      c.Review.Context.WholeFileTokens, "review.context.max_file_tokens": c.Review.Context.MaxFileTokens,
 		"review.context.max_chunk_tokens": c.Review.Context.MaxChunkTokens, "review.context.max_file_bytes": c.Review.Context.MaxFileBytes,
-		"review.context.max_scope_lines": c.Review.Context.MaxScopeLines,
+		"review.context.max_scope_lines": c.Review.Context.MaxScopeLines, "review.context.related": c.Review.Context.Related,
 	} {
 		if n < 0 {
 			errs = append(errs, fmt.Errorf("%s: %d is negative", key, n))

@@ -50,7 +50,7 @@ func modelOptions(e env, c *Config, logger *slog.Logger, shared llm.Cache) (revi
 			Context: chunk.ContextOptions{WholeFileTokens: c.Review.Context.WholeFileTokens,
 				MaxFileTokens: c.Review.Context.MaxFileTokens, MaxChunkTokens: c.Review.Context.MaxChunkTokens}},
 		Context: reviewer.ContextOptions{Enabled: c.Review.Context.Enabled, MaxFileBytes: c.Review.Context.MaxFileBytes,
-			Scope: scope.Options{MaxScopeLines: c.Review.Context.MaxScopeLines, Parsers: scopeParsers}},
+			Scope: scope.Options{MaxScopeLines: c.Review.Context.MaxScopeLines, Parsers: scopeParsers, Related: contextRelated(c.Review.Context.Related)}},
 		MaxComments: c.Review.MaxComments,
 		ModelName:   c.Gateway.Model,
 		Prices:      map[string]reviewer.Price{},
@@ -286,3 +286,12 @@ func secretValue(e env, direct secret, path, fileKey string) (string, error) {
 // the indentation and bracket fallback serves every other file.
 var scopeParsers = []scope.Parser{scope.Funcs{LangFunc: treesitter.Lang, EnclosingFunc: treesitter.Enclosing,
 	HeaderFunc: treesitter.Header, ConstructorFunc: treesitter.Constructor}}
+
+// contextRelated is review.context.related as reviewer.ContextOptions takes it: 0 there
+// means the default, so the configuration's 0 (none) becomes -1.
+func contextRelated(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}

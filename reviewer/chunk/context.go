@@ -1,6 +1,9 @@
 package chunk
 
 import (
+	"cmp"
+	"slices"
+
 	"github.com/reviewerbot/reviewer/prompts"
 	"github.com/reviewerbot/reviewer/reviewer/diff"
 	"github.com/reviewerbot/reviewer/reviewer/scope"
@@ -90,9 +93,18 @@ func levelsOf(sz *sizer, path string, c *Context, hunks []diff.Hunk, o ContextOp
 			}
 		}
 	}
+	// The header and enclosing scopes first, then related code best first (scope.Span's
+	// Rank), as the budget allows, and only when all of the first fit; shown in the
+	// file's order.
+	spans := slices.Clone(c.Spans)
+	slices.SortStableFunc(spans, func(a, b scope.Span) int { return cmp.Compare(a.Rank, b.Rank) })
 	var ex []prompts.Excerpt
 	n := 0
-	for _, sp := range c.Spans {
+	primaryLeftOut := false
+	for _, sp := range spans {
+		if sp.Rank > 0 && primaryLeftOut {
+			break // related code is no use without the scope it relates to
+		}
 		end := min(sp.End, len(c.Lines))
 		if sp.Start < 1 || sp.Start > end {
 			continue
@@ -105,12 +117,14 @@ func levelsOf(sz *sizer, path string, c *Context, hunks []diff.Hunk, o ContextOp
 		// little, so that by Count's subadditivity the sum bounds the whole.
 		cost := sz.context(path, []prompts.Excerpt{e}, inDiff)
 		if n+cost > o.MaxFileTokens {
+			primaryLeftOut = primaryLeftOut || sp.Rank == 0
 			continue
 		}
 		ex = append(ex, e)
 		n += cost
 	}
 	if len(ex) > 0 {
+		slices.SortFunc(ex, func(a, b prompts.Excerpt) int { return cmp.Compare(a.Start, b.Start) })
 		lv[levelScopes] = level{ok: true, ex: ex, tokens: n}
 	}
 	// Whole beats scopes only when it is not the larger of the two by much: a large file

@@ -198,3 +198,34 @@ func TestPlanSplitPartsKeepContext(t *testing.T) {
 		t.Errorf("last part's context (-want +got):\n%s", diff)
 	}
 }
+
+// TestPlanContextRelatedLast: related code is shown after the header and enclosing
+// scopes, best first, as the budget allows, in the file's order, and never without the
+// scopes.
+func TestPlanContextRelatedLast(t *testing.T) {
+	t.Parallel()
+	head := headOf(600)
+	head.Spans = append(head.Spans,
+		scope.Span{Start: 100, End: 110, Kind: scope.KindRelated, Rank: 2, Names: "table"},
+		scope.Span{Start: 300, End: 320, Kind: scope.KindRelated, Rank: 1, Names: "lookup"},
+	)
+	files := []chunk.File{{File: file("l.go", 2), Context: head}}
+	for _, tt := range []struct {
+		budget int
+		want   string
+	}{
+		{0, "l.go: 1-3 file header; 5-60 enclosing scope; 100-110 related code using table; 300-320 related code using lookup;"},
+		{1800, "l.go: 1-3 file header; 5-60 enclosing scope; 300-320 related code using lookup;"},
+		// The best related span does not fit: the next one does.
+		{1600, "l.go: 1-3 file header; 5-60 enclosing scope; 100-110 related code using table;"},
+		// The enclosing scope does not fit: no related code either.
+		{1100, "l.go: 1-3 file header;"},
+	} {
+		opts := chunk.Options{Context: chunk.ContextOptions{MaxFileTokens: tt.budget}}
+		chunks, _ := chunk.Plan(files, change, opts)
+		if diff := cmp.Diff([]string{tt.want}, contextOf(chunks)); diff != "" {
+			t.Errorf("max_file_tokens %d: context (-want +got):\n%s", tt.budget, diff)
+		}
+		checkChunks(t, files, chunks, opts)
+	}
+}

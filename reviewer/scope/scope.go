@@ -20,6 +20,10 @@ const (
 	// KindType is where the fields a method works on are declared or set: its Go
 	// receiver's type declaration, or its class's constructor, when the file holds it.
 	KindType
+	// KindRelated is other code of the file that the changed lines' identifiers name:
+	// where a function they call is defined, or where a variable they read is written
+	// (Options.Related).
+	KindRelated
 )
 
 // Span is a range of lines of the head version, numbered from 1, both ends included.
@@ -29,6 +33,12 @@ type Span struct {
 	// ScopeStart and ScopeEnd are the whole scope's lines when the span is a window of a
 	// scope longer than Options.MaxScopeLines, else 0.
 	ScopeStart, ScopeEnd int
+	// Rank orders spans by what they are worth when a budget can not hold them all: 0
+	// for the header and enclosing scopes, 1 for the best related span, 2 for the next.
+	Rank int
+	// Names are the identifiers a related span shares with the changed lines, the most
+	// telling first ("redirect", "STATE, INITIALIZED").
+	Names string
 }
 
 // Shortened reports whether the span is a window of a longer scope.
@@ -50,6 +60,9 @@ func (s Span) Label() string {
 	}
 	if s.Kind&KindType != 0 {
 		parts = append(parts, "where the method's fields are declared")
+	}
+	if s.Kind&KindRelated != 0 {
+		parts = append(parts, "related code using "+s.Names)
 	}
 	return strings.Join(parts, " and ")
 }
@@ -122,6 +135,13 @@ type Options struct {
 	MaxScopeLines int
 	// Parsers are asked, in order, for files the built-in Go parser does not take.
 	Parsers []Parser
+	// Related is how many spans of related code to add beyond the enclosing scopes; 0
+	// adds none.
+	Related int
+	// Removed are the change's removed lines of the file, whose identifiers are looked up
+	// for related code beside the changed lines' (a dropped guard's field, read elsewhere
+	// under a lock).
+	Removed []string
 }
 
 // finder finds the enclosing scopes of lines of one file. Scopes are returned outermost
@@ -204,7 +224,11 @@ func Spans(p string, src []byte, changed []int, opts Options) []Span {
 		windows = append(windows, l)
 	}
 	flush()
-	return merge(out)
+	out = merge(out)
+	if opts.Related > 0 {
+		out = merge(append(out, related(f, lines, changed, opts.Removed, out, maxLines, opts.Related)...))
+	}
+	return out
 }
 
 // relatedFinder is a finder that also knows declarations a scope depends on: the type
@@ -240,6 +264,12 @@ func merge(spans []Span) []Span {
 			last := &out[k]
 			last.End = max(last.End, s.End)
 			last.Kind |= s.Kind
+			if s.Names != "" && last.Names == "" {
+				last.Names = s.Names
+			}
+			if s.Rank < last.Rank {
+				last.Rank = s.Rank
+			}
 			// A merged span is shortened only when all of it lies in one long scope.
 			if last.ScopeStart != s.ScopeStart || last.ScopeEnd != s.ScopeEnd {
 				last.ScopeStart, last.ScopeEnd = 0, 0

@@ -38,24 +38,24 @@ func TestSpans(t *testing.T) {
 		want    []scope.Span
 	}{
 		// A method brings its receiver's type declaration (14-18), here merged with it.
-		{"go method", "server.go", []int{23}, 0, []scope.Span{{2, 7, h, 0, 0}, {14, 30, st, 0, 0}}},
-		{"go func", "server.go", []int{33}, 0, []scope.Span{{2, 7, h, 0, 0}, {32, 34, s, 0, 0}}},
-		{"go func literal inside a long method", "server.go", []int{27}, 5, []scope.Span{{2, 7, h, 0, 0}, {14, 18, ty, 0, 0}, {25, 28, s, 0, 0}}},
-		{"go type decl with its doc", "server.go", []int{16}, 0, []scope.Span{{2, 7, h, 0, 0}, {14, 18, s, 0, 0}}},
-		{"go top-level var block merges with the header", "server.go", []int{11}, 0, []scope.Span{{2, 12, hs, 0, 0}}},
-		{"go two changes in one func are one span", "server.go", []int{22, 29}, 0, []scope.Span{{2, 7, h, 0, 0}, {14, 30, st, 0, 0}}},
-		{"go long scope shown as a window", "server.go", []int{29}, 4, []scope.Span{{2, 7, h, 0, 0}, {20, 22, s, 20, 30}, {27, 30, s, 20, 30}}},
-		{"go lines out of range ignored", "server.go", []int{0, -3, 99}, 0, []scope.Span{{2, 7, h, 0, 0}}},
-		{"python class", "app.py", []int{19}, 0, []scope.Span{{3, 4, h, 0, 0}, {9, 20, s, 0, 0}}},
-		{"python method with its decorator", "app.py", []int{19}, 8, []scope.Span{{3, 4, h, 0, 0}, {15, 20, s, 0, 0}}},
-		{"python function", "app.py", []int{25}, 0, []scope.Span{{3, 4, h, 0, 0}, {23, 26, s, 0, 0}}},
-		{"java method in a long class", "Cache.java", []int{11}, 8, []scope.Span{{1, 4, h, 0, 0}, {9, 14, s, 0, 0}}},
-		{"js function and multi-line import", "app.js", []int{11}, 0, []scope.Span{{1, 5, h, 0, 0}, {9, 12, s, 0, 0}}},
-		{"js top-level statement", "app.js", []int{14}, 0, []scope.Span{{1, 5, h, 0, 0}, {14, 14, s, 0, 0}}},
-		{"ruby def/end by indentation", "model.rb", []int{13}, 8, []scope.Span{{1, 2, h, 0, 0}, {10, 16, s, 0, 0}}},
-		{"ruby class, near enough to the header to merge", "model.rb", []int{7}, 14, []scope.Span{{1, 17, hs, 0, 0}}},
-		{"c function with the signature above its brace", "main.c", []int{15}, 0, []scope.Span{{1, 2, h, 0, 0}, {13, 17, s, 0, 0}}},
-		{"c function next to the header", "main.c", []int{9}, 0, []scope.Span{{1, 11, hs, 0, 0}}},
+		{"go method", "server.go", []int{23}, 0, []scope.Span{{2, 7, h, 0, 0, 0, ""}, {14, 30, st, 0, 0, 0, ""}}},
+		{"go func", "server.go", []int{33}, 0, []scope.Span{{2, 7, h, 0, 0, 0, ""}, {32, 34, s, 0, 0, 0, ""}}},
+		{"go func literal inside a long method", "server.go", []int{27}, 5, []scope.Span{{2, 7, h, 0, 0, 0, ""}, {14, 18, ty, 0, 0, 0, ""}, {25, 28, s, 0, 0, 0, ""}}},
+		{"go type decl with its doc", "server.go", []int{16}, 0, []scope.Span{{2, 7, h, 0, 0, 0, ""}, {14, 18, s, 0, 0, 0, ""}}},
+		{"go top-level var block merges with the header", "server.go", []int{11}, 0, []scope.Span{{2, 12, hs, 0, 0, 0, ""}}},
+		{"go two changes in one func are one span", "server.go", []int{22, 29}, 0, []scope.Span{{2, 7, h, 0, 0, 0, ""}, {14, 30, st, 0, 0, 0, ""}}},
+		{"go long scope shown as a window", "server.go", []int{29}, 4, []scope.Span{{2, 7, h, 0, 0, 0, ""}, {20, 22, s, 20, 30, 0, ""}, {27, 30, s, 20, 30, 0, ""}}},
+		{"go lines out of range ignored", "server.go", []int{0, -3, 99}, 0, []scope.Span{{2, 7, h, 0, 0, 0, ""}}},
+		{"python class", "app.py", []int{19}, 0, []scope.Span{{3, 4, h, 0, 0, 0, ""}, {9, 20, s, 0, 0, 0, ""}}},
+		{"python method with its decorator", "app.py", []int{19}, 8, []scope.Span{{3, 4, h, 0, 0, 0, ""}, {15, 20, s, 0, 0, 0, ""}}},
+		{"python function", "app.py", []int{25}, 0, []scope.Span{{3, 4, h, 0, 0, 0, ""}, {23, 26, s, 0, 0, 0, ""}}},
+		{"java method in a long class", "Cache.java", []int{11}, 8, []scope.Span{{1, 4, h, 0, 0, 0, ""}, {9, 14, s, 0, 0, 0, ""}}},
+		{"js function and multi-line import", "app.js", []int{11}, 0, []scope.Span{{1, 5, h, 0, 0, 0, ""}, {9, 12, s, 0, 0, 0, ""}}},
+		{"js top-level statement", "app.js", []int{14}, 0, []scope.Span{{1, 5, h, 0, 0, 0, ""}, {14, 14, s, 0, 0, 0, ""}}},
+		{"ruby def/end by indentation", "model.rb", []int{13}, 8, []scope.Span{{1, 2, h, 0, 0, 0, ""}, {10, 16, s, 0, 0, 0, ""}}},
+		{"ruby class, near enough to the header to merge", "model.rb", []int{7}, 14, []scope.Span{{1, 17, hs, 0, 0, 0, ""}}},
+		{"c function with the signature above its brace", "main.c", []int{15}, 0, []scope.Span{{1, 2, h, 0, 0, 0, ""}, {13, 17, s, 0, 0, 0, ""}}},
+		{"c function next to the header", "main.c", []int{9}, 0, []scope.Span{{1, 11, hs, 0, 0, 0, ""}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,7 +87,7 @@ func TestSpansParser(t *testing.T) {
 	src := read(t, "model.rb")
 	got := scope.Spans("model.rb", src, []int{7, 13}, scope.Options{MaxScopeLines: 8, Parsers: []scope.Parser{p}})
 	// The parser places line 7 (6-8), the fallback line 13 (10-16); the two merge.
-	want := []scope.Span{{1, 1, h, 0, 0}, {6, 16, s, 0, 0}}
+	want := []scope.Span{{1, 1, h, 0, 0, 0, ""}, {6, 16, s, 0, 0, 0, ""}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Spans (-want +got):\n%s", diff)
 	}
@@ -220,6 +220,15 @@ func FuzzSpans(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name string, src []byte, a, b int, maxLines uint8) {
 		changed := []int{a, b, a + 1}
 		got := scope.Spans(name, src, changed, scope.Options{MaxScopeLines: int(maxLines)})
+		checkSpans(t, src, changed, got)
+		// With related code, and the changed lines' text as removed lines too.
+		var removed []string
+		for _, l := range strings.Split(string(src), "\n") {
+			if len(removed) < 3 {
+				removed = append(removed, l)
+			}
+		}
+		got = scope.Spans(name, src, changed, scope.Options{MaxScopeLines: int(maxLines), Related: int(maxLines % 4), Removed: removed})
 		checkSpans(t, src, changed, got)
 	})
 }
