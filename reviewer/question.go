@@ -32,6 +32,10 @@ type QuestionAnswerer interface {
 // sees.
 const questionContext = 8
 
+// maxThread bounds, in bytes, the earlier replies a question's request carries: anyone
+// can reply in a thread, as often as they like.
+const maxThread = 3 * maxClassified
+
 // maxAnswer bounds an answer as posted, in bytes.
 const maxAnswer = 3000
 
@@ -97,6 +101,7 @@ func AskQuestion(ctx context.Context, a QuestionAnswerer, q Question, red *redac
 	for i := range q.Code {
 		q.Code[i] = mask(q.Code[i])
 	}
+	q.Thread = recentThread(q.Thread)
 	for i := range q.Thread {
 		q.Thread[i] = mask(q.Thread[i])
 	}
@@ -109,4 +114,23 @@ func AskQuestion(ctx context.Context, a QuestionAnswerer, q Question, red *redac
 		answer = "(no answer)"
 	}
 	return markdown.Text(answer) + "\n\n_An answer from the review model; it may be wrong._\n", usage, nil
+}
+
+// recentThread keeps the newest replies of thread (oldest first) that fit in maxThread
+// bytes, each cut to maxClassified; older ones are left out.
+func recentThread(thread []string) []string {
+	n, start := 0, len(thread)
+	for start > 0 {
+		size := min(len(thread[start-1]), maxClassified)
+		if n+size > maxThread {
+			break
+		}
+		n += size
+		start--
+	}
+	out := make([]string, 0, len(thread)-start)
+	for _, t := range thread[start:] {
+		out = append(out, clipBytes(t, maxClassified))
+	}
+	return out
 }
