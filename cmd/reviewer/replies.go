@@ -37,7 +37,15 @@ func (w *worker) handleReply(ctx context.Context, job queue.Job, log *slog.Logge
 	// adapter knows the bot by its token, whatever github.bot_login says) and marks other
 	// bots: a reply that is not there, or is a bot's, is the bot's own answer coming back
 	// as an event, or another bot's, and is never read, answered or taken as a dismissal.
-	if i := slices.IndexFunc(thread.Replies, func(r reviewer.ThreadReply) bool { return r.ID == job.Reply.CommentID }); i < 0 || thread.Replies[i].AuthorBot {
+	i := slices.IndexFunc(thread.Replies, func(r reviewer.ThreadReply) bool { return r.ID == job.Reply.CommentID })
+	if i < 0 {
+		// The forge's list may lag its webhook: a reply it does not list is looked for
+		// once more, after the queue's backoff, before it is let go.
+		if info, _ := queue.JobInfo(ctx); info.Attempt <= 1 {
+			return fmt.Errorf("reply %d is not listed in thread %s yet", job.Reply.CommentID, job.Reply.Thread)
+		}
+	}
+	if i < 0 || thread.Replies[i].AuthorBot {
 		log.InfoContext(ctx, "reply ignored: it is the bot's own, or a bot's, or gone")
 		return nil
 	}

@@ -104,3 +104,30 @@ func TestServeOutsiderReplyCostsNothing(t *testing.T) {
 		t.Errorf("the stranger's reply cost %d classification requests, want 0", n)
 	}
 }
+
+// TestServeReplyListedLate: the service reads a reply as the forge lists it, and a
+// forge's list may lag the webhook that announced the reply: a dismissal the list does
+// not show yet is looked for again, not lost.
+func TestServeReplyListedLate(t *testing.T) {
+	t.Parallel()
+	f := newGitHubFake(t, changeV1(t))
+	f.SetPermission("maintainer", "write")
+	db := "sqlite://" + filepath.Join(t.TempDir(), "reviewer.db")
+	p := startServe(t, append(quickQueue(db), "REVIEWER_SERVER_CLONES_MAX_MIB=0", "REVIEWER_GITHUB_TOKEN="+ghToken,
+		"REVIEWER_GITHUB_BASE_URL="+f.BaseURL(), "REVIEWER_GITHUB_WEBHOOK_SECRET="+serveSecret, "REVIEWER_GITHUB_BOT_LOGIN="+ghBot))
+	ghPush(t, p.addr, "push-1", shaHead1)
+	waitFor(t, "the pull request reviewed", func() bool { _, _, _, st := f.snapshot(); return len(st) > 0 })
+	root := ghRoot(t, f)
+	// The fake numbers comments in order: the reply the webhook announces is the next one.
+	next := f.AddReply("someone", root, "a note to a colleague") + 1
+	const words = "False positive."
+	if code, answer := ghReply(t, p.addr, "late-1", root, next, map[string]any{"login": "maintainer", "id": 5002, "type": "User"},
+		words); code != http.StatusAccepted {
+		t.Fatalf("the reply: %d %s", code, answer)
+	}
+	waitFor(t, "the reply looked for and not found", func() bool { return strings.Contains(p.logs.String(), "is not listed in thread") })
+	if id := f.AddReply("maintainer", root, words); id != next {
+		t.Fatalf("the fake numbered the reply %d, want %d", id, next)
+	}
+	waitFor(t, "the dismissal recorded", func() bool { return strings.Contains(p.logs.String(), `"msg":"finding dismissed"`) })
+}
