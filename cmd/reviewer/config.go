@@ -23,6 +23,7 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer/scope"
 	"github.com/reviewerbot/reviewer/reviewer/seal"
 	"github.com/reviewerbot/reviewer/reviewer/telemetry"
+	"github.com/reviewerbot/reviewer/reviewer/webhook"
 	"github.com/reviewerbot/reviewer/rules"
 )
 
@@ -253,8 +254,17 @@ type ServerConfig struct {
 	BodyBudgetMiB int           `mapstructure:"body_budget_mib"`
 	// Clones is the cache of partial clones reviews read files from.
 	Clones ClonesConfig `mapstructure:"clones"`
+	// Replies bounds the replies in the bot's threads queued per change and per writer.
+	Replies RepliesConfig `mapstructure:"replies"`
 	// UI is the status page at /ui/ (package statuspage).
 	UI UIConfig `mapstructure:"ui"`
+}
+
+// RepliesConfig bounds the replies queued per change and per writer (webhook.ReplyLimit):
+// PerHour on average, Burst at once; PerHour 0 turns the bound off.
+type RepliesConfig struct {
+	PerHour int `mapstructure:"per_hour"`
+	Burst   int `mapstructure:"burst"`
 }
 
 // UIConfig is the status page's credentials: without either file the page is off.
@@ -396,6 +406,8 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("server.review_drafts", false)
 	v.SetDefault("server.review_bots", false)
 	v.SetDefault("server.max_unverified", 1024)
+	v.SetDefault("server.replies.per_hour", webhook.DefaultRepliesPerHour)
+	v.SetDefault("server.replies.burst", webhook.DefaultReplyBurst)
 	v.SetDefault("server.body_timeout", "10s")
 	v.SetDefault("server.body_budget_mib", 64)
 	v.SetDefault("server.clones.dir", "")
@@ -681,6 +693,10 @@ func (c *Config) Validate() error {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("%s: %s is negative", key, d))
 		}
+	}
+	if c.Server.Replies.PerHour < 0 || c.Server.Replies.Burst < 1 {
+		errs = append(errs, fmt.Errorf("server.replies: per_hour %d and burst %d; per_hour must not be negative (0 turns the bound off) and burst must be at least 1",
+			c.Server.Replies.PerHour, c.Server.Replies.Burst))
 	}
 	if c.Server.MaxUnverified < 1 {
 		errs = append(errs, fmt.Errorf("server.max_unverified: %d; at least one body must be read at a time", c.Server.MaxUnverified))

@@ -205,7 +205,7 @@ func TestConfigErrors(t *testing.T) {
 
 	bad := filepath.Join(dir, "bad.yaml")
 	writeFile(t, bad, "review:\n  fail_on: sometimes\n  ignore: ['a/[b']\n  rules_dir: ../elsewhere\n  tools:\n    max_calls: -1\nlog:\n  level: loud\n"+
-		"server:\n  max_unverified: 0\n  body_timeout: 0s\n  body_budget_mib: 10\n")
+		"server:\n  max_unverified: 0\n  body_timeout: 0s\n  body_budget_mib: 10\n  replies:\n    per_hour: -5\n")
 	c, _, err := loadConfig(bad, pflag.NewFlagSet("x", pflag.ContinueOnError), nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +216,7 @@ func TestConfigErrors(t *testing.T) {
 	}
 	// Every problem is reported at once.
 	for _, want := range []string{"log.level", "review.fail_on", "review.ignore", "review.rules_dir",
-		"server.max_unverified", "server.body_timeout", "server.body_budget_mib", "review.tools.max_calls"} {
+		"server.max_unverified", "server.body_timeout", "server.body_budget_mib", "review.tools.max_calls", "server.replies"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate error does not mention %s:\n%v", want, err)
 		}

@@ -150,6 +150,7 @@ func serve(ctx context.Context, cmd *cobra.Command, e env) error {
 		MaxUnverified: c.Server.MaxUnverified,
 		BodyTimeout:   c.Server.BodyTimeout,
 		BodyBudget:    int64(c.Server.BodyBudgetMiB) << 20,
+		Replies:       replyLimit(c.Server.Replies),
 	}, q)
 	if err != nil {
 		return usageError(err)
@@ -435,4 +436,13 @@ func (s serviceRules) Rules(ctx context.Context, c reviewer.Change) (*rules.Set,
 		}
 	}
 	return set, err
+}
+
+// replyLimit is server.replies as the intake takes it: per_hour 0 turns the bound off,
+// which webhook.ReplyLimit says with a negative PerHour.
+func replyLimit(r RepliesConfig) webhook.ReplyLimit {
+	if r.PerHour == 0 {
+		return webhook.ReplyLimit{PerHour: -1}
+	}
+	return webhook.ReplyLimit{PerHour: r.PerHour, Burst: r.Burst}
 }

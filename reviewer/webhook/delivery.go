@@ -24,6 +24,7 @@ const (
 	outcomeDuplicate    = "duplicate"
 	outcomeDeduped      = "deduped"
 	outcomeIgnored      = "ignored"
+	outcomeLimited      = "limited"
 	outcomeUnauthorized = "unauthorized"
 	outcomeTooLarge     = "too_large"
 	outcomeBadRequest   = "bad_request"
@@ -98,6 +99,15 @@ func ignore(format string, args ...any) reply {
 		status:  http.StatusAccepted,
 		outcome: outcomeIgnored,
 		body:    answer{Reason: fmt.Sprintf(format, args...)},
+	}
+}
+
+// limited answers a reply that is over ReplyLimit: 202, like ignore, and not queued.
+func limited(which string) reply {
+	return reply{
+		status:  http.StatusAccepted,
+		outcome: outcomeLimited,
+		body:    answer{Reason: "too many replies in the bot's threads from " + which + " in the last hour; this one is not read"},
 	}
 }
 
@@ -200,6 +210,8 @@ func (s *Server) logDelivery(ctx context.Context, d *delivery, rep reply, err er
 		s.log.LogAttrs(ctx, level, "delivery queued", attrs...)
 	case outcomeIgnored:
 		s.log.LogAttrs(ctx, level, "delivery ignored", attrs...)
+	case outcomeLimited:
+		s.log.LogAttrs(ctx, level, "reply not queued: over the reply limit", attrs...)
 	case outcomeError:
 		s.log.LogAttrs(ctx, level, "delivery not queued", attrs...)
 	default:

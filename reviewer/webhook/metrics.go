@@ -18,7 +18,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "reviewer_webhook_deliveries_total",
 			Help: "Webhook deliveries received, by forge, event and outcome " +
-				"(queued, duplicate, deduped, ignored, unauthorized, too_large, timeout, busy, bad_request, error).",
+				"(queued, duplicate, deduped, ignored, limited, unauthorized, too_large, timeout, busy, bad_request, error).",
 		}, []string{"forge", "event", "outcome"}),
 		ack: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "reviewer_webhook_ack_seconds",

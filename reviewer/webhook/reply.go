@@ -56,6 +56,9 @@ func (s *Server) githubReply(ctx context.Context, d *delivery, ev *githubEvent) 
 	if err := checkJob(j, false); err != nil {
 		return reply{}, err
 	}
+	if ok, which := s.replies.allow(j); !ok {
+		return limited(which), nil
+	}
 	return s.enqueue(ctx, d, j)
 }
 
@@ -88,6 +91,9 @@ func (s *Server) gitlabReply(ctx context.Context, d *delivery, ev *gitlabEvent, 
 	}
 	if err := checkJob(j, false); err != nil {
 		return reply{}, err
+	}
+	if ok, which := s.replies.allow(j); !ok {
+		return limited(which), nil
 	}
 	return s.enqueue(ctx, d, j)
 }

@@ -1,6 +1,7 @@
 package webhook_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -130,5 +131,62 @@ func TestGitLabReplies(t *testing.T) {
 				t.Errorf("delivery id = %q", jobs[0].DeliveryID)
 			}
 		})
+	}
+}
+
+// TestReplyLimit: replies are queued up to the burst per change and per writer, then
+// answered 202 and not queued, counted as limited; another writer on another change is
+// not held back, and a negative PerHour turns the bound off.
+func TestReplyLimit(t *testing.T) {
+	t.Parallel()
+	base := setJSON(t, fixture(t, "github", "pull_request_review_comment.created.json"), 284312000, "comment", "in_reply_to_id")
+	alice := map[string]any{"login": "alice", "id": 1001, "type": "User"}
+	bob := map[string]any{"login": "bob", "id": 1002, "type": "User"}
+	as := func(user map[string]any, number int) []byte {
+		return setJSON(t, setJSON(t, setJSON(t, base, user, "comment", "user"), user, "sender"), number, "pull_request", "number")
+	}
+	type step struct {
+		body   []byte
+		queued bool
+		reason string
+	}
+	steps := []step{
+		{as(alice, 2), true, ""},
+		{as(alice, 2), true, ""},
+		{as(alice, 2), true, ""},
+		{as(alice, 2), false, "from this change"},
+		{as(bob, 2), false, "from this change"},
+		{as(alice, 3), false, "from this writer"},
+		{as(bob, 3), true, ""},
+	}
+	for _, off := range []bool{false, true} {
+		cfg := testConfig(t)
+		cfg.Replies = webhook.ReplyLimit{PerHour: 1, Burst: 3}
+		if off {
+			cfg.Replies.PerHour = -1
+		}
+		rec := &recorder{res: queue.Enqueued{JobID: 9}}
+		s := newServer(t, cfg, rec)
+		queued := 0
+		for i, st := range steps {
+			resp := serve(s, githubRequest("pull_request_review_comment", fmt.Sprintf("delivery-%d", i), st.body))
+			if resp.Code != 202 {
+				t.Fatalf("off=%v reply %d: status = %d (%s)", off, i, resp.Code, resp.Body)
+			}
+			a := decodeAnswer(t, resp)
+			want := st.queued || off
+			if a.Queued != want || !want && !strings.Contains(a.Reason, st.reason) {
+				t.Errorf("off=%v reply %d: answer %+v, want queued %v with a reason holding %q", off, i, a, want, st.reason)
+			}
+			if want {
+				queued++
+			}
+		}
+		if n := len(rec.queued()); n != queued {
+			t.Errorf("off=%v: %d jobs queued, want %d", off, n, queued)
+		}
+		if got, want := deliveries(t, cfg.Registry, "github", "pull_request_review_comment", "limited"), float64(len(steps)-queued); got != want {
+			t.Errorf("off=%v: %v deliveries counted as limited, want %v", off, got, want)
+		}
 	}
 }

@@ -98,6 +98,8 @@ type Config struct {
 	// Command is the comment that asks for a review. Empty means DefaultCommand. It may
 	// not contain whitespace.
 	Command string
+	// Replies bounds the replies in the bot's threads queued per change and per writer.
+	Replies ReplyLimit
 	// Logger receives one line per delivery. Nil discards.
 	Logger *slog.Logger
 	// Registry receives the intake's metrics and is served on /metrics. Nil means a new
@@ -159,6 +161,8 @@ type Server struct {
 	gitlabToken *[sha256.Size]byte
 	// bots holds BotLogins, normalized by botKey.
 	bots map[string]bool
+	// replies bounds the reply jobs queued; nil queues all.
+	replies *replyLimiter
 }
 
 // New returns a Server that stores the jobs of the deliveries it accepts through enq.
@@ -222,6 +226,7 @@ func New(cfg Config, enq Enqueuer) (*Server, error) {
 		command:        cfg.Command,
 		enqueueTimeout: cfg.EnqueueTimeout,
 		bots:           make(map[string]bool, len(cfg.BotLogins)),
+		replies:        newReplyLimiter(cfg.Replies, time.Now),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

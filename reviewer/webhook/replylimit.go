@@ -1,0 +1,105 @@
+package webhook
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/reviewerbot/reviewer/reviewer/queue"
+)
+
+// Replies are bounded per change and per writer. Anyone who can comment on a change can
+// reply in the bot's threads, as often as they like; each reply job asks the forge for
+// the thread and the writer's permission before anything else, so a flood of replies
+// would spend the installation's API rate limit, which the reviews of every other change
+// need. A reply over either bound is answered 202 and not queued: a person answering in a
+// thread stays far below them, and the bound is per replica.
+
+// DefaultRepliesPerHour and DefaultReplyBurst are ReplyLimit's defaults.
+const (
+	DefaultRepliesPerHour = 60
+	DefaultReplyBurst     = 20
+)
+
+// maxReplyKeys bounds the changes and writers the limiter remembers; past it, those whose
+// bucket is full again are forgotten, and if that is not enough, all are.
+const maxReplyKeys = 10000
+
+// ReplyLimit bounds the reply jobs queued per change and per writer: PerHour on average,
+// Burst at once. Zero fields take the defaults; a negative PerHour turns the bound off.
+type ReplyLimit struct {
+	PerHour int
+	Burst   int
+}
+
+type replyLimiter struct {
+	every rate.Limit
+	burst int
+	now   func() time.Time
+
+	mu   sync.Mutex
+	keys map[string]*rate.Limiter
+}
+
+func newReplyLimiter(l ReplyLimit, now func() time.Time) *replyLimiter {
+	if l.PerHour < 0 {
+		return nil
+	}
+	if l.PerHour == 0 {
+		l.PerHour = DefaultRepliesPerHour
+	}
+	if l.Burst <= 0 {
+		l.Burst = DefaultReplyBurst
+	}
+	return &replyLimiter{every: rate.Limit(float64(l.PerHour) / 3600), burst: l.Burst, now: now, keys: map[string]*rate.Limiter{}}
+}
+
+// allow reports whether j, a reply job, may be queued, and if not which bound it passed.
+// A reply counts against both bounds only when both allow it.
+func (r *replyLimiter) allow(j queue.Job) (bool, string) {
+	if r == nil {
+		return true, ""
+	}
+	change := j.Forge + "\x00" + j.Repo + "\x00" + strconv.Itoa(j.Number)
+	writer := j.Forge + "\x00writer\x00" + strconv.FormatInt(j.Reply.AuthorID, 10) + "\x00" + j.Reply.Author
+	now := r.now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.keys) >= maxReplyKeys {
+		r.forget(now)
+	}
+	c, w := r.limiter(change), r.limiter(writer)
+	switch {
+	case c.TokensAt(now) < 1:
+		return false, "this change"
+	case w.TokensAt(now) < 1:
+		return false, "this writer"
+	}
+	c.AllowN(now, 1)
+	w.AllowN(now, 1)
+	return true, ""
+}
+
+func (r *replyLimiter) limiter(key string) *rate.Limiter {
+	l := r.keys[key]
+	if l == nil {
+		l = rate.NewLimiter(r.every, r.burst)
+		r.keys[key] = l
+	}
+	return l
+}
+
+// forget drops the limiters whose bucket is full again, which behave as new ones would;
+// if that leaves too many, it drops them all.
+func (r *replyLimiter) forget(now time.Time) {
+	for k, l := range r.keys {
+		if l.TokensAt(now) >= float64(r.burst) {
+			delete(r.keys, k)
+		}
+	}
+	if len(r.keys) >= maxReplyKeys {
+		clear(r.keys)
+	}
+}

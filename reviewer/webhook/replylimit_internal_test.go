@@ -1,0 +1,41 @@
+package webhook
+
+import (
+	"testing"
+	"time"
+
+	"github.com/reviewerbot/reviewer/reviewer/queue"
+)
+
+// TestReplyLimiterForgets: the limiter remembers at most maxReplyKeys changes and
+// writers; past it, those whose bucket has filled again are forgotten, which loses
+// nothing, and a drained bucket is kept.
+func TestReplyLimiterForgets(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	r := newReplyLimiter(ReplyLimit{PerHour: 3600, Burst: 2}, func() time.Time { return now })
+	job := func(n int) queue.Job {
+		return queue.Job{Forge: "github", Repo: "o/r", Number: n, Reply: &queue.Reply{AuthorID: int64(n), Author: "w"}}
+	}
+	for n := 1; n <= maxReplyKeys/2; n++ {
+		if ok, _ := r.allow(job(n)); !ok {
+			t.Fatalf("reply %d refused", n)
+		}
+	}
+	if len(r.keys) != maxReplyKeys {
+		t.Fatalf("%d keys, want %d", len(r.keys), maxReplyKeys)
+	}
+	now = now.Add(10 * time.Second) // every bucket is full again
+	flood := job(maxReplyKeys)
+	for i := range 2 {
+		if ok, _ := r.allow(flood); !ok {
+			t.Fatalf("reply %d of the flood refused", i)
+		}
+	}
+	if len(r.keys) != 2 {
+		t.Errorf("%d keys after forgetting the full buckets, want the flood's 2", len(r.keys))
+	}
+	if ok, which := r.allow(flood); ok || which != "this change" {
+		t.Errorf("the flood's third reply: allowed %v (%s), want refused for this change", ok, which)
+	}
+}
