@@ -117,11 +117,12 @@ func TestReviewWithModel(t *testing.T) {
 			llm = append(llm, got{f.Path, f.Line, f.RuleID, f.Source, f.Suggestion != ""})
 		}
 	}
-	// The findings on the lines of built-in pattern rules (eval on 21, the dropped error on
-	// 18) are folded into the pattern's: one finding a line, the pattern's, which takes
-	// the model's suggestion.
+	// The finding on the line of a built-in pattern rule (eval on 21) is folded into the
+	// pattern's: one finding a line, the pattern's, which takes the model's suggestion.
+	// go-ignored-error is summary-only: its line (18) has no comment but the model's.
 	want := []got{
 		{"svc/main.go", 14, "", reviewer.SourceLLM, false},
+		{"svc/main.go", 18, "", reviewer.SourceLLM, false},
 	}
 	if diff := cmp.Diff(want, llm); diff != "" {
 		t.Errorf("model findings (-want +got):\n%s", diff)
@@ -130,7 +131,7 @@ func TestReviewWithModel(t *testing.T) {
 		path    string
 		line    int
 		suggest string
-	}{{"app/client.py", 21, "return ast.literal_eval(expr)"}, {"svc/main.go", 18, ""}} {
+	}{{"app/client.py", 21, "return ast.literal_eval(expr)"}} {
 		var on []reviewer.Finding
 		for _, f := range res.Findings {
 			if f.Path == at.path && f.Line == at.line {

@@ -10,12 +10,15 @@ import (
 
 // foldHidden drops each model finding on the place (path, side, line) of a pattern
 // finding whose rule the model was not shown (chunk.SentToModel: the built-in and secret
-// rules). Not told the rule, the model reports what the engine found in its own words, and
-// the line would say one thing twice. The pattern finding, exact and with the rule's
-// severity, stays, and takes the model's suggestion when it has none and the two cover the
-// same lines. A different problem on that very line is lost with it: a line the engine
-// already marks is read by the author anyway, and a repeat costs more than a miss (the
-// product's precision rule). It runs before verification, which then need not check them.
+// rules) and that is posted inline. Not told the rule, the model reports what the engine
+// found in its own words, and the line would say one thing twice. The pattern finding,
+// exact, stays; it takes the model's severity when that is higher (a line the engine
+// marks is no way to lower a finding), and its suggestion when it has none and the two
+// cover the same lines. A different problem on that very line is lost with it: the
+// line carries a comment the author reads anyway, and a repeat costs more than a miss
+// (the product's precision rule). A summary-only pattern finding (a TODO) takes nothing:
+// it puts no comment on the line, so the model's finding is the line's only one. It runs
+// before verification, which then need not check what was folded.
 func foldHidden(pattern, model []Finding, set *rules.Set) []Finding {
 	type place struct {
 		path string
@@ -24,7 +27,7 @@ func foldHidden(pattern, model []Finding, set *rules.Set) []Finding {
 	}
 	at := map[place]int{}
 	for i, f := range pattern {
-		if r := set.Rule(f.RuleID); r != nil && !chunk.SentToModel(r) {
+		if r := set.Rule(f.RuleID); r != nil && !chunk.SentToModel(r) && !f.SummaryOnly {
 			if _, ok := at[place{f.Path, f.Side, f.Line}]; !ok {
 				at[place{f.Path, f.Side, f.Line}] = i
 			}
@@ -43,6 +46,7 @@ func foldHidden(pattern, model []Finding, set *rules.Set) []Finding {
 		if pattern[i].Suggestion == "" && pattern[i].EndLine == f.EndLine {
 			pattern[i].Suggestion = f.Suggestion
 		}
+		pattern[i].Severity = max(pattern[i].Severity, f.Severity)
 	}
 	return out
 }

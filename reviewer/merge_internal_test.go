@@ -71,9 +71,10 @@ func TestCapFindings(t *testing.T) {
 	}
 }
 
-// TestFoldHidden: a model finding on the line of a built-in rule's pattern finding is
-// folded into it (the model was not shown the rule, so it cannot cite it), while one on
-// a team rule's line, on another line or on the other side stays.
+// TestFoldHidden: a model finding on the line of a built-in rule's inline pattern
+// finding is folded into it (the model was not shown the rule, so it cannot cite it),
+// which keeps the higher severity; one on a team rule's line, on a summary-only
+// finding's line, on another line or on the other side stays.
 func TestFoldHidden(t *testing.T) {
 	t.Parallel()
 	builtin, err := rules.Builtin()
@@ -86,27 +87,33 @@ func TestFoldHidden(t *testing.T) {
 	}
 	set := rules.NewSet(append(builtin, team), rules.Settings{})
 	pattern := []Finding{
-		{Path: "a.py", Line: 3, EndLine: 3, Side: SideNew, RuleID: "py-eval-exec", Source: SourcePattern, Message: "p"},
+		{Path: "a.py", Line: 3, EndLine: 3, Side: SideNew, RuleID: "py-eval-exec", Severity: rules.SeverityWarning, Source: SourcePattern, Message: "p"},
 		{Path: "a.py", Line: 7, EndLine: 7, Side: SideNew, RuleID: "team-no-eval", Source: SourcePattern, Message: "team"},
+		// A TODO is summary-only: it puts no comment on its line.
+		{Path: "a.py", Line: 9, EndLine: 9, Side: SideNew, RuleID: "code-todo-without-ticket", Severity: rules.SeverityInfo, Source: SourcePattern, Message: "todo", SummaryOnly: true},
 	}
 	model := []Finding{
-		{Path: "a.py", Line: 3, EndLine: 3, Side: SideNew, Source: SourceLLM, Message: "eval of input", Suggestion: "ast.literal_eval(x)"},
+		{Path: "a.py", Line: 3, EndLine: 3, Side: SideNew, Severity: rules.SeverityError, Source: SourceLLM, Message: "eval of input", Suggestion: "ast.literal_eval(x)"},
 		{Path: "a.py", Line: 3, EndLine: 3, Side: SideOld, Source: SourceLLM, Message: "old side"},
 		{Path: "a.py", Line: 4, EndLine: 4, Side: SideNew, Source: SourceLLM, Message: "next line"},
 		{Path: "a.py", Line: 7, EndLine: 7, Side: SideNew, Source: SourceLLM, Message: "on a team rule's line"},
+		{Path: "a.py", Line: 9, EndLine: 9, Side: SideNew, Severity: rules.SeverityError, Source: SourceLLM, Message: "on a TODO's line"},
 	}
 	got := foldHidden(pattern, model, set)
 	var msgs []string
 	for _, f := range got {
 		msgs = append(msgs, f.Message)
 	}
-	if diff := cmp.Diff([]string{"old side", "next line", "on a team rule's line"}, msgs); diff != "" {
+	if diff := cmp.Diff([]string{"old side", "next line", "on a team rule's line", "on a TODO's line"}, msgs); diff != "" {
 		t.Errorf("kept (-want +got):\n%s", diff)
 	}
-	if pattern[0].Suggestion != "ast.literal_eval(x)" {
-		t.Errorf("pattern finding did not take the folded finding's suggestion: %q", pattern[0].Suggestion)
+	if pattern[0].Suggestion != "ast.literal_eval(x)" || pattern[0].Severity != rules.SeverityError {
+		t.Errorf("pattern finding %+v: want the folded finding's suggestion and its higher severity", pattern[0])
 	}
-	if len(model) != 4 || model[0].Message != "eval of input" {
+	if pattern[2].Severity != rules.SeverityInfo {
+		t.Errorf("the summary-only TODO took a severity: %v", pattern[2].Severity)
+	}
+	if len(model) != 5 || model[0].Message != "eval of input" {
 		t.Errorf("foldHidden changed its input: %v", model)
 	}
 }
