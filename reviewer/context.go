@@ -64,7 +64,7 @@ func (s *modelStage) addContext(ctx context.Context, c Change, inputs []chunk.Fi
 		if f.Status == diff.StatusAdded || f.Status == diff.StatusDeleted || f.Binary || f.Submodule || f.NewPath == "" {
 			continue
 		}
-		if len(addedLines(in.File)) == 0 {
+		if len(changedLines(in.File)) == 0 {
 			continue
 		}
 		paths = append(paths, f.NewPath)
@@ -114,7 +114,7 @@ func (s *modelStage) addContext(ctx context.Context, c Change, inputs []chunk.Fi
 		so.Removed = removedLines(inputs[i].File)
 		inputs[i].Context = &chunk.Context{
 			Lines: s.maskHead(f, data),
-			Spans: scope.Spans(f.NewPath, data, addedLines(inputs[i].File), so),
+			Spans: scope.Spans(f.NewPath, data, changedLines(inputs[i].File), so),
 		}
 	}
 }
@@ -167,17 +167,41 @@ func (s *modelStage) maskHead(f *diff.File, data []byte) []string {
 	return out
 }
 
-// addedLines returns the new line numbers of f's added lines.
-func addedLines(f *diff.File) []int {
+// changedLines returns the new line numbers the change touches in f: its added lines,
+// and for each run of removed lines the line of the new file where they were (the next
+// line the hunk keeps, else the one before), so that a removal has its enclosing scope.
+func changedLines(f *diff.File) []int {
 	var out []int
 	for i := range f.Hunks {
-		for _, l := range f.Hunks[i].Lines {
-			if l.Kind == diff.Added {
+		lines := f.Hunks[i].Lines
+		for j, l := range lines {
+			switch {
+			case l.Kind == diff.Added:
 				out = append(out, l.NewLine)
+			case l.Kind == diff.Deleted && (j == 0 || lines[j-1].Kind != diff.Deleted):
+				if n := whereRemoved(lines, j); n > 0 {
+					out = append(out, n)
+				}
 			}
 		}
 	}
 	return out
+}
+
+// whereRemoved is the new-file line next to the run of removed lines that starts at
+// lines[j]: the first line after it that the new file has, else the last one before it.
+func whereRemoved(lines []diff.Line, j int) int {
+	for k := j; k < len(lines); k++ {
+		if lines[k].Kind != diff.Deleted {
+			return lines[k].NewLine
+		}
+	}
+	for k := j - 1; k >= 0; k-- {
+		if lines[k].Kind != diff.Deleted {
+			return lines[k].NewLine
+		}
+	}
+	return 0
 }
 
 // removedLines returns the text of f's removed lines.

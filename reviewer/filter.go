@@ -146,8 +146,9 @@ func (f Filter) check(file *diff.File) verdict {
 		return verdict{outcome: OutcomeFiltered, reason: "binary"}
 	case len(file.Hunks) == 0:
 		return verdict{outcome: OutcomeFiltered, reason: noContentReason(file)}
-	case file.AddedLines() == 0:
-		return verdict{outcome: OutcomeFiltered, reason: "only deletions"}
+	case file.AddedLines() == 0 && onlyBlankRemoved(file):
+		// A file that only loses code is reviewed: a removed check is a change.
+		return verdict{outcome: OutcomeFiltered, reason: "only blank lines removed"}
 	}
 	reason, glob := f.pathReason(file.Path())
 	if reason != "" {
@@ -486,4 +487,16 @@ func baseMarkers(ctx context.Context, src any, c Change, paths []string, log *sl
 		}
 	}
 	return markers, "generated-code header ignored: not in the base version"
+}
+
+// onlyBlankRemoved reports whether every line file removes is blank.
+func onlyBlankRemoved(file *diff.File) bool {
+	for i := range file.Hunks {
+		for _, l := range file.Hunks[i].Lines {
+			if l.Kind == diff.Deleted && strings.TrimSpace(l.Content) != "" {
+				return false
+			}
+		}
+	}
+	return true
 }

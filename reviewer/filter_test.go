@@ -52,7 +52,9 @@ func TestFilterCheck(t *testing.T) {
 		{"pure rename", reviewer.Filter{}, &diff.File{OldPath: "a.go", NewPath: "b.go", Status: diff.StatusRenamed, Similarity: 100}, reviewer.OutcomeFiltered, "renamed without changes"},
 		{"mode only", reviewer.Filter{}, &diff.File{OldPath: "x.sh", NewPath: "x.sh", OldMode: "100644", NewMode: "100755"}, reviewer.OutcomeFiltered, "mode change only"},
 		{"empty new file", reviewer.Filter{}, &diff.File{NewPath: "empty.txt", Status: diff.StatusAdded}, reviewer.OutcomeFiltered, "empty file"},
-		{"only deletions", reviewer.Filter{}, &diff.File{OldPath: "a.go", NewPath: "a.go", Hunks: []diff.Hunk{{OldStart: 3, OldLines: 1, NewStart: 2, Lines: []diff.Line{{Kind: diff.Deleted, OldLine: 3, Content: "x"}}}}}, reviewer.OutcomeFiltered, "only deletions"},
+		// A removed check is a change to review; removed blank lines are not.
+		{"only deletions", reviewer.Filter{}, &diff.File{OldPath: "a.go", NewPath: "a.go", Hunks: []diff.Hunk{{OldStart: 3, OldLines: 1, NewStart: 2, Lines: []diff.Line{{Kind: diff.Deleted, OldLine: 3, Content: "x"}}}}}, reviewer.OutcomeReviewed, ""},
+		{"only blank lines removed", reviewer.Filter{}, &diff.File{OldPath: "a.go", NewPath: "a.go", Hunks: []diff.Hunk{{OldStart: 3, OldLines: 1, NewStart: 2, Lines: []diff.Line{{Kind: diff.Deleted, OldLine: 3, Content: " \t"}}}}}, reviewer.OutcomeFiltered, "only blank lines removed"},
 		{"lock file at root", reviewer.Filter{}, file("package-lock.json", "{}"), reviewer.OutcomeFiltered, "lock file"},
 		{"lock file nested", reviewer.Filter{}, file("web/yarn.lock", "x"), reviewer.OutcomeFiltered, "lock file"},
 		{"vendored at root", reviewer.Filter{}, file("vendor/github.com/x/y.go", "package y"), reviewer.OutcomeFiltered, "vendored"},

@@ -242,7 +242,7 @@ func windows(sz *sizer, h *diff.Hunk, room int) []diff.Hunk {
 		if hi == lo { // a line larger than room; prepare rules this out
 			hi = lo + 1
 		}
-		if hasAdded(h.Lines[lo:hi]) {
+		if hasChange(h.Lines[lo:hi]) {
 			out = append(out, window(h, lo, hi))
 		}
 		start, end = lo, hi

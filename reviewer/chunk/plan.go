@@ -105,7 +105,7 @@ func prepare(sz *sizer, index int, f File, budget, room int) (*item, string) {
 	room -= prefix
 	for j := range f.File.Hunks {
 		h := &f.File.Hunks[j]
-		if !hasAdded(h.Lines) {
+		if !hasChange(h.Lines) {
 			continue
 		}
 		n := sz.hunkHeader(h)
@@ -133,9 +133,11 @@ func lineNumber(l *diff.Line) int {
 	return l.NewLine
 }
 
-func hasAdded(lines []diff.Line) bool {
+// hasChange reports whether lines add or remove a line: a hunk that only removes code (a
+// dropped check) is reviewed like one that adds.
+func hasChange(lines []diff.Line) bool {
 	for i := range lines {
-		if lines[i].Kind == diff.Added {
+		if lines[i].Kind == diff.Added || lines[i].Kind == diff.Deleted {
 			return true
 		}
 	}

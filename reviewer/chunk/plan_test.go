@@ -135,22 +135,27 @@ func checkChunks(t *testing.T, files []chunk.File, chunks []chunk.Chunk, opts ch
 	}
 }
 
-func TestPlanDropsDeletionOnlyHunks(t *testing.T) {
+// TestPlanKeepsDeletionOnlyHunks: a hunk that only removes code (a dropped check) is
+// reviewed, in a file that also adds lines and in one that only removes; a hunk that
+// changes nothing (context lines alone) is not sent.
+func TestPlanKeepsDeletionOnlyHunks(t *testing.T) {
 	t.Parallel()
 	f := file("a.go", 2)
 	f.Hunks = append(f.Hunks, diff.Hunk{OldStart: 50, OldLines: 2, NewStart: 52, NewLines: 0, Lines: []diff.Line{
-		{Kind: diff.Deleted, OldLine: 50, Content: "gone()"}, {Kind: diff.Deleted, OldLine: 51, Content: "gone()"},
+		{Kind: diff.Deleted, OldLine: 50, Content: "check()"}, {Kind: diff.Deleted, OldLine: 51, Content: "check()"},
+	}}, diff.Hunk{OldStart: 70, OldLines: 1, NewStart: 70, NewLines: 1, Lines: []diff.Line{
+		{Kind: diff.Context, OldLine: 70, NewLine: 70, Content: "same()"},
 	}})
-	onlyDeleted := &diff.File{OldPath: "b.go", NewPath: "b.go", Hunks: f.Hunks[1:]}
+	onlyDeleted := &diff.File{OldPath: "b.go", NewPath: "b.go", Hunks: f.Hunks[1:2]}
 	chunks, skipped := chunk.Plan([]chunk.File{{File: f}, {File: onlyDeleted}}, change, chunk.Options{})
-	if diff := cmp.Diff([]string{"a.go[1] |"}, layout(chunks)); diff != "" {
+	if diff := cmp.Diff([]string{"a.go[2] b.go[1] |"}, layout(chunks)); diff != "" {
 		t.Errorf("chunks (-want +got):\n%s", diff)
 	}
 	if len(skipped) != 0 {
-		t.Errorf("skipped %v, want none: a deletion-only file is not skipped", skipped)
+		t.Errorf("skipped %v, want none", skipped)
 	}
-	if chunks[0].Parts[0].Hunks[0].NewStart != 10 || chunks[0].Parts[0].File != f {
-		t.Errorf("part does not keep the first hunk and the original file")
+	if got := chunks[0].Parts[0].Hunks[1].OldStart; got != 50 {
+		t.Errorf("a.go's second hunk starts at old line %d, want the removal at 50", got)
 	}
 }
 
