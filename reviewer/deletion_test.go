@@ -33,7 +33,7 @@ diff --git a/app/util.py b/app/util.py
 // there; a file that only loses a blank line is filtered, and says why.
 func TestReviewDeletionOnly(t *testing.T) {
 	t.Parallel()
-	model := &fakeModel{answer: func(user string) (reviewer.Reply, error) {
+	model := &fakeModel{answer: func(string) (reviewer.Reply, error) {
 		return reviewer.Reply{Model: "m", Requests: 1, Findings: []reviewer.ModelFinding{
 			{Path: "app/auth.py", Line: 11, Side: "old", Severity: "error", Message: "The admin check is gone: anyone can delete everything.", Quote: "if not user.is_admin:"},
 		}}, nil
