@@ -24,7 +24,7 @@ func TestFoldHiddenAfterVerification(t *testing.T) {
 		}
 		return reviewer.Reply{Findings: fs, Model: "gpt-test", Requests: 1, Usage: reviewer.TokenUsage{PromptTokens: 1000, CompletionTokens: 100}}, nil
 	}}}
-	m.verdicts = func(id, message string, _ map[string]string) reviewer.Verdict {
+	m.verdicts = func(id, _ string, _ map[string]string) reviewer.Verdict {
 		return reviewer.Verdict{ID: id, Keep: false, Confidence: 0.05, Reason: "expr is a constant here."}
 	}
 	res := verifyRun(t, verifyForge(t), m)
