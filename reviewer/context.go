@@ -112,9 +112,10 @@ func (s *modelStage) addContext(ctx context.Context, c Change, inputs []chunk.Fi
 			continue
 		}
 		so.Removed = removedLines(inputs[i].File)
+		lines := s.maskHead(f, data)
 		inputs[i].Context = &chunk.Context{
-			Lines: s.maskHead(f, data),
-			Spans: scope.Spans(f.NewPath, data, changedLines(inputs[i].File), so),
+			Lines: lines,
+			Spans: maskedNames(scope.Spans(f.NewPath, data, changedLines(inputs[i].File), so), lines),
 		}
 	}
 }
@@ -225,4 +226,48 @@ func contextSpans(p *chunk.Part) []string {
 		out = append(out, fmt.Sprintf("%d-%d %s", e.Start, e.Start+len(e.Lines)-1, e.Label))
 	}
 	return out
+}
+
+// maskedNames keeps, of each related span's Names, those its masked lines show. The
+// spans are found in the file as read, so a secret shaped like an identifier (an AWS key
+// id, a GitHub token) on a changed line and elsewhere makes related code named after it,
+// and its label would carry the secret past the masker to the model and into the egress
+// record.
+func maskedNames(spans []scope.Span, lines []string) []scope.Span {
+	for i := range spans {
+		sp := &spans[i]
+		if sp.Names == "" {
+			continue
+		}
+		var keep []string
+		for _, name := range strings.Split(sp.Names, ", ") {
+			for l := max(sp.Start, 1); l <= min(sp.End, len(lines)); l++ {
+				if hasWord(lines[l-1], name) {
+					keep = append(keep, name)
+					break
+				}
+			}
+		}
+		sp.Names = strings.Join(keep, ", ")
+	}
+	return spans
+}
+
+// hasWord reports whether name is in line as a whole word: not next to a letter, digit
+// or underscore.
+func hasWord(line, name string) bool {
+	word := func(b byte) bool {
+		return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+	}
+	for off := 0; ; {
+		i := strings.Index(line[off:], name)
+		if i < 0 {
+			return false
+		}
+		i += off
+		if (i == 0 || !word(line[i-1])) && (i+len(name) == len(line) || !word(line[i+len(name)])) {
+			return true
+		}
+		off = i + 1
+	}
 }

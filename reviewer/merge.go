@@ -18,7 +18,9 @@ import (
 // line carries a comment the author reads anyway, and a repeat costs more than a miss
 // (the product's precision rule). A summary-only pattern finding (a TODO) takes nothing:
 // it puts no comment on the line, so the model's finding is the line's only one. It runs
-// before verification, which then need not check what was folded.
+// after verification: a model finding lends its severity and suggestion only once the
+// verifier kept it, or a false "error" on a warning's line would fail the change
+// unchecked.
 func foldHidden(pattern, model []Finding, set *rules.Set) []Finding {
 	type place struct {
 		path string

@@ -151,7 +151,8 @@ func (r *Reviewer) Review(ctx context.Context, req Request) (Result, error) {
 			return Result{}, fmt.Errorf("%s: model review: %w", c, err)
 		}
 		sctx, sp := startSpan(ctx, r.opts.Tracer, SpanVerify)
-		model := r.verifyFindings(sctx, c, reviewed, foldHidden(findings, boundByRules(m.findings, set), set), masks, &m, &res, log)
+		model := r.verifyFindings(sctx, c, reviewed, boundByRules(m.findings, set), masks, &m, &res, log)
+		model = foldHidden(findings, model, set)
 		sp.SetAttributes(slog.Int("findings", len(m.findings)), slog.Int("kept", len(model)))
 		sp.End(nil)
 		findings = merge(findings, model, res.Verification.Verified())

@@ -74,7 +74,7 @@ func verifyModel() *verifyingModel {
 		if slices.Contains(filesIn(user), "app/client.py") {
 			fs = []reviewer.ModelFinding{
 				// On run's first line: the eval line below it is the built-in py-eval-exec's,
-				// whose pattern finding would fold these in before verification.
+				// whose pattern finding would fold these in.
 				{Path: "app/client.py", Line: 20, Severity: "warning", Message: trueBug, Quote: "def run(expr):"},
 				{Path: "app/client.py", Line: 20, Severity: "error", Message: samePlace, Quote: "def run(expr):"},
 				{Path: "app/client.py", Line: 20, Severity: "info", Message: otherBug},

@@ -88,13 +88,12 @@ func related(f finder, lines *lineIndex, changed []int, removed []string, taken 
 	if limit <= 0 || len(changed)+len(removed) == 0 {
 		return nil
 	}
+	// taken is merge's result: sorted and disjoint, so a binary search finds the one
+	// span that may hold l. A scan of them all, for each occurrence, made a file of many
+	// small changed functions cost their number squared.
 	inTaken := func(l int) bool {
-		for _, s := range taken {
-			if s.Start <= l && l <= s.End {
-				return true
-			}
-		}
-		return false
+		i, _ := slices.BinarySearchFunc(taken, l, func(s Span, l int) int { return cmp.Compare(s.End, l) })
+		return i < len(taken) && taken[i].Start <= l
 	}
 	var buf []string
 	wanted := map[string]bool{}
@@ -148,7 +147,10 @@ func related(f finder, lines *lineIndex, changed []int, removed []string, taken 
 		}
 		weight := math.Log(1 + float64(n)/float64(len(ls)))
 		for _, l := range ls {
-			if inTaken(l) || lookups >= maxRelatedOccurrences {
+			if lookups >= maxRelatedOccurrences {
+				break
+			}
+			if inTaken(l) {
 				continue
 			}
 			lookups++

@@ -98,3 +98,22 @@ func TestRelatedSkipsCommonNames(t *testing.T) {
 		t.Errorf("related spans for a common name: %v", got)
 	}
 }
+
+// BenchmarkRelatedManyScopes: a 1 MB Go file of small functions, every other one changed,
+// each calling a name the next one calls too. Every occurrence outside the changed
+// functions is checked against the spans already chosen; a scan of them all made this
+// cost the number of functions squared (BENCHMARKS.md).
+func BenchmarkRelatedManyScopes(b *testing.B) {
+	var src strings.Builder
+	src.WriteString("package p\n")
+	var changed []int
+	for i, l := 0, 1; src.Len() < 1<<20; i, l = i+1, l+6 {
+		fmt.Fprintf(&src, "func f%d() {\n\ta%d()\n}\nfunc g%d() {\n\ta%d()\n}\n", i, i, i, i)
+		changed = append(changed, l+2)
+	}
+	data := []byte(src.String())
+	b.ReportAllocs()
+	for b.Loop() {
+		scope.Spans("p.go", data, changed, scope.Options{MaxScopeLines: 200, Related: 3})
+	}
+}

@@ -62,7 +62,11 @@ func (s Span) Label() string {
 		parts = append(parts, "where the method's fields are declared")
 	}
 	if s.Kind&KindRelated != 0 {
-		parts = append(parts, "related code using "+s.Names)
+		if s.Names != "" {
+			parts = append(parts, "related code using "+s.Names)
+		} else {
+			parts = append(parts, "related code")
+		}
 	}
 	return strings.Join(parts, " and ")
 }

@@ -56,7 +56,8 @@ func (s *Server) githubReply(ctx context.Context, d *delivery, ev *githubEvent) 
 	if err := checkJob(j, false); err != nil {
 		return reply{}, err
 	}
-	if ok, which := s.replies.allow(j); !ok {
+	trusted := writeAssociations[c.AuthorAssociation] || c.User.ID != 0 && c.User.ID == ev.PullRequest.User.ID
+	if ok, which := s.replies.allow(j, trusted); !ok {
 		return limited(which), nil
 	}
 	return s.enqueue(ctx, d, j)
@@ -92,7 +93,10 @@ func (s *Server) gitlabReply(ctx context.Context, d *delivery, ev *gitlabEvent, 
 	if err := checkJob(j, false); err != nil {
 		return reply{}, err
 	}
-	if ok, which := s.replies.allow(j); !ok {
+	// A note's payload says nothing of its writer's access: only the change's author is
+	// known to be no stranger to it.
+	trusted := ev.User.ID != 0 && ev.User.ID == ev.MergeRequest.AuthorID
+	if ok, which := s.replies.allow(j, trusted); !ok {
 		return limited(which), nil
 	}
 	return s.enqueue(ctx, d, j)

@@ -140,10 +140,17 @@ func TestGitLabReplies(t *testing.T) {
 func TestReplyLimit(t *testing.T) {
 	t.Parallel()
 	base := setJSON(t, fixture(t, "github", "pull_request_review_comment.created.json"), 284312000, "comment", "in_reply_to_id")
+	// alice and bob are strangers to the repository; carol is a member of its organization.
+	stranger := setJSON(t, base, "NONE", "comment", "author_association")
 	alice := map[string]any{"login": "alice", "id": 1001, "type": "User"}
 	bob := map[string]any{"login": "bob", "id": 1002, "type": "User"}
+	carol := map[string]any{"login": "carol", "id": 1003, "type": "User"}
 	as := func(user map[string]any, number int) []byte {
-		return setJSON(t, setJSON(t, setJSON(t, base, user, "comment", "user"), user, "sender"), number, "pull_request", "number")
+		body := stranger
+		if user["login"] == "carol" {
+			body = setJSON(t, base, "MEMBER", "comment", "author_association")
+		}
+		return setJSON(t, setJSON(t, setJSON(t, body, user, "comment", "user"), user, "sender"), number, "pull_request", "number")
 	}
 	type step struct {
 		body   []byte
@@ -158,6 +165,12 @@ func TestReplyLimit(t *testing.T) {
 		{as(bob, 2), false, "from this change"},
 		{as(alice, 3), false, "from this writer"},
 		{as(bob, 3), true, ""},
+		// A stranger who drained the change's bound does not keep a maintainer out of it:
+		// carol's dismissals are held by her own bound alone.
+		{as(carol, 2), true, ""},
+		{as(carol, 2), true, ""},
+		{as(carol, 2), true, ""},
+		{as(carol, 2), false, "from this writer"},
 	}
 	for _, off := range []bool{false, true} {
 		cfg := testConfig(t)

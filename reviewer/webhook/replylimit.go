@@ -57,8 +57,12 @@ func newReplyLimiter(l ReplyLimit, now func() time.Time) *replyLimiter {
 }
 
 // allow reports whether j, a reply job, may be queued, and if not which bound it passed.
-// A reply counts against both bounds only when both allow it.
-func (r *replyLimiter) allow(j queue.Job) (bool, string) {
+// A reply counts against both bounds only when both allow it. A trusted writer (one who
+// may have write access, or the change's author) is held by the writer bound alone: the
+// change bound is shared by everyone who can comment, and a stranger replying once a
+// minute would otherwise keep it empty, so that the maintainers' dismissals and questions
+// in the bot's threads were dropped for as long as the stranger kept on.
+func (r *replyLimiter) allow(j queue.Job, trusted bool) (bool, string) {
 	if r == nil {
 		return true, ""
 	}
@@ -70,7 +74,14 @@ func (r *replyLimiter) allow(j queue.Job) (bool, string) {
 	if len(r.keys) >= maxReplyKeys {
 		r.forget(now)
 	}
-	c, w := r.limiter(change), r.limiter(writer)
+	w := r.limiter(writer)
+	if trusted {
+		if !w.AllowN(now, 1) {
+			return false, "this writer"
+		}
+		return true, ""
+	}
+	c := r.limiter(change)
 	switch {
 	case c.TokensAt(now) < 1:
 		return false, "this change"

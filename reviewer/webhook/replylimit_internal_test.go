@@ -18,7 +18,7 @@ func TestReplyLimiterForgets(t *testing.T) {
 		return queue.Job{Forge: "github", Repo: "o/r", Number: n, Reply: &queue.Reply{AuthorID: int64(n), Author: "w"}}
 	}
 	for n := 1; n <= maxReplyKeys/2; n++ {
-		if ok, _ := r.allow(job(n)); !ok {
+		if ok, _ := r.allow(job(n), false); !ok {
 			t.Fatalf("reply %d refused", n)
 		}
 	}
@@ -28,14 +28,41 @@ func TestReplyLimiterForgets(t *testing.T) {
 	now = now.Add(10 * time.Second) // every bucket is full again
 	flood := job(maxReplyKeys)
 	for i := range 2 {
-		if ok, _ := r.allow(flood); !ok {
+		if ok, _ := r.allow(flood, false); !ok {
 			t.Fatalf("reply %d of the flood refused", i)
 		}
 	}
 	if len(r.keys) != 2 {
 		t.Errorf("%d keys after forgetting the full buckets, want the flood's 2", len(r.keys))
 	}
-	if ok, which := r.allow(flood); ok || which != "this change" {
+	if ok, which := r.allow(flood, false); ok || which != "this change" {
 		t.Errorf("the flood's third reply: allowed %v (%s), want refused for this change", ok, which)
+	}
+}
+
+// TestReplyLimiterTrusted: a trusted writer gets through a change whose bound a stranger
+// drained, and is still held by their own bound.
+func TestReplyLimiterTrusted(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	r := newReplyLimiter(ReplyLimit{PerHour: 1, Burst: 2}, func() time.Time { return now })
+	stranger := queue.Job{Forge: "gitlab", Repo: "g/p", Number: 7, Reply: &queue.Reply{AuthorID: 1, Author: "mallory"}}
+	for i := range 2 {
+		if ok, _ := r.allow(stranger, false); !ok {
+			t.Fatalf("the stranger's reply %d refused", i)
+		}
+	}
+	maintainer := stranger
+	maintainer.Reply = &queue.Reply{AuthorID: 2, Author: "maria"}
+	if ok, which := r.allow(maintainer, false); ok || which != "this change" {
+		t.Errorf("an untrusted writer on the drained change: allowed %v (%s), want refused for this change", ok, which)
+	}
+	for i := range 2 {
+		if ok, which := r.allow(maintainer, true); !ok {
+			t.Errorf("the trusted writer's reply %d refused for %s", i, which)
+		}
+	}
+	if ok, which := r.allow(maintainer, true); ok || which != "this writer" {
+		t.Errorf("the trusted writer's third reply: allowed %v (%s), want refused for this writer", ok, which)
 	}
 }
