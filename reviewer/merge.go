@@ -10,17 +10,15 @@ import (
 
 // foldHidden drops each model finding on the place (path, side, line) of a pattern
 // finding whose rule the model was not shown (chunk.SentToModel: the built-in and secret
-// rules) and that is posted inline. Not told the rule, the model reports what the engine
-// found in its own words, and the line would say one thing twice. The pattern finding,
-// exact, stays; it takes the model's severity when that is higher (a line the engine
-// marks is no way to lower a finding), and its suggestion when it has none and the two
-// cover the same lines. A different problem on that very line is lost with it: the
-// line carries a comment the author reads anyway, and a repeat costs more than a miss
-// (the product's precision rule). A summary-only pattern finding (a TODO) takes nothing:
-// it puts no comment on the line, so the model's finding is the line's only one. It runs
-// after verification: a model finding lends its severity and suggestion only once the
-// verifier kept it, or a false "error" on a warning's line would fail the change
-// unchecked.
+// rules), that is posted inline and that is at least as severe. Not told the rule, the
+// model reports what the engine found in its own words, and the line would say one thing
+// twice; the pattern finding, exact, stays, and takes the model's suggestion when it has
+// none and the two cover the same lines. A more severe model finding is not folded: it
+// says something the pattern does not (an injection on a line that also keeps a
+// debugger statement), and hiding its message behind the pattern's would let a line the
+// author chose to flag bury it. A summary-only pattern finding (a TODO) takes nothing
+// either: it puts no comment on the line. It runs after verification, so that only
+// findings the verifier kept lend anything.
 func foldHidden(pattern, model []Finding, set *rules.Set) []Finding {
 	type place struct {
 		path string
@@ -41,14 +39,13 @@ func foldHidden(pattern, model []Finding, set *rules.Set) []Finding {
 	out := model[:0:0]
 	for _, f := range model {
 		i, ok := at[place{f.Path, f.Side, f.Line}]
-		if !ok {
+		if !ok || f.Severity > pattern[i].Severity {
 			out = append(out, f)
 			continue
 		}
 		if pattern[i].Suggestion == "" && pattern[i].EndLine == f.EndLine {
 			pattern[i].Suggestion = f.Suggestion
 		}
-		pattern[i].Severity = max(pattern[i].Severity, f.Severity)
 	}
 	return out
 }

@@ -72,8 +72,8 @@ func TestCapFindings(t *testing.T) {
 }
 
 // TestFoldHidden: a model finding on the line of a built-in rule's inline pattern
-// finding is folded into it (the model was not shown the rule, so it cannot cite it),
-// which keeps the higher severity; one on a team rule's line, on a summary-only
+// finding, no more severe, is folded into it (the model was not shown the rule, so it
+// cannot cite it); a more severe one, one on a team rule's line, on a summary-only
 // finding's line, on another line or on the other side stays.
 func TestFoldHidden(t *testing.T) {
 	t.Parallel()
@@ -93,7 +93,9 @@ func TestFoldHidden(t *testing.T) {
 		{Path: "a.py", Line: 9, EndLine: 9, Side: SideNew, RuleID: "code-todo-without-ticket", Severity: rules.SeverityInfo, Source: SourcePattern, Message: "todo", SummaryOnly: true},
 	}
 	model := []Finding{
-		{Path: "a.py", Line: 3, EndLine: 3, Side: SideNew, Severity: rules.SeverityError, Source: SourceLLM, Message: "eval of input", Suggestion: "ast.literal_eval(x)"},
+		{Path: "a.py", Line: 3, EndLine: 3, Side: SideNew, Severity: rules.SeverityWarning, Source: SourceLLM, Message: "eval of input", Suggestion: "ast.literal_eval(x)"},
+		// More severe than the pattern's: something else, which keeps its own message.
+		{Path: "a.py", Line: 3, EndLine: 3, Side: SideNew, Severity: rules.SeverityError, Source: SourceLLM, Message: "SQL injection too"},
 		{Path: "a.py", Line: 3, EndLine: 3, Side: SideOld, Source: SourceLLM, Message: "old side"},
 		{Path: "a.py", Line: 4, EndLine: 4, Side: SideNew, Source: SourceLLM, Message: "next line"},
 		{Path: "a.py", Line: 7, EndLine: 7, Side: SideNew, Source: SourceLLM, Message: "on a team rule's line"},
@@ -104,16 +106,16 @@ func TestFoldHidden(t *testing.T) {
 	for _, f := range got {
 		msgs = append(msgs, f.Message)
 	}
-	if diff := cmp.Diff([]string{"old side", "next line", "on a team rule's line", "on a TODO's line"}, msgs); diff != "" {
+	if diff := cmp.Diff([]string{"SQL injection too", "old side", "next line", "on a team rule's line", "on a TODO's line"}, msgs); diff != "" {
 		t.Errorf("kept (-want +got):\n%s", diff)
 	}
-	if pattern[0].Suggestion != "ast.literal_eval(x)" || pattern[0].Severity != rules.SeverityError {
-		t.Errorf("pattern finding %+v: want the folded finding's suggestion and its higher severity", pattern[0])
+	if pattern[0].Suggestion != "ast.literal_eval(x)" || pattern[0].Severity != rules.SeverityWarning {
+		t.Errorf("pattern finding %+v: want the folded finding's suggestion, and its own severity", pattern[0])
 	}
 	if pattern[2].Severity != rules.SeverityInfo {
 		t.Errorf("the summary-only TODO took a severity: %v", pattern[2].Severity)
 	}
-	if len(model) != 5 || model[0].Message != "eval of input" {
+	if len(model) != 6 || model[0].Message != "eval of input" {
 		t.Errorf("foldHidden changed its input: %v", model)
 	}
 }

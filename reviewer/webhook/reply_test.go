@@ -157,24 +157,28 @@ func TestReplyLimit(t *testing.T) {
 		queued bool
 		reason string
 	}
-	steps := []step{
-		{as(alice, 2), true, ""},
-		{as(alice, 2), true, ""},
-		{as(alice, 2), true, ""},
-		{as(alice, 2), false, "from this change"},
-		{as(bob, 2), false, "from this change"},
-		{as(alice, 3), false, "from this writer"},
-		{as(bob, 3), true, ""},
-		// A stranger who drained the change's bound does not keep a maintainer out of it:
-		// carol's dismissals are held by her own bound alone.
-		{as(carol, 2), true, ""},
-		{as(carol, 2), true, ""},
-		{as(carol, 2), true, ""},
-		{as(carol, 2), false, "from this writer"},
+	// Each writer's bound holds 2, a change's 5 writers' worth: 10.
+	var steps []step
+	newcomer := func(n int) map[string]any {
+		return map[string]any{"login": fmt.Sprintf("stranger%d", n), "id": 2000 + n, "type": "User"}
 	}
+	steps = append(steps, step{as(alice, 2), true, ""}, step{as(alice, 2), true, ""},
+		// One stranger spends their own bound, not the change's.
+		step{as(alice, 2), false, "from this writer"}, step{as(bob, 2), true, ""})
+	for n := 1; n <= 3; n++ {
+		steps = append(steps, step{as(newcomer(n), 2), true, ""}, step{as(newcomer(n), 2), true, ""})
+	}
+	steps = append(steps, step{as(bob, 2), true, ""},
+		// Five writers drained the change's bound.
+		step{as(newcomer(4), 2), false, "from this change"},
+		step{as(alice, 3), false, "from this writer"},
+		step{as(newcomer(4), 3), true, ""},
+		// Those who drained the change's bound do not keep a maintainer out of it: carol's
+		// replies are held by her own bound alone.
+		step{as(carol, 2), true, ""}, step{as(carol, 2), true, ""}, step{as(carol, 2), false, "from this writer"})
 	for _, off := range []bool{false, true} {
 		cfg := testConfig(t)
-		cfg.Replies = webhook.ReplyLimit{PerHour: 1, Burst: 3}
+		cfg.Replies = webhook.ReplyLimit{PerHour: 1, Burst: 2}
 		if off {
 			cfg.Replies.PerHour = -1
 		}

@@ -10,7 +10,7 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer/queue"
 )
 
-// Replies are bounded per change and per writer. Anyone who can comment on a change can
+// Replies are bounded per writer, and per change at changeShare times that. Anyone who can comment on a change can
 // reply in the bot's threads, as often as they like; each reply job asks the forge for
 // the thread and the writer's permission before anything else, so a flood of replies
 // would spend the installation's API rate limit, which the reviews of every other change
@@ -22,6 +22,13 @@ const (
 	DefaultRepliesPerHour = 60
 	DefaultReplyBurst     = 20
 )
+
+// changeShare is how many writers' worth of replies a change's bound holds: one writer,
+// held by their own bound, can spend at most this share of it, so that a stranger who
+// replies as fast as their bound lets them does not starve the change of the replies of
+// the people who may dismiss (on GitLab, whose notes do not say who those are). To keep a
+// change's bound empty takes this many accounts replying without pause.
+const changeShare = 5
 
 // maxReplyKeys bounds the changes and writers the limiter remembers; past it, those whose
 // bucket is full again are forgotten, and if that is not enough, all are.
@@ -74,14 +81,14 @@ func (r *replyLimiter) allow(j queue.Job, trusted bool) (bool, string) {
 	if len(r.keys) >= maxReplyKeys {
 		r.forget(now)
 	}
-	w := r.limiter(writer)
+	w := r.limiter(writer, 1)
 	if trusted {
 		if !w.AllowN(now, 1) {
 			return false, "this writer"
 		}
 		return true, ""
 	}
-	c := r.limiter(change)
+	c := r.limiter(change, changeShare)
 	switch {
 	case c.TokensAt(now) < 1:
 		return false, "this change"
@@ -93,10 +100,11 @@ func (r *replyLimiter) allow(j queue.Job, trusted bool) (bool, string) {
 	return true, ""
 }
 
-func (r *replyLimiter) limiter(key string) *rate.Limiter {
+// limiter returns the bucket of key, holding share times a writer's.
+func (r *replyLimiter) limiter(key string, share int) *rate.Limiter {
 	l := r.keys[key]
 	if l == nil {
-		l = rate.NewLimiter(r.every, r.burst)
+		l = rate.NewLimiter(r.every*rate.Limit(share), r.burst*share)
 		r.keys[key] = l
 	}
 	return l
@@ -106,7 +114,7 @@ func (r *replyLimiter) limiter(key string) *rate.Limiter {
 // if that leaves too many, it drops them all.
 func (r *replyLimiter) forget(now time.Time) {
 	for k, l := range r.keys {
-		if l.TokensAt(now) >= float64(r.burst) {
+		if l.TokensAt(now) >= float64(l.Burst()) {
 			delete(r.keys, k)
 		}
 	}

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -35,34 +36,46 @@ func TestReplyLimiterForgets(t *testing.T) {
 	if len(r.keys) != 2 {
 		t.Errorf("%d keys after forgetting the full buckets, want the flood's 2", len(r.keys))
 	}
-	if ok, which := r.allow(flood, false); ok || which != "this change" {
-		t.Errorf("the flood's third reply: allowed %v (%s), want refused for this change", ok, which)
+	if ok, which := r.allow(flood, false); ok || which != "this writer" {
+		t.Errorf("the flood's third reply: allowed %v (%s), want refused for this writer", ok, which)
 	}
 }
 
-// TestReplyLimiterTrusted: a trusted writer gets through a change whose bound a stranger
-// drained, and is still held by their own bound.
+// TestReplyLimiterTrusted: one writer spends at most their share of a change's bound,
+// so a second writer still gets in; once changeShare writers drained it, an untrusted
+// writer is refused for the change, and a trusted one gets through, held by their own
+// bound alone.
 func TestReplyLimiterTrusted(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1_800_000_000, 0)
 	r := newReplyLimiter(ReplyLimit{PerHour: 1, Burst: 2}, func() time.Time { return now })
-	stranger := queue.Job{Forge: "gitlab", Repo: "g/p", Number: 7, Reply: &queue.Reply{AuthorID: 1, Author: "mallory"}}
-	for i := range 2 {
-		if ok, _ := r.allow(stranger, false); !ok {
-			t.Fatalf("the stranger's reply %d refused", i)
+	writer := func(n int) queue.Job {
+		return queue.Job{Forge: "gitlab", Repo: "g/p", Number: 7, Reply: &queue.Reply{AuthorID: int64(n), Author: fmt.Sprintf("w%d", n)}}
+	}
+	const share = 5 // changeShare, spelled out: a smaller share would let one writer starve the rest
+	for n := 1; n <= share; n++ {
+		for i := range 2 {
+			if ok, which := r.allow(writer(n), false); !ok {
+				t.Fatalf("writer %d's reply %d refused for %s", n, i, which)
+			}
+		}
+		if n == share {
+			break // the change's bound is drained now
+		}
+		if ok, which := r.allow(writer(n), false); ok || which != "this writer" {
+			t.Fatalf("writer %d's third reply: allowed %v (%s), want refused for this writer", n, ok, which)
 		}
 	}
-	maintainer := stranger
-	maintainer.Reply = &queue.Reply{AuthorID: 2, Author: "maria"}
-	if ok, which := r.allow(maintainer, false); ok || which != "this change" {
+	late := writer(share + 1)
+	if ok, which := r.allow(late, false); ok || which != "this change" {
 		t.Errorf("an untrusted writer on the drained change: allowed %v (%s), want refused for this change", ok, which)
 	}
 	for i := range 2 {
-		if ok, which := r.allow(maintainer, true); !ok {
+		if ok, which := r.allow(late, true); !ok {
 			t.Errorf("the trusted writer's reply %d refused for %s", i, which)
 		}
 	}
-	if ok, which := r.allow(maintainer, true); ok || which != "this writer" {
+	if ok, which := r.allow(late, true); ok || which != "this writer" {
 		t.Errorf("the trusted writer's third reply: allowed %v (%s), want refused for this writer", ok, which)
 	}
 }
