@@ -125,6 +125,10 @@ func newSentFile(path string, hunks []diff.Hunk, orig *fileIndex) *sentFile {
 	return sf
 }
 
+// citable reports whether a finding on the file at path may cite rule: whether the chunk
+// carried that rule for that file.
+type citable func(rule, path string) bool
+
 // anchor checks a model finding against the lines the model was shown and returns the
 // finding to post, or the reason it can not be placed. It never guesses:
 //
@@ -134,7 +138,7 @@ func newSentFile(path string, hunks []diff.Hunk, orig *fileIndex) *sentFile {
 //     snapWindow lines where the quoted code is, on its side or, for a removed line the
 //     model numbered as a new one, on the other side; two places equally near are a guess;
 //   - everything else goes to the unplaced list.
-func anchor(mf ModelFinding, files map[string]*sentFile, ruleIDs map[string]bool) (Finding, string) {
+func anchor(mf ModelFinding, files map[string]*sentFile, cites citable) (Finding, string) {
 	sf, ok := files[mf.Path]
 	if !ok {
 		return Finding{}, fmt.Sprintf("%s was not in the reviewed chunk", mf.Path)
@@ -180,8 +184,10 @@ func anchor(mf ModelFinding, files map[string]*sentFile, ruleIDs map[string]bool
 		sev = rules.SeverityWarning
 	}
 	rule := mf.RuleID
-	if rule != "" && !ruleIDs[rule] {
-		// A rule the chunk did not carry is an invention; keep the finding, not the claim.
+	if rule != "" && (cites == nil || !cites(rule, sf.path)) {
+		// A rule the chunk did not carry for this file is an invention (a steered model
+		// citing an info rule to cap its own finding's severity, say): keep the finding,
+		// not the claim.
 		rule = ""
 	}
 	suggestion := mf.Suggestion

@@ -138,7 +138,7 @@ func TestAnchor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, reason := anchor(tt.in, sent, ruleIDs)
+			got, reason := anchor(tt.in, sent, func(id, path string) bool { return ruleIDs[id] && path == "app/db.py" })
 			if reason != tt.reason {
 				t.Fatalf("reason %q, want %q", reason, tt.reason)
 			}

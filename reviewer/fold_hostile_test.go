@@ -9,10 +9,10 @@ import (
 )
 
 // TestFoldHiddenAfterVerification: a model finding on the line of a built-in pattern
-// finding (py-eval-exec, a warning, on app/client.py's eval line) lends that finding its
-// severity and suggestion only once the verifier kept it. A false "error" the verifier
-// drops must not raise the pattern's warning to an error, which fails the change under
-// fail_on: error, nor post its suggestion.
+// finding (py-eval-exec, a warning, on app/client.py's eval line) is folded, or lends
+// anything, only once the verifier kept it. A false "error" the verifier drops must not
+// raise the pattern's warning to an error, which fails the change under fail_on: error,
+// nor post its suggestion.
 func TestFoldHiddenAfterVerification(t *testing.T) {
 	t.Parallel()
 	const falseAlarm = "This eval is a remote code execution hole."

@@ -190,11 +190,15 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 		prog   = progress{fn: s.opts.Progress}
 	)
 	prog.update(func(p *Progress) { p.Chunks = len(chunks) })
-	ruleIDs := map[string]bool{} // the rules a chunk may carry: a finding citing another is not the rule's
-	for _, r := range set.Rules {
-		if chunk.SentToModel(r) {
-			ruleIDs[r.ID] = true
+	// A finding may cite a rule the chunk carried for its file: one that applies to the
+	// path and is sent to the model.
+	cites := func(id, path string) bool {
+		for _, r := range set.ForPath(path) {
+			if r.ID == id {
+				return chunk.SentToModel(r)
+			}
 		}
+		return false
 	}
 	// The index of an original file is built once, however many chunks show parts of it,
 	// and only when a model answered with findings on it.
@@ -321,7 +325,7 @@ func (s *modelStage) run(ctx context.Context, c Change, files []*diff.File, set 
 			sent[part.Path] = newSentFile(orig.Path(), part.Hunks, origIndex(orig))
 		}
 		for _, mf := range reply.Findings {
-			f, why := anchor(mf, sent, ruleIDs)
+			f, why := anchor(mf, sent, cites)
 			if why != "" {
 				path := mf.Path
 				if o, ok := originals[path]; ok {

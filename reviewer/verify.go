@@ -354,7 +354,7 @@ func (s *verifyStage) correct(c *candidate, line int) (Finding, bool) {
 	sf := newSentFile(f.Path, c.shown.Hunks, newFileIndex(c.orig))
 	mf := ModelFinding{Path: f.Path, Line: line, EndLine: line + max(f.EndLine-f.Line, 0), Side: f.Side,
 		Severity: f.Severity.String(), RuleID: f.RuleID, Message: f.Message}
-	moved, why := anchor(mf, map[string]*sentFile{f.Path: sf}, map[string]bool{f.RuleID: true})
+	moved, why := anchor(mf, map[string]*sentFile{f.Path: sf}, func(id, _ string) bool { return id == f.RuleID })
 	if why != "" {
 		return Finding{}, false
 	}
