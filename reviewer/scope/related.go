@@ -3,6 +3,7 @@ package scope
 import (
 	"bytes"
 	"cmp"
+	"iter"
 	"math"
 	"slices"
 	"strings"
@@ -57,21 +58,40 @@ var keywords = func() map[string]bool {
 // letters, digits and underscores that start with a letter or underscore, at least two
 // bytes long, and no keyword.
 func identifiers(line []byte, out []string) []string {
-	for i := 0; i < len(line); {
-		if !isWord(line[i]) {
-			i++
-			continue
+	for i, j := range words(line) {
+		if w := line[i:j]; pointer(w) {
+			out = append(out, string(w))
 		}
-		j := i
-		for j < len(line) && isWord(line[j]) {
-			j++
-		}
-		if c := line[i]; j-i >= 2 && (c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') && !keywords[string(line[i:j])] {
-			out = append(out, string(line[i:j]))
-		}
-		i = j
 	}
 	return out
+}
+
+// pointer reports whether word w, a run of word bytes, is an identifier that can point
+// somewhere: it starts with a letter or underscore, is at least two bytes long, and is
+// no keyword.
+func pointer(w []byte) bool {
+	c := w[0]
+	return len(w) >= 2 && (c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') && !keywords[string(w)]
+}
+
+// words yields the start and end of each run of word bytes (letters, digits, _) of line.
+func words(line []byte) iter.Seq2[int, int] {
+	return func(yield func(int, int) bool) {
+		for i := 0; i < len(line); {
+			if !isWord(line[i]) {
+				i++
+				continue
+			}
+			j := i
+			for j < len(line) && isWord(line[j]) {
+				j++
+			}
+			if !yield(i, j) {
+				return
+			}
+			i = j
+		}
+	}
 }
 
 type relatedScope struct {
@@ -115,22 +135,13 @@ func related(f finder, lines *lineIndex, changed []int, removed []string, taken 
 	on := map[string][]int{}
 	for l := 1; l <= n; l++ {
 		line := lines.line(l)
-		for i := 0; i < len(line); {
-			if !isWord(line[i]) {
-				i++
-				continue
-			}
-			j := i
-			for j < len(line) && isWord(line[j]) {
-				j++
-			}
+		for i, j := range words(line) {
 			if wanted[string(line[i:j])] {
 				id := string(line[i:j])
 				if ls := on[id]; len(ls) == 0 || ls[len(ls)-1] != l {
 					on[id] = append(ls, l)
 				}
 			}
-			i = j
 		}
 	}
 	ids := make([]string, 0, len(wanted))
@@ -222,40 +233,28 @@ func signature(lines *lineIndex, s [2]int) int {
 // after it are not what the line declares.
 func declared(line []byte) string {
 	first := ""
-	for i := 0; i < len(line); {
-		if !isWord(line[i]) {
-			i++
+	for i, j := range words(line) {
+		if !pointer(line[i:j]) {
 			continue
 		}
-		j := i
-		for j < len(line) && isWord(line[j]) {
-			j++
-		}
-		id := identifiers(line[i:j], nil)
-		i = j
-		if len(id) == 0 {
-			continue
-		}
+		id := string(line[i:j])
 		if first == "" {
-			first = id[0]
+			first = id
 		}
-		j = skipSpace(line, j)
-		if j < len(line) && line[j] == '<' {
+		k := skipSpace(line, j)
+		switch {
+		case k < len(line) && line[k] == '<':
 			// A generic: a function's (set<F>(...)) when a parenthesis follows its
-			// parameters, else a type (List<T> name).
-			end := bytes.IndexByte(line[j:], '>')
+			// parameters, else a type (List<T> name), and the words after it go on.
+			end := bytes.IndexByte(line[k:], '>')
 			if end < 0 {
-				return id[0]
+				return id
 			}
-			k := skipSpace(line, j+end+1)
-			if k >= len(line) || bytes.IndexByte([]byte("({:"), line[k]) >= 0 {
-				return id[0]
+			if after := skipSpace(line, k+end+1); after >= len(line) || bytes.IndexByte([]byte("({:"), line[after]) >= 0 {
+				return id
 			}
-			i = j + end + 1
-			continue
-		}
-		if j < len(line) && bytes.IndexByte([]byte("(=:{"), line[j]) >= 0 {
-			return id[0]
+		case k < len(line) && bytes.IndexByte([]byte("(=:{"), line[k]) >= 0:
+			return id
 		}
 	}
 	return first
