@@ -1,12 +1,15 @@
 package reviewer_test
 
 import (
+	"context"
 	"maps"
 	"os"
+	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/reviewerbot/reviewer/reviewer"
+	"github.com/reviewerbot/reviewer/rules"
 )
 
 // goOnly is a team rule of Go files, an info.
@@ -48,5 +51,41 @@ func TestCitedRuleMustApply(t *testing.T) {
 	}
 	if want := map[string]string{"py": " error", "go": "go-only info"}; !maps.Equal(got, want) {
 		t.Errorf("model findings %v, want %v", got, want)
+	}
+}
+
+// spendingSource dismisses nothing and says it spent one classification request.
+type spendingSource struct{}
+
+func (spendingSource) Dismissed(context.Context, reviewer.Change, []reviewer.PostedComment) ([]reviewer.Dismissal, error) {
+	return nil, nil
+}
+
+func (spendingSource) Spent() reviewer.Usage {
+	return reviewer.Usage{Requests: 1, PromptTokens: 50, CompletionTokens: 5, CostUSD: 0.25, Model: "small-model"}
+}
+
+// TestDismissalSpendIsCounted: what reading the replies cost the model joins the review's
+// usage, in the result and in the summary posted on the change.
+func TestDismissalSpendIsCounted(t *testing.T) {
+	t.Parallel()
+	f := verifyForge(t)
+	model := &fakeModel{answer: func(string) (reviewer.Reply, error) {
+		return reviewer.Reply{Model: "big-model", Requests: 1, Usage: reviewer.TokenUsage{PromptTokens: 1000}}, nil
+	}}
+	rv := reviewer.New(f, reviewer.TreeRules{Tree: f}, reviewer.Options{
+		Model:   model,
+		Forge:   f,
+		Publish: reviewer.PublishOptions{FailOn: rules.SeverityError, Seal: testKey, Dismissals: spendingSource{}},
+	}, nil)
+	res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "github", Repo: "o/r", Number: 7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := res.Usage; u.Requests != 2 || u.PromptTokens != 1050 || u.CostUSD != 0.25 || u.Model != "big-model, small-model" {
+		t.Errorf("usage %+v, want the replies' request in it", u)
+	}
+	if !strings.Contains(f.Summary, "2 requests") || !strings.Contains(f.Summary, "$0.25") {
+		t.Errorf("the summary does not count the replies' request:\n%s", f.Summary)
 	}
 }

@@ -16,6 +16,14 @@ type DismissalSource interface {
 	Dismissed(ctx context.Context, c Change, existing []PostedComment) ([]Dismissal, error)
 }
 
+// DismissalSpender is a DismissalSource that asks a model to read replies (`reviewer ci`
+// reads the bot's threads itself): what it spent, asked after Dismissed, joins the
+// review's usage, so that the summary's cost is the whole run's.
+type DismissalSpender interface {
+	DismissalSource
+	Spent() Usage
+}
+
 // Dismissal is one person's dismissal of a finding on a change, as the summary and the
 // report show it. Who is a forge login: hostile text, rendered through package markdown.
 type Dismissal struct {

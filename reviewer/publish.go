@@ -76,6 +76,9 @@ func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishO
 		if err != nil {
 			return pub, fmt.Errorf("read dismissals: %w", err)
 		}
+		if sp, ok := opts.Dismissals.(DismissalSpender); ok {
+			res.Usage.plus(sp.Spent())
+		}
 		pub.DismissedBy = sortDismissals(ds)
 		dismissed = dismissedSet(ds)
 		res.Findings, pub.Dismissed = withoutDismissed(res.Findings, dismissed)

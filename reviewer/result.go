@@ -1,6 +1,8 @@
 package reviewer
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/reviewerbot/reviewer/rules"
@@ -117,6 +119,20 @@ type Usage struct {
 	// Answers counts the chunks the model answered, CachedAnswers those of them that came
 	// from the response cache, which cost nothing this time.
 	Answers, CachedAnswers int
+}
+
+// plus adds what o spent to u: requests, tokens and cost, and o's models to u's.
+func (u *Usage) plus(o Usage) {
+	u.Requests += o.Requests
+	u.PromptTokens += o.PromptTokens
+	u.CompletionTokens += o.CompletionTokens
+	u.CachedTokens += o.CachedTokens
+	u.CostUSD += o.CostUSD
+	for m := range strings.SplitSeq(o.Model, ", ") {
+		if m != "" && !slices.Contains(strings.Split(u.Model, ", "), m) {
+			u.Model = strings.TrimPrefix(u.Model+", "+m, ", ")
+		}
+	}
 }
 
 // Unplaced is a finding that could not be anchored on a line of the diff.

@@ -39,9 +39,19 @@ type threadDismissals struct {
 	cls   reviewer.ReplyClassifier
 	red   *redact.Redactor
 	log   *slog.Logger
+	// model and price are what cls asks and costs, for the review's usage.
+	model string
+	price reviewer.Price
+
+	spent reviewer.Usage
 }
 
-func (s threadDismissals) Dismissed(ctx context.Context, c reviewer.Change, existing []reviewer.PostedComment) ([]reviewer.Dismissal, error) {
+var _ reviewer.DismissalSpender = (*threadDismissals)(nil)
+
+// Spent implements reviewer.DismissalSpender: the requests the replies cost the model.
+func (s *threadDismissals) Spent() reviewer.Usage { return s.spent }
+
+func (s *threadDismissals) Dismissed(ctx context.Context, c reviewer.Change, existing []reviewer.PostedComment) ([]reviewer.Dismissal, error) {
 	var out []reviewer.Dismissal
 	rc, ok := s.forge.(reviewer.RequestChecker)
 	if !ok {
@@ -73,7 +83,15 @@ func (s threadDismissals) Dismissed(ctx context.Context, c reviewer.Change, exis
 			if e.Resolved {
 				cls = nil
 			}
-			intent, _, err := reviewer.ReadReply(ctx, threadFinding(e), r.Body, cls, s.red)
+			intent, used, err := reviewer.ReadReply(ctx, threadFinding(e), r.Body, cls, s.red)
+			if used != (reviewer.TokenUsage{}) {
+				s.spent.Requests++
+				s.spent.PromptTokens += used.PromptTokens
+				s.spent.CompletionTokens += used.CompletionTokens
+				s.spent.CachedTokens += used.CachedTokens
+				s.spent.CostUSD += s.price.Cost(used)
+				s.spent.Model = s.model
+			}
 			if err != nil {
 				// The reply is read again at the next run; this one goes on without it.
 				s.log.WarnContext(ctx, "reply not read", slog.String("thread", e.ID), slog.String("error", err.Error()))

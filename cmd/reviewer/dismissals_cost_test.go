@@ -31,8 +31,8 @@ func (c *countingClassifier) ClassifyReply(context.Context, string, string) (rev
 func TestThreadDismissalsOutsiderCostsNothing(t *testing.T) {
 	t.Parallel()
 	cls := &countingClassifier{}
-	s := threadDismissals{forge: memberForge{members: map[string]bool{"maintainer": true}}, cls: cls,
-		log: slog.New(slog.DiscardHandler)}
+	s := &threadDismissals{forge: memberForge{members: map[string]bool{"maintainer": true}}, cls: cls,
+		log: slog.New(slog.DiscardHandler), model: "m", price: reviewer.Price{Input: 2}}
 	outsider := reviewer.User{ID: 9, Login: "stranger"}
 	thread := reviewer.PostedComment{ID: "1", Fingerprint: "fp1", Path: "a.go", Line: 1}
 	for range 100 {
@@ -53,6 +53,10 @@ func TestThreadDismissalsOutsiderCostsNothing(t *testing.T) {
 	}
 	if !dismissedFP(got, "fp1") || cls.n != 1 {
 		t.Errorf("a maintainer's reply: dismissed %v after %d classification requests, want dismissed after 1", dismissedFP(got, "fp1"), cls.n)
+	}
+	// What it cost joins the review's usage: one request of 100 prompt tokens at $2 per million.
+	if u := s.Spent(); u.Requests != 1 || u.PromptTokens != 100 || u.CostUSD != 0.0002 || u.Model != "m" {
+		t.Errorf("spent %+v, want the one classification request, priced", u)
 	}
 }
 

@@ -202,7 +202,8 @@ func reviewAndReport(ctx context.Context, e env, c *Config, logger *slog.Logger,
 		opts.Forge = src.forge
 		opts.Publish = c.publishOptions(key)
 		cls, _ := opts.Model.(reviewer.ReplyClassifier)
-		opts.Publish.Dismissals = threadDismissals{forge: src.forge, cls: cls, red: opts.Redactor, log: logger}
+		opts.Publish.Dismissals = &threadDismissals{forge: src.forge, cls: cls, red: opts.Redactor, log: logger,
+			model: c.Gateway.Model, price: priceOf(c, c.Gateway.Model)}
 	}
 	if mode.dryRun && opts.Model == nil {
 		return usageError(errors.New("--dry-run shows the model requests: set gateway.base_url and gateway.model"))
