@@ -35,9 +35,9 @@ var hardened = []string{
 	"-c", "grep.patternType=fixed", "-c", "grep.fallbackToNoIndex=false", "--no-pager",
 }
 
-// checkToolPath refuses a path that could leave the repository or be read as an option
+// CheckToolPath refuses a path that could leave the repository or be read as an option
 // or pathspec magic. The pipeline checks first; this is the adapter's own line.
-func checkToolPath(p string) error {
+func CheckToolPath(p string) error {
 	if p == "" || strings.HasPrefix(p, "/") || strings.HasPrefix(p, "-") || strings.HasPrefix(p, ":") ||
 		strings.ContainsAny(p, "\x00\\") || path.Clean(p) != p || slices.Contains(strings.Split(p, "/"), "..") {
 		return fmt.Errorf("path %q is not a clean relative path", p)
@@ -85,7 +85,7 @@ func (r *Repo) lsTree(ctx context.Context, rev, p string) ([]entry, error) {
 // ReadFile implements reviewer.Workspace: the blob at path p of revision rev. It reads
 // the object, never the work tree, and applies no filter or textconv driver.
 func (r *Repo) ReadFile(ctx context.Context, rev, p string, limit int) ([]byte, error) {
-	if err := checkToolPath(p); err != nil {
+	if err := CheckToolPath(p); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, toolTimeout)
@@ -124,7 +124,7 @@ func (r *Repo) ReadFile(ctx context.Context, rev, p string, limit int) ([]byte, 
 func (r *Repo) ListDir(ctx context.Context, rev, dir string) ([]string, error) {
 	spec := ""
 	if dir != "." {
-		if err := checkToolPath(dir); err != nil {
+		if err := CheckToolPath(dir); err != nil {
 			return nil, err
 		}
 		spec = dir + "/"
