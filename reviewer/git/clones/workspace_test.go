@@ -238,3 +238,24 @@ func blobFetches(t *testing.T, argv string) int {
 	}
 	return n
 }
+
+// TestWorkspaceWithoutClone: when the clone can not serve (here, no cache), a file is
+// read through the forge's API, while listing and searching, which only the clone can
+// do, fail with an error.
+func TestWorkspaceWithoutClone(t *testing.T) {
+	t.Parallel()
+	forge := &countingTree{files: map[string]string{"f.go": "forge\n"}}
+	r := &clones.Reader{Fallback: forge}
+	defer r.Close()
+	rev := strings.Repeat("a", 40)
+	ws := r.Workspace(reviewer.Change{HeadSHA: rev})
+	if data, err := ws.ReadFile(t.Context(), rev, "f.go", 100); err != nil || string(data) != "forge\n" || forge.calls() != 1 {
+		t.Errorf("ReadFile = %q, %v after %d forge reads; want the forge's file", data, err, forge.calls())
+	}
+	if names, err := ws.(reviewer.Lister).ListDir(t.Context(), rev, "."); err == nil {
+		t.Errorf("ListDir without a clone = %q, want an error", names)
+	}
+	if hits, err := ws.(reviewer.Grepper).Grep(t.Context(), rev, reviewer.GrepQuery{Pattern: "forge", MaxHits: 5}); err == nil {
+		t.Errorf("Grep without a clone = %v, want an error", hits)
+	}
+}
