@@ -165,3 +165,17 @@ func githubWeb(base string) (string, error) {
 	p := strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/api/v3")
 	return u.Scheme + "://" + u.Host + p, nil
 }
+
+// cloneWorkspace is the model's view of the change's repository through the clone
+// withClone set up, which can list and search as well as read (reviewer.Lister and
+// reviewer.Grepper); nil for a client without one, whose tools read files through the
+// forge's API alone.
+func cloneWorkspace(client forgeClient, c reviewer.Change) reviewer.Workspace {
+	switch cl := client.(type) {
+	case githubClone:
+		return cl.tree.Workspace(c)
+	case gitlabClone:
+		return cl.tree.Workspace(c)
+	}
+	return nil
+}

@@ -374,6 +374,8 @@ func (w *worker) review(ctx context.Context, job queue.Job, pipelineLog, log *sl
 	defer release()
 	opts := w.base
 	opts.Forge = client
+	// With a clone, the model may also list directories and search the code.
+	opts.Tools.Workspace = cloneWorkspace(client, req.Change)
 	opts.Publish = w.c.publishOptions(w.seal)
 	opts.Publish.Dismissals = queueDismissals{q: w.queue}
 	start := time.Now()

@@ -27,9 +27,6 @@ var (
 // toolTimeout bounds one git command run for the model's tools.
 const toolTimeout = 20 * time.Second
 
-// maxGrepOutput bounds what one search reads of git grep's output.
-const maxGrepOutput = 1 << 20
-
 // hardened are the options of every command run for the model's tools, whose arguments
 // the model chose: no file system monitor hook runs, no external diff or textconv driver,
 // no pager, and no configuration of the repository changes how patterns are read.
@@ -38,9 +35,9 @@ var hardened = []string{
 	"-c", "grep.patternType=fixed", "-c", "grep.fallbackToNoIndex=false", "--no-pager",
 }
 
-// checkToolPath refuses a path that could leave the repository or be read as an option
+// CheckToolPath refuses a path that could leave the repository or be read as an option
 // or pathspec magic. The pipeline checks first; this is the adapter's own line.
-func checkToolPath(p string) error {
+func CheckToolPath(p string) error {
 	if p == "" || strings.HasPrefix(p, "/") || strings.HasPrefix(p, "-") || strings.HasPrefix(p, ":") ||
 		strings.ContainsAny(p, "\x00\\") || path.Clean(p) != p || slices.Contains(strings.Split(p, "/"), "..") {
 		return fmt.Errorf("path %q is not a clean relative path", p)
@@ -88,7 +85,7 @@ func (r *Repo) lsTree(ctx context.Context, rev, p string) ([]entry, error) {
 // ReadFile implements reviewer.Workspace: the blob at path p of revision rev. It reads
 // the object, never the work tree, and applies no filter or textconv driver.
 func (r *Repo) ReadFile(ctx context.Context, rev, p string, limit int) ([]byte, error) {
-	if err := checkToolPath(p); err != nil {
+	if err := CheckToolPath(p); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, toolTimeout)
@@ -127,7 +124,7 @@ func (r *Repo) ReadFile(ctx context.Context, rev, p string, limit int) ([]byte, 
 func (r *Repo) ListDir(ctx context.Context, rev, dir string) ([]string, error) {
 	spec := ""
 	if dir != "." {
-		if err := checkToolPath(dir); err != nil {
+		if err := CheckToolPath(dir); err != nil {
 			return nil, err
 		}
 		spec = dir + "/"
@@ -155,35 +152,16 @@ func (r *Repo) ListDir(ctx context.Context, rev, dir string) ([]string, error) {
 
 // Grep implements reviewer.Grepper with git grep at rev: a fixed string unless the
 // pipeline built an extended pattern, binary files skipped, at most q.MaxHits hits and
-// maxGrepOutput bytes read, after which git is stopped.
+// MaxGrepOutput bytes read, after which git is stopped.
 func (r *Repo) Grep(ctx context.Context, rev string, q reviewer.GrepQuery) ([]reviewer.GrepHit, error) {
-	if q.Pattern == "" || strings.ContainsAny(q.Pattern, "\x00\n") {
-		return nil, errors.New("grep: the pattern must be one non-empty line")
-	}
-	if q.Glob != "" && (strings.HasPrefix(q.Glob, "/") || strings.HasPrefix(q.Glob, ":") ||
-		strings.HasPrefix(q.Glob, "-") || slices.Contains(strings.Split(q.Glob, "/"), "..")) {
-		return nil, fmt.Errorf("grep: glob %q is not relative", q.Glob)
-	}
-	maxHits := max(q.MaxHits, 1)
-	ctx, cancel := context.WithTimeout(ctx, toolTimeout)
-	defer cancel()
-	args := append(slices.Clone(hardened), "--glob-pathspecs", "grep", "-I", "-n", "--null", "--no-color",
-		"--full-name", "--no-textconv", "--max-count="+strconv.Itoa(maxHits))
-	if q.Extended {
-		args = append(args, "-E")
-	} else {
-		args = append(args, "-F")
-	}
-	if err := checkRev(rev); err != nil {
+	grepArgs, err := GrepArgs(rev, q)
+	if err != nil {
 		return nil, err
 	}
-	// git grep takes no --end-of-options; checkRev keeps rev from being an option.
-	args = append(args, "-e", q.Pattern, rev, "--")
-	if q.Glob != "" {
-		args = append(args, q.Glob)
-	}
-	// The arguments are fixed options, the checked revision, a pattern after -e and a
-	// checked glob after "--": none can become an option.
+	ctx, cancel := context.WithTimeout(ctx, toolTimeout)
+	defer cancel()
+	args := append(slices.Clone(hardened), grepArgs...)
+	// GrepArgs checked every argument the query and rev put in: none can become an option.
 	cmd := exec.CommandContext(ctx, "git", args...) //nolint:gosec // see above
 	cmd.Dir = r.root
 	cmd.Env = append(cmd.Environ(), "GIT_PAGER=cat", "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "GIT_CONFIG_NOSYSTEM=1")
@@ -196,23 +174,17 @@ func (r *Repo) Grep(ctx context.Context, rev string, q reviewer.GrepQuery) ([]re
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("grep: %w", err)
 	}
-	lr := &io.LimitedReader{R: stdout, N: maxGrepOutput}
-	hits, full, readErr := readGrep(bufio.NewReader(lr), rev+":", maxHits)
-	if lr.N == 0 {
-		// The output limit cut the last record: keep the whole ones.
-		full, readErr = true, nil
-	}
-	eof := errors.Is(readErr, io.EOF)
-	if full || readErr != nil && !eof {
+	hits, more, readErr := ReadGrep(stdout, rev, q.MaxHits)
+	if more || readErr != nil {
 		cancel() // enough read: stop git rather than wait for the rest
 	}
 	_, _ = io.Copy(io.Discard, stdout)
 	err = cmd.Wait()
 	var ee *exec.ExitError
 	switch {
-	case full:
-	case readErr != nil && !eof:
+	case readErr != nil:
 		return nil, fmt.Errorf("grep: %w", readErr)
+	case more:
 	case err == nil:
 	case errors.As(err, &ee) && ee.ExitCode() == 1 && stderr.Len() == 0:
 		// No match.
@@ -220,6 +192,63 @@ func (r *Repo) Grep(ctx context.Context, rev string, q reviewer.GrepQuery) ([]re
 		return nil, fmt.Errorf("grep: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	return hits, nil
+}
+
+// MaxGrepOutput bounds what one search reads of git grep's output.
+const MaxGrepOutput = 1 << 20
+
+// GrepArgs returns the git arguments of the search q at revision rev (after the
+// caller's own hardening options), or why the query or the revision is refused: a
+// pattern that is not one non-empty line, a glob that is not relative, a revision that
+// could be read as an option or a range. git grep takes no --end-of-options; these
+// checks keep rev and the glob from being options, and the pattern follows -e. Binary
+// files are skipped, no textconv driver runs, paths are full and NUL-terminated for
+// ReadGrep, and git stops each file at the query's bound of hits.
+func GrepArgs(rev string, q reviewer.GrepQuery) ([]string, error) {
+	if q.Pattern == "" || strings.ContainsAny(q.Pattern, "\x00\n") {
+		return nil, errors.New("grep: the pattern must be one non-empty line")
+	}
+	if q.Glob != "" && (strings.HasPrefix(q.Glob, "/") || strings.HasPrefix(q.Glob, ":") ||
+		strings.HasPrefix(q.Glob, "-") || strings.ContainsRune(q.Glob, 0) || slices.Contains(strings.Split(q.Glob, "/"), "..")) {
+		return nil, fmt.Errorf("grep: glob %q is not relative", q.Glob)
+	}
+	if err := checkRev(rev); err != nil {
+		return nil, err
+	}
+	// The environment may ask for literal pathspecs (GIT_LITERAL_PATHSPECS), which git
+	// refuses together with glob ones: the glob is meant as one.
+	args := []string{"-c", "grep.patternType=fixed", "-c", "grep.fallbackToNoIndex=false",
+		"--no-literal-pathspecs", "--glob-pathspecs", "grep", "-I", "-n", "--null", "--no-color",
+		"--full-name", "--no-textconv", "--max-count=" + strconv.Itoa(max(q.MaxHits, 1))}
+	if q.Extended {
+		args = append(args, "-E")
+	} else {
+		args = append(args, "-F")
+	}
+	args = append(args, "-e", q.Pattern, rev, "--")
+	if q.Glob != "" {
+		args = append(args, q.Glob)
+	}
+	return args, nil
+}
+
+// ReadGrep reads the output of the search GrepArgs built at rev: at most maxHits hits
+// (at least one) and MaxGrepOutput bytes. more reports that it stopped before the end
+// of the output, and the caller stops git rather than wait for the rest; an error is
+// output that is not git grep's.
+func ReadGrep(r io.Reader, rev string, maxHits int) (hits []reviewer.GrepHit, more bool, err error) {
+	lr := &io.LimitedReader{R: r, N: MaxGrepOutput}
+	hits, full, err := readGrep(bufio.NewReader(lr), rev+":", max(maxHits, 1))
+	switch {
+	case lr.N == 0:
+		// The output limit cut the last record: keep the whole ones.
+		return hits, true, nil
+	case errors.Is(err, io.EOF):
+		return hits, false, nil
+	case err != nil:
+		return nil, true, err
+	}
+	return hits, full, nil
 }
 
 // readGrep reads "REV:path NUL line NUL text LF" records, a path possibly holding a line

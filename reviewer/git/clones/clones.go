@@ -31,6 +31,9 @@ type Options struct {
 	// FetchTimeout bounds one fetch; a review whose fetch runs out reads through the
 	// forge's API instead. 0 means 2 minutes.
 	FetchTimeout time.Duration
+	// MaxSearchFiles bounds the files of a tree a search fetches the blobs of; a larger
+	// tree is not searched. 0 means DefaultMaxSearchFiles.
+	MaxSearchFiles int
 	// Git is the git binary; "" looks for "git" on PATH.
 	Git    string
 	Logger *slog.Logger
@@ -75,6 +78,13 @@ type entry struct {
 	// suspect is set when a read or fetch failed: the next lease that finds no other
 	// holder checks the clone whole (git fsck) and makes it again if it is not.
 	suspect bool // guarded by fetch
+
+	// search serialises fetches of whole trees for searches, so that concurrent
+	// searches at one revision fetch once.
+	search sync.Mutex
+	// searchable are the revisions whose whole tree's blobs are in the clone; guarded
+	// by Cache.mu, cleared when the clone is made again.
+	searchable map[string]bool
 }
 
 // New opens the cache in opts.Dir: it removes what a killed process left half made and
@@ -85,6 +95,9 @@ func New(opts Options) (*Cache, error) {
 	}
 	if opts.MaxFileBytes == 0 {
 		opts.MaxFileBytes = 1 << 20
+	}
+	if opts.MaxSearchFiles == 0 {
+		opts.MaxSearchFiles = DefaultMaxSearchFiles
 	}
 	if opts.FetchTimeout == 0 {
 		opts.FetchTimeout = 2 * time.Minute

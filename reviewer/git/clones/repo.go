@@ -113,6 +113,10 @@ func (r *Repo) create(ctx context.Context) error {
 		// Credentials belong in the header, never in the stored config.
 		return fmt.Errorf("clones: %s: the remote URL must be a plain http(s) URL without credentials", r.e.key)
 	}
+	// A new clone has no blobs: no tree of it is searchable yet.
+	r.cache.mu.Lock()
+	r.e.searchable = nil
+	r.cache.mu.Unlock()
 	tmp := filepath.Join(r.cache.opts.Dir, ".tmp-"+randomSuffix())
 	defer func() { _ = os.RemoveAll(tmp) }()
 	if _, err := r.cache.run.run(ctx, call{dir: r.cache.opts.Dir, args: []string{"init", "--quiet", "--bare", "--template=", tmp}}); err != nil {

@@ -79,6 +79,9 @@ type call struct {
 	// through the environment (GIT_CONFIG_*), which only this user can read, never
 	// through argv, which everyone can.
 	header string
+	// quiet1 takes exit status 1 with nothing on standard error for success: git grep's
+	// "no match".
+	quiet1 bool
 }
 
 // errTooMuchOutput reports a command whose output passed its bound.
@@ -125,6 +128,10 @@ func (r runner) run(ctx context.Context, c call) ([]byte, error) {
 			return nil, fmt.Errorf("git %s: %w", verb(c.args), context.Cause(ctx))
 		}
 		msg := scrub(strings.TrimSpace(stderr.buf.String()), c.header)
+		var ee *exec.ExitError
+		if c.quiet1 && msg == "" && errors.As(err, &ee) && ee.ExitCode() == 1 {
+			return got, nil
+		}
 		if msg == "" {
 			return got, fmt.Errorf("git %s: %w", verb(c.args), err)
 		}
@@ -135,8 +142,11 @@ func (r runner) run(ctx context.Context, c call) ([]byte, error) {
 
 // verb names a command in errors by its subcommand alone: the rest may be long.
 func verb(args []string) string {
-	for _, a := range args {
-		if !strings.HasPrefix(a, "-") {
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "-c":
+			i++ // and its value
+		case !strings.HasPrefix(a, "-"):
 			return a
 		}
 	}
