@@ -135,6 +135,9 @@ type sarifFingerprints struct {
 type sarifResultProperties struct {
 	// Source is the stage that found it: pattern or llm.
 	Source string `json:"source,omitempty"`
+	// SummaryOnly marks a finding of a rule not posted on its line (inline: false); its
+	// result is a note whatever the rule's severity, which the rule's descriptor keeps.
+	SummaryOnly bool `json:"summaryOnly,omitempty"`
 }
 
 type sarifLocation struct {
@@ -416,7 +419,13 @@ func sarifResultOf(f *reviewer.Finding, ruleID string, ruleIndex int) sarifResul
 			Region:           &region,
 		}}},
 		PartialFingerprints: sarifFingerprints{Reviewer: fingerprint(f)},
-		Properties:          sarifResultProperties{Source: string(f.Source)},
+		Properties:          sarifResultProperties{Source: string(f.Source), SummaryOnly: f.SummaryOnly},
+	}
+	if f.SummaryOnly {
+		// Code scanning shows results on the change's lines: a rule measured to be right
+		// too seldom for a line comment (inline: false) must not become an annotation
+		// that looks like one at the rule's full severity.
+		r.Level = "note"
 	}
 	if f.Suggestion != "" {
 		code := strings.TrimSuffix(f.Suggestion, "\n")

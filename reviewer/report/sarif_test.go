@@ -423,3 +423,52 @@ func TestSARIFContent(t *testing.T) {
 		t.Errorf("notification levels (-want +got):\n%s", diff)
 	}
 }
+
+// TestSARIFSummaryOnlyIsNote: a finding of a rule not posted on its line (inline: false)
+// is a note in SARIF, whatever its severity, so code scanning does not annotate the line
+// as loudly as a line comment would; the rule keeps its severity, and the result says why.
+func TestSARIFSummaryOnlyIsNote(t *testing.T) {
+	t.Parallel()
+	res := sampleResult()
+	for i := range res.Findings {
+		if res.Findings[i].RuleID == "go-wrap-errors" {
+			res.Findings[i].SummaryOnly = true
+		}
+	}
+	var d struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct {
+						ID     string `json:"id"`
+						Config struct {
+							Level string `json:"level"`
+						} `json:"defaultConfiguration"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID     string `json:"ruleId"`
+				Level      string `json:"level"`
+				Properties struct {
+					SummaryOnly bool `json:"summaryOnly"`
+				} `json:"properties"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(render(t, report.FormatSARIF, res, testOptions), &d); err != nil {
+		t.Fatal(err)
+	}
+	levels := map[string]string{}
+	for _, r := range d.Runs[0].Results {
+		levels[r.RuleID] = fmt.Sprintf("%s %v", r.Level, r.Properties.SummaryOnly)
+	}
+	if levels["go-wrap-errors"] != "note true" || levels["sql-no-string-concat"] != "error false" {
+		t.Errorf("result levels %v, want the summary-only warning a note", levels)
+	}
+	for _, r := range d.Runs[0].Tool.Driver.Rules {
+		if r.ID == "go-wrap-errors" && r.Config.Level != "warning" {
+			t.Errorf("go-wrap-errors' default level %q, want its severity, warning", r.Config.Level)
+		}
+	}
+}
