@@ -65,8 +65,9 @@ func (w workspace) ListDir(ctx context.Context, rev, dir string) ([]string, erro
 		if err := git.CheckToolPath(dir); err != nil {
 			return nil, err
 		}
-		// Without a path, git 2.39 takes a "--" after --end-of-options for one.
-		args = append(args, "--", dir+"/")
+		// After --end-of-options, ls-tree takes a "--" for one more path (a top
+		// directory "--" would be listed too): the path alone.
+		args = append(args, dir+"/")
 	}
 	repo, err := w.r.Local(ctx, w.c, rev)
 	if err != nil {
