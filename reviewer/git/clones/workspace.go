@@ -112,7 +112,15 @@ func (w workspace) Grep(ctx context.Context, rev string, q reviewer.GrepQuery) (
 	if err != nil {
 		return nil, fmt.Errorf("grep: no clone: %w", err)
 	}
+	if err := w.r.searchFailed(rev); err != nil {
+		return nil, err
+	}
 	if err := repo.fetchTree(ctx, rev); err != nil {
+		// Once per review: another try would fetch again, for up to the fetch timeout,
+		// and a fetch cut short leaves its part of a pack on disk.
+		if ctx.Err() == nil {
+			w.r.failSearch(rev, err)
+		}
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, toolTimeout)
