@@ -73,11 +73,12 @@ func publish(ctx context.Context, p Poster, c Change, res *Result, opts PublishO
 	var dismissed map[string]bool
 	if opts.Dismissals != nil {
 		ds, err := opts.Dismissals.Dismissed(ctx, c, existing)
-		if err != nil {
-			return pub, fmt.Errorf("read dismissals: %w", err)
-		}
+		// What the replies cost was paid even when reading them then failed.
 		if sp, ok := opts.Dismissals.(DismissalSpender); ok {
 			res.Usage.plus(sp.Spent())
+		}
+		if err != nil {
+			return pub, fmt.Errorf("read dismissals: %w", err)
 		}
 		pub.DismissedBy = sortDismissals(ds)
 		dismissed = dismissedSet(ds)

@@ -175,7 +175,11 @@ func (r *Repo) commitDiff(ctx context.Context, args []string) ([]byte, error) {
 // relative to the root) as a read-only file system. Paths that do not exist at rev are
 // simply absent.
 func (r *Repo) FS(ctx context.Context, rev string, paths ...string) (fs.FS, error) {
-	args := []string{"ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev, "--"}
+	if len(paths) == 0 {
+		return fstest.MapFS{}, nil
+	}
+	// After --end-of-options ls-tree takes a "--" for a path: none is given.
+	args := []string{"ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev}
 	out, err := r.git(ctx, append(args, paths...)...)
 	if err != nil {
 		return nil, fmt.Errorf("list files of %s: %w", rev, err)

@@ -64,8 +64,9 @@ func (r *Repo) lsTree(ctx context.Context, rev, p string) ([]entry, error) {
 	}
 	args := append(slices.Clone(hardened), "--literal-pathspecs", "ls-tree", "-z", "--full-tree", "--end-of-options", rev)
 	if p != "" {
-		// Without a path, git 2.39 takes a "--" after --end-of-options for one.
-		args = append(args, "--", p)
+		// After --end-of-options, ls-tree takes a "--" for one more path (a top
+		// directory "--" would be listed too): the path alone.
+		args = append(args, p)
 	}
 	out, err := r.git(ctx, args...)
 	if err != nil {

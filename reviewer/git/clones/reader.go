@@ -27,6 +27,9 @@ type Reader struct {
 	repo    *Repo
 	fetched map[string]bool // commits known to be in the clone
 	broken  error           // why the clone is not used, once it failed
+	// noSearch says why a revision's tree could not be made searchable: the review's
+	// later searches there fail at once rather than fetch again.
+	noSearch map[string]error
 }
 
 var _ reviewer.TreeReader = (*Reader)(nil)
@@ -144,4 +147,21 @@ func (r *Reader) Close() {
 // forge's API is the way.
 func (r *Reader) Local(ctx context.Context, c reviewer.Change, rev string) (*Repo, error) {
 	return r.acquire(ctx, c, rev)
+}
+
+// searchFailed returns why rev's tree could not be fetched for a search in this review.
+func (r *Reader) searchFailed(rev string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.noSearch[rev]
+}
+
+// failSearch records that rev's tree could not be fetched for a search.
+func (r *Reader) failSearch(rev string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.noSearch == nil {
+		r.noSearch = map[string]error{}
+	}
+	r.noSearch[rev] = err
 }

@@ -295,7 +295,9 @@ func (r *Repo) read(ctx context.Context, rev string, paths []string, exact bool)
 // list returns the blobs under paths at rev. The trees are in the clone; the blobs may
 // not be.
 func (r *Repo) list(ctx context.Context, rev string, paths []string) ([]blob, error) {
-	args := append([]string{"ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev, "--"}, paths...)
+	// After --end-of-options, ls-tree takes a "--" for one more path: a top directory
+	// "--" would be fetched and read with every file. The paths alone.
+	args := append([]string{"ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev}, paths...)
 	out, err := r.cache.run.run(ctx, call{dir: r.e.dir, args: args, maxOut: 64 << 20})
 	if err != nil {
 		return nil, fmt.Errorf("clones: list files of %s at %s: %w", r.e.key, rev, err)

@@ -65,8 +65,9 @@ func (w workspace) ListDir(ctx context.Context, rev, dir string) ([]string, erro
 		if err := git.CheckToolPath(dir); err != nil {
 			return nil, err
 		}
-		// Without a path, git 2.39 takes a "--" after --end-of-options for one.
-		args = append(args, "--", dir+"/")
+		// After --end-of-options, ls-tree takes a "--" for one more path (a top
+		// directory "--" would be listed too): the path alone.
+		args = append(args, dir+"/")
 	}
 	repo, err := w.r.Local(ctx, w.c, rev)
 	if err != nil {
@@ -111,7 +112,15 @@ func (w workspace) Grep(ctx context.Context, rev string, q reviewer.GrepQuery) (
 	if err != nil {
 		return nil, fmt.Errorf("grep: no clone: %w", err)
 	}
+	if err := w.r.searchFailed(rev); err != nil {
+		return nil, err
+	}
 	if err := repo.fetchTree(ctx, rev); err != nil {
+		// Once per review: another try would fetch again, for up to the fetch timeout,
+		// and a fetch cut short leaves its part of a pack on disk.
+		if ctx.Err() == nil {
+			w.r.failSearch(rev, err)
+		}
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, toolTimeout)
