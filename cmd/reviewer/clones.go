@@ -32,7 +32,8 @@ func openClones(ctx context.Context, e env, c *Config, logger *slog.Logger) *clo
 	} else {
 		dir = e.abs(dir)
 	}
-	cache, err := clones.New(clones.Options{Dir: dir, MaxBytes: c.Server.Clones.MaxMiB << 20, Logger: logger})
+	cache, err := clones.New(clones.Options{Dir: dir, MaxBytes: c.Server.Clones.MaxMiB << 20,
+		MaxSearchBytes: c.Server.Clones.SearchMaxMiB << 20, Logger: logger})
 	if err != nil {
 		logger.WarnContext(ctx, "no clone cache: files are read through the forge's API", slog.String("reason", err.Error()))
 		return nil

@@ -20,6 +20,7 @@ import (
 
 	"github.com/reviewerbot/reviewer/reviewer"
 	"github.com/reviewerbot/reviewer/reviewer/chunk"
+	"github.com/reviewerbot/reviewer/reviewer/git/clones"
 	"github.com/reviewerbot/reviewer/reviewer/scope"
 	"github.com/reviewerbot/reviewer/reviewer/seal"
 	"github.com/reviewerbot/reviewer/reviewer/telemetry"
@@ -284,6 +285,9 @@ type ClonesConfig struct {
 	// MaxMiB bounds their size on disk; 0 turns the cache off (files are read through
 	// the forge's API).
 	MaxMiB int64 `mapstructure:"max_mib"`
+	// SearchMaxMiB bounds what a clone may grow by when the model's search fetches a
+	// tree's files (clones.Options.MaxSearchBytes).
+	SearchMaxMiB int64 `mapstructure:"search_max_mib"`
 }
 
 // QueueConfig is the service's durable queue.
@@ -412,6 +416,7 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("server.body_budget_mib", 64)
 	v.SetDefault("server.clones.dir", "")
 	v.SetDefault("server.clones.max_mib", 2048)
+	v.SetDefault("server.clones.search_max_mib", clones.DefaultMaxSearchBytes>>20)
 	v.SetDefault("server.ui.token_file", "")
 	v.SetDefault("server.ui.basic_auth_file", "")
 	v.SetDefault("queue.url", "sqlite://reviewer.db")
@@ -707,6 +712,9 @@ func (c *Config) Validate() error {
 	// GitHub's deliveries are at most 25 MB, and growing a buffer to that holds two.
 	if c.Server.Clones.MaxMiB < 0 {
 		errs = append(errs, fmt.Errorf("server.clones.max_mib: %d; want 0 (off) or more", c.Server.Clones.MaxMiB))
+	}
+	if c.Server.Clones.SearchMaxMiB < 1 {
+		errs = append(errs, fmt.Errorf("server.clones.search_max_mib: %d; want at least 1", c.Server.Clones.SearchMaxMiB))
 	}
 	if c.Server.BodyBudgetMiB < 50 {
 		errs = append(errs, fmt.Errorf("server.body_budget_mib: %d; at least 50 are needed to read one delivery of GitHub's 25 MB limit", c.Server.BodyBudgetMiB))

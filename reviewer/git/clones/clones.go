@@ -34,6 +34,10 @@ type Options struct {
 	// MaxSearchFiles bounds the files of a tree a search fetches the blobs of; a larger
 	// tree is not searched. 0 means DefaultMaxSearchFiles.
 	MaxSearchFiles int
+	// MaxSearchBytes bounds the bytes a clone may grow by when a search fetches a tree's
+	// blobs: past it the fetch is stopped and the tree is not searched. 0 means
+	// DefaultMaxSearchBytes.
+	MaxSearchBytes int64
 	// Git is the git binary; "" looks for "git" on PATH.
 	Git    string
 	Logger *slog.Logger
@@ -85,6 +89,9 @@ type entry struct {
 	// searchable are the revisions whose whole tree's blobs are in the clone; guarded
 	// by Cache.mu, cleared when the clone is made again.
 	searchable map[string]bool
+	// unsearchable are the revisions whose tree was too large to fetch for a search, and
+	// why; guarded by Cache.mu. No review fetches them again.
+	unsearchable map[string]error
 }
 
 // New opens the cache in opts.Dir: it removes what a killed process left half made and
@@ -98,6 +105,9 @@ func New(opts Options) (*Cache, error) {
 	}
 	if opts.MaxSearchFiles == 0 {
 		opts.MaxSearchFiles = DefaultMaxSearchFiles
+	}
+	if opts.MaxSearchBytes == 0 {
+		opts.MaxSearchBytes = DefaultMaxSearchBytes
 	}
 	if opts.FetchTimeout == 0 {
 		opts.FetchTimeout = 2 * time.Minute

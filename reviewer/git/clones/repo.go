@@ -16,7 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing/fstest"
+	"time"
 
 	"github.com/reviewerbot/reviewer/reviewer"
 )
@@ -115,7 +117,7 @@ func (r *Repo) create(ctx context.Context) error {
 	}
 	// A new clone has no blobs: no tree of it is searchable yet.
 	r.cache.mu.Lock()
-	r.e.searchable = nil
+	r.e.searchable, r.e.unsearchable = nil, nil
 	r.cache.mu.Unlock()
 	tmp := filepath.Join(r.cache.opts.Dir, ".tmp-"+randomSuffix())
 	defer func() { _ = os.RemoveAll(tmp) }()
@@ -282,7 +284,7 @@ func (r *Repo) read(ctx context.Context, rev string, paths []string, exact bool)
 	if len(blobs) == 0 {
 		return fsys, nil, nil
 	}
-	if err := r.fetchBlobs(ctx, rev, paths, blobs); err != nil {
+	if err := r.fetchBlobs(ctx, rev, paths, blobs, 0); err != nil {
 		return nil, nil, err
 	}
 	large, err := r.cat(ctx, blobs, fsys)
@@ -316,8 +318,17 @@ func (r *Repo) list(ctx context.Context, rev string, paths []string) ([]blob, er
 	return blobs, nil
 }
 
-// fetchBlobs fetches, in one request, the blobs the clone lacks.
-func (r *Repo) fetchBlobs(ctx context.Context, rev string, paths []string, blobs []blob) error {
+// errFetchTooLarge reports a fetch stopped at its byte bound.
+var errFetchTooLarge = errors.New("the fetch passed its size bound")
+
+// sizeCheck is how often a bounded fetch looks at what it has written.
+const sizeCheck = 500 * time.Millisecond
+
+// fetchBlobs fetches, in one request, the blobs the clone lacks. A limit over 0 bounds
+// the bytes the clone may grow by: git is stopped once it passes it, what it left half
+// written is removed, and the fetch fails with errFetchTooLarge (also when a fetch too
+// quick to be stopped ended past it).
+func (r *Repo) fetchBlobs(ctx context.Context, rev string, paths []string, blobs []blob, limit int64) error {
 	// The tree, not the commit: a commit that does not touch the paths would be
 	// simplified away, and its objects with it.
 	args := append([]string{"rev-list", "--objects", "--no-walk", "--missing=print", "--end-of-options", rev + "^{tree}", "--"}, paths...)
@@ -349,10 +360,47 @@ func (r *Repo) fetchBlobs(ctx context.Context, rev string, paths []string, blobs
 	fargs = append(fargs, "--stdin", "origin")
 	ctx, cancel := context.WithTimeout(ctx, r.cache.opts.FetchTimeout)
 	defer cancel()
-	if _, err := r.cache.run.run(ctx, call{dir: r.e.dir, args: fargs, stdin: strings.NewReader(stdin.String()), header: r.remote.Header}); err != nil {
+	var before int64
+	var over atomic.Bool
+	if limit > 0 {
+		before = dirSize(r.e.dir)
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			t := time.NewTicker(sizeCheck)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					if dirSize(r.e.dir)-before > limit {
+						over.Store(true)
+						cancel()
+						return
+					}
+				}
+			}
+		}()
+	}
+	_, err = r.cache.run.run(ctx, call{dir: r.e.dir, args: fargs, stdin: strings.NewReader(stdin.String()), header: r.remote.Header})
+	if limit > 0 && (over.Load() || dirSize(r.e.dir)-before > limit) {
+		removeTempPacks(r.e.dir)
+		return fmt.Errorf("clones: fetch files of %s at %s: %w (%d bytes)", r.e.key, rev, errFetchTooLarge, limit)
+	}
+	if err != nil {
 		return fmt.Errorf("clones: fetch files of %s at %s: %w", r.e.key, rev, err)
 	}
 	return nil
+}
+
+// removeTempPacks removes what a fetch that was stopped left in the clone's pack
+// directory: git names a pack it is still writing tmp_pack_*.
+func removeTempPacks(dir string) {
+	tmp, _ := filepath.Glob(filepath.Join(dir, "objects", "pack", "tmp_*"))
+	for _, f := range tmp {
+		_ = os.Remove(f)
+	}
 }
 
 // cat reads the blobs into fsys, streaming: a blob over the bound is skipped, never

@@ -15,6 +15,12 @@ import (
 	"github.com/reviewerbot/reviewer/reviewer/git"
 )
 
+// DefaultMaxSearchBytes bounds what a clone may grow by when a search fetches a tree's
+// blobs: the files a change can push (up to about 100 MB each on GitHub, 2 GB a push)
+// must not fill the disk for one search. 256 MiB holds the source of all but the largest
+// repositories; a tree past it is not searched, and read_file still reads single files.
+const DefaultMaxSearchBytes = 256 << 20
+
 // DefaultMaxSearchFiles bounds the files of a tree a search fetches. A blobless clone has no
 // file contents, and git grep reads every file of the tree: the first search at a
 // revision fetches all the blobs the clone lacks, in one request. Fifty thousand files
@@ -156,10 +162,13 @@ func (r *Repo) fetchTree(ctx context.Context, rev string) error {
 	r.e.search.Lock()
 	defer r.e.search.Unlock()
 	r.cache.mu.Lock()
-	done := r.e.searchable[rev]
+	done, refused := r.e.searchable[rev], r.e.unsearchable[rev]
 	r.cache.mu.Unlock()
-	if done {
+	switch {
+	case done:
 		return nil
+	case refused != nil:
+		return refused
 	}
 	// Every blob, symbolic links among them: git grep reads those too.
 	out, err := r.Git(ctx, 64<<20, "ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev)
@@ -182,7 +191,18 @@ func (r *Repo) fetchTree(ctx context.Context, rev string) error {
 			r.e.key, rev, len(blobs), r.cache.opts.MaxSearchFiles)
 	}
 	if len(blobs) > 0 {
-		if err := r.fetchBlobs(ctx, rev, nil, blobs); err != nil {
+		if err := r.fetchBlobs(ctx, rev, nil, blobs, r.cache.opts.MaxSearchBytes); err != nil {
+			if errors.Is(err, errFetchTooLarge) {
+				err = fmt.Errorf("grep: the files of %s at %s are over the %d bytes a search fetches: search is not available for this revision: %w",
+					r.e.key, rev, r.cache.opts.MaxSearchBytes, err)
+				r.cache.mu.Lock()
+				if r.e.unsearchable == nil {
+					r.e.unsearchable = map[string]error{}
+				}
+				r.e.unsearchable[rev] = err
+				r.cache.mu.Unlock()
+				return err
+			}
 			return fmt.Errorf("grep: %w", err)
 		}
 	}
