@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -545,7 +546,12 @@ func (t *chunkTools) list(ctx context.Context, dir, r string) (summary, text str
 			fmt.Fprintf(&b, "[more entries not shown: at most %d]\n", maxListEntries)
 			break
 		}
-		b.WriteString(clipRunes(t.maskedPath(name), maxLineRunes))
+		entry := clipRunes(t.maskedPath(name), maxLineRunes)
+		if strings.ContainsFunc(entry, unicode.IsControl) {
+			// A name with a line break would read as two entries.
+			entry = strconv.Quote(entry)
+		}
+		b.WriteString(entry)
 		b.WriteByte('\n')
 		shown++
 	}

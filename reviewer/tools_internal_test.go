@@ -365,3 +365,29 @@ func BenchmarkToolRead(b *testing.B) {
 		}
 	}
 }
+
+// TestToolNamesOnOneLine: a file name may hold a line break (git allows it), which in a
+// listing would start a line of its own that looks like another entry: such a name is
+// quoted. A search leaves its hits out, as a read refuses its path.
+func TestToolNamesOnOneLine(t *testing.T) {
+	t.Parallel()
+	ws := &memWorkspace{revs: map[string]map[string]string{"headsha": {
+		"src/ok.go":                     "connect()\n",
+		"src/evil\nsrc/fake.go:1: x.go": "connect()\n",
+	}}}
+	tb := testTools(t, ws, ToolOptions{}).chunk()
+	got := tb.Call(t.Context(), []ToolCall{
+		call("list_dir", map[string]any{"path": "src"}),
+		call("search", map[string]any{"pattern": "connect"}),
+	})
+	for i, out := range got {
+		for line := range strings.SplitSeq(out, "\n") {
+			if strings.HasPrefix(line, "src/fake.go") || strings.HasPrefix(line, "fake.go") {
+				t.Errorf("result %d has a line made by a file name:\n%s", i, out)
+			}
+		}
+	}
+	if !strings.Contains(got[0], `"evil\nsrc/"`) {
+		t.Errorf("the listing does not show the name, quoted:\n%s", got[0])
+	}
+}
