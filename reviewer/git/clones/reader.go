@@ -46,7 +46,11 @@ func (r *Reader) Tree(ctx context.Context, c reviewer.Change, rev string, paths 
 	if ctx.Err() != nil {
 		return nil, err
 	}
-	r.fail(ctx, err)
+	if !errors.Is(err, errFetchTooLarge) {
+		// A file too large to fetch says nothing against the clone: the forge reads
+		// this batch, and the clone the next.
+		r.fail(ctx, err)
+	}
 	return r.Fallback.Tree(ctx, c, rev, paths)
 }
 

@@ -248,6 +248,10 @@ func (r *Repo) Tree(ctx context.Context, rev string, paths []string) (fs.FS, err
 func (r *Repo) ReadFile(ctx context.Context, rev, name string) ([]byte, error) {
 	name = path.Clean(name)
 	fsys, large, err := r.read(ctx, rev, []string{name}, true)
+	if errors.Is(err, errFetchTooLarge) {
+		// One file, and the fetch of it passed the bound: it is over MaxFileBytes.
+		return nil, fmt.Errorf("%s at %s: %w: over %d bytes", name, rev, reviewer.ErrTooLarge, r.cache.opts.MaxFileBytes)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -260,6 +264,10 @@ func (r *Repo) ReadFile(ctx context.Context, rev, name string) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// readSlack is what a read's fetch may grow the clone by beyond its files' bound: a
+// pack's own index and headers.
+const readSlack = 1 << 20
 
 // read reads the files under paths at rev; exact reads only files named by a path.
 func (r *Repo) read(ctx context.Context, rev string, paths []string, exact bool) (fstest.MapFS, map[string]bool, error) {
@@ -284,7 +292,9 @@ func (r *Repo) read(ctx context.Context, rev string, paths []string, exact bool)
 	if len(blobs) == 0 {
 		return fsys, nil, nil
 	}
-	if err := r.fetchBlobs(ctx, rev, paths, blobs, 0); err != nil {
+	// Files over MaxFileBytes are left out below, once fetched: the fetch itself is bounded
+	// too, or a file a change made huge would be written to disk first.
+	if err := r.fetchBlobs(ctx, rev, paths, blobs, r.cache.opts.MaxFileBytes*int64(len(blobs))+readSlack); err != nil {
 		return nil, nil, err
 	}
 	large, err := r.cat(ctx, blobs, fsys)
@@ -325,9 +335,9 @@ var errFetchTooLarge = errors.New("the fetch passed its size bound")
 const sizeCheck = 500 * time.Millisecond
 
 // fetchBlobs fetches, in one request, the blobs the clone lacks. A limit over 0 bounds
-// the bytes the clone may grow by: git is stopped once it passes it, what it left half
-// written is removed, and the fetch fails with errFetchTooLarge (also when a fetch too
-// quick to be stopped ended past it).
+// the bytes the clone may grow by: git is stopped once it passes it, and the fetch fails
+// with errFetchTooLarge, what it wrote removed (also when it was too quick to stop and
+// ended past the bound).
 func (r *Repo) fetchBlobs(ctx context.Context, rev string, paths []string, blobs []blob, limit int64) error {
 	// The tree, not the commit: a commit that does not touch the paths would be
 	// simplified away, and its objects with it.
@@ -362,7 +372,9 @@ func (r *Repo) fetchBlobs(ctx context.Context, rev string, paths []string, blobs
 	defer cancel()
 	var before int64
 	var over atomic.Bool
+	var packs []string
 	if limit > 0 {
+		packs = packFiles(r.e.dir)
 		before = dirSize(r.e.dir)
 		stop := make(chan struct{})
 		defer close(stop)
@@ -385,7 +397,7 @@ func (r *Repo) fetchBlobs(ctx context.Context, rev string, paths []string, blobs
 	}
 	_, err = r.cache.run.run(ctx, call{dir: r.e.dir, args: fargs, stdin: strings.NewReader(stdin.String()), header: r.remote.Header})
 	if limit > 0 && (over.Load() || dirSize(r.e.dir)-before > limit) {
-		removeTempPacks(r.e.dir)
+		removeNewPacks(r.e.dir, packs)
 		return fmt.Errorf("clones: fetch files of %s at %s: %w (%d bytes)", r.e.key, rev, errFetchTooLarge, limit)
 	}
 	if err != nil {
@@ -394,9 +406,26 @@ func (r *Repo) fetchBlobs(ctx context.Context, rev string, paths []string, blobs
 	return nil
 }
 
-// removeTempPacks removes what a fetch that was stopped left in the clone's pack
-// directory: git names a pack it is still writing tmp_pack_*.
-func removeTempPacks(dir string) {
+// packFiles lists the packs of the clone at dir, by file name.
+func packFiles(dir string) []string {
+	packs, _ := filepath.Glob(filepath.Join(dir, "objects", "pack", "*.pack"))
+	return packs
+}
+
+// removeNewPacks removes what a fetch over its bound wrote: the packs not in before,
+// with their index and the other files git keeps beside a pack, and any pack git was
+// still writing (tmp_*). The fetch lock is held, so no other fetch writes packs, and no
+// read wants what this fetch brought.
+func removeNewPacks(dir string, before []string) {
+	for _, p := range packFiles(dir) {
+		if slices.Contains(before, p) {
+			continue
+		}
+		base := strings.TrimSuffix(p, ".pack")
+		for _, ext := range []string{".keep", ".idx", ".rev", ".bitmap", ".promisor", ".mtimes", ".pack"} {
+			_ = os.Remove(base + ext)
+		}
+	}
 	tmp, _ := filepath.Glob(filepath.Join(dir, "objects", "pack", "tmp_*"))
 	for _, f := range tmp {
 		_ = os.Remove(f)
