@@ -19,6 +19,12 @@ import (
 // ContextOptions.MaxFileBytes is 0.
 const DefaultContextMaxFileBytes = 1 << 20
 
+// DefaultContextMaxChangeBytes bounds the head versions one change keeps for context
+// when ContextOptions.MaxChangeBytes is 0: far more than a change's requests can show
+// (review.max_tokens_per_change, 200,000 tokens, is under 1 MB of code), and a bound on
+// what a change of thousands of files makes the service hold.
+const DefaultContextMaxChangeBytes = 64 << 20
+
 // DefaultContextRelated is how many spans of related code (scope.Options.Related) a
 // file's context may add when ContextOptions.Scope leaves it 0; a negative Related adds
 // none.
@@ -34,6 +40,10 @@ type ContextOptions struct {
 	// MaxFileBytes bounds the head versions used (review.context.max_file_bytes); a
 	// larger one gives no context. 0 means DefaultContextMaxFileBytes.
 	MaxFileBytes int
+	// MaxChangeBytes bounds the head versions one change keeps
+	// (review.context.max_change_bytes); the files past it go without context. 0 means
+	// DefaultContextMaxChangeBytes.
+	MaxChangeBytes int
 	// Scope finds the scopes: the parsers beside the built-in Go parser, and the longest
 	// scope shown whole.
 	Scope scope.Options
@@ -73,51 +83,78 @@ func (s *modelStage) addContext(ctx context.Context, c Change, inputs []chunk.Fi
 	if len(paths) == 0 {
 		return
 	}
-	var failed map[string]bool
-	fsys, err := s.tree.Tree(ctx, c, c.HeadSHA, paths)
-	if err != nil {
-		// One file the forge will not serve (GitHub's contents API refuses files over 1
-		// MB) fails the whole batch: the files are asked for one by one, so that only
-		// the unreadable ones go without context.
-		s.log.WarnContext(ctx, "head versions not read together, read one by one", slog.String("error", err.Error()))
-		fsys, failed = s.readEach(ctx, c, paths, outcome)
-	}
 	limit := o.MaxFileBytes
 	if limit <= 0 {
 		limit = DefaultContextMaxFileBytes
+	}
+	budget := o.MaxChangeBytes
+	if budget <= 0 {
+		budget = DefaultContextMaxChangeBytes
 	}
 	so := o.Scope
 	if so.Related == 0 {
 		so.Related = DefaultContextRelated
 	}
-	for _, i := range want {
-		f := originals[inputs[i].File.Path()]
-		if failed[f.NewPath] {
-			continue
+	// The head versions are read in batches, and kept while the review runs: once they
+	// hold the change's budget, the files left go without, and no more is read.
+	kept := 0
+	for start := 0; start < len(paths); start += contextBatch {
+		end := min(start+contextBatch, len(paths))
+		if kept >= budget {
+			for _, p := range paths[start:] {
+				s.noteContext(outcome, p, fmt.Sprintf("the change's head versions passed %d bytes", budget))
+			}
+			break
 		}
-		data, err := fs.ReadFile(fsys, f.NewPath)
-		why := ""
-		switch {
-		case err != nil:
-			why = "the head version was not found"
-		case len(data) > limit:
-			why = fmt.Sprintf("the head version is over %d bytes", limit)
-		case len(data) == 0:
-			continue
-		case bytes.IndexByte(data, 0) >= 0 || !utf8.Valid(data):
-			why = "the head version is not text"
-		}
-		if why != "" {
-			s.noteContext(outcome, f.Path(), why)
-			continue
-		}
-		so.Removed = removedLines(inputs[i].File)
-		lines := s.maskHead(f, data)
-		inputs[i].Context = &chunk.Context{
-			Lines: lines,
-			Spans: maskedNames(scope.Spans(f.NewPath, data, changedLines(inputs[i].File), so), lines),
+		fsys, failed := s.readHeads(ctx, c, paths[start:end], outcome)
+		for _, i := range want[start:end] {
+			f := originals[inputs[i].File.Path()]
+			if failed[f.NewPath] {
+				continue
+			}
+			data, err := fs.ReadFile(fsys, f.NewPath)
+			why := ""
+			switch {
+			case err != nil:
+				why = "the head version was not found"
+			case len(data) > limit:
+				why = fmt.Sprintf("the head version is over %d bytes", limit)
+			case len(data) == 0:
+				continue
+			case bytes.IndexByte(data, 0) >= 0 || !utf8.Valid(data):
+				why = "the head version is not text"
+			case kept >= budget:
+				why = fmt.Sprintf("the change's head versions passed %d bytes", budget)
+			}
+			if why != "" {
+				s.noteContext(outcome, f.Path(), why)
+				continue
+			}
+			kept += len(data)
+			so.Removed = removedLines(inputs[i].File)
+			lines := s.maskHead(f, data)
+			inputs[i].Context = &chunk.Context{
+				Lines: lines,
+				Spans: maskedNames(scope.Spans(f.NewPath, data, changedLines(inputs[i].File), so), lines),
+			}
 		}
 	}
+}
+
+// contextBatch is how many head versions one read asks for: a change of thousands of
+// files is read, and held, a batch at a time.
+const contextBatch = 64
+
+// readHeads reads the head versions of paths in one read, or, when the forge will not
+// serve them together (GitHub's contents API refuses files over 1 MB, which fails the
+// whole batch), one by one, so that only the unreadable ones go without context.
+func (s *modelStage) readHeads(ctx context.Context, c Change, paths []string, outcome map[string]*FileCoverage) (fs.FS, map[string]bool) {
+	fsys, err := s.tree.Tree(ctx, c, c.HeadSHA, paths)
+	if err == nil {
+		return fsys, nil
+	}
+	s.log.WarnContext(ctx, "head versions not read together, read one by one", slog.String("error", err.Error()))
+	return s.readEach(ctx, c, paths, outcome)
 }
 
 // readEach reads the head version of each of paths on its own. It returns what it read,

@@ -252,3 +252,49 @@ func TestReviewContextOneUnreadable(t *testing.T) {
 		t.Errorf("ledger reason of svc/gone.go = %q", got)
 	}
 }
+
+// TestContextChangeBudget: a change of many files reads their head versions a batch at
+// a time, and once those it keeps pass review.context.max_change_bytes, the files left
+// go without context, unread, and their ledger entries say why.
+func TestContextChangeBudget(t *testing.T) {
+	t.Parallel()
+	const files = 150
+	var patch strings.Builder
+	head := fstest.MapFS{}
+	for i := range files {
+		p := fmt.Sprintf("pkg/f%03d.go", i)
+		fmt.Fprintf(&patch, "diff --git a/%s b/%s\n--- a/%s\n+++ b/%s\n@@ -1,2 +1,3 @@\n package pkg\n+var x%d = 1\n func f() {}\n", p, p, p, p, i)
+		head[p] = &fstest.MapFile{Data: fmt.Appendf(nil, "package pkg\nvar x%d = 1\nfunc f() {}\n%s", i, strings.Repeat("// padding\n", 90))}
+	}
+	repo := &headRepo{patch: []byte(patch.String()), head: head}
+	model := &fakeModel{answer: func(string) (reviewer.Reply, error) { return reviewer.Reply{Model: "m", Requests: 1}, nil }}
+	// Each head version is about 1 KB: the budget keeps some 100 of them.
+	rv := reviewer.New(repo, ruleFS{fsys: fstest.MapFS{}}, reviewer.Options{
+		Model:   model,
+		Context: reviewer.ContextOptions{Enabled: true, MaxChangeBytes: 100 << 10},
+		Chunk:   chunk.Options{MaxTokensPerChange: 10_000_000},
+	}, nil)
+	res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "local", Repo: "r", BaseSHA: "base", HeadSHA: "head"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := 0
+	for _, batch := range repo.reads {
+		if len(batch) > 64 {
+			t.Errorf("one read asked for %d head versions, want at most a batch of 64", len(batch))
+		}
+		read += len(batch)
+	}
+	if read >= files || read < 64 {
+		t.Errorf("%d head versions read of %d, want the reads to stop at the budget", read, files)
+	}
+	without := 0
+	for _, f := range res.Coverage.Files {
+		if strings.Contains(f.Reason, "no context: the change's head versions passed 102400 bytes") {
+			without++
+		}
+	}
+	if without == 0 || without+read < files {
+		t.Errorf("%d files say the budget left them without context (read %d of %d)", without, read, files)
+	}
+}

@@ -153,6 +153,7 @@ type ContextConfig struct {
 	MaxFileTokens   int  `mapstructure:"max_file_tokens"`
 	MaxChunkTokens  int  `mapstructure:"max_chunk_tokens"`
 	MaxFileBytes    int  `mapstructure:"max_file_bytes"`
+	MaxChangeBytes  int  `mapstructure:"max_change_bytes"`
 	MaxScopeLines   int  `mapstructure:"max_scope_lines"`
 	Related         int  `mapstructure:"related"`
 }
@@ -372,6 +373,7 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("review.context.max_file_tokens", chunk.DefaultMaxFileContext)
 	v.SetDefault("review.context.max_chunk_tokens", chunk.DefaultMaxChunkContext)
 	v.SetDefault("review.context.max_file_bytes", reviewer.DefaultContextMaxFileBytes)
+	v.SetDefault("review.context.max_change_bytes", reviewer.DefaultContextMaxChangeBytes)
 	v.SetDefault("review.context.max_scope_lines", scope.DefaultMaxScopeLines)
 	v.SetDefault("review.context.related", reviewer.DefaultContextRelated)
 	v.SetDefault("gateway.base_url", "")
@@ -618,6 +620,7 @@ func (c *Config) Validate() error {
 		"review.context.whole_file_tokens":      c.Review.Context.WholeFileTokens, "review.context.max_file_tokens": c.Review.Context.MaxFileTokens,
 		"review.context.max_chunk_tokens": c.Review.Context.MaxChunkTokens, "review.context.max_file_bytes": c.Review.Context.MaxFileBytes,
 		"review.context.max_scope_lines": c.Review.Context.MaxScopeLines, "review.context.related": c.Review.Context.Related,
+		"review.context.max_change_bytes": c.Review.Context.MaxChangeBytes,
 	} {
 		if n < 0 {
 			errs = append(errs, fmt.Errorf("%s: %d is negative", key, n))
