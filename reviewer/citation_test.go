@@ -2,6 +2,7 @@ package reviewer_test
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"os"
 	"strings"
@@ -65,27 +66,39 @@ func (spendingSource) Spent() reviewer.Usage {
 	return reviewer.Usage{Requests: 1, PromptTokens: 50, CompletionTokens: 5, CostUSD: 0.25, Model: "small-model"}
 }
 
+// failingSpender spent a classification request, then failed (the forge refused to say
+// who may dismiss, or to resolve a thread).
+type failingSpender struct{ spendingSource }
+
+func (failingSpender) Dismissed(context.Context, reviewer.Change, []reviewer.PostedComment) ([]reviewer.Dismissal, error) {
+	return nil, errors.New("forge down")
+}
+
 // TestDismissalSpendIsCounted: what reading the replies cost the model joins the review's
-// usage, in the result and in the summary posted on the change.
+// usage, in the result and in the summary posted on the change; and it does when reading
+// the dismissals then failed: the model was paid all the same, and the report says so.
 func TestDismissalSpendIsCounted(t *testing.T) {
 	t.Parallel()
-	f := verifyForge(t)
-	model := &fakeModel{answer: func(string) (reviewer.Reply, error) {
-		return reviewer.Reply{Model: "big-model", Requests: 1, Usage: reviewer.TokenUsage{PromptTokens: 1000}}, nil
-	}}
-	rv := reviewer.New(f, reviewer.TreeRules{Tree: f}, reviewer.Options{
-		Model:   model,
-		Forge:   f,
-		Publish: reviewer.PublishOptions{FailOn: rules.SeverityError, Seal: testKey, Dismissals: spendingSource{}},
-	}, nil)
-	res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "github", Repo: "o/r", Number: 7}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if u := res.Usage; u.Requests != 2 || u.PromptTokens != 1050 || u.CostUSD != 0.25 || u.Model != "big-model, small-model" {
-		t.Errorf("usage %+v, want the replies' request in it", u)
-	}
-	if !strings.Contains(f.Summary, "2 requests") || !strings.Contains(f.Summary, "$0.25") {
-		t.Errorf("the summary does not count the replies' request:\n%s", f.Summary)
+	for _, src := range []reviewer.DismissalSpender{spendingSource{}, failingSpender{}} {
+		f := verifyForge(t)
+		model := &fakeModel{answer: func(string) (reviewer.Reply, error) {
+			return reviewer.Reply{Model: "big-model", Requests: 1, Usage: reviewer.TokenUsage{PromptTokens: 1000}}, nil
+		}}
+		rv := reviewer.New(f, reviewer.TreeRules{Tree: f}, reviewer.Options{
+			Model:   model,
+			Forge:   f,
+			Publish: reviewer.PublishOptions{FailOn: rules.SeverityError, Seal: testKey, Dismissals: src},
+		}, nil)
+		res, err := rv.Review(t.Context(), reviewer.Request{Change: reviewer.Change{Forge: "github", Repo: "o/r", Number: 7}})
+		var pe *reviewer.PublishError
+		if _, failing := src.(failingSpender); failing != errors.As(err, &pe) {
+			t.Fatalf("%T: Review error = %v", src, err)
+		}
+		if u := res.Usage; u.Requests != 2 || u.PromptTokens != 1050 || u.CostUSD != 0.25 || u.Model != "big-model, small-model" {
+			t.Errorf("%T: usage %+v, want the replies' request in it", src, u)
+		}
+		if _, failing := src.(failingSpender); !failing && (!strings.Contains(f.Summary, "2 requests") || !strings.Contains(f.Summary, "$0.25")) {
+			t.Errorf("the summary does not count the replies' request:\n%s", f.Summary)
+		}
 	}
 }

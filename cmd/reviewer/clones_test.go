@@ -80,26 +80,7 @@ func TestCloneRemote(t *testing.T) {
 // fires: only a read through the clone can find it.
 func TestServeReadsRulesFromClone(t *testing.T) {
 	t.Parallel()
-	gitBin, err := exec.LookPath("git")
-	if err != nil {
-		t.Skip("git is not installed")
-	}
-	root := t.TempDir()
-	work, bare := t.TempDir(), filepath.Join(root, glProject+".git")
-	git := func(dir string, args ...string) string {
-		t.Helper()
-		cmd := exec.CommandContext(t.Context(), gitBin, args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %s: %v: %s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git(work, "init", "--quiet")
-	git("", "init", "--quiet", "--bare", bare)
-	git(bare, "config", "uploadpack.allowFilter", "true")
+	gitBin, root, work, bare, git := gitProject(t)
 	rule := "---\nid: fixed-timeout\ntitle: A fixed timeout\nseverity: warning\npaths: [\"**/*.py\"]\npattern: 'timeout=10'\n" +
 		"message: 'Take the timeout from the configuration.'\n---\nTimeouts are configured.\n"
 	if err := os.MkdirAll(filepath.Join(work, ".reviewer", "rules"), 0o755); err != nil {
@@ -170,4 +151,33 @@ func TestServeReadsRulesFromClone(t *testing.T) {
 	if strings.Contains(p.logs.String(), glToken) || strings.Contains(p.logs.String(), "local clone failed") {
 		t.Errorf("the service's log holds the token or a failed clone:\n%s", p.logs.String())
 	}
+}
+
+// gitProject makes the fake GitLab project's repository for git's http transport: a
+// work tree, and a bare repository under root that serves partial clones; gitBin is git.
+// git runs git in a directory ("" for none) and returns its output. It skips the test
+// without git.
+func gitProject(t *testing.T) (gitBin, root, work, bare string, git func(dir string, args ...string) string) {
+	t.Helper()
+	gitBin, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("git is not installed")
+	}
+	root = t.TempDir()
+	work, bare = t.TempDir(), filepath.Join(root, glProject+".git")
+	git = func(dir string, args ...string) string {
+		t.Helper()
+		cmd := exec.CommandContext(t.Context(), gitBin, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git(work, "init", "--quiet")
+	git("", "init", "--quiet", "--bare", bare)
+	git(bare, "config", "uploadpack.allowFilter", "true")
+	return gitBin, root, work, bare, git
 }

@@ -9,7 +9,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -102,26 +101,7 @@ func newSearchGateway(t *testing.T) *searchGateway {
 // the clone's workspace, serve offers read_file alone.
 func TestServeToolsSearchTheClone(t *testing.T) {
 	t.Parallel()
-	gitBin, err := exec.LookPath("git")
-	if err != nil {
-		t.Skip("git is not installed")
-	}
-	root := t.TempDir()
-	work, bare := t.TempDir(), filepath.Join(root, glProject+".git")
-	git := func(dir string, args ...string) string {
-		t.Helper()
-		cmd := exec.CommandContext(t.Context(), gitBin, args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %s: %v: %s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git(work, "init", "--quiet")
-	git("", "init", "--quiet", "--bare", bare)
-	git(bare, "config", "uploadpack.allowFilter", "true")
+	gitBin, root, work, bare, git := gitProject(t)
 	if err := os.MkdirAll(filepath.Join(work, "lib"), 0o755); err != nil {
 		t.Fatal(err)
 	}
