@@ -181,6 +181,7 @@ func (r *Repo) Fetch(ctx context.Context, commits ...string) error {
 		return nil
 	}
 	defer r.cache.grew(r.e)
+	defer r.compact()
 	// Each commit gets a ref: later fetches then tell the forge what the clone has, and
 	// get only what is new.
 	args := append([]string{}, fetchArgs...)
@@ -365,6 +366,7 @@ func (r *Repo) fetchBlobs(ctx context.Context, rev string, paths []string, blobs
 	r.e.fetch.Lock()
 	defer r.e.fetch.Unlock()
 	defer r.cache.grew(r.e)
+	defer r.compact()
 	// What the clone has says nothing about which blobs are wanted: no negotiation.
 	fargs := append([]string{"-c", "fetch.negotiationAlgorithm=noop"}, fetchArgs...)
 	fargs = append(fargs, "--stdin", "origin")
@@ -404,6 +406,26 @@ func (r *Repo) fetchBlobs(ctx context.Context, rev string, paths []string, blobs
 		return fmt.Errorf("clones: fetch files of %s at %s: %w", r.e.key, rev, err)
 	}
 	return nil
+}
+
+// maxPacks is how many packs a clone may hold before it is repacked into one. Every
+// fetch writes a pack (a review's commits, then its files), and git looks an object up
+// in each pack in turn: a clone that served a thousand reviews would hold a thousand.
+const maxPacks = 32
+
+// compact repacks the clone into one pack when its fetches have left more than maxPacks.
+// It runs with the fetch lock held, so no fetch writes a pack meanwhile; readers keep
+// the packs they opened (git removes the old ones only once the new one is complete, and
+// an open file outlives its name). A clone that fails to repack keeps its packs.
+func (r *Repo) compact() {
+	if len(packFiles(r.e.dir)) <= maxPacks {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), r.cache.opts.FetchTimeout)
+	defer cancel()
+	if _, err := r.cache.run.run(ctx, call{dir: r.e.dir, args: []string{"repack", "-a", "-d", "-q", "--no-write-bitmap-index"}}); err != nil {
+		r.cache.logger.Warn("clone not repacked", slog.String("repo", r.e.key), slog.String("error", err.Error()))
+	}
 }
 
 // packFiles lists the packs of the clone at dir, by file name.
