@@ -279,7 +279,7 @@ func maskedNames(spans []scope.Span, lines []string) []scope.Span {
 		var keep []string
 		for _, name := range strings.Split(sp.Names, ", ") {
 			for l := max(sp.Start, 1); l <= min(sp.End, len(lines)); l++ {
-				if hasWord(lines[l-1], name) {
+				if scope.HasWord(lines[l-1], name) {
 					keep = append(keep, name)
 					break
 				}
@@ -288,23 +288,4 @@ func maskedNames(spans []scope.Span, lines []string) []scope.Span {
 		sp.Names = strings.Join(keep, ", ")
 	}
 	return spans
-}
-
-// hasWord reports whether name is in line as a whole word: not next to a letter, digit
-// or underscore.
-func hasWord(line, name string) bool {
-	word := func(b byte) bool {
-		return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
-	}
-	for off := 0; ; {
-		i := strings.Index(line[off:], name)
-		if i < 0 {
-			return false
-		}
-		i += off
-		if (i == 0 || !word(line[i-1])) && (i+len(name) == len(line) || !word(line[i+len(name)])) {
-			return true
-		}
-		off = i + 1
-	}
 }

@@ -80,59 +80,26 @@ func TestCloneRemote(t *testing.T) {
 // fires: only a read through the clone can find it.
 func TestServeReadsRulesFromClone(t *testing.T) {
 	t.Parallel()
-	gitBin, root, work, bare, git := gitProject(t)
+	p := newGitProject(t)
 	rule := "---\nid: fixed-timeout\ntitle: A fixed timeout\nseverity: warning\npaths: [\"**/*.py\"]\npattern: 'timeout=10'\n" +
 		"message: 'Take the timeout from the configuration.'\n---\nTimeouts are configured.\n"
-	if err := os.MkdirAll(filepath.Join(work, ".reviewer", "rules"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(p.work, ".reviewer", "rules"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(work, ".reviewer", "rules", "fixed-timeout.md"), []byte(rule), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(p.work, ".reviewer", "rules", "fixed-timeout.md"), []byte(rule), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	commit := func() string {
-		git(work, "add", "-A")
-		git(work, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--allow-empty", "-m", "c")
-		git(work, "push", "--quiet", "--force", bare, "HEAD:refs/heads/main")
-		return git(work, "rev-parse", "HEAD")
-	}
-	base := commit()
-	head := commit()
+	base := p.commit()
+	head := p.commit()
 
 	f := newGitLabFake(t, readRev(t, "change.v1.diff", base, base, head))
-	backend := &cgi.Handler{Path: gitBin, Args: []string{"http-backend"}, Root: "/",
-		Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + root}}
-	api, err := url.Parse(f.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	forgeAPI := httputil.NewSingleHostReverseProxy(api)
-	var mu sync.Mutex
-	var fetches, denied int
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.Contains(r.URL.Path, ".git/") {
-			forgeAPI.ServeHTTP(w, r)
-			return
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if r.Header.Get("Authorization") != strings.TrimPrefix(basic("oauth2:"+glToken), "Authorization: ") {
-			denied++
-			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
-			http.Error(w, "no", http.StatusUnauthorized)
-			return
-		}
-		if strings.HasSuffix(r.URL.Path, "/git-upload-pack") {
-			fetches++
-		}
-		backend.ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
+	front := p.front(f)
 
 	const token = glHookToken
 	clonesDir := t.TempDir()
-	p := startServe(t, append(quickQueue("sqlite://"+filepath.Join(t.TempDir(), "reviewer.db")), "REVIEWER_GITLAB_TOKEN="+glToken,
+	srv := startServe(t, append(quickQueue("sqlite://"+filepath.Join(t.TempDir(), "reviewer.db")), "REVIEWER_GITLAB_TOKEN="+glToken,
 		"REVIEWER_GITLAB_BASE_URL="+front.URL, "REVIEWER_GITLAB_WEBHOOK_SECRET="+token, "REVIEWER_SERVER_CLONES_DIR="+clonesDir))
-	glMROpen(t, p.addr, "open-1", head)
+	glMROpen(t, srv.addr, "open-1", head)
 	waitFor(t, "the merge request reviewed", func() bool { return len(f.snapshot().Statuses) > 0 })
 	var bodies []string
 	for _, d := range f.snapshot().Discussions {
@@ -143,41 +110,98 @@ func TestServeReadsRulesFromClone(t *testing.T) {
 	if len(bodies) != 3 || !strings.Contains(strings.Join(bodies, "\n"), "Take the timeout from the configuration.") {
 		t.Errorf("threads %q: want the two built-in pattern findings and the repository's rule's", bodies)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if fetches == 0 || denied != 0 {
-		t.Errorf("upload-pack requests %d, denied %d: want the clone fetched with the token", fetches, denied)
+	front.mu.Lock()
+	defer front.mu.Unlock()
+	if front.fetches == 0 || front.denied != 0 {
+		t.Errorf("upload-pack requests %d, denied %d: want the clone fetched with the token", front.fetches, front.denied)
 	}
-	if strings.Contains(p.logs.String(), glToken) || strings.Contains(p.logs.String(), "local clone failed") {
-		t.Errorf("the service's log holds the token or a failed clone:\n%s", p.logs.String())
+	if strings.Contains(srv.logs.String(), glToken) || strings.Contains(srv.logs.String(), "local clone failed") {
+		t.Errorf("the service's log holds the token or a failed clone:\n%s", srv.logs.String())
 	}
 }
 
-// gitProject makes the fake GitLab project's repository for git's http transport: a
-// work tree, and a bare repository under root that serves partial clones; gitBin is git.
-// git runs git in a directory ("" for none) and returns its output. It skips the test
-// without git.
-func gitProject(t *testing.T) (gitBin, root, work, bare string, git func(dir string, args ...string) string) {
+// gitProject is the fake GitLab project's repository for git's http transport: a work
+// tree, and a bare repository under root that serves partial clones.
+type gitProject struct {
+	t                        *testing.T
+	gitBin, root, work, bare string
+}
+
+// newGitProject makes the repositories; it skips the test without git.
+func newGitProject(t *testing.T) *gitProject {
 	t.Helper()
 	gitBin, err := exec.LookPath("git")
 	if err != nil {
 		t.Skip("git is not installed")
 	}
-	root = t.TempDir()
-	work, bare = t.TempDir(), filepath.Join(root, glProject+".git")
-	git = func(dir string, args ...string) string {
-		t.Helper()
-		cmd := exec.CommandContext(t.Context(), gitBin, args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %s: %v: %s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
+	root := t.TempDir()
+	p := &gitProject{t: t, gitBin: gitBin, root: root, work: t.TempDir(), bare: filepath.Join(root, glProject+".git")}
+	p.git(p.work, "init", "--quiet")
+	p.git("", "init", "--quiet", "--bare", p.bare)
+	p.git(p.bare, "config", "uploadpack.allowFilter", "true")
+	return p
+}
+
+// git runs git in dir ("" for none) and returns its output.
+func (p *gitProject) git(dir string, args ...string) string {
+	p.t.Helper()
+	cmd := exec.CommandContext(p.t.Context(), p.gitBin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		p.t.Fatalf("git %s: %v: %s", strings.Join(args, " "), err, out)
 	}
-	git(work, "init", "--quiet")
-	git("", "init", "--quiet", "--bare", bare)
-	git(bare, "config", "uploadpack.allowFilter", "true")
-	return gitBin, root, work, bare, git
+	return strings.TrimSpace(string(out))
+}
+
+// commit commits the work tree as it is, pushes it to the bare repository's main, and
+// returns its id.
+func (p *gitProject) commit() string {
+	p.t.Helper()
+	p.git(p.work, "add", "-A")
+	p.git(p.work, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--allow-empty", "-m", "c")
+	p.git(p.work, "push", "--quiet", "--force", p.bare, "HEAD:refs/heads/main")
+	return p.git(p.work, "rev-parse", "HEAD")
+}
+
+// gitFront is what front counts of git's requests.
+type gitFront struct {
+	*httptest.Server
+	mu              sync.Mutex
+	fetches, denied int
+}
+
+// front serves f's API, and the project's git over http behind GitLab's token header,
+// counting upload-pack requests and refusals.
+func (p *gitProject) front(f *glFake) *gitFront {
+	p.t.Helper()
+	backend := &cgi.Handler{Path: p.gitBin, Args: []string{"http-backend"}, Root: "/",
+		Env: []string{"GIT_PROJECT_ROOT=" + p.root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + p.root}}
+	api, err := url.Parse(f.URL())
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	forgeAPI := httputil.NewSingleHostReverseProxy(api)
+	g := &gitFront{}
+	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.URL.Path, ".git/") {
+			forgeAPI.ServeHTTP(w, r)
+			return
+		}
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if r.Header.Get("Authorization") != strings.TrimPrefix(basic("oauth2:"+glToken), "Authorization: ") {
+			g.denied++
+			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
+			http.Error(w, "no", http.StatusUnauthorized)
+			return
+		}
+		if strings.HasSuffix(r.URL.Path, "/git-upload-pack") {
+			g.fetches++
+		}
+		backend.ServeHTTP(w, r)
+	}))
+	p.t.Cleanup(g.Close)
+	return g
 }

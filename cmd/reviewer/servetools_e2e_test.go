@@ -4,10 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/cgi"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -85,21 +82,15 @@ func newSearchGateway(t *testing.T) *searchGateway {
 // the clone's workspace, serve offers read_file alone.
 func TestServeToolsSearchTheClone(t *testing.T) {
 	t.Parallel()
-	gitBin, root, work, bare, git := gitProject(t)
-	if err := os.MkdirAll(filepath.Join(work, "lib"), 0o755); err != nil {
+	p := newGitProject(t)
+	if err := os.MkdirAll(filepath.Join(p.work, "lib"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(work, "lib", "knob.py"), []byte("def turn():\n    return '"+serveToolsMarker+"'\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(p.work, "lib", "knob.py"), []byte("def turn():\n    return '"+serveToolsMarker+"'\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	commit := func() string {
-		git(work, "add", "-A")
-		git(work, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--allow-empty", "-m", "c")
-		git(work, "push", "--quiet", "--force", bare, "HEAD:refs/heads/main")
-		return git(work, "rev-parse", "HEAD")
-	}
-	base := commit()
-	head := commit()
+	base := p.commit()
+	head := p.commit()
 
 	for _, tc := range []struct {
 		name   string
@@ -111,7 +102,7 @@ func TestServeToolsSearchTheClone(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			g := serveWithSearchGateway(t, gitBin, root, base, head, "REVIEWER_SERVER_CLONES_MAX_MIB="+tc.clones)
+			g := serveWithSearchGateway(t, p, base, head, "REVIEWER_SERVER_CLONES_MAX_MIB="+tc.clones)
 			g.mu.Lock()
 			defer g.mu.Unlock()
 			var offered []string
@@ -135,31 +126,12 @@ func TestServeToolsSearchTheClone(t *testing.T) {
 }
 
 // serveWithSearchGateway starts reviewer serve against a fake GitLab whose git is served
-// from root and the scripted gateway, has it review the merge request from base to head
+// from proj and the scripted gateway, has it review the merge request from base to head
 // in the full tier with the tools on, and returns the gateway once it is reviewed.
-func serveWithSearchGateway(t *testing.T, gitBin, root, base, head string, environ ...string) *searchGateway {
+func serveWithSearchGateway(t *testing.T, proj *gitProject, base, head string, environ ...string) *searchGateway {
 	t.Helper()
 	f := newGitLabFake(t, readRev(t, "change.v1.diff", base, base, head))
-	backend := &cgi.Handler{Path: gitBin, Args: []string{"http-backend"}, Root: "/",
-		Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + root}}
-	api, err := url.Parse(f.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	forgeAPI := httputil.NewSingleHostReverseProxy(api)
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.Contains(r.URL.Path, ".git/") {
-			forgeAPI.ServeHTTP(w, r)
-			return
-		}
-		if r.Header.Get("Authorization") != strings.TrimPrefix(basic("oauth2:"+glToken), "Authorization: ") {
-			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
-			http.Error(w, "no", http.StatusUnauthorized)
-			return
-		}
-		backend.ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
+	front := proj.front(f)
 
 	g := newSearchGateway(t)
 	p := startServe(t, append(append(append(quickQueue("sqlite://"+filepath.Join(t.TempDir(), "reviewer.db")), gatewayEnv(g.Server)...),

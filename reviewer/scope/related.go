@@ -74,6 +74,18 @@ func pointer(w []byte) bool {
 	return len(w) >= 2 && (c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') && !keywords[string(w)]
 }
 
+// HasWord reports whether name is a whole word of line: a run of word bytes (letters,
+// digits, _) of its own, as identifiers are read here.
+func HasWord(line, name string) bool {
+	b := []byte(line)
+	for i, j := range words(b) {
+		if string(b[i:j]) == name {
+			return true
+		}
+	}
+	return false
+}
+
 // words yields the start and end of each run of word bytes (letters, digits, _) of line.
 func words(line []byte) iter.Seq2[int, int] {
 	return func(yield func(int, int) bool) {

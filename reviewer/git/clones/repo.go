@@ -377,7 +377,7 @@ func (r *Repo) fetchBlobs(ctx context.Context, rev string, paths []string, blobs
 	var packs []string
 	if limit > 0 {
 		packs = packFiles(r.e.dir)
-		before = dirSize(r.e.dir)
+		before = dirSize(packDir(r.e.dir))
 		stop := make(chan struct{})
 		defer close(stop)
 		go func() {
@@ -388,7 +388,7 @@ func (r *Repo) fetchBlobs(ctx context.Context, rev string, paths []string, blobs
 				case <-stop:
 					return
 				case <-t.C:
-					if dirSize(r.e.dir)-before > limit {
+					if dirSize(packDir(r.e.dir))-before > limit {
 						over.Store(true)
 						cancel()
 						return
@@ -398,7 +398,7 @@ func (r *Repo) fetchBlobs(ctx context.Context, rev string, paths []string, blobs
 		}()
 	}
 	_, err = r.cache.run.run(ctx, call{dir: r.e.dir, args: fargs, stdin: strings.NewReader(stdin.String()), header: r.remote.Header})
-	if limit > 0 && (over.Load() || dirSize(r.e.dir)-before > limit) {
+	if limit > 0 && (over.Load() || dirSize(packDir(r.e.dir))-before > limit) {
 		removeNewPacks(r.e.dir, packs)
 		return fmt.Errorf("clones: fetch files of %s at %s: %w (%d bytes)", r.e.key, rev, errFetchTooLarge, limit)
 	}
@@ -428,9 +428,13 @@ func (r *Repo) compact() {
 	}
 }
 
+// packDir is where a clone's fetches write: a fetch from a promisor remote keeps its
+// pack whole, however few objects it holds, so a fetch grows this directory alone.
+func packDir(dir string) string { return filepath.Join(dir, "objects", "pack") }
+
 // packFiles lists the packs of the clone at dir, by file name.
 func packFiles(dir string) []string {
-	packs, _ := filepath.Glob(filepath.Join(dir, "objects", "pack", "*.pack"))
+	packs, _ := filepath.Glob(filepath.Join(packDir(dir), "*.pack"))
 	return packs
 }
 
@@ -448,7 +452,7 @@ func removeNewPacks(dir string, before []string) {
 			_ = os.Remove(base + ext)
 		}
 	}
-	tmp, _ := filepath.Glob(filepath.Join(dir, "objects", "pack", "tmp_*"))
+	tmp, _ := filepath.Glob(filepath.Join(packDir(dir), "tmp_*"))
 	for _, f := range tmp {
 		_ = os.Remove(f)
 	}
